@@ -1,0 +1,17 @@
+# The two commands of the README: `make demo` and `make test`.
+.PHONY: demo test build db db-stop
+
+demo: ## start PostGIS when none is configured, migrate, load the demo city, serve
+	go run ./cmd/gridwatch demo
+
+test: ## start PostGIS, then gofmt, go vet and all tests against it
+	./scripts/test
+
+build: ## the binary, in bin/
+	go build -o bin/gridwatch ./cmd/gridwatch
+
+db: ## start (or reuse) the project's PostGIS and print its DATABASE_URL
+	./scripts/devdb start
+
+db-stop: ## stop the project's PostGIS
+	./scripts/devdb stop

@@ -1,0 +1,112 @@
+// Command gridwatch is the Gridwatch server and its tools: serve, migrate, demo and token
+// management. Run `gridwatch help` for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `gridwatch — grid management and patrol command
+
+Usage:
+  gridwatch serve   [--addr :8080] [--db URL] [--migrate]   run the HTTP server
+  gridwatch migrate [--db URL]                              apply pending migrations
+  gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
+  gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]
+  gridwatch token list
+  gridwatch token revoke ID
+
+Environment: DATABASE_URL (for --db), GRIDWATCH_ADDR (for --addr),
+GRIDWATCH_LOG_FORMAT (json|text), GRIDWATCH_LOG_LEVEL (debug|info|warn|error).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gridwatch:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; stdout gets results, stderr logs and usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	setupLogging(stderr)
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, rest, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, stderr)
+	case "demo":
+		return demoCmd(ctx, rest, stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func setupLogging(w io.Writer) {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(os.Getenv("GRIDWATCH_LOG_LEVEL")))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if strings.EqualFold(os.Getenv("GRIDWATCH_LOG_FORMAT"), "text") {
+		h = slog.NewTextHandler(w, opts)
+	}
+	slog.SetDefault(slog.New(h))
+}
+
+// newFlags returns a flag set for a subcommand that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("gridwatch "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// dbFlag adds --db, defaulting to $DATABASE_URL.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", os.Getenv("DATABASE_URL"), "PostgreSQL URL or key=value string (env DATABASE_URL)")
+}
+
+// addrFlag adds --addr, defaulting to $GRIDWATCH_ADDR or :8080.
+func addrFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("GRIDWATCH_ADDR")
+	if def == "" {
+		def = ":8080"
+	}
+	return fs.String("addr", def, "listen address (env GRIDWATCH_ADDR)")
+}
+
+// parse parses args and rejects leftover positional arguments beyond want.
+func parse(fs *flag.FlagSet, args []string, want int) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > want {
+		return fmt.Errorf("%s: unexpected arguments %q", fs.Name(), fs.Args()[want:])
+	}
+	return nil
+}

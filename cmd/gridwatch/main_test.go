@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
+)
+
+// TestTokenCreatePrintsTokenLast runs the command line as a user would and checks that
+// the printed token authenticates with the role asked for.
+func TestTokenCreatePrintsTokenLast(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDB(t)
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"token", "create", "--db", url, "--role", "supervisor", "--township", "320281001", "--name", "wall"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("token create: %v (%s)", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	token := lines[len(lines)-1]
+
+	pool := pgtest.NewPoolFor(t, url)
+	id, err := auth.NewStore(pool).Authenticate(ctx, token)
+	if err != nil {
+		t.Fatalf("printed token %q does not authenticate: %v", token, err)
+	}
+	if id.Role != auth.Supervisor || id.Township != "320281001" || id.Name != "wall" {
+		t.Errorf("identity = %+v", id)
+	}
+
+	stdout.Reset()
+	if err := run(ctx, []string{"token", "list", "--db", url}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "wall") || strings.Contains(stdout.String(), token) {
+		t.Errorf("token list = %q: want the name, never the token", stdout.String())
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"token", "revoke", "--db", url, "1"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.NewStore(pool).Authenticate(ctx, token); err == nil {
+		t.Error("revoked token still authenticates")
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command"},
+		{"unknown command", []string{"fly"}, "unknown command"},
+		{"bad role", []string{"token", "create", "--db", "postgres://x@127.0.0.1:1/x", "--role", "root", "--name", "x"}, "unknown role"},
+		{"serve without database", []string{"serve", "--db", ""}, "no database"},
+		{"stray argument", []string{"migrate", "--db", "x", "extra"}, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), tt.args, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}

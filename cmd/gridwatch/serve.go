@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+)
+
+func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	addr := addrFlag(fs)
+	db := dbFlag(fs)
+	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
+	stmt := fs.Duration("statement-timeout", 30*time.Second, "limit on each SQL statement")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	slog.Info("gridwatch serving", "addr", srv.Addr().String())
+	return srv.Serve(ctx)
+}
+
+func migrateCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("migrate", stderr)
+	db := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *db == "" {
+		return errors.New("no database: set DATABASE_URL or --db")
+	}
+	pool, err := pgdb.Open(ctx, *db, pgdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return app.Migrate(ctx, pool)
+}

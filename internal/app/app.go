@@ -1,0 +1,182 @@
+// Package app assembles a Gridwatch server from its parts: configuration, the database
+// pool, migrations, stores, handlers, the router and the HTTP server with its timeouts
+// and graceful shutdown. cmd/gridwatch and end-to-end tests both use it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/metrics"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/migrations"
+)
+
+// Config is the server's configuration. Zero durations take the defaults below.
+type Config struct {
+	Addr        string // listen address, e.g. ":8080"
+	DatabaseURL string // libpq URL or key=value string
+	// Migrate applies pending migrations at start instead of refusing to start.
+	Migrate bool
+	// StatementTimeout bounds each SQL statement (default 30 s); it stays below
+	// WriteTimeout so that a slow query ends as a 503, not a dropped connection.
+	StatementTimeout time.Duration
+	// WriteTimeout bounds writing a response (default 2 min).
+	WriteTimeout time.Duration
+	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
+	// signal (default 30 s).
+	ShutdownTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.StatementTimeout == 0 {
+		c.StatementTimeout = 30 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 2 * time.Minute
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+}
+
+// Server is a configured Gridwatch server.
+type Server struct {
+	cfg     Config
+	DB      *pgxpool.Pool
+	Tokens  *auth.Store
+	metrics *metrics.Metrics
+	http    *http.Server
+	ln      net.Listener
+}
+
+// Open connects to the database, checks (or applies) migrations and builds the handler.
+// It fails when the database is unreachable or not at the binary's schema version.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("no database: set DATABASE_URL or --db")
+	}
+	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, pgdb.Options{StatementTimeout: cfg.StatementTimeout})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, pool, cfg.Migrate); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, DB: pool, Tokens: auth.NewStore(pool), metrics: metrics.New(pool)}
+	s.http = &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.WriteTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// checkSchema makes sure the database is at this binary's schema version, applying the
+// pending migrations when migrate is set.
+func checkSchema(ctx context.Context, pool *pgxpool.Pool, migrate bool) error {
+	if migrate {
+		return Migrate(ctx, pool)
+	}
+	current, err := migrations.Current(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("database unreachable or unreadable: %w", err)
+	}
+	latest, err := migrations.Latest()
+	if err != nil {
+		return err
+	}
+	switch {
+	case current < latest:
+		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `gridwatch migrate` first, or start with --migrate", current, latest)
+	case current > latest:
+		return fmt.Errorf("the database schema is at version %d, newer than this binary's %d: upgrade gridwatch", current, latest)
+	}
+	return nil
+}
+
+// Migrate applies the pending migrations on one connection of pool.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connect for migrations: %w", err)
+	}
+	defer conn.Release()
+	from, err := migrations.Apply(ctx, conn.Conn())
+	if err != nil {
+		return err
+	}
+	latest, _ := migrations.Latest()
+	if from != latest {
+		slog.InfoContext(ctx, "database migrated", "from", from, "to", latest)
+	}
+	return nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Listen binds the configured address. Addr returns the bound address afterwards, which
+// matters with port 0.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr returns the address the server listens on, after Listen.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve answers requests until ctx is cancelled, then stops taking new connections,
+// lets in-flight requests finish (up to ShutdownTimeout) and returns. It calls Listen
+// when that was not done.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(s.ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database pool. Call it after Serve returns.
+func (s *Server) Close() {
+	s.DB.Close()
+}

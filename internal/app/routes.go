@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+)
+
+// routes builds the router: plumbing middleware, the open endpoints, and the /api/v1 tree
+// where every route declares its roles (package api).
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(httpx.RequestIDs, httpx.Observe(s.metrics.Observe), httpx.Recover)
+	r.NotFound(httpx.NotFound)
+	r.MethodNotAllowed(httpx.MethodNotAllowed)
+
+	r.Method(http.MethodGet, "/healthz", httpx.HandlerFunc(s.healthz))
+	r.With(auth.Middleware(s.Tokens), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(auth.Middleware(s.Tokens))
+		api.Mount(r, s.APIRoutes()...)
+	})
+	return r
+}
+
+// APIRoutes returns the route tables of the /api/v1 tree, for mounting and for tests
+// that check every route's authorization.
+func (s *Server) APIRoutes() [][]api.Route {
+	return [][]api.Route{
+		{{Method: http.MethodGet, Pattern: "/me", Roles: api.Everyone, Handler: me}},
+	}
+}
+
+// healthz answers 200 when the database answers within two seconds, 503 otherwise.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		if r.Context().Err() != nil {
+			return r.Context().Err()
+		}
+		return apperr.Wrap(err, apperr.Unavailable, "the database is unreachable")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// meResponse is the answer of GET /api/v1/me.
+type meResponse struct {
+	Name     string  `json:"name"`
+	Role     string  `json:"role"`
+	Township *string `json:"township"`
+	Officer  *string `json:"officer"`
+}
+
+func me(w http.ResponseWriter, r *http.Request) error {
+	id, _ := auth.FromContext(r.Context())
+	httpx.WriteJSON(w, http.StatusOK, meResponse{
+		Name:     id.Name,
+		Role:     string(id.Role),
+		Township: nullable(id.Township),
+		Officer:  nullable(id.Officer),
+	})
+	return nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,108 @@
+// Package apperr defines the application's error type: a stable code and a message meant
+// for the client. Every layer returns these (or wraps them); the HTTP layer maps the code
+// to a status in exactly one place.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error class. Clients switch on it.
+type Code string
+
+// The error codes. api.md lists them; new ones may be added, none renamed.
+const (
+	Invalid          Code = "invalid"            // the request is malformed or breaks a rule
+	Unauthorized     Code = "unauthorized"       // no or bad credentials
+	Forbidden        Code = "forbidden"          // credentials fine, permission missing
+	NotFound         Code = "not_found"          // no such object or route
+	MethodNotAllowed Code = "method_not_allowed" // the route exists, the method does not
+	Conflict         Code = "conflict"           // clashes with existing state
+	TooLarge         Code = "too_large"          // body or batch over its limit
+	Unprocessable    Code = "unprocessable"      // well-formed, but cannot be computed
+	RateLimited      Code = "rate_limited"       // too many requests
+	Unavailable      Code = "unavailable"        // a dependency is down or too slow
+	Internal         Code = "internal"           // a bug or an unexpected failure
+)
+
+// Error is an error with a code and a message safe to show to the client.
+// Err, when set, is the underlying cause; it is logged, never shown.
+type Error struct {
+	Code    Code
+	Message string
+	// Extra holds additional members for the problem document (e.g. "errors" for a batch).
+	Extra map[string]any
+	Err   error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil && e.Message != "":
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	case e.Err != nil:
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	default:
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an Error with a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an Error with code and message around a cause.
+func Wrap(err error, code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Invalidf is New(Invalid, ...).
+func Invalidf(format string, args ...any) *Error { return New(Invalid, format, args...) }
+
+// NotFoundf is New(NotFound, ...).
+func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// Conflictf is New(Conflict, ...).
+func Conflictf(format string, args ...any) *Error { return New(Conflict, format, args...) }
+
+// Forbiddenf is New(Forbidden, ...).
+func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
+
+// CodeOf returns the code of the first *Error in err's chain, Internal when there is none
+// and "" for a nil err.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// MessageOf returns the client-safe message of err: the message of the first *Error in
+// its chain, or "internal error" when it has none.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	if e != nil {
+		return string(e.Code)
+	}
+	return "internal error"
+}
+
+// ExtraOf returns the extra problem members of the first *Error in err's chain.
+func ExtraOf(err error) map[string]any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Extra
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Role is what a token may do. See api.md "Running".
+type Role string
+
+// The roles.
+const (
+	Admin      Role = "admin"      // everything
+	Supervisor Role = "supervisor" // read and plan within its township, dispatch cases there
+	Analyst    Role = "analyst"    // read everything, analytics
+	Officer    Role = "officer"    // its own positions and cases
+	Device     Role = "device"     // post positions for its officer only
+	Reporter   Role = "reporter"   // create cases and Open311 requests only
+)
+
+// Roles lists every role, in the order of the documentation.
+var Roles = []Role{Admin, Supervisor, Analyst, Officer, Device, Reporter}
+
+// ParseRole returns the Role named s, or an error listing the valid ones.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	names := make([]string, len(Roles))
+	for i, r := range Roles {
+		names[i] = string(r)
+	}
+	return "", fmt.Errorf("unknown role %q (one of %s)", s, strings.Join(names, ", "))
+}
+
+// Identity is who makes a request: the token's name, role and scope.
+type Identity struct {
+	TokenID  int64
+	Name     string
+	Role     Role
+	Township string // township code the token is confined to; "" when unscoped
+	Officer  string // officer ID the token acts for; "" when none
+}
+
+// Scoped reports whether the identity is confined to one township.
+func (id Identity) Scoped() bool { return id.Township != "" }
+
+// MaySee reports whether the identity may see data of the township with the given code.
+func (id Identity) MaySee(township string) bool {
+	return !id.Scoped() || id.Township == township
+}
+
+type identityKey struct{}
+
+// WithIdentity returns a context carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+// FromContext returns the identity of the request, and false when it was not
+// authenticated.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(Identity)
+	return id, ok
+}

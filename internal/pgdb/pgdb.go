@@ -1,0 +1,118 @@
+// Package pgdb opens the PostgreSQL pool and translates database errors into application
+// errors at the store boundary.
+package pgdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+)
+
+// Options tune the pool.
+type Options struct {
+	// StatementTimeout bounds every statement on the server side; 0 keeps the default.
+	StatementTimeout time.Duration
+	// MaxConns caps the pool; 0 keeps pgxpool's default (max(4, cores)).
+	MaxConns int32
+}
+
+// Open parses url (a libpq URL or key=value string) and returns a pool. It does not wait
+// for the database: a server that starts before PostgreSQL still comes up, and /healthz
+// says 503 until the database answers.
+func Open(ctx context.Context, url string, opt Options) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", redact(err))
+	}
+	if opt.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
+	}
+	if opt.MaxConns > 0 {
+		cfg.MaxConns = opt.MaxConns
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "gridwatch"
+	cfg.HealthCheckPeriod = 15 * time.Second
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// redact keeps a malformed URL's password out of error messages: pgconn's parse errors
+// quote the string they failed on.
+func redact(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("malformed connection string (check its syntax)")
+	}
+	return err
+}
+
+// SQLSTATE codes translated by Translate.
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+	checkViolation      = "23514"
+	notNullViolation    = "23502"
+	exclusionViolation  = "23P01"
+	invalidText         = "22P02"
+	numericOutOfRange   = "22003"
+	queryCanceled       = "57014"
+	adminShutdown       = "57P01"
+	cannotConnectNow    = "57P03"
+	tooManyConnections  = "53300"
+)
+
+// Translate maps a database error to an application error, keeping it as the cause:
+// no rows → not_found; unique and exclusion violations → conflict; foreign key, check and
+// bad-value violations → invalid; timeouts and connection failures → unavailable.
+// Context cancellation passes through unchanged. Other errors are returned as they are
+// (and count as internal). what names the object for the message, e.g. "township 320281001".
+func Translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.Wrap(err, apperr.NotFound, "%s not found", what)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Wrap(err, apperr.Unavailable, "the database did not answer in time")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case uniqueViolation, exclusionViolation:
+			return apperr.Wrap(err, apperr.Conflict, "%s already exists", what)
+		case foreignKeyViolation:
+			return apperr.Wrap(err, apperr.Invalid, "%s refers to something that does not exist", what)
+		case checkViolation, notNullViolation, invalidText, numericOutOfRange:
+			return apperr.Wrap(err, apperr.Invalid, "%s breaks a rule of the data (%s)", what, pgErr.ConstraintName)
+		case queryCanceled:
+			return apperr.Wrap(err, apperr.Unavailable, "the database took too long")
+		case adminShutdown, cannotConnectNow, tooManyConnections:
+			return apperr.Wrap(err, apperr.Unavailable, "the database is unavailable")
+		}
+		return err
+	}
+	if isConnectionError(err) {
+		return apperr.Wrap(err, apperr.Unavailable, "the database is unavailable")
+	}
+	return err
+}
+
+func isConnectionError(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err)
+}
