@@ -52,4 +52,3 @@ func Mount(r chi.Router, routes ...[]Route) {
 		}
 	}
 }
-
