@@ -39,6 +39,25 @@ func ReadFeatureCollection(data []byte) (*geojson.FeatureCollection, error) {
 	return fc, nil
 }
 
+// ReadGeometry parses a bare GeoJSON geometry. Malformed input, including input that
+// makes orb's decoder panic, returns an error wrapping [ErrInvalidGeoJSON]. The geometry
+// is not validated here.
+func ReadGeometry(data []byte) (g orb.Geometry, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g, err = nil, fmt.Errorf("%w: malformed geometry (decoder failed: %v)", ErrInvalidGeoJSON, r)
+		}
+	}()
+	parsed, err := geojson.UnmarshalGeometry(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidGeoJSON, err)
+	}
+	if parsed.Coordinates == nil && parsed.Geometries == nil {
+		return nil, fmt.Errorf("%w: the geometry is empty or not GeoJSON", ErrInvalidGeoJSON)
+	}
+	return parsed.Geometry(), nil
+}
+
 // unmarshalFeatureCollection wraps orb's decoder, turning a panic into an
 // error. orb v0.14.0 dereferences a nil pointer on a GeometryCollection
 // with a null member ("geometries": [null]); the input is outside data, so

@@ -15,6 +15,8 @@ import (
 func TestTokenCreatePrintsTokenLast(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDB(t)
+	pool := pgtest.NewPoolFor(t, url)
+	pgtest.AddTownship(t, pool, "320281001", "澄江")
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"token", "create", "--db", url, "--role", "supervisor", "--township", "320281001", "--name", "wall"}, &stdout, &stderr)
 	if err != nil {
@@ -23,7 +25,6 @@ func TestTokenCreatePrintsTokenLast(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	token := lines[len(lines)-1]
 
-	pool := pgtest.NewPoolFor(t, url)
 	id, err := auth.NewStore(pool).Authenticate(ctx, token)
 	if err != nil {
 		t.Fatalf("printed token %q does not authenticate: %v", token, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
@@ -31,6 +32,8 @@ type Config struct {
 	StatementTimeout time.Duration
 	// WriteTimeout bounds writing a response (default 2 min).
 	WriteTimeout time.Duration
+	// H3Resolution is the resolution of the first township split (default 9).
+	H3Resolution int
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default 30 s).
 	ShutdownTimeout time.Duration
@@ -46,6 +49,9 @@ func (c *Config) setDefaults() {
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 2 * time.Minute
 	}
+	if c.H3Resolution == 0 {
+		c.H3Resolution = grid.DefaultResolution
+	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 30 * time.Second
 	}
@@ -56,6 +62,7 @@ type Server struct {
 	cfg     Config
 	DB      *pgxpool.Pool
 	Tokens  *auth.Store
+	Grid    *grid.Store
 	metrics *metrics.Metrics
 	http    *http.Server
 	ln      net.Listener
@@ -76,7 +83,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, DB: pool, Tokens: auth.NewStore(pool), metrics: metrics.New(pool)}
+	s := &Server{
+		cfg:     cfg,
+		DB:      pool,
+		Tokens:  auth.NewStore(pool),
+		Grid:    grid.NewStore(pool, cfg.H3Resolution),
+		metrics: metrics.New(pool),
+	}
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.routes(),

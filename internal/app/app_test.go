@@ -33,6 +33,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(srv.Close)
 	e := &env{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), tokens: map[auth.Role]string{}}
 	t.Cleanup(e.http.Close)
+	pgtest.AddTownship(t, srv.DB, "320281001", "澄江")
 	for _, r := range auth.Roles {
 		spec := auth.TokenSpec{Name: "test-" + string(r), Role: r}
 		if r == auth.Officer || r == auth.Device {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -36,6 +37,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) APIRoutes() [][]api.Route {
 	return [][]api.Route{
 		{{Method: http.MethodGet, Pattern: "/me", Roles: api.Everyone, Handler: me}},
+		grid.NewHandler(s.Grid).Routes(),
 	}
 }
 

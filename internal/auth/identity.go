@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
 )
 
 // Role is what a token may do. See api.md "Running".
@@ -65,4 +67,29 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 func FromContext(ctx context.Context) (Identity, bool) {
 	id, ok := ctx.Value(identityKey{}).(Identity)
 	return id, ok
+}
+
+// TownshipFilter returns the township a listing should be restricted to: the requested one
+// for an unscoped identity ("" = all), the identity's own for a scoped one. A scoped
+// identity asking for another township gets a forbidden error.
+func (id Identity) TownshipFilter(requested string) (string, error) {
+	if !id.Scoped() {
+		return requested, nil
+	}
+	if requested != "" && requested != id.Township {
+		return "", errOtherTownship(requested)
+	}
+	return id.Township, nil
+}
+
+// CheckTownship returns a forbidden error when the identity may not see the township.
+func (id Identity) CheckTownship(township string) error {
+	if !id.MaySee(township) {
+		return errOtherTownship(township)
+	}
+	return nil
+}
+
+func errOtherTownship(code string) error {
+	return apperr.Forbiddenf("this token is confined to another township than %s", code)
 }

@@ -57,6 +57,7 @@ type TokenInfo struct {
 }
 
 // Create stores a new token and returns it; this is the only time it is known.
+// Errors: invalid for a bad spec or an unknown township.
 func (s *Store) Create(ctx context.Context, spec TokenSpec) (string, Identity, error) {
 	if err := spec.Validate(); err != nil {
 		return "", Identity{}, err
@@ -70,10 +71,14 @@ func (s *Store) Create(ctx context.Context, spec TokenSpec) (string, Identity, e
 	id := Identity{Name: spec.Name, Role: spec.Role, Township: spec.Township, Officer: spec.Officer}
 	err := s.db.QueryRow(ctx, `
 		INSERT INTO api_tokens (name, role, township, officer, token_hash, expires_at)
-		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6)
+		SELECT $1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6
+		WHERE $3 = '' OR EXISTS (SELECT 1 FROM townships WHERE code = $3)
 		RETURNING id`,
 		spec.Name, spec.Role, spec.Township, spec.Officer, HashToken(token), expires,
 	).Scan(&id.TokenID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", Identity{}, apperr.Invalidf("unknown township %q", spec.Township)
+	}
 	if err != nil {
 		return "", Identity{}, pgdb.Translate(err, "token")
 	}

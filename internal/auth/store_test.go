@@ -14,6 +14,10 @@ func TestStoreLifecycle(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	store := auth.NewStore(pool)
+	if _, _, err := store.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Supervisor, Township: "320281001"}); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("token for an unknown township: err = %v, want invalid", err)
+	}
+	pgtest.AddTownship(t, pool, "320281001", "澄江")
 
 	token, id, err := store.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Supervisor, Township: "320281001"})
 	if err != nil {

@@ -1,0 +1,66 @@
+package grid
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// DefaultResolution is the H3 resolution townships are split at unless configured
+// otherwise: about 0.1 km² per cell, a few minutes' walk across.
+const DefaultResolution = 9
+
+// MaxResolution is the finest resolution accepted for a split (res 12 is ~300 m² a cell;
+// a county at res 12 would be millions of cells).
+const MaxResolution = 12
+
+// ParseCell parses an H3 index in its lower- or upper-case hex form. It accepts only valid
+// cell indexes (not edges or vertices).
+func ParseCell(s string) (h3.Cell, error) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, fmt.Errorf("%q is not an H3 cell index", s)
+	}
+	v, err := strconv.ParseUint(s, 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an H3 cell index", s)
+	}
+	c := h3.Cell(v)
+	if !c.IsValid() {
+		return 0, fmt.Errorf("%q is not a valid H3 cell", s)
+	}
+	return c, nil
+}
+
+// CellGeometry is what is stored for a cell besides its index.
+type CellGeometry struct {
+	Boundary orb.Polygon // WGS-84, exterior ring counter-clockwise (RFC 7946)
+	Center   orb.Point   // WGS-84 [lon, lat]
+	Parents  []int64     // Parents[r] is the parent at resolution r, r < the cell's
+}
+
+// Geometry returns the hexagon (or pentagon), centre and parents of c.
+func Geometry(c h3.Cell) CellGeometry {
+	b := h3.CellToBoundary(c)
+	ring := make(orb.Ring, 0, len(b)+1)
+	for _, ll := range b {
+		ring = append(ring, orb.Point{ll.Lng, ll.Lat})
+	}
+	ring = append(ring, ring[0])
+	if ring.Orientation() != orb.CCW {
+		ring.Reverse()
+	}
+	center := h3.CellToLatLng(c)
+	res := c.Resolution()
+	parents := make([]int64, res)
+	for r := 0; r < res; r++ {
+		parents[r] = int64(c.Parent(r))
+	}
+	return CellGeometry{Boundary: orb.Polygon{ring}, Center: orb.Point{center.Lng, center.Lat}, Parents: parents}
+}
+
+// CellAt returns the cell holding the WGS-84 point at resolution res.
+func CellAt(p orb.Point, res int) h3.Cell {
+	return h3.LatLngToCell(h3.LatLng{Lat: p[1], Lng: p[0]}, res)
+}

@@ -1,0 +1,162 @@
+package grid
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+)
+
+// TownshipSummary is a township in a listing.
+type TownshipSummary struct {
+	Code    string  `json:"code"`
+	Name    string  `json:"name"`
+	AreaKm2 float64 `json:"area_km2"`
+	Cells   int     `json:"cells"`
+}
+
+// Townships lists townships by code, only the one named by township when it is not "".
+func (s *Store) Townships(ctx context.Context, township string) ([]TownshipSummary, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT t.code, t.name, round(t.area_km2::numeric, 3)::float8, count(c.h3)::int
+		FROM townships t LEFT JOIN cells c ON c.township = t.code
+		WHERE $1 = '' OR t.code = $1
+		GROUP BY t.code ORDER BY t.code`, township)
+	if err != nil {
+		return nil, pgdb.Translate(err, "townships")
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TownshipSummary])
+	return list, pgdb.Translate(err, "townships")
+}
+
+// TownshipFeature returns the township as a GeoJSON Feature (geometry with 7 decimals,
+// ~1 cm). Errors: not_found.
+func (s *Store) TownshipFeature(ctx context.Context, code string) (json.RawMessage, error) {
+	var feature json.RawMessage
+	err := s.db.QueryRow(ctx, `
+		SELECT json_build_object(
+			'type', 'Feature', 'id', t.code,
+			'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+			'properties', json_build_object(
+				'code', t.code, 'name', t.name, 'area_km2', round(t.area_km2::numeric, 3),
+				'cells', (SELECT count(*) FROM cells c WHERE c.township = t.code),
+				'imported_at', t.imported_at))
+		FROM townships t WHERE t.code = $1`, code).Scan(&feature)
+	return feature, pgdb.Translate(err, "township "+code)
+}
+
+// CellFilter selects cells; empty fields select all.
+type CellFilter struct {
+	Township string
+	Grid     string
+}
+
+// WriteCells streams the selected cells as a GeoJSON FeatureCollection of hexagons with
+// properties h3, township and grid (null when in no grid area), row by row.
+func (s *Store) WriteCells(ctx context.Context, w io.Writer, f CellFilter) error {
+	rows, err := s.db.Query(ctx, `
+		SELECT h3, township, grid_area, ST_AsGeoJSON(geom, 7)
+		FROM cells
+		WHERE ($1 = '' OR township = $1) AND ($2 = '' OR grid_area = $2)
+		ORDER BY h3`, f.Township, f.Grid)
+	if err != nil {
+		return pgdb.Translate(err, "cells")
+	}
+	defer rows.Close()
+	type props struct {
+		H3       string  `json:"h3"`
+		Township string  `json:"township"`
+		Grid     *string `json:"grid"`
+	}
+	if _, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`); err != nil {
+		return err
+	}
+	first := true
+	for rows.Next() {
+		var cell int64
+		var p props
+		var geom string
+		if err := rows.Scan(&cell, &p.Township, &p.Grid, &geom); err != nil {
+			return pgdb.Translate(err, "cells")
+		}
+		p.H3 = h3.Cell(cell).String()
+		pj, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		sep := ","
+		if first {
+			sep, first = "", false
+		}
+		if _, err := fmt.Fprintf(w, `%s{"type":"Feature","id":"%s","geometry":%s,"properties":%s}`, sep, p.H3, geom, pj); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return pgdb.Translate(err, "cells")
+	}
+	_, err = io.WriteString(w, "]}\n")
+	return err
+}
+
+// Ref names an object by code and name.
+type Ref struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Location is where a point falls on the grid.
+type Location struct {
+	H3       string `json:"h3"`
+	Township Ref    `json:"township"`
+	Grid     *Ref   `json:"grid"`
+	Squadron *Ref   `json:"squadron"`
+}
+
+// Locate returns the cell, township, grid area and squadron of a WGS-84 point. Location
+// goes by cell: within about half a cell of a border the answer follows the cell's centre.
+// Errors: not_found when the point is in no township's cell.
+func (s *Store) Locate(ctx context.Context, p orb.Point) (Location, error) {
+	// The city's resolution is not known here without another query; one candidate cell
+	// per resolution costs microseconds, and only cells of the city's resolution exist.
+	candidates := make([]int64, MaxResolution+1)
+	for r := range candidates {
+		candidates[r] = int64(CellAt(p, r))
+	}
+	var loc Location
+	var cell int64
+	var gridCode, gridName, sqCode, sqName *string
+	err := s.db.QueryRow(ctx, `
+		SELECT c.h3, t.code, t.name, g.code, g.name, q.code, q.name
+		FROM cells c
+		JOIN townships t ON t.code = c.township
+		LEFT JOIN grid_areas g ON g.code = c.grid_area
+		LEFT JOIN squadrons q ON q.code = g.squadron
+		WHERE c.h3 = ANY($1)
+		LIMIT 1`, candidates).Scan(&cell, &loc.Township.Code, &loc.Township.Name, &gridCode, &gridName, &sqCode, &sqName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Location{}, apperr.NotFoundf("%.6f, %.6f is outside every township", p[1], p[0])
+	}
+	if err != nil {
+		return Location{}, pgdb.Translate(err, "cell")
+	}
+	loc.H3 = h3.Cell(cell).String()
+	loc.Grid = ref(gridCode, gridName)
+	loc.Squadron = ref(sqCode, sqName)
+	return loc, nil
+}
+
+func ref(code, name *string) *Ref {
+	if code == nil {
+		return nil
+	}
+	return &Ref{Code: *code, Name: *name}
+}
