@@ -246,8 +246,8 @@ func importedCounts(ctx context.Context, tx pgx.Tx, codes []string) ([]ImportedT
 
 // cellRows feeds a split to COPY without building all rows first.
 type cellRows struct {
-	codes []string
-	cells map[string][]h3.Cell
+	codes  []string
+	cells  map[string][]h3.Cell
 	ti, ci int
 	row    []any
 	err    error
@@ -283,6 +283,6 @@ func (c *cellRows) Next() bool {
 }
 
 func (c *cellRows) Values() ([]any, error) { return c.row, nil }
-func (c *cellRows) Err() error              { return c.err }
+func (c *cellRows) Err() error             { return c.err }
 
 var _ pgx.CopyFromSource = (*cellRows)(nil)
