@@ -21,6 +21,7 @@ Usage:
   gridwatch serve   [--addr :8080] [--db URL] [--migrate]   run the HTTP server
   gridwatch migrate [--db URL]                              apply pending migrations
   gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
+  gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]
   gridwatch token list
   gridwatch token revoke ID
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demoCmd(ctx, rest, stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, rest, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gridwatch/gridwatch/grid"
 
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
@@ -69,5 +74,32 @@ func TestCommandLineErrors(t *testing.T) {
 				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestImportTownshipsCommand(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDB(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.geojson")
+	bad := filepath.Join(dir, "bad.geojson")
+	const square = `{"type":"Polygon","coordinates":[[[120.2,31.8],[120.22,31.8],[120.22,31.82],[120.2,31.82],[120.2,31.8]]]}`
+	os.WriteFile(good, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":320281001,"name":"澄江"},"geometry":`+square+`}]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},"geometry":`+square+`}]}`), 0o644)
+
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"import", "townships", "--db", url, "--res", "10", good}, &stdout, &stderr); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	var got grid.ImportResult
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("output is not the import result: %s", stdout.String())
+	}
+	if got.Resolution != 10 || len(got.Townships) != 1 || got.Townships[0].Code != "320281001" || got.Townships[0].Cells < 100 {
+		t.Errorf("import = %+v", got)
+	}
+	err := run(ctx, []string{"import", "townships", "--db", url, bad}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "bad_code") {
+		t.Errorf("bad import: err = %v, want the feature's reason", err)
 	}
 }
