@@ -75,8 +75,8 @@ func seatLayout() map[string]vec {
 // exactly. The same seed always gives the same shapes; see the package comment for how
 // they are made.
 func Shapes(seed int64) *geojson.FeatureCollection {
-	d := newDiagram(seed)
 	towns := Townships()
+	d := newDiagram(seed, towns)
 	fc := geojson.NewFeatureCollection()
 	for i, t := range towns {
 		f := geojson.NewFeature(orb.Polygon{d.cell(i)})
@@ -87,12 +87,11 @@ func Shapes(seed int64) *geojson.FeatureCollection {
 	return fc
 }
 
-// newDiagram draws the outline and the seats for seed.
-func newDiagram(seed int64) *diagram {
+// newDiagram draws the outline and the seats of towns for seed.
+func newDiagram(seed int64, towns []Township) *diagram {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6a69616e6779696e)) // "jiangyin"
 	out, halfW, halfH := newOutline(rng)
 	layout := seatLayout()
-	towns := Townships()
 	seats := make([]vec, len(towns))
 	for i, t := range towns {
 		uv := layout[t.Code]
