@@ -11,14 +11,17 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/gridwatch/gridwatch/grid"
 )
 
 const usage = `gridwatch — grid management and patrol command
 
 Usage:
-  gridwatch serve   [--addr :8080] [--db URL] [--migrate]   run the HTTP server
+  gridwatch serve   [--addr :8080] [--db URL] [--migrate] [--h3-res 9]   run the HTTP server
   gridwatch migrate [--db URL]                              apply pending migrations
   gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
@@ -27,7 +30,7 @@ Usage:
   gridwatch token revoke ID
 
 Environment: DATABASE_URL (for --db), GRIDWATCH_ADDR (for --addr),
-GRIDWATCH_LOG_FORMAT (json|text), GRIDWATCH_LOG_LEVEL (debug|info|warn|error).
+GRIDWATCH_H3_RES (for --h3-res), GRIDWATCH_LOG_FORMAT (json|text), GRIDWATCH_LOG_LEVEL (debug|info|warn|error).
 `
 
 func main() {
@@ -101,6 +104,15 @@ func addrFlag(fs *flag.FlagSet) *string {
 		def = ":8080"
 	}
 	return fs.String("addr", def, "listen address (env GRIDWATCH_ADDR)")
+}
+
+// resFlag adds --h3-res, the resolution of the first township split.
+func resFlag(fs *flag.FlagSet) *int {
+	def := grid.DefaultResolution
+	if v, err := strconv.Atoi(os.Getenv("GRIDWATCH_H3_RES")); err == nil {
+		def = v
+	}
+	return fs.Int("h3-res", def, "H3 resolution of the first township split (env GRIDWATCH_H3_RES)")
 }
 
 // parse parses args and rejects leftover positional arguments beyond want.

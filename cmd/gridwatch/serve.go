@@ -17,10 +17,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	db := dbFlag(fs)
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	stmt := fs.Duration("statement-timeout", 30*time.Second, "limit on each SQL statement")
+	res := resFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt})
+	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt, H3Resolution: *res})
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("no database: set DATABASE_URL or --db")
 	}
+	if cfg.H3Resolution < 0 || cfg.H3Resolution > grid.MaxResolution {
+		return nil, fmt.Errorf("H3 resolution %d is out of range 0..%d", cfg.H3Resolution, grid.MaxResolution)
+	}
 	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, pgdb.Options{StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		return nil, err
