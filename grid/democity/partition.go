@@ -13,8 +13,8 @@ import (
 // The defaults of PartitionOptions.
 const (
 	DefaultSquadrons = 3   // squadrons per township bureau, as in most of Jiangyin's
-	DefaultMinCells  = 50  // fewest cells in a grid area: about 5 km² at H3 resolution 9
-	DefaultMaxCells  = 150 // most cells in a grid area: about 16 km² at H3 resolution 9
+	DefaultMinCells  = 50  // fewest cells in a grid area: about 4 km² at resolution 9 in Jiangyin
+	DefaultMaxCells  = 150 // most cells in a grid area: about 12 km² at resolution 9 in Jiangyin
 )
 
 // PartitionOptions tunes [Partition]. The zero value asks for the defaults.
@@ -55,8 +55,8 @@ type Squadron struct {
 // one grid area, the only case in which a grid area has fewer than MinCells cells.
 //
 // Method: seeded k-means (k-means++ start, then Lloyd's iterations) on the cells' centres
-// picks compact seeds; regions grow from them in breadth, always the smallest region
-// first and each taking its free neighbour nearest its k-means centre; then undersized
+// picks compact seeds; regions grow outwards from them, always the smallest region next,
+// each taking the free neighbouring cell nearest its k-means centre; then undersized
 // regions take boundary cells from their neighbours (oversized ones give them away),
 // keeping every region connected, and regions that still miss the bounds are merged or
 // split in two. The same is done first for squadrons (with MinCells as the least size
@@ -216,7 +216,8 @@ func (p *partitioner) run() (Division, error) {
 		pieces[s] = [][]int32{share}
 	}
 	for _, comp := range comps[1:] {
-		s := squadOf[nearest(g, main, comp)]
+		v, _ := nearest(g, main, comp)
+		s := squadOf[v]
 		idx := slices.IndexFunc(shares, func(share []int32) bool { return squadOf[share[0]] == s })
 		pieces[idx] = append(pieces[idx], comp)
 	}
@@ -295,9 +296,7 @@ func attach(g *cellGraph, areas [][]int32, piece []int32, maxCells int) [][]int3
 		if bestRoomy && !roomy {
 			continue
 		}
-		d := g.pos[nearest(g, a, piece)].sub(g.centroid(piece))
-		dist := d.dot(d)
-		if (roomy && !bestRoomy) || dist < bestDist {
+		if _, dist := nearest(g, a, piece); (roomy && !bestRoomy) || dist < bestDist {
 			best, bestDist, bestRoomy = i, dist, roomy
 		}
 	}
@@ -306,8 +305,9 @@ func attach(g *cellGraph, areas [][]int32, piece []int32, maxCells int) [][]int3
 	return areas
 }
 
-// nearest returns the cell of from whose centre lies nearest the centre of a cell of to.
-func nearest(g *cellGraph, from, to []int32) int32 {
+// nearest returns the cell of from whose centre lies nearest a cell centre of to, and
+// the squared distance (km²) between the two.
+func nearest(g *cellGraph, from, to []int32) (int32, float64) {
 	best, bestDist := from[0], math.Inf(1)
 	for _, v := range from {
 		for _, w := range to {
@@ -317,7 +317,7 @@ func nearest(g *cellGraph, from, to []int32) int32 {
 			}
 		}
 	}
-	return best
+	return best, bestDist
 }
 
 func clamp(x, lo, hi int) int { return max(lo, min(hi, x)) }

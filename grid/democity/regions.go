@@ -2,7 +2,6 @@ package democity
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -65,7 +64,7 @@ func (rs *regionSet) grow(cells []int32, labels []int32) {
 		for _, w := range g.adj[v] {
 			if rs.lab[w] == free {
 				d := g.pos[w].sub(centres[i])
-				heap.Push(&fronts[i], candidate{d.dot(d), w})
+				fronts[i].push(candidate{d.dot(d), w})
 			}
 		}
 	}
@@ -84,17 +83,17 @@ func (rs *regionSet) grow(cells []int32, labels []int32) {
 		next := -1
 		for i := range fronts {
 			f := &fronts[i]
-			for f.Len() > 0 && rs.lab[(*f)[0].cell] != free {
-				heap.Pop(f)
+			for len(*f) > 0 && rs.lab[(*f)[0].cell] != free {
+				f.pop()
 			}
-			if f.Len() > 0 && (next < 0 || rs.size[labels[i]] < rs.size[labels[next]]) {
+			if len(*f) > 0 && (next < 0 || rs.size[labels[i]] < rs.size[labels[next]]) {
 				next = i
 			}
 		}
 		if next < 0 {
 			return
 		}
-		take(next, heap.Pop(&fronts[next]).(candidate).cell)
+		take(next, fronts[next].pop().cell)
 	}
 }
 
@@ -250,18 +249,45 @@ func byDistance(a, b candidate) int {
 	return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(a.cell, b.cell))
 }
 
-// frontier is a min-heap of candidates.
+// frontier is a min-heap of candidates, by byDistance. (container/heap would box every
+// candidate in an interface, one allocation per push.)
 type frontier []candidate
 
-func (f frontier) Len() int           { return len(f) }
-func (f frontier) Less(i, j int) bool { return byDistance(f[i], f[j]) < 0 }
-func (f frontier) Swap(i, j int)      { f[i], f[j] = f[j], f[i] }
-func (f *frontier) Push(x any)        { *f = append(*f, x.(candidate)) }
-func (f *frontier) Pop() any {
-	old := *f
-	x := old[len(old)-1]
-	*f = old[:len(old)-1]
-	return x
+func (f *frontier) push(c candidate) {
+	h := append(*f, c)
+	for i := len(h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if byDistance(h[i], h[parent]) >= 0 {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+	*f = h
+}
+
+func (f *frontier) pop() candidate {
+	h := *f
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		least, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && byDistance(h[l], h[least]) < 0 {
+			least = l
+		}
+		if r < len(h) && byDistance(h[r], h[least]) < 0 {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+	*f = h
+	return top
 }
 
 // move hands cell v over to region to.

@@ -10,13 +10,13 @@ import (
 
 // The local plane in which the shapes are built: kilometres east (x) and north (y) of
 // the city's centre, an equirectangular projection true to scale along the centre's
-// parallel. Over the city's ±0.15° of latitude it keeps areas within 0.2 % of those
-// on the sphere.
+// parallel. Over the city's ±0.15° of latitude its areas are within 0.01 % of those on
+// the sphere.
 const (
-	centreLon     = 120.28    // degrees east, WGS-84
-	centreLat     = 31.84     // degrees north, WGS-84
-	earthRadiusKm = 6371.0088 // mean radius of the WGS-84 ellipsoid
-	outlineAreaKm = 987.0     // the real city's area, km², measured in the local plane
+	centreLon      = 120.28    // degrees east, WGS-84
+	centreLat      = 31.84     // degrees north, WGS-84
+	earthRadiusKm  = 6371.0088 // mean radius of the WGS-84 ellipsoid
+	outlineAreaKm2 = 987.0     // the real city's area, km², measured in the local plane
 
 	outlineVertices = 144  // vertices of the county outline, one every 2.5°
 	seatJitterKm    = 1.0  // how far the seed may move a township's seat
@@ -104,7 +104,7 @@ func newDiagram(seed int64, towns []Township) *diagram {
 
 // newOutline draws the county outline: a super-ellipse about 45 km by 25 km made
 // irregular by a few random low harmonics of its radius, with two random waves along its
-// northern (river) side, scaled to outlineAreaKm. Every vertex is placed on its own ray
+// northern (river) side, scaled to outlineAreaKm2. Every vertex is placed on its own ray
 // from the centre, at angles increasing counter-clockwise, so the outline is
 // star-shaped about the centre and its ring runs counter-clockwise. It also returns the
 // scaled half-width and half-height of the underlying super-ellipse.
@@ -143,7 +143,7 @@ func newOutline(rng *rand.Rand) (ring []vec, halfW, halfH float64) {
 		}
 		ring[k] = vec{r * c, r * s}
 	}
-	k := math.Sqrt(outlineAreaKm / planarArea(ring))
+	k := math.Sqrt(outlineAreaKm2 / planarArea(ring))
 	for i := range ring {
 		ring[i] = ring[i].scale(k)
 	}

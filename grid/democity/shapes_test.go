@@ -409,8 +409,8 @@ func TestSeatsInKernel(t *testing.T) {
 		if s := kernelSlack(d.outline, vec{}); s < 2*kernelMarginKm {
 			t.Errorf("seed %d: centre only %.3f km inside the kernel", seed, s)
 		}
-		if a := planarArea(d.outline); math.Abs(a-outlineAreaKm) > 1e-9 {
-			t.Errorf("seed %d: outline area %.6f km² in the plane, want %v", seed, a, outlineAreaKm)
+		if a := planarArea(d.outline); math.Abs(a-outlineAreaKm2) > 1e-9 {
+			t.Errorf("seed %d: outline area %.6f km² in the plane, want %v", seed, a, outlineAreaKm2)
 		}
 		for i, s := range d.seats {
 			if slack := kernelSlack(d.outline, s); slack < kernelMarginKm-1e-9 {
