@@ -160,3 +160,13 @@ func ref(code, name *string) *Ref {
 	}
 	return &Ref{Code: *code, Name: *name}
 }
+
+// CellsOf returns the cells of a township, sorted.
+func (s *Store) CellsOf(ctx context.Context, township string) ([]h3.Cell, error) {
+	rows, err := s.db.Query(ctx, `SELECT h3 FROM cells WHERE township = $1 ORDER BY h3`, township)
+	if err != nil {
+		return nil, pgdb.Translate(err, "cells")
+	}
+	cells, err := pgx.CollectRows(rows, pgx.RowTo[h3.Cell])
+	return cells, pgdb.Translate(err, "cells")
+}

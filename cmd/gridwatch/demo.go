@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/scripts"
 )
 
@@ -35,6 +36,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer srv.Close()
+	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		return err
+	}
 	token, err := demoToken(ctx, srv.Tokens)
 	if err != nil {
 		return err

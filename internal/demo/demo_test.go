@@ -1,0 +1,105 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
+)
+
+func count(t *testing.T, db *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// counts is what a load leaves behind, to compare two loads.
+func counts(t *testing.T, db *pgxpool.Pool) [4]int {
+	return [4]int{
+		count(t, db, "SELECT count(*) FROM townships"),
+		count(t, db, "SELECT count(*) FROM cells"),
+		count(t, db, "SELECT count(*) FROM squadrons"),
+		count(t, db, "SELECT count(*) FROM grid_areas"),
+	}
+}
+
+func TestLoadBuildsTheDemoCity(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewPool(t)
+	store := grid.NewStore(db, grid.DefaultResolution)
+	if err := demo.Load(ctx, store, demo.DefaultSeed, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := counts(t, db)
+	if got[0] != 17 {
+		t.Errorf("%d townships, want 17", got[0])
+	}
+	for _, tw := range democity.Townships() {
+		if n := count(t, db, "SELECT count(*) FROM townships WHERE code = $1 AND name = $2", tw.Code, tw.Name); n != 1 {
+			t.Errorf("township %s %s missing", tw.Code, tw.Name)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM (SELECT township FROM squadrons GROUP BY township HAVING count(*) = 3) x"); n != 17 {
+		t.Errorf("%d townships have 3 squadrons, want 17", n)
+	}
+	if n := count(t, db, "SELECT count(*) FROM cells WHERE grid_area IS NULL"); n != 0 {
+		t.Errorf("%d cells are in no grid area", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM (SELECT grid_area FROM cells GROUP BY grid_area
+		HAVING count(*) NOT BETWEEN 50 AND 150) x`); n != 0 {
+		t.Errorf("%d grid areas are outside 50-150 cells", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM cells c JOIN grid_areas g ON g.code = c.grid_area
+		JOIN squadrons q ON q.code = g.squadron WHERE g.township <> c.township OR q.township <> c.township`); n != 0 {
+		t.Errorf("%d cells in a grid area or squadron of another township", n)
+	}
+
+	// The split invariants over the whole city: every centre in its own township, and no
+	// cell whose centre lies inside a township left out.
+	if n := count(t, db, `SELECT count(*) FROM cells c JOIN townships t ON t.code = c.township
+		WHERE NOT ST_Intersects(t.geom, c.center)`); n != 0 {
+		t.Errorf("%d cells have their centre outside their township", n)
+	}
+	var minX, minY, maxX, maxY float64
+	if err := db.QueryRow(ctx, "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM townships) x").Scan(&minX, &minY, &maxX, &maxY); err != nil {
+		t.Fatal(err)
+	}
+	bound := orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}.Pad(0.01)
+	candidates := grid.Fill(orb.MultiPolygon{bound.ToPolygon()}, grid.DefaultResolution)
+	ids := make([]int64, len(candidates))
+	lons := make([]float64, len(candidates))
+	lats := make([]float64, len(candidates))
+	for i, c := range candidates {
+		ll := h3.CellToLatLng(c)
+		ids[i], lons[i], lats[i] = int64(c), ll.Lng, ll.Lat
+	}
+	if n := count(t, db, `
+		SELECT count(*) FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS x(h3, lon, lat)
+		WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE c.h3 = x.h3)
+		  AND EXISTS (SELECT 1 FROM townships t WHERE ST_Contains(t.geom, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)))`,
+		ids, lons, lats); n != 0 {
+		t.Errorf("%d cells with their centre inside a township are in none", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM townships a JOIN townships b ON a.code < b.code
+		AND ST_Relate(a.geom, b.geom, '2********')`); n != 0 {
+		t.Errorf("%d pairs of demo townships overlap", n)
+	}
+
+	// A second load changes nothing.
+	if err := demo.Load(ctx, store, demo.DefaultSeed, 0); err != nil {
+		t.Fatal(err)
+	}
+	if again := counts(t, db); again != got {
+		t.Errorf("second load: %v, want %v", again, got)
+	}
+}
