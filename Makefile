@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`.
-.PHONY: demo test build db db-stop
+.PHONY: demo test bench build db db-stop
 
 demo: ## start PostGIS when none is configured, migrate, load the demo city, serve
 	go run ./cmd/gridwatch demo
@@ -15,3 +15,6 @@ db: ## start (or reuse) the project's PostGIS and print its DATABASE_URL
 
 db-stop: ## stop the project's PostGIS
 	./scripts/devdb stop
+
+bench: ## benchmarks (with the database); see docs/benchmarks.md
+	./scripts/bench
