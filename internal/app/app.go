@@ -19,6 +19,11 @@ import (
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/migrations"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/ingest"
+	"github.com/gridwatch/gridwatch/patrol/live"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 // Config is the server's configuration. Zero durations take the defaults below.
@@ -34,6 +39,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// H3Resolution is the resolution of the first township split (default 9).
 	H3Resolution int
+	// Filter tunes the plausibility checks of incoming fixes (zero: defaults).
+	Filter ingest.FilterConfig
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default 30 s).
 	ShutdownTimeout time.Duration
@@ -59,13 +66,17 @@ func (c *Config) setDefaults() {
 
 // Server is a configured Gridwatch server.
 type Server struct {
-	cfg     Config
-	DB      *pgxpool.Pool
-	Tokens  *auth.Store
-	Grid    *grid.Store
-	metrics *metrics.Metrics
-	http    *http.Server
-	ln      net.Listener
+	cfg       Config
+	DB        *pgxpool.Pool
+	Tokens    *auth.Store
+	Grid      *grid.Store
+	Officers  *officer.Store
+	Positions *position.Store
+	Coverage  *coverage.Store
+	Live      *live.Broker
+	metrics   *metrics.Metrics
+	http      *http.Server
+	ln        net.Listener
 }
 
 // Open connects to the database, checks (or applies) migrations and builds the handler.
@@ -87,12 +98,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		DB:      pool,
-		Tokens:  auth.NewStore(pool),
-		Grid:    grid.NewStore(pool, cfg.H3Resolution),
-		metrics: metrics.New(pool),
+		cfg:      cfg,
+		DB:       pool,
+		Tokens:   auth.NewStore(pool),
+		Grid:     grid.NewStore(pool, cfg.H3Resolution),
+		Officers: officer.NewStore(pool),
+		Coverage: coverage.NewStore(pool),
+		Live:     live.NewBroker(pool),
+		metrics:  metrics.New(pool),
 	}
+	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.routes(),

@@ -70,6 +70,9 @@ func (e *env) do(method, path string, role auth.Role, body io.Reader, header ...
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") == "text/event-stream" {
+		return resp, nil // a live stream does not end; its status and headers are the answer
+	}
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
 }

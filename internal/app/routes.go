@@ -12,6 +12,9 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 // routes builds the router: plumbing middleware, the open endpoints, and the /api/v1 tree
@@ -24,6 +27,8 @@ func (s *Server) routes() http.Handler {
 
 	r.Method(http.MethodGet, "/healthz", httpx.HandlerFunc(s.healthz))
 	r.With(auth.Middleware(s.Tokens), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
+
+	r.Handle("/osmand/{key}", s.positionHandler().OsmAnd())
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(auth.Middleware(s.Tokens))
@@ -38,7 +43,15 @@ func (s *Server) APIRoutes() [][]api.Route {
 	return [][]api.Route{
 		{{Method: http.MethodGet, Pattern: "/me", Roles: api.Everyone, Handler: me}},
 		grid.NewHandler(s.Grid).Routes(),
+		officer.NewHandler(s.Officers).Routes(),
+		s.positionHandler().Routes(),
+		coverage.NewHandler(s.Coverage).Routes(),
+		s.Live.Routes(),
 	}
+}
+
+func (s *Server) positionHandler() *position.Handler {
+	return position.NewHandler(s.Positions, s.Officers, s.Tokens, s.Live)
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.

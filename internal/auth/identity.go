@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -92,4 +93,11 @@ func (id Identity) CheckTownship(township string) error {
 
 func errOtherTownship(code string) error {
 	return apperr.Forbiddenf("this token is confined to another township than %s", code)
+}
+
+// Caller returns the identity of an authenticated request (the zero Identity, with no
+// role, when there is none).
+func Caller(r *http.Request) Identity {
+	id, _ := FromContext(r.Context())
+	return id
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
 )
@@ -34,4 +35,38 @@ func QueryFloat(r *http.Request, name string, lo, hi float64) (float64, error) {
 		return 0, apperr.Invalidf("parameter %s=%q must be a number from %g to %g", name, s, lo, hi)
 	}
 	return v, nil
+}
+
+// TimeRange reads the from and to query parameters (RFC 3339). Missing to means now;
+// missing from means span before to. Errors: invalid when a time is malformed, from is
+// not before to, or the window is longer than max.
+func TimeRange(r *http.Request, now time.Time, span, max time.Duration) (from, to time.Time, err error) {
+	to, err = queryTime(r, "to", now)
+	if err != nil {
+		return
+	}
+	from, err = queryTime(r, "from", to.Add(-span))
+	if err != nil {
+		return
+	}
+	if !from.Before(to) {
+		return from, to, apperr.Invalidf("from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	if to.Sub(from) > max {
+		return from, to, apperr.Invalidf("the window from %s to %s is longer than the maximum of %s",
+			from.Format(time.RFC3339), to.Format(time.RFC3339), max)
+	}
+	return from, to, nil
+}
+
+func queryTime(r *http.Request, name string, def time.Time) (time.Time, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, apperr.Invalidf("parameter %s=%q must be an RFC 3339 time, e.g. 2026-11-27T08:00:00+08:00", name, s)
+	}
+	return t, nil
 }

@@ -44,9 +44,9 @@ type FilterConfig struct {
 	MaxAge time.Duration
 }
 
-// withDefaults returns c with every zero (or negative) field set to its
+// WithDefaults returns c with every zero (or negative) field set to its
 // default.
-func (c FilterConfig) withDefaults() FilterConfig {
+func (c FilterConfig) WithDefaults() FilterConfig {
 	if !(c.MaxAccuracyM > 0) {
 		c.MaxAccuracyM = DefaultMaxAccuracyM
 	}
@@ -88,7 +88,7 @@ func validCoordinates(p orb.Point) bool {
 //     which Check lets through for the caller to recognise (same officer
 //     and time).
 func Check(f Fix, prev *Fix, now time.Time, cfg FilterConfig) *Rejection {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	lon, lat := f.Point[0], f.Point[1]
 	switch {
 	case !validCoordinates(f.Point):
@@ -140,7 +140,7 @@ func Check(f Fix, prev *Fix, now time.Time, cfg FilterConfig) *Rejection {
 // like jumps; starting from a trusted prev avoids that for all but an
 // officer's first upload.
 func Filter(items []RawFix, prev *Fix, now time.Time, cfg FilterConfig) (accepted []Fix, rejected []Rejection) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	order := make([]int, 0, len(items))
 	for i := range items {
 		if r := items[i].Reject; r != nil {

@@ -75,10 +75,10 @@ func TestCheck(t *testing.T) {
 }
 
 func TestFilterConfigDefaults(t *testing.T) {
-	got := FilterConfig{}.withDefaults()
+	got := FilterConfig{}.WithDefaults()
 	want := FilterConfig{MaxAccuracyM: 100, MaxSpeedMS: 60, FutureTolerance: 5 * time.Minute, MaxAge: 7 * 24 * time.Hour}
 	if got != want {
-		t.Errorf("FilterConfig{}.withDefaults() = %+v, want %+v", got, want)
+		t.Errorf("FilterConfig{}.WithDefaults() = %+v, want %+v", got, want)
 	}
 }
 

@@ -1,0 +1,209 @@
+package position
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/ingest"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+)
+
+// chainFix is a stored fix read back for coverage and filtering.
+type chainFix struct {
+	Time  time.Time
+	Point orb.Point
+	H3    int64
+}
+
+func (c chainFix) coverage() coverage.Fix { return coverage.Fix{Time: c.Time, H3: c.H3} }
+
+// loadChains reads, for every officer of the batch, the stored fixes from the last one
+// before the batch's first time to the first one after its last time. In the usual case
+// (a device sending its newest fixes) that is a single fix: the anchor.
+func loadChains(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
+	ids := make([]string, len(batches))
+	los := make([]time.Time, len(batches))
+	his := make([]time.Time, len(batches))
+	index := make(map[string]int, len(batches))
+	for i, b := range batches {
+		ids[i] = b.officer.ID
+		los[i] = b.items[0].Fix.Time
+		his[i] = b.items[len(b.items)-1].Fix.Time
+		index[b.officer.ID] = i
+	}
+	rows, err := tx.Query(ctx, `
+		WITH want AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS w(officer, lo, hi)),
+		bounds AS (
+			SELECT w.officer,
+			       coalesce((SELECT max(p.time) FROM positions p WHERE p.officer = w.officer AND p.time < w.lo), w.lo) AS lo,
+			       coalesce((SELECT min(p.time) FROM positions p WHERE p.officer = w.officer AND p.time > w.hi), w.hi) AS hi,
+			       w.lo AS first
+			FROM want w)
+		SELECT p.officer, p.time, ST_X(p.geom), ST_Y(p.geom), p.h3, p.time < b.first
+		FROM bounds b JOIN positions p ON p.officer = b.officer AND p.time BETWEEN b.lo AND b.hi
+		ORDER BY p.officer, p.time`, ids, los, his)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var f chainFix
+		var before bool
+		if err := rows.Scan(&id, &f.Time, &f.Point[0], &f.Point[1], &f.H3, &before); err != nil {
+			return err
+		}
+		b := &batches[index[id]]
+		if before {
+			anchor := f
+			b.anchor = &anchor
+		}
+		b.old = append(b.old, f)
+	}
+	return rows.Err()
+}
+
+// insertRows gathers accepted fixes as column arrays for one INSERT … SELECT unnest.
+type insertRows struct {
+	officers, townships                    []string
+	times                                  []time.Time
+	lons, lats                             []float64
+	cells                                  []int64
+	accuracy, speed, heading, alt, battery []*float64
+}
+
+func (r *insertRows) len() int { return len(r.times) }
+
+func (r *insertRows) add(o officer.Officer, fixes []ingest.Fix, res int) {
+	for _, f := range fixes {
+		r.officers = append(r.officers, o.ID)
+		r.townships = append(r.townships, o.Township)
+		r.times = append(r.times, f.Time)
+		r.lons = append(r.lons, f.Point[0])
+		r.lats = append(r.lats, f.Point[1])
+		r.cells = append(r.cells, int64(grid.CellAt(f.Point, res)))
+		r.accuracy = append(r.accuracy, f.AccuracyM)
+		r.speed = append(r.speed, f.SpeedMS)
+		r.heading = append(r.heading, f.HeadingDeg)
+		r.alt = append(r.alt, f.AltitudeM)
+		r.battery = append(r.battery, f.BatteryPct)
+	}
+}
+
+// insert writes the rows, skipping those already stored (same officer and time), and
+// returns the ones written.
+func (r *insertRows) insert(ctx context.Context, tx pgx.Tx) ([]Stored, error) {
+	if r.len() == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO positions (officer, time, township, geom, h3, accuracy_m, speed_ms, heading_deg, altitude_m, battery_pct)
+		SELECT o, t, tw, ST_SetSRID(ST_MakePoint(lon, lat), 4326), h3, acc, spd, hdg, alt, bat
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::bigint[],
+		            $7::real[], $8::real[], $9::real[], $10::real[], $11::real[])
+		     AS x(o, t, tw, lon, lat, h3, acc, spd, hdg, alt, bat)
+		ON CONFLICT (officer, time) DO NOTHING
+		RETURNING officer, township, time, ST_X(geom), ST_Y(geom), h3`,
+		r.officers, r.times, r.townships, r.lons, r.lats, r.cells, r.accuracy, r.speed, r.heading, r.alt, r.battery)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Stored, error) {
+		var s Stored
+		var cell int64
+		err := row.Scan(&s.Officer, &s.Township, &s.Time, &s.Lon, &s.Lat, &cell)
+		s.cell, s.H3 = cell, CellString(cell)
+		return s, err
+	})
+}
+
+// applyCoverage adds to the coverage table the change the inserted fixes make to each
+// officer's chain (package coverage explains the rules).
+func applyCoverage(ctx context.Context, tx pgx.Tx, batches []officerBatch, inserted []Stored) error {
+	byOfficer := map[string][]coverage.Fix{}
+	for _, s := range inserted {
+		byOfficer[s.Officer] = append(byOfficer[s.Officer], coverage.Fix{Time: s.Time, H3: s.cell})
+	}
+	var cells []int64
+	var hours, lasts []time.Time
+	var officers []string
+	var visits []int32
+	var dwell []float64
+	for _, b := range batches {
+		added := byOfficer[b.officer.ID]
+		if len(added) == 0 {
+			continue
+		}
+		old := make([]coverage.Fix, len(b.old))
+		for i, f := range b.old {
+			old[i] = f.coverage()
+		}
+		merged := append(slices.Clone(old), added...)
+		slices.SortStableFunc(merged, func(a, b coverage.Fix) int { return a.Time.Compare(b.Time) })
+		anchored := b.anchor != nil
+		for k, d := range coverage.Delta(coverage.Contributions(old, anchored), coverage.Contributions(merged, anchored)) {
+			last := d.Last
+			if last.IsZero() {
+				last = k.Hour // the row exists already; greatest() keeps its last visit
+			}
+			cells = append(cells, k.H3)
+			hours = append(hours, k.Hour)
+			officers = append(officers, b.officer.ID)
+			visits = append(visits, int32(d.Visits))
+			dwell = append(dwell, d.DwellS)
+			lasts = append(lasts, last)
+		}
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO coverage AS c (h3, hour, officer, visits, dwell_s, last_visit)
+		SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[], $5::float8[], $6::timestamptz[])
+		ON CONFLICT (h3, hour, officer) DO UPDATE
+		SET visits = c.visits + EXCLUDED.visits,
+		    dwell_s = c.dwell_s + EXCLUDED.dwell_s,
+		    last_visit = greatest(c.last_visit, EXCLUDED.last_visit)`,
+		cells, hours, officers, visits, dwell, lasts)
+	return err
+}
+
+// updateLatest moves each officer's latest position forward to its newest inserted fix.
+func updateLatest(ctx context.Context, tx pgx.Tx, inserted []Stored) error {
+	newest := map[string]Stored{}
+	for _, s := range inserted {
+		if cur, ok := newest[s.Officer]; !ok || s.Time.After(cur.Time) {
+			newest[s.Officer] = s
+		}
+	}
+	if len(newest) == 0 {
+		return nil
+	}
+	var officers, townships []string
+	var times []time.Time
+	var lons, lats []float64
+	var cells []int64
+	for _, s := range newest {
+		officers = append(officers, s.Officer)
+		townships = append(townships, s.Township)
+		times = append(times, s.Time)
+		lons = append(lons, s.Lon)
+		lats = append(lats, s.Lat)
+		cells = append(cells, s.cell)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO officer_latest AS l (officer, time, geom, h3, township)
+		SELECT o, t, ST_SetSRID(ST_MakePoint(lon, lat), 4326), h3, tw
+		FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::bigint[], $6::text[]) AS x(o, t, lon, lat, h3, tw)
+		ON CONFLICT (officer) DO UPDATE
+		SET time = EXCLUDED.time, geom = EXCLUDED.geom, h3 = EXCLUDED.h3, township = EXCLUDED.township
+		WHERE EXCLUDED.time > l.time`,
+		officers, times, lons, lats, cells, townships)
+	return err
+}

@@ -1,0 +1,184 @@
+package position
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/ingest"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+)
+
+// Limits of the ingest endpoints.
+const (
+	MaxBatchFixes = 10_000   // fixes in one POST /positions
+	MaxBatchBytes = 4 << 20  // its body
+	MaxGPXBytes   = 32 << 20 // a GPX upload
+	MaxGPXPoints  = 200_000  // track points in one GPX upload
+	MaxOsmAndBody = 64 << 10 // one OsmAnd request
+)
+
+// Publisher receives what was stored, for the live feed. It must not block.
+type Publisher interface {
+	Publish(stored []Stored)
+}
+
+// Handler serves position ingest, tracks and stops.
+type Handler struct {
+	store    *Store
+	officers *officer.Store
+	tokens   auth.Authenticator
+	live     Publisher
+}
+
+// NewHandler returns a Handler. tokens authenticates OsmAnd keys; live may be nil.
+func NewHandler(store *Store, officers *officer.Store, tokens auth.Authenticator, live Publisher) *Handler {
+	return &Handler{store: store, officers: officers, tokens: tokens, live: live}
+}
+
+// senders may post positions: admins for anyone, devices and officers for their officer.
+var senders = []auth.Role{auth.Admin, auth.Device, auth.Officer}
+
+// Routes returns the position routes of /api/v1.
+func (h *Handler) Routes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodPost, Pattern: "/positions", Roles: senders, MaxBody: MaxBatchBytes, Handler: h.postBatch},
+		{Method: http.MethodPost, Pattern: "/officers/{id}/gpx", Roles: senders, MaxBody: MaxGPXBytes, Handler: h.postGPX},
+	}
+}
+
+// OsmAnd serves /osmand/{key}: Traccar Client's protocol, authenticated by the device
+// token in the path instead of a header.
+func (h *Handler) OsmAnd() http.Handler {
+	return httpx.LimitBody(MaxOsmAndBody)(httpx.HandlerFunc(h.osmand))
+}
+
+func (h *Handler) postBatch(w http.ResponseWriter, r *http.Request) error {
+	items, err := ingest.ParseBatch(r.Body, MaxBatchFixes)
+	if err != nil {
+		return parseError(err)
+	}
+	confine(auth.Caller(r), items)
+	return h.ingestAndAnswer(w, r, items)
+}
+
+func (h *Handler) postGPX(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	caller := auth.Caller(r)
+	if caller.Officer != "" && caller.Officer != id {
+		return apperr.Forbiddenf("this token may post positions for officer %s only", caller.Officer)
+	}
+	o, err := h.officers.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := caller.CheckTownship(o.Township); err != nil {
+		return err
+	}
+	fixes, rejected, err := ingest.ParseGPX(r.Body, MaxGPXPoints)
+	if err != nil {
+		return parseError(err)
+	}
+	for i := range fixes {
+		fixes[i].Officer = id
+	}
+	return h.ingestAndAnswer(w, r, ingest.Indexed(fixes, rejected))
+}
+
+// confine rejects the items of officers other than the token's, for officer and device
+// tokens.
+func confine(caller auth.Identity, items []ingest.RawFix) {
+	if caller.Officer == "" || caller.Role == auth.Admin {
+		return
+	}
+	for i := range items {
+		if items[i].Reject == nil && items[i].Fix.Officer != caller.Officer {
+			items[i].Reject = &ingest.Rejection{Index: items[i].Index, Code: CodeForbiddenOfficer,
+				Message: fmt.Sprintf("this token may post positions for officer %s only", caller.Officer)}
+		}
+	}
+}
+
+func (h *Handler) ingestAndAnswer(w http.ResponseWriter, r *http.Request, items []ingest.RawFix) error {
+	res, err := h.ingest(r.Context(), items)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (h *Handler) ingest(ctx context.Context, items []ingest.RawFix) (Result, error) {
+	res, err := h.store.Ingest(ctx, items)
+	if err != nil {
+		return Result{}, err
+	}
+	if h.live != nil && len(res.Stored) > 0 {
+		h.live.Publish(res.Stored)
+	}
+	return res, nil
+}
+
+// parseError maps a parser's whole-upload failure to an application error.
+func parseError(err error) error {
+	var tooMany *ingest.TooManyError
+	if errors.As(err, &tooMany) {
+		return apperr.New(apperr.TooLarge, "%s", tooMany.Error())
+	}
+	var pe *ingest.Error
+	if errors.As(err, &pe) {
+		if pe.Code == ingest.CodeTooLarge {
+			return httpx.TooLargeError(err)
+		}
+		return &apperr.Error{Code: apperr.Invalid, Message: pe.Message, Err: err,
+			Extra: map[string]any{"reason": pe.Code}}
+	}
+	return err
+}
+
+// osmand stores the fixes of one Traccar Client request. A fix that parses but fails the
+// plausibility checks is answered 200 all the same: the client would otherwise resend it
+// forever and hold back every later fix behind it. Such fixes are logged.
+func (h *Handler) osmand(w http.ResponseWriter, r *http.Request) error {
+	key, err := h.tokens.Authenticate(r.Context(), chi.URLParam(r, "key"))
+	if err != nil {
+		return err
+	}
+	if key.Role != auth.Device && key.Role != auth.Admin {
+		return apperr.Forbiddenf("the key must be a device token, not %s", key.Role)
+	}
+	fixes, err := ingest.ParseOsmAnd(r, MaxOsmAndBody)
+	if err != nil {
+		return parseError(err)
+	}
+	items := make([]ingest.RawFix, len(fixes))
+	for i, f := range fixes {
+		o, err := h.officers.ByDevice(r.Context(), f.DeviceID)
+		if err != nil {
+			return err
+		}
+		if key.Role == auth.Device && o.ID != key.Officer {
+			return apperr.Forbiddenf("device %s is not the device of this key's officer", f.DeviceID)
+		}
+		f.Officer = o.ID
+		items[i] = ingest.RawFix{Index: i, Fix: f}
+	}
+	res, err := h.ingest(r.Context(), items)
+	if err != nil {
+		return err
+	}
+	for _, rej := range res.Rejected {
+		slog.InfoContext(r.Context(), "osmand fix refused", "request_id", httpx.RequestID(r.Context()),
+			"officer", key.Officer, "code", rej.Code, "reason", rej.Message)
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
