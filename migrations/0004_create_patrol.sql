@@ -14,14 +14,19 @@ CREATE TABLE officers (
 CREATE INDEX officers_squadron_idx ON officers (squadron);
 CREATE INDEX officers_township_idx ON officers (township);
 
--- One row per fix, idempotent on (officer, time). Partitions are one UTC day each, created
--- ahead by the server (ensure_position_partitions). No foreign key: ingest checks the
--- officer, and a key check per row would slow COPY-sized batches.
+-- One row per fix, unique on (officer, time). Partitions are one UTC day each, created
+-- ahead by the server (ensure_position_partitions). Ingest writes with COPY, having
+-- removed the fixes already stored (it holds the officer's lock and has read the chain of
+-- stored fixes around the batch). No foreign key: ingest checks the officer, and a key
+-- check per row would slow COPY.
 CREATE TABLE positions (
     officer     text        NOT NULL,
     time        timestamptz NOT NULL,
     township    text        NOT NULL,
-    geom        geometry(Point, 4326) NOT NULL,
+    lon         float8      NOT NULL,
+    lat         float8      NOT NULL,
+    -- derived, so that ingest can COPY plain columns.
+    geom        geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
     h3          bigint      NOT NULL,
     accuracy_m  real,
     speed_ms    real,

@@ -25,6 +25,7 @@ Usage:
   gridwatch migrate [--db URL]                              apply pending migrations
   gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
+  gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]
   gridwatch token list
   gridwatch token revoke ID
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCmd(ctx, rest, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -124,3 +124,8 @@ func LimitBody(limit int64) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// WriteGeoJSON writes v as an application/geo+json response.
+func WriteGeoJSON(w http.ResponseWriter, status int, v any) {
+	writeJSON(w, status, "application/geo+json", v)
+}

@@ -10,8 +10,6 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
-	"github.com/gridwatch/gridwatch/patrol/ingest"
-	"github.com/gridwatch/gridwatch/patrol/officer"
 )
 
 // chainFix is a stored fix read back for coverage and filtering.
@@ -45,7 +43,7 @@ func loadChains(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
 			       coalesce((SELECT min(p.time) FROM positions p WHERE p.officer = w.officer AND p.time > w.hi), w.hi) AS hi,
 			       w.lo AS first
 			FROM want w)
-		SELECT p.officer, p.time, ST_X(p.geom), ST_Y(p.geom), p.h3, p.time < b.first
+		SELECT p.officer, p.time, p.lon, p.lat, p.h3, p.time < b.first
 		FROM bounds b JOIN positions p ON p.officer = b.officer AND p.time BETWEEN b.lo AND b.hi
 		ORDER BY p.officer, p.time`, ids, los, his)
 	if err != nil {
@@ -69,58 +67,54 @@ func loadChains(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
 	return rows.Err()
 }
 
-// insertRows gathers accepted fixes as column arrays for one INSERT … SELECT unnest.
-type insertRows struct {
-	officers, townships                    []string
-	times                                  []time.Time
-	lons, lats                             []float64
-	cells                                  []int64
-	accuracy, speed, heading, alt, battery []*float64
+// newFixes returns a batch's accepted fixes that are not stored yet, as rows to write:
+// a fix whose time is in the officer's chain (which holds every stored fix between the
+// anchor and the fix after the batch) or earlier in the batch is a duplicate.
+func newFixes(b *officerBatch, res int) []Stored {
+	seen := make(map[int64]bool, len(b.old)+len(b.accepted))
+	for _, f := range b.old {
+		seen[f.Time.UnixMicro()] = true
+	}
+	var out []Stored
+	for _, f := range b.accepted {
+		// PostgreSQL keeps microseconds: compare at that precision.
+		t := f.Time.Truncate(time.Microsecond)
+		if seen[t.UnixMicro()] {
+			continue
+		}
+		seen[t.UnixMicro()] = true
+		cell := int64(grid.CellAt(f.Point, res))
+		out = append(out, Stored{Officer: b.officer.ID, Township: b.officer.Township, Lat: f.Point[1], Lon: f.Point[0],
+			Time: t, H3: CellString(cell), cell: cell, fix: f})
+	}
+	return out
 }
 
-func (r *insertRows) len() int { return len(r.times) }
+// positionColumns are the columns ingest writes (geom is generated from lon and lat).
+var positionColumns = []string{"officer", "time", "township", "lon", "lat", "h3",
+	"accuracy_m", "speed_ms", "heading_deg", "altitude_m", "battery_pct"}
 
-func (r *insertRows) add(o officer.Officer, fixes []ingest.Fix, res int) {
-	for _, f := range fixes {
-		r.officers = append(r.officers, o.ID)
-		r.townships = append(r.townships, o.Township)
-		r.times = append(r.times, f.Time)
-		r.lons = append(r.lons, f.Point[0])
-		r.lats = append(r.lats, f.Point[1])
-		r.cells = append(r.cells, int64(grid.CellAt(f.Point, res)))
-		r.accuracy = append(r.accuracy, f.AccuracyM)
-		r.speed = append(r.speed, f.SpeedMS)
-		r.heading = append(r.heading, f.HeadingDeg)
-		r.alt = append(r.alt, f.AltitudeM)
-		r.battery = append(r.battery, f.BatteryPct)
+// copyPositions writes new fixes with COPY, the fastest way into PostgreSQL.
+func copyPositions(ctx context.Context, tx pgx.Tx, rows []Stored) error {
+	if len(rows) == 0 {
+		return nil
 	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"positions"}, positionColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		s := rows[i]
+		f := s.fix
+		return []any{s.Officer, s.Time, s.Township, s.Lon, s.Lat, s.cell,
+			real(f.AccuracyM), real(f.SpeedMS), real(f.HeadingDeg), real(f.AltitudeM), real(f.BatteryPct)}, nil
+	}))
+	return err
 }
 
-// insert writes the rows, skipping those already stored (same officer and time), and
-// returns the ones written.
-func (r *insertRows) insert(ctx context.Context, tx pgx.Tx) ([]Stored, error) {
-	if r.len() == 0 {
-		return nil, nil
+// real narrows an optional reading to the column's float4; nil stays NULL.
+func real(v *float64) *float32 {
+	if v == nil {
+		return nil
 	}
-	rows, err := tx.Query(ctx, `
-		INSERT INTO positions (officer, time, township, geom, h3, accuracy_m, speed_ms, heading_deg, altitude_m, battery_pct)
-		SELECT o, t, tw, ST_SetSRID(ST_MakePoint(lon, lat), 4326), h3, acc, spd, hdg, alt, bat
-		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::bigint[],
-		            $7::real[], $8::real[], $9::real[], $10::real[], $11::real[])
-		     AS x(o, t, tw, lon, lat, h3, acc, spd, hdg, alt, bat)
-		ON CONFLICT (officer, time) DO NOTHING
-		RETURNING officer, township, time, ST_X(geom), ST_Y(geom), h3`,
-		r.officers, r.times, r.townships, r.lons, r.lats, r.cells, r.accuracy, r.speed, r.heading, r.alt, r.battery)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Stored, error) {
-		var s Stored
-		var cell int64
-		err := row.Scan(&s.Officer, &s.Township, &s.Time, &s.Lon, &s.Lat, &cell)
-		s.cell, s.H3 = cell, CellString(cell)
-		return s, err
-	})
+	f := float32(*v)
+	return &f
 }
 
 // applyCoverage adds to the coverage table the change the inserted fixes make to each

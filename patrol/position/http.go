@@ -52,6 +52,8 @@ func (h *Handler) Routes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodPost, Pattern: "/positions", Roles: senders, MaxBody: MaxBatchBytes, Handler: h.postBatch},
 		{Method: http.MethodPost, Pattern: "/officers/{id}/gpx", Roles: senders, MaxBody: MaxGPXBytes, Handler: h.postGPX},
+		{Method: http.MethodGet, Pattern: "/officers/{id}/track", Roles: trackReaders, Handler: h.getTrack},
+		{Method: http.MethodGet, Pattern: "/officers/{id}/stops", Roles: trackReaders, Handler: h.getStops},
 	}
 }
 

@@ -457,3 +457,66 @@ func TestLiveStreamsLatestThenNewPositions(t *testing.T) {
 		t.Fatal("no event for the new position")
 	}
 }
+
+func TestTrackAndStops(t *testing.T) {
+	c := newCity(t)
+	var fixes []fix
+	start := now.Add(-2 * time.Hour)
+	add := func(d time.Duration, lat, lon float64) {
+		fixes = append(fixes, fix{Officer: "o1", Time: start.Add(d).Format(time.RFC3339), Lat: lat, Lon: lon})
+	}
+	// Walk east for 10 minutes, stand 10 minutes, walk on; a 20-minute gap; walk again.
+	for i := 0; i < 60; i++ {
+		add(time.Duration(i)*10*time.Second, 31.84, 120.25+float64(i)*0.0001)
+	}
+	for i := 0; i < 60; i++ {
+		add(10*time.Minute+time.Duration(i)*10*time.Second, 31.84+float64(i%3)*0.00001, 120.256)
+	}
+	for i := 0; i < 30; i++ {
+		add(20*time.Minute+time.Duration(i)*10*time.Second, 31.84, 120.256+float64(i)*0.0001)
+	}
+	for i := 0; i < 30; i++ {
+		add(45*time.Minute+time.Duration(i)*10*time.Second, 31.845, 120.26+float64(i)*0.0001)
+	}
+	if a := c.post(c.admin, fixes); a.Accepted != len(fixes) {
+		t.Fatalf("answer %+v", a)
+	}
+	window := "?from=" + url.QueryEscape(start.Add(-time.Minute).Format(time.RFC3339)) + "&to=" + url.QueryEscape(now.Format(time.RFC3339))
+	code, raw := c.do("GET", "/api/v1/officers/o1/track"+window, c.admin, "", nil)
+	var fc struct {
+		Features []struct {
+			Geometry struct {
+				Type string `json:"type"`
+			} `json:"geometry"`
+			Properties struct {
+				Points  int     `json:"points"`
+				LengthM float64 `json:"length_m"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	json.Unmarshal(raw, &fc)
+	if code != 200 || len(fc.Features) != 2 || fc.Features[0].Properties.Points != 150 || fc.Features[0].Geometry.Type != "LineString" {
+		t.Fatalf("track = %d %s, want two lines split at the gap", code, raw)
+	}
+	if l := fc.Features[0].Properties.LengthM; l < 800 || l > 1000 {
+		t.Errorf("first line is %.0f m, want about 890 m", l)
+	}
+	code, raw = c.do("GET", "/api/v1/officers/o1/stops"+window, c.admin, "", nil)
+	var stops []struct {
+		Start, End time.Time
+		Lat, Lon   float64
+		H3         string
+	}
+	json.Unmarshal(raw, &stops)
+	if code != 200 || len(stops) != 1 || stops[0].End.Sub(stops[0].Start) < 9*time.Minute || stops[0].H3 == "" {
+		t.Errorf("stops = %d %s, want the one 10-minute stop", code, raw)
+	}
+	for _, bad := range []string{"?from=yesterday", "?from=2026-11-27T08:00:00Z&to=2026-11-01T00:00:00Z", "?from=2026-01-01T00:00:00Z&to=2026-11-01T00:00:00Z", "?simplify=-1"} {
+		if code, _ := c.do("GET", "/api/v1/officers/o1/track"+bad, c.admin, "", nil); code != 400 {
+			t.Errorf("track%s = %d, want 400", bad, code)
+		}
+	}
+	if code, _ := c.do("GET", "/api/v1/officers/zz/track", c.admin, "", nil); code != 404 {
+		t.Errorf("unknown officer track = %d, want 404", code)
+	}
+}

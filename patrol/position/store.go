@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,7 @@ type Stored struct {
 	Time     time.Time `json:"time"`
 	H3       string    `json:"h3"`
 	cell     int64
+	fix      ingest.Fix
 }
 
 // Result is the answer to an ingest.
@@ -63,6 +65,35 @@ type Store struct {
 
 	mu         sync.Mutex
 	partitions map[string]bool // UTC days known to have a partition
+
+	// Time spent in each stage of ingest, in nanoseconds, for metrics and benchmarks.
+	stageNanos [numStages]atomic.Int64
+}
+
+// Stage names a step of ingest whose time is measured.
+type Stage int
+
+// The measured stages.
+const (
+	StageChain    Stage = iota // reading each officer's chain around the new fixes
+	StageInsert                // writing the fixes
+	StageCoverage              // applying coverage deltas
+	StageLatest                // moving latest positions
+	numStages
+)
+
+// StageNames are the stages' names, for metrics.
+var StageNames = [numStages]string{"chain", "insert", "coverage", "latest"}
+
+// StageTime returns the total time spent in a stage since the Store was made.
+func (s *Store) StageTime(st Stage) time.Duration { return time.Duration(s.stageNanos[st].Load()) }
+
+// timed runs f and adds its duration to the stage.
+func (s *Store) timed(st Stage, f func() error) error {
+	start := time.Now()
+	err := f()
+	s.stageNanos[st].Add(int64(time.Since(start)))
+	return err
 }
 
 // NewStore returns a Store. filter tunes the plausibility checks (zero: defaults).
@@ -148,10 +179,10 @@ func (s *Store) store(ctx context.Context, batches []officerBatch, res *Result) 
 		if err := lockOfficers(ctx, tx, batches); err != nil {
 			return err
 		}
-		if err := loadChains(ctx, tx, batches); err != nil {
+		if err := s.timed(StageChain, func() error { return loadChains(ctx, tx, batches) }); err != nil {
 			return err
 		}
-		var rows insertRows
+		var inserted []Stored
 		for i := range batches {
 			b := &batches[i]
 			var prev *ingest.Fix
@@ -161,19 +192,19 @@ func (s *Store) store(ctx context.Context, batches []officerBatch, res *Result) 
 			accepted, rejected := ingest.Filter(b.items, prev, now, s.filter)
 			res.Rejected = append(res.Rejected, rejected...)
 			b.accepted = accepted
-			rows.add(b.officer, accepted, resolution)
+			fresh := newFixes(b, resolution)
+			res.Duplicates += len(accepted) - len(fresh)
+			inserted = append(inserted, fresh...)
 		}
-		inserted, err := rows.insert(ctx, tx)
-		if err != nil {
+		if err := s.timed(StageInsert, func() error { return copyPositions(ctx, tx, inserted) }); err != nil {
 			return err
 		}
 		res.Accepted = len(inserted)
-		res.Duplicates = rows.len() - len(inserted)
 		res.Stored = inserted
-		if err := applyCoverage(ctx, tx, batches, inserted); err != nil {
+		if err := s.timed(StageCoverage, func() error { return applyCoverage(ctx, tx, batches, inserted) }); err != nil {
 			return err
 		}
-		return updateLatest(ctx, tx, inserted)
+		return s.timed(StageLatest, func() error { return updateLatest(ctx, tx, inserted) })
 	})
 	return pgdb.Translate(err, "positions")
 }

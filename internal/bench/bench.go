@@ -1,0 +1,44 @@
+// Package bench holds end-to-end benchmarks run by `gridwatch bench`: each one measures
+// the real server on a scratch database against a baseline in the same run, and reports
+// the ratio.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// scratchDB creates an empty database beside the one at base and returns its URL and a
+// function that drops it.
+func scratchDB(ctx context.Context, base string) (string, func(), error) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "gw_bench_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("create scratch database: %w", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "" {
+		return "", nil, fmt.Errorf("the benchmark needs a postgres:// URL")
+	}
+	u.Path = "/" + name
+	drop := func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer conn.Close(context.Background())
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	}
+	return u.String(), drop, nil
+}
