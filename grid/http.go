@@ -46,11 +46,6 @@ func (h *Handler) Routes() []api.Route {
 	}
 }
 
-func identity(r *http.Request) auth.Identity {
-	id, _ := auth.FromContext(r.Context())
-	return id
-}
-
 func datumParam(r *http.Request) (geo.Datum, error) {
 	d, err := geo.ParseDatum(r.URL.Query().Get("datum"))
 	if err != nil {
@@ -80,7 +75,7 @@ func (h *Handler) importTownships(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id := identity(r)
+	id := auth.Caller(r)
 	for _, t := range towns {
 		if err := id.CheckTownship(t.Code); err != nil {
 			return err
@@ -95,7 +90,7 @@ func (h *Handler) importTownships(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) townships(w http.ResponseWriter, r *http.Request) error {
-	township, err := identity(r).TownshipFilter("")
+	township, err := auth.Caller(r).TownshipFilter("")
 	if err != nil {
 		return err
 	}
@@ -109,7 +104,7 @@ func (h *Handler) townships(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) township(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	if err := identity(r).CheckTownship(code); err != nil {
+	if err := auth.Caller(r).CheckTownship(code); err != nil {
 		return err
 	}
 	feature, err := h.store.TownshipFeature(r.Context(), code)
@@ -122,7 +117,7 @@ func (h *Handler) township(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) cells(w http.ResponseWriter, r *http.Request) error {
-	township, err := identity(r).TownshipFilter(r.URL.Query().Get("township"))
+	township, err := auth.Caller(r).TownshipFilter(r.URL.Query().Get("township"))
 	if err != nil {
 		return err
 	}
@@ -147,7 +142,7 @@ func (h *Handler) locate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := identity(r).CheckTownship(loc.Township.Code); err != nil {
+	if err := auth.Caller(r).CheckTownship(loc.Township.Code); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, loc)
@@ -167,7 +162,7 @@ func (h *Handler) createSquadron(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := identity(r).CheckTownship(req.Township); err != nil {
+	if err := auth.Caller(r).CheckTownship(req.Township); err != nil {
 		return err
 	}
 	q := Squadron{Code: req.Code, Name: req.Name, Township: req.Township}
@@ -185,7 +180,7 @@ func (h *Handler) createSquadron(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) squadrons(w http.ResponseWriter, r *http.Request) error {
-	township, err := identity(r).TownshipFilter(r.URL.Query().Get("township"))
+	township, err := auth.Caller(r).TownshipFilter(r.URL.Query().Get("township"))
 	if err != nil {
 		return err
 	}
@@ -213,7 +208,7 @@ func (h *Handler) createGrid(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := identity(r).CheckTownship(req.Township); err != nil {
+	if err := auth.Caller(r).CheckTownship(req.Township); err != nil {
 		return err
 	}
 	g := NewGridArea{Code: req.Code, Name: req.Name, Township: req.Township, Squadron: req.Squadron}
@@ -264,7 +259,7 @@ func parseGridPolygon(raw json.RawMessage, datumName string) (orb.Polygon, error
 }
 
 func (h *Handler) grids(w http.ResponseWriter, r *http.Request) error {
-	township, err := identity(r).TownshipFilter(r.URL.Query().Get("township"))
+	township, err := auth.Caller(r).TownshipFilter(r.URL.Query().Get("township"))
 	if err != nil {
 		return err
 	}

@@ -161,9 +161,11 @@ func ref(code, name *string) *Ref {
 	return &Ref{Code: *code, Name: *name}
 }
 
-// CellsOf returns the cells of a township, sorted.
-func (s *Store) CellsOf(ctx context.Context, township string) ([]h3.Cell, error) {
-	rows, err := s.db.Query(ctx, `SELECT h3 FROM cells WHERE township = $1 ORDER BY h3`, township)
+// CellsOf returns the selected cells, sorted.
+func (s *Store) CellsOf(ctx context.Context, f CellFilter) ([]h3.Cell, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT h3 FROM cells WHERE ($1 = '' OR township = $1) AND ($2 = '' OR grid_area = $2) ORDER BY h3`,
+		f.Township, f.Grid)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cells")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -37,6 +38,10 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer srv.Close()
 	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		return err
+	}
+	patrols := demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}
+	if err := demo.LoadPatrols(ctx, patrols, demo.DefaultSeed, time.Now()); err != nil {
 		return err
 	}
 	token, err := demoToken(ctx, srv.Tokens)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -108,6 +109,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		metrics:  metrics.New(pool),
 	}
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
+	for st, name := range position.StageNames {
+		s.metrics.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "gridwatch_ingest_stage_seconds_total",
+			Help:        "Time spent in each stage of position ingest.",
+			ConstLabels: prometheus.Labels{"stage": name},
+		}, func() float64 { return s.Positions.StageTime(position.Stage(st)).Seconds() }))
+	}
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.routes(),

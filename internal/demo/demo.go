@@ -63,7 +63,7 @@ func Load(ctx context.Context, store *grid.Store, seed int64, res int) error {
 
 // divide creates a township's squadrons and grid areas and returns how many areas.
 func divide(ctx context.Context, store *grid.Store, t grid.ImportedTownship, seed int64) (int, error) {
-	cells, err := store.CellsOf(ctx, t.Code)
+	cells, err := store.CellsOf(ctx, grid.CellFilter{Township: t.Code})
 	if err != nil {
 		return 0, err
 	}

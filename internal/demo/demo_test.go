@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
@@ -101,5 +103,50 @@ func TestLoadBuildsTheDemoCity(t *testing.T) {
 	}
 	if again := counts(t, db); again != got {
 		t.Errorf("second load: %v, want %v", again, got)
+	}
+}
+
+func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
+	ctx := context.Background()
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)
+	srv.Positions.SetClock(func() time.Time { return now })
+	p := demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}
+	if err := demo.LoadPatrols(ctx, p, demo.DefaultSeed, now); err != nil {
+		t.Fatal(err)
+	}
+	db := srv.DB
+	if n := count(t, db, "SELECT count(*) FROM officers"); n != 17*3*demo.OfficersPerSquadron {
+		t.Errorf("%d officers, want %d", n, 17*3*demo.OfficersPerSquadron)
+	}
+	fixes := count(t, db, "SELECT count(*) FROM positions")
+	if fixes < 800_000 {
+		t.Errorf("%d fixes stored, want a day of 8-hour shifts at one fix per 5-10 s", fixes)
+	}
+	shift := demo.LastShift(now)
+	if n := count(t, db, "SELECT count(*) FROM positions WHERE time < $1 OR time >= $2", shift.Start, shift.Start.Add(8*time.Hour)); n != 0 {
+		t.Errorf("%d fixes outside the shift", n)
+	}
+	visited := count(t, db, "SELECT count(DISTINCT h3) FROM coverage")
+	cells := count(t, db, "SELECT count(*) FROM cells")
+	if visited < cells/3 || visited > cells*95/100 {
+		t.Errorf("%d of %d cells visited: want most, but not all", visited, cells)
+	}
+	if n := count(t, db, "SELECT count(*) FROM officer_latest"); n != 17*3*demo.OfficersPerSquadron {
+		t.Errorf("%d officers with a latest position", n)
+	}
+	// Loading again adds nothing.
+	if err := demo.LoadPatrols(ctx, p, demo.DefaultSeed, now); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM positions"); n != fixes {
+		t.Errorf("second load: %d fixes, want %d", n, fixes)
 	}
 }
