@@ -198,6 +198,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(s.ln) }()
+	go s.keepPartitionsAhead(ctx)
 	select {
 	case err := <-served:
 		return err
@@ -218,4 +219,24 @@ func (s *Server) Serve(ctx context.Context) error {
 // Close releases the database pool. Call it after Serve returns.
 func (s *Server) Close() {
 	s.DB.Close()
+}
+
+// partitionCheck is how often the server makes sure position partitions exist ahead.
+const partitionCheck = 6 * time.Hour
+
+// keepPartitionsAhead creates the daily position partitions of yesterday to two days
+// ahead at start and every few hours, so that ingest rarely has to.
+func (s *Server) keepPartitionsAhead(ctx context.Context) {
+	tick := time.NewTicker(partitionCheck)
+	defer tick.Stop()
+	for {
+		if _, err := s.DB.Exec(ctx, `SELECT ensure_position_partitions(current_date - 1, current_date + 2)`); err != nil && ctx.Err() == nil {
+			slog.Warn("creating position partitions ahead", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -64,7 +64,9 @@ func (c FilterConfig) WithDefaults() FilterConfig {
 
 // validCoordinates reports whether p is finite and within lon [-180, 180],
 // lat [-90, 90]. The comparisons are false for NaN.
-func validCoordinates(p orb.Point) bool {
+// ValidCoordinates reports whether p is a [lon, lat] position at all: finite, lon in
+// [-180, 180], lat in [-90, 90].
+func ValidCoordinates(p orb.Point) bool {
 	lon, lat := p[0], p[1]
 	return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90
 }
@@ -91,7 +93,7 @@ func Check(f Fix, prev *Fix, now time.Time, cfg FilterConfig) *Rejection {
 	cfg = cfg.WithDefaults()
 	lon, lat := f.Point[0], f.Point[1]
 	switch {
-	case !validCoordinates(f.Point):
+	case !ValidCoordinates(f.Point):
 		return reject(CodeInvalidCoordinates, "lat %g, lon %g is not a position on Earth", lat, lon)
 	case lon == 0 && lat == 0:
 		return reject(CodeZeroCoordinates, "lat 0, lon 0 is a placeholder, not a fix")

@@ -258,7 +258,7 @@ func battery(pct float64) *float64 {
 // invalid ones and (0, 0), are left as they are, so that Check reports
 // the coordinates the device actually sent.
 func toWGS84(p orb.Point, d geo.Datum) orb.Point {
-	if d == geo.WGS84 || !validCoordinates(p) || p == (orb.Point{}) {
+	if d == geo.WGS84 || !ValidCoordinates(p) || p == (orb.Point{}) {
 		return p
 	}
 	return geo.ToWGS84(p, d)

@@ -161,6 +161,12 @@ func (h *Handler) osmand(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return parseError(err)
 	}
+	for _, f := range fixes {
+		// Not a position at all: malformed, unlike an implausible one (see above).
+		if !ingest.ValidCoordinates(f.Point) {
+			return apperr.Invalidf("lat %v, lon %v is not a position", f.Point[1], f.Point[0])
+		}
+	}
 	items := make([]ingest.RawFix, len(fixes))
 	for i, f := range fixes {
 		o, err := h.officers.ByDevice(r.Context(), f.DeviceID)

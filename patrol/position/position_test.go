@@ -240,7 +240,9 @@ func TestOsmAndAsTraccarClientSendsIt(t *testing.T) {
 		{"device of another officer", "GET", "/osmand/" + key + "?id=dev-o2&lat=31.84&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 403},
 		{"unknown device", "GET", "/osmand/" + key + "?id=dev-x&lat=31.84&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 404},
 		{"missing lat", "GET", "/osmand/" + key + "?id=dev-o1&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 400},
-		{"NaN latitude", "GET", "/osmand/" + key + "?id=dev-o1&lat=NaN&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 200},
+		{"NaN latitude", "GET", "/osmand/" + key + "?id=dev-o1&lat=NaN&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 400},
+		{"latitude 91", "GET", "/osmand/" + key + "?id=dev-o1&lat=91&lon=120.25&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 400},
+		{"Inf longitude", "GET", "/osmand/" + key + "?id=dev-o1&lat=31.84&lon=Inf&timestamp=" + fmt.Sprint(ts.Unix()), "", "", 400},
 		{"malformed JSON", "POST", "/osmand/" + key, "application/json", `{"location":`, 400},
 		{"oversize body", "POST", "/osmand/" + key, "application/x-www-form-urlencoded", strings.Repeat("a", 70<<10), 413},
 	}

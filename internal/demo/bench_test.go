@@ -1,0 +1,72 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
+)
+
+// BenchmarkDemoDayQueries measures the read side on the demo day (306 officers, about a
+// million fixes): one officer's track and stops over the shift, a township's coverage over
+// the shift, against a baseline route that answers from the database without work
+// (GET /api/v1/me, which authenticates like the others).
+func BenchmarkDemoDayQueries(b *testing.B) {
+	ctx := context.Background()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // access logs would bury the figures
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	now := time.Now()
+	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "bench", Role: auth.Analyst})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	shift := demo.LastShift(now)
+	window := "from=" + url.QueryEscape(shift.Start.Format(time.RFC3339)) + "&to=" + url.QueryEscape(shift.Start.Add(shift.Duration).Format(time.RFC3339))
+	routes := []struct{ name, path string }{
+		{"baseline-me", "/api/v1/me"},
+		{"track", "/api/v1/officers/320281001-Q1-01/track?" + window},
+		{"track-simplified-5m", "/api/v1/officers/320281001-Q1-01/track?simplify=5&" + window},
+		{"stops", "/api/v1/officers/320281001-Q1-01/stops?" + window},
+		{"coverage-township", "/api/v1/coverage?township=320281101&" + window},
+		{"coverage-city", "/api/v1/coverage?" + window},
+	}
+	for _, rt := range routes {
+		b.Run(rt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				req, _ := http.NewRequest("GET", ts.URL+rt.path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("%s: %d", rt.path, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
