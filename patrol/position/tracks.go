@@ -124,4 +124,3 @@ func (h *Handler) getStops(w http.ResponseWriter, r *http.Request) error {
 }
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
-
