@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/uber/h3-go/v4"
 
 	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
@@ -138,31 +137,18 @@ func (f *fixture) importCity(border float64, query string) importAnswer {
 	return got
 }
 
-// checkInvariants asserts in PostGIS that every cell's centre lies in (or on the border
-// of) its own township, and that no cell whose centre lies inside a township is missing.
+// checkInvariants asserts the split invariants in PostGIS and the resolution of the cells.
 func (f *fixture) checkInvariants(res int) {
 	f.t.Helper()
-	if n := f.scalar(`SELECT count(*) FROM cells c JOIN townships t ON t.code = c.township
-		WHERE NOT ST_Intersects(t.geom, c.center)`); n != 0 {
-		f.t.Errorf("%d cells have their centre outside their township", n)
+	audit, err := grid.NewStore(f.db, res).CheckInvariants(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if audit != (grid.Audit{}) {
+		f.t.Errorf("grid invariants broken: %+v", audit)
 	}
 	if n := f.scalar(`SELECT count(*) FROM cells WHERE cardinality(parents) <> $1`, res); n != 0 {
 		f.t.Errorf("%d cells are not at resolution %d", n, res)
-	}
-	candidates := grid.Fill(orb.MultiPolygon{rect(120.19, 31.79, 120.37, 31.93)}, res)
-	ids := make([]int64, len(candidates))
-	lons := make([]float64, len(candidates))
-	lats := make([]float64, len(candidates))
-	for i, c := range candidates {
-		ll := h3.CellToLatLng(c)
-		ids[i], lons[i], lats[i] = int64(c), ll.Lng, ll.Lat
-	}
-	if n := f.scalar(`
-		SELECT count(*) FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS x(h3, lon, lat)
-		WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE c.h3 = x.h3)
-		  AND EXISTS (SELECT 1 FROM townships t WHERE ST_Contains(t.geom, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)))`,
-		ids, lons, lats); n != 0 {
-		f.t.Errorf("%d cells with their centre inside a township are in none", n)
 	}
 }
 
@@ -456,5 +442,21 @@ func TestTownshipScope(t *testing.T) {
 	}
 	if code, _ := f.do(supervisor, "POST", "/townships", townships(120.28), nil); code != 403 {
 		t.Errorf("supervisor import = %d, want 403", code)
+	}
+}
+
+func TestCheckInvariantsFindsBrokenGrids(t *testing.T) {
+	f := newFixture(t)
+	f.importCity(120.28, "")
+	ctx := context.Background()
+	if _, err := f.db.Exec(ctx, `DELETE FROM cells WHERE h3 = (SELECT min(h3) FROM cells WHERE township = '320281004')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(ctx, `UPDATE cells SET township = '320281101' WHERE h3 = (SELECT min(h3) FROM cells WHERE township = '320281001')`); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := grid.NewStore(f.db, 9).CheckInvariants(ctx)
+	if err != nil || audit.CellsMissing != 1 || audit.CellsOutside != 1 {
+		t.Errorf("CheckInvariants = %+v, %v; want one missing and one outside", audit, err)
 	}
 }

@@ -172,3 +172,48 @@ func (s *Store) CellsOf(ctx context.Context, f CellFilter) ([]h3.Cell, error) {
 	cells, err := pgx.CollectRows(rows, pgx.RowTo[h3.Cell])
 	return cells, pgdb.Translate(err, "cells")
 }
+
+// Audit is what CheckInvariants found; all zero on a sound grid.
+type Audit struct {
+	// CellsOutside counts cells whose centre lies outside their township (and off its border).
+	CellsOutside int `json:"cells_outside"`
+	// CellsMissing counts cells whose centre lies inside some township but that are in none.
+	CellsMissing int `json:"cells_missing"`
+	// OverlappingPairs counts pairs of townships whose interiors overlap.
+	OverlappingPairs int `json:"overlapping_pairs"`
+}
+
+// CheckInvariants verifies the split of the whole city against PostGIS: every cell's
+// centre in (or on the border of) its township, no cell whose centre lies inside a
+// township missing, no overlapping townships. It fills the city's bounding box with cells
+// at its resolution, so it costs about what a split does.
+func (s *Store) CheckInvariants(ctx context.Context) (Audit, error) {
+	var a Audit
+	var res int
+	var minX, minY, maxX, maxY *float64
+	err := s.db.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM cells c JOIN townships t ON t.code = c.township WHERE NOT ST_Intersects(t.geom, c.center)),
+		       (SELECT count(*) FROM townships a JOIN townships b ON a.code < b.code AND a.geom && b.geom
+		          AND ST_Relate(a.geom, b.geom, '2********')),
+		       coalesce((SELECT resolution FROM grid_settings), 0),
+		       ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+		FROM (SELECT ST_Extent(geom) AS e FROM townships) x`).Scan(&a.CellsOutside, &a.OverlappingPairs, &res, &minX, &minY, &maxX, &maxY)
+	if err != nil || minX == nil || res == 0 {
+		return a, pgdb.Translate(err, "grid")
+	}
+	box := orb.Bound{Min: orb.Point{*minX, *minY}, Max: orb.Point{*maxX, *maxY}}.Pad(0.01)
+	candidates := Fill(orb.MultiPolygon{box.ToPolygon()}, res)
+	ids := make([]int64, len(candidates))
+	lons := make([]float64, len(candidates))
+	lats := make([]float64, len(candidates))
+	for i, c := range candidates {
+		ll := h3.CellToLatLng(c)
+		ids[i], lons[i], lats[i] = int64(c), ll.Lng, ll.Lat
+	}
+	err = s.db.QueryRow(ctx, `
+		SELECT count(*) FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS x(h3, lon, lat)
+		WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE c.h3 = x.h3)
+		  AND EXISTS (SELECT 1 FROM townships t WHERE ST_Contains(t.geom, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)))`,
+		ids, lons, lats).Scan(&a.CellsMissing)
+	return a, pgdb.Translate(err, "grid")
+}

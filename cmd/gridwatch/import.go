@@ -11,7 +11,6 @@ import (
 	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,10 +39,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return withDetails(err)
 	}
-	if *db == "" {
-		return errors.New("no database: set DATABASE_URL or --db")
-	}
-	pool, err := pgdb.Open(ctx, *db, pgdb.Options{})
+	pool, err := openDB(ctx, *db)
 	if err != nil {
 		return err
 	}

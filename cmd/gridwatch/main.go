@@ -15,7 +15,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
 const usage = `gridwatch — grid management and patrol command
@@ -116,6 +119,14 @@ func resFlag(fs *flag.FlagSet) *int {
 		def = v
 	}
 	return fs.Int("h3-res", def, "H3 resolution of the first township split (env GRIDWATCH_H3_RES)")
+}
+
+// openDB opens the database of a one-shot command.
+func openDB(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	if url == "" {
+		return nil, errors.New("no database: set DATABASE_URL or --db")
+	}
+	return pgdb.Open(ctx, url, pgdb.Options{})
 }
 
 // parse parses args and rejects leftover positional arguments beyond want.

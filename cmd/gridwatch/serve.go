@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -39,10 +37,7 @@ func migrateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *db == "" {
-		return errors.New("no database: set DATABASE_URL or --db")
-	}
-	pool, err := pgdb.Open(ctx, *db, pgdb.Options{})
+	pool, err := openDB(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
 func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,10 +32,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // openTokens opens the database for a token subcommand.
 func openTokens(ctx context.Context, url string) (*pgxpool.Pool, *auth.Store, error) {
-	if url == "" {
-		return nil, nil, errors.New("no database: set DATABASE_URL or --db")
-	}
-	pool, err := pgdb.Open(ctx, url, pgdb.Options{})
+	pool, err := openDB(ctx, url)
 	if err != nil {
 		return nil, nil, err
 	}

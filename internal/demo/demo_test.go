@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/paulmach/orb"
-	"github.com/uber/h3-go/v4"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/grid/democity"
@@ -66,35 +64,9 @@ func TestLoadBuildsTheDemoCity(t *testing.T) {
 		t.Errorf("%d cells in a grid area or squadron of another township", n)
 	}
 
-	// The split invariants over the whole city: every centre in its own township, and no
-	// cell whose centre lies inside a township left out.
-	if n := count(t, db, `SELECT count(*) FROM cells c JOIN townships t ON t.code = c.township
-		WHERE NOT ST_Intersects(t.geom, c.center)`); n != 0 {
-		t.Errorf("%d cells have their centre outside their township", n)
-	}
-	var minX, minY, maxX, maxY float64
-	if err := db.QueryRow(ctx, "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM townships) x").Scan(&minX, &minY, &maxX, &maxY); err != nil {
-		t.Fatal(err)
-	}
-	bound := orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}.Pad(0.01)
-	candidates := grid.Fill(orb.MultiPolygon{bound.ToPolygon()}, grid.DefaultResolution)
-	ids := make([]int64, len(candidates))
-	lons := make([]float64, len(candidates))
-	lats := make([]float64, len(candidates))
-	for i, c := range candidates {
-		ll := h3.CellToLatLng(c)
-		ids[i], lons[i], lats[i] = int64(c), ll.Lng, ll.Lat
-	}
-	if n := count(t, db, `
-		SELECT count(*) FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS x(h3, lon, lat)
-		WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE c.h3 = x.h3)
-		  AND EXISTS (SELECT 1 FROM townships t WHERE ST_Contains(t.geom, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)))`,
-		ids, lons, lats); n != 0 {
-		t.Errorf("%d cells with their centre inside a township are in none", n)
-	}
-	if n := count(t, db, `SELECT count(*) FROM townships a JOIN townships b ON a.code < b.code
-		AND ST_Relate(a.geom, b.geom, '2********')`); n != 0 {
-		t.Errorf("%d pairs of demo townships overlap", n)
+	// The split invariants over the whole city.
+	if audit, err := store.CheckInvariants(ctx); err != nil || audit != (grid.Audit{}) {
+		t.Errorf("grid invariants: %+v, %v", audit, err)
 	}
 
 	// A second load changes nothing.
