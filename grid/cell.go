@@ -64,3 +64,6 @@ func Geometry(c h3.Cell) CellGeometry {
 func CellAt(p orb.Point, res int) h3.Cell {
 	return h3.LatLngToCell(h3.LatLng{Lat: p[1], Lng: p[0]}, res)
 }
+
+// CellString formats an H3 index stored as BIGINT the way the API shows it: lower-case hex.
+func CellString(cell int64) string { return h3.Cell(cell).String() }

@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/migrations"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/live"
@@ -75,6 +76,7 @@ type Server struct {
 	Positions *position.Store
 	Coverage  *coverage.Store
 	Live      *live.Broker
+	Cases     *cases.Store
 	metrics   *metrics.Metrics
 	http      *http.Server
 	ln        net.Listener
@@ -109,6 +111,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		metrics:  metrics.New(pool),
 	}
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
+	s.Cases = cases.NewStore(pool, s.Grid)
 	for st, name := range position.StageNames {
 		s.metrics.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "gridwatch_ingest_stage_seconds_total",

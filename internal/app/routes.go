@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
@@ -47,6 +48,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		s.positionHandler().Routes(),
 		coverage.NewHandler(s.Coverage).Routes(),
 		s.Live.Routes(),
+		cases.NewHandler(s.Cases).Routes(),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
@@ -184,7 +185,7 @@ func (b *Broker) latest(ctx context.Context, township string) ([]position.Stored
 		var p position.Stored
 		var cell int64
 		err := row.Scan(&p.Officer, &p.Township, &p.Lat, &p.Lon, &p.Time, &cell)
-		p.H3 = position.CellString(cell)
+		p.H3 = grid.CellString(cell)
 		return p, err
 	})
 	return list, pgdb.Translate(err, "latest positions")

@@ -85,7 +85,7 @@ func newFixes(b *officerBatch, res int) []Stored {
 		seen[t.UnixMicro()] = true
 		cell := int64(grid.CellAt(f.Point, res))
 		out = append(out, Stored{Officer: b.officer.ID, Township: b.officer.Township, Lat: f.Point[1], Lon: f.Point[0],
-			Time: t, H3: CellString(cell), cell: cell, fix: f})
+			Time: t, H3: grid.CellString(cell), cell: cell, fix: f})
 	}
 	return out
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/uber/h3-go/v4"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
@@ -280,6 +279,3 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
-
-// CellString formats an H3 index as the API does.
-func CellString(cell int64) string { return h3.Cell(cell).String() }

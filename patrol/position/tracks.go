@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
@@ -117,7 +118,7 @@ func (h *Handler) getStops(w http.ResponseWriter, r *http.Request) error {
 	stops := track.Stops(pts, track.StopOptions{RadiusM: float64(radius), MinDuration: time.Duration(minutes) * time.Minute})
 	out := make([]stopJSON, len(stops))
 	for i, s := range stops {
-		out[i] = stopJSON{Start: s.Start, End: s.End, Lat: s.Center[1], Lon: s.Center[0], H3: CellString(s.H3), Points: s.Points}
+		out[i] = stopJSON{Start: s.Start, End: s.End, Lat: s.Center[1], Lon: s.Center[0], H3: grid.CellString(s.H3), Points: s.Points}
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil

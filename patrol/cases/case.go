@@ -1,0 +1,147 @@
+// Package cases holds enforcement cases: intake located to cell, township, grid area and
+// squadron; the lifecycle reported → assigned → accepted → on_site → resolved → closed (or
+// referred to a department); the full-process record (执法全过程记录), an append-only history
+// the database refuses to alter, chained by hashes; dispatch to the nearest on-duty
+// officers; and SLA figures.
+package cases
+
+import (
+	"time"
+
+	"github.com/gridwatch/gridwatch/geo"
+)
+
+// Sector is an enforcement domain. Core sectors (urban management, work safety) are the
+// two every township bureau already handles; blind-zone analysis is about the others.
+type Sector struct {
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+	Core   bool   `json:"core"`
+}
+
+// Source is where a case came from.
+type Source string
+
+// The sources.
+const (
+	SourcePatrol     Source = "patrol"        // found by an officer on patrol
+	SourceHotline    Source = "hotline_12345" // the 12345 government hotline
+	SourceCitizenApp Source = "citizen_app"   // the citizen platform ("城市啄木鸟")
+	SourceReferral   Source = "referral"      // referred by another department
+)
+
+// Sources lists the valid sources.
+var Sources = []Source{SourcePatrol, SourceHotline, SourceCitizenApp, SourceReferral}
+
+// Status is where a case is in its lifecycle.
+type Status string
+
+// The statuses.
+const (
+	StatusReported Status = "reported"
+	StatusAssigned Status = "assigned"
+	StatusAccepted Status = "accepted"
+	StatusOnSite   Status = "on_site"
+	StatusResolved Status = "resolved"
+	StatusReferred Status = "referred" // 流转: handed to the responsible department
+	StatusClosed   Status = "closed"
+)
+
+// Open reports whether a case in this status still needs work (Open311 "open").
+func (s Status) Open() bool { return s != StatusClosed && s != StatusResolved && s != StatusReferred }
+
+// Case is an enforcement case.
+type Case struct {
+	ID          int64     `json:"id"`
+	Sector      string    `json:"sector"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Lat         float64   `json:"lat"` // WGS-84
+	Lon         float64   `json:"lon"`
+	H3          string    `json:"h3"`
+	Township    *string   `json:"township"` // nil when outside every township
+	Grid        *string   `json:"grid"`
+	Squadron    *string   `json:"squadron"`
+	Outside     bool      `json:"outside"` // located in no township: accepted and flagged
+	Source      Source    `json:"source"`
+	Status      Status    `json:"status"`
+	Officer     *string   `json:"officer"`    // assigned officer
+	Department  *string   `json:"department"` // department it was referred to
+	ReportedAt  time.Time `json:"reported_at"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Reporter    string    `json:"reporter"` // the name of the token that created it
+	// Times of the lifecycle milestones; nil until reached.
+	AssignedAt *time.Time `json:"assigned_at"`
+	AcceptedAt *time.Time `json:"accepted_at"`
+	ArrivedAt  *time.Time `json:"arrived_at"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+	ClosedAt   *time.Time `json:"closed_at"`
+}
+
+// NewCase is a case to create.
+type NewCase struct {
+	Sector      string
+	Title       string
+	Description string
+	Lat, Lon    float64   // in Datum
+	Datum       geo.Datum // "" means WGS-84
+	Source      Source    // "" means patrol for officers' tokens, citizen_app otherwise
+	ReportedAt  time.Time // zero means now
+}
+
+// Filter selects cases; zero fields select all.
+type Filter struct {
+	Township string
+	Sector   string // a sector code, or "non_core" for every sector but the core two
+	Status   Status
+	Open     *bool // true: not yet resolved/referred/closed; false: those
+	From, To time.Time
+	Officer  string
+	Limit    int // default 1,000, at most 10,000
+}
+
+// EventType is what happened to a case.
+type EventType string
+
+// The event types. "report" is written by intake; the others come through the API.
+const (
+	EventReport  EventType = "report"
+	EventAssign  EventType = "assign"
+	EventAccept  EventType = "accept"
+	EventArrive  EventType = "arrive"
+	EventResolve EventType = "resolve"
+	EventRefer   EventType = "refer"
+	EventClose   EventType = "close"
+)
+
+// Event is one entry of a case's full-process record.
+type Event struct {
+	CaseID     int64     `json:"case"`
+	Seq        int       `json:"seq"` // 1, 2, … within the case
+	Type       EventType `json:"type"`
+	Status     Status    `json:"status"` // the case's status after the event
+	Actor      string    `json:"actor"`  // the token's name
+	ActorRole  string    `json:"actor_role"`
+	Officer    *string   `json:"officer"`
+	Department *string   `json:"department"`
+	Note       string    `json:"note"`
+	At         time.Time `json:"at"`
+	// Where the officer was (their latest position), for events on site.
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+	// PrevHash and Hash chain the record: Hash = SHA-256 over PrevHash and the event's
+	// fields (see Digest).
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
+}
+
+// NewEvent is an event to append through the API.
+type NewEvent struct {
+	Type       EventType
+	Officer    string
+	Department string
+	Note       string
+	At         time.Time // zero means now
+}

@@ -1,0 +1,207 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+)
+
+// milestone names the column of cases that an event's first occurrence sets.
+var milestone = map[EventType]string{
+	EventAssign:  "assigned_at",
+	EventAccept:  "accepted_at",
+	EventArrive:  "arrived_at",
+	EventResolve: "resolved_at",
+	EventClose:   "closed_at",
+}
+
+// mayAct checks who may append an event of type t to case c: admins anywhere, supervisors
+// in their township, the assigned officer for the steps of their own work.
+func mayAct(who auth.Identity, c Case, t EventType) error {
+	switch who.Role {
+	case auth.Admin, auth.Supervisor:
+		if who.Scoped() && (c.Township == nil || *c.Township != who.Township) {
+			return apperr.Forbiddenf("case %d is not of township %s", c.ID, who.Township)
+		}
+		return nil
+	case auth.Officer:
+		if t == EventAssign || t == EventClose {
+			return apperr.Forbiddenf("an officer may not %s cases", t)
+		}
+		if c.Officer == nil || *c.Officer != who.Officer {
+			return apperr.Forbiddenf("case %d is not assigned to officer %s", c.ID, who.Officer)
+		}
+		return nil
+	}
+	return apperr.Forbiddenf("role %s may not change cases", who.Role)
+}
+
+// AppendEvent moves a case along its lifecycle and records the step in its history, in
+// one transaction under the case's row lock. Events on site carry the officer's latest
+// position. Errors: not_found; forbidden; invalid (unknown event type, a missing or
+// foreign officer, a refer without department); conflict (the event is not allowed in
+// the case's status: the message names the allowed ones).
+func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
+	if _, ok := ParseEventType(string(ne.Type)); !ok {
+		return Case{}, Event{}, apperr.Invalidf("unknown event type %q (assign, accept, arrive, resolve, refer, close)", ne.Type)
+	}
+	if len(ne.Note) > 2000 {
+		return Case{}, Event{}, apperr.Invalidf("the note is longer than 2,000 bytes")
+	}
+	var c Case
+	var e Event
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		var err error
+		if c, err = getCase(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := mayAct(who, c, ne.Type); err != nil {
+			return err
+		}
+		next, ok := Next(c.Status, ne.Type)
+		if !ok {
+			return apperr.Conflictf("case %d is %s: %s is not allowed (allowed: %s)", id, c.Status, ne.Type, allowedList(c.Status))
+		}
+		e = Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At}
+		if e.At.IsZero() {
+			e.At = s.now()
+		}
+		if e.At.Before(c.ReportedAt) {
+			return apperr.Invalidf("the event's time is before the case was reported")
+		}
+		if err := s.fillEvent(ctx, tx, who, c, &e, ne); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		set := "status = $2, updated_at = now(), officer = coalesce($3, officer), department = coalesce($4, department)"
+		args := []any{id, next, e.Officer, e.Department}
+		if col, ok := milestone[ne.Type]; ok {
+			set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
+			args = append(args, e.At)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE id = $1`, args...); err != nil {
+			return err
+		}
+		c, err = getCase(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Case{}, Event{}, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+	}
+	events, err := s.events(ctx, id)
+	if err != nil {
+		return Case{}, Event{}, err
+	}
+	return c, events[len(events)-1], nil
+}
+
+// fillEvent completes an event by type: the officer of an assignment (of the case's
+// squadron, or township when the case has no squadron), the department of a referral,
+// and the officer and their latest position for the steps of the assigned officer.
+func (s *Store) fillEvent(ctx context.Context, tx pgx.Tx, who auth.Identity, c Case, e *Event, ne NewEvent) error {
+	switch ne.Type {
+	case EventAssign:
+		if ne.Officer == "" {
+			return apperr.Invalidf("assign needs an officer")
+		}
+		var township, squadron string
+		err := tx.QueryRow(ctx, `SELECT township, squadron FROM officers WHERE id = $1`, ne.Officer).Scan(&township, &squadron)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.Invalidf("unknown officer %q", ne.Officer)
+		}
+		if err != nil {
+			return err
+		}
+		if c.Township == nil || township != *c.Township {
+			return apperr.Invalidf("officer %s is not of the case's township", ne.Officer)
+		}
+		officer := ne.Officer
+		e.Officer = &officer
+	case EventRefer:
+		if ne.Department == "" || len(ne.Department) > 200 {
+			return apperr.Invalidf("refer needs the department (1 to 200 bytes) the case goes to")
+		}
+		dept := ne.Department
+		e.Department = &dept
+	case EventAccept, EventArrive, EventResolve:
+		e.Officer = c.Officer
+		if ne.Type == EventArrive && c.Officer != nil {
+			var lat, lon float64
+			err := tx.QueryRow(ctx, `SELECT ST_Y(geom), ST_X(geom) FROM officer_latest WHERE officer = $1`, *c.Officer).Scan(&lat, &lon)
+			if err == nil {
+				e.Lat, e.Lon = &lat, &lon
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Suggestion is an officer proposed for a case, nearest first.
+type Suggestion struct {
+	Officer   string    `json:"officer"`
+	Name      string    `json:"name"`
+	DistanceM float64   `json:"distance_m"`
+	ETAS      float64   `json:"eta_s"`
+	LastFix   time.Time `json:"last_fix"`
+	OpenCases int       `json:"open_cases"`
+}
+
+// Dispatch settings: who counts as on duty, and how travel time is estimated.
+const (
+	OnDutyWithin   = 15 * time.Minute // a fix this recent means on duty
+	detourFactor   = 1.3              // streets are longer than the straight line
+	travelSpeedMS  = 4.0              // between walking and e-bike, m/s
+	maxSuggestions = 10
+)
+
+// Suggest proposes the on-duty officers of the case's squadron (of its township when it
+// has no squadron), nearest first by their latest position, with distance, estimated
+// time of arrival and how many open cases each already has. Errors: not_found, forbidden.
+func (s *Store) Suggest(ctx context.Context, who auth.Identity, id int64) ([]Suggestion, error) {
+	c, err := s.Get(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Township == nil {
+		return []Suggestion{}, nil
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT o.id, o.name, ST_Distance(l.geom::geography, c.geom::geography), l.time,
+		       (SELECT count(*) FROM cases x WHERE x.officer = o.id AND x.status IN ('assigned', 'accepted', 'on_site'))::int
+		FROM cases c
+		JOIN officers o ON (c.squadron IS NOT NULL AND o.squadron = c.squadron) OR (c.squadron IS NULL AND o.township = c.township)
+		JOIN officer_latest l ON l.officer = o.id
+		WHERE c.id = $1 AND l.time > $2
+		ORDER BY l.geom <-> c.geom, o.id
+		LIMIT $3`, id, s.now().Add(-OnDutyWithin), maxSuggestions)
+	if err != nil {
+		return nil, pgdb.Translate(err, "officers")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Suggestion, error) {
+		var g Suggestion
+		err := row.Scan(&g.Officer, &g.Name, &g.DistanceM, &g.LastFix, &g.OpenCases)
+		g.DistanceM = float64(int64(g.DistanceM + 0.5))
+		g.ETAS = float64(int64(g.DistanceM * detourFactor / travelSpeedMS))
+		return g, err
+	})
+	if err != nil {
+		return nil, pgdb.Translate(err, "officers")
+	}
+	// <-> orders by planar degrees; the geodesic distance decides.
+	sortByDistance(list)
+	return list, nil
+}

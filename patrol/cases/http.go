@@ -1,0 +1,292 @@
+package cases
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridwatch/gridwatch/geo"
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+)
+
+// Handler serves the case API.
+type Handler struct {
+	store *Store
+}
+
+// NewHandler returns a Handler on store.
+func NewHandler(store *Store) *Handler { return &Handler{store: store} }
+
+// Role sets of the case routes.
+var (
+	reporters   = []auth.Role{auth.Admin, auth.Supervisor, auth.Officer, auth.Reporter}
+	caseReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
+	caseActors  = []auth.Role{auth.Admin, auth.Supervisor, auth.Officer}
+	dispatchers = []auth.Role{auth.Admin, auth.Supervisor}
+)
+
+// MaxCaseBody caps a case or event body.
+const MaxCaseBody = 64 << 10
+
+// maxWindow caps list and SLA windows.
+const maxWindow = 366 * 24 * time.Hour
+
+// Routes returns the case routes of /api/v1.
+func (h *Handler) Routes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodGet, Pattern: "/sectors", Roles: api.Everyone, Handler: h.sectors},
+		{Method: http.MethodPost, Pattern: "/cases", Roles: reporters, MaxBody: MaxCaseBody, Handler: h.create},
+		{Method: http.MethodGet, Pattern: "/cases", Roles: caseReaders, Handler: h.list},
+		{Method: http.MethodGet, Pattern: "/cases/sla", Roles: api.Readers, Handler: h.sla},
+		{Method: http.MethodGet, Pattern: "/cases/{id}", Roles: caseReaders, Handler: h.get},
+		{Method: http.MethodPost, Pattern: "/cases/{id}/events", Roles: caseActors, MaxBody: MaxCaseBody, Handler: h.postEvent},
+		{Method: http.MethodGet, Pattern: "/cases/{id}/events", Roles: caseReaders, Handler: h.events},
+		{Method: http.MethodGet, Pattern: "/cases/{id}/verify", Roles: caseReaders, Handler: h.verify},
+		{Method: http.MethodGet, Pattern: "/cases/{id}/dispatch", Roles: dispatchers, Handler: h.suggest},
+		{Method: http.MethodPost, Pattern: "/cases/{id}/dispatch", Roles: dispatchers, MaxBody: MaxCaseBody, Handler: h.dispatch},
+	}
+}
+
+func (h *Handler) sectors(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.store.Sectors(r.Context())
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+// caseRequest is the body of POST /cases.
+type caseRequest struct {
+	Sector      string     `json:"sector"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`
+	Lat         *float64   `json:"lat"`
+	Lon         *float64   `json:"lon"`
+	Datum       string     `json:"datum"`
+	Source      Source     `json:"source"`
+	ReportedAt  *time.Time `json:"reported_at"`
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
+	var req caseRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Lat == nil || req.Lon == nil {
+		return apperr.Invalidf("lat and lon are required")
+	}
+	datum, err := geo.ParseDatum(req.Datum)
+	if err != nil {
+		return apperr.Invalidf("%v", err)
+	}
+	nc := NewCase{Sector: req.Sector, Title: req.Title, Description: req.Description, Lat: *req.Lat, Lon: *req.Lon,
+		Datum: datum, Source: req.Source}
+	if req.ReportedAt != nil {
+		nc.ReportedAt = *req.ReportedAt
+	}
+	c, err := h.store.Create(r.Context(), auth.Caller(r), nc)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := Filter{Township: q.Get("township"), Sector: q.Get("sector"), Status: Status(q.Get("status"))}
+	var err error
+	if f.Limit, err = httpx.QueryInt(r, "limit", 1000, 1, 10_000); err != nil {
+		return err
+	}
+	if q.Get("from") != "" || q.Get("to") != "" {
+		if f.From, f.To, err = httpx.TimeRange(r, time.Now(), 30*24*time.Hour, maxWindow); err != nil {
+			return err
+		}
+	}
+	if f.Status != "" && !validStatus(f.Status) {
+		return apperr.Invalidf("unknown status %q", f.Status)
+	}
+	if f.Sector != "" && f.Sector != "non_core" {
+		if err := h.knownSector(r, f.Sector); err != nil {
+			return err
+		}
+	}
+	list, err := h.store.List(r.Context(), auth.Caller(r), f)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func validStatus(s Status) bool {
+	switch s {
+	case StatusReported, StatusAssigned, StatusAccepted, StatusOnSite, StatusResolved, StatusReferred, StatusClosed:
+		return true
+	}
+	return false
+}
+
+func (h *Handler) knownSector(r *http.Request, code string) error {
+	list, err := h.store.Sectors(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
+		if s.Code == code {
+			return nil
+		}
+	}
+	return apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or non_core)", code)
+}
+
+func caseID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFoundf("no case %q", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.store.Get(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// eventRequest is the body of POST /cases/{id}/events.
+type eventRequest struct {
+	Type       string     `json:"type"`
+	Officer    string     `json:"officer"`
+	Department string     `json:"department"`
+	Note       string     `json:"note"`
+	At         *time.Time `json:"at"`
+}
+
+// eventAnswer is what an appended event returns: the case after it and the event.
+type eventAnswer struct {
+	Case  Case  `json:"case"`
+	Event Event `json:"event"`
+}
+
+func (h *Handler) postEvent(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	var req eventRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	ne := NewEvent{Type: EventType(req.Type), Officer: req.Officer, Department: req.Department, Note: req.Note}
+	if req.At != nil {
+		ne.At = *req.At
+	}
+	c, e, err := h.store.AppendEvent(r.Context(), auth.Caller(r), id, ne)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, eventAnswer{Case: c, Event: e})
+	return nil
+}
+
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Events(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.Verify(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Suggest(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+// dispatch assigns the case in one call: to the officer named, or to the nearest
+// suggested one.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Officer string `json:"officer"`
+		Note    string `json:"note"`
+	}
+	if r.ContentLength != 0 {
+		if err := httpx.DecodeJSON(r, &req); err != nil {
+			return err
+		}
+	}
+	who := auth.Caller(r)
+	if req.Officer == "" {
+		list, err := h.store.Suggest(r.Context(), who, id)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return apperr.Conflictf("no officer of the case's squadron is on duty (a fix in the last %s)", OnDutyWithin)
+		}
+		req.Officer = list[0].Officer
+	}
+	c, e, err := h.store.AppendEvent(r.Context(), who, id, NewEvent{Type: EventAssign, Officer: req.Officer, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, eventAnswer{Case: c, Event: e})
+	return nil
+}
+
+func (h *Handler) sla(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := httpx.TimeRange(r, time.Now(), 30*24*time.Hour, maxWindow)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.SLAs(r.Context(), auth.Caller(r), r.URL.Query().Get("township"), from, to)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}

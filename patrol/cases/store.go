@@ -1,0 +1,303 @@
+package cases
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/geo"
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+)
+
+// Locator places a point on the grid (package grid's Store).
+type Locator interface {
+	Locate(ctx context.Context, p orb.Point) (grid.Location, error)
+	Resolution(ctx context.Context) (int, error)
+}
+
+// Store keeps cases and their history in PostgreSQL.
+type Store struct {
+	db      *pgxpool.Pool
+	locator Locator
+	now     func() time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(db *pgxpool.Pool, locator Locator) *Store {
+	return &Store{db: db, locator: locator, now: time.Now}
+}
+
+// Sectors returns the reference list of sectors, core ones first.
+func (s *Store) Sectors(ctx context.Context) ([]Sector, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, name_zh, name_en, core FROM sectors ORDER BY NOT core, code`)
+	if err != nil {
+		return nil, pgdb.Translate(err, "sectors")
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Sector])
+	return list, pgdb.Translate(err, "sectors")
+}
+
+// caseColumns is the select list that scanCase reads.
+const caseColumns = `id, sector, title, description, lat, lon, h3, township, grid_area, squadron, source, status,
+	officer, department, reported_at, created_at, updated_at, reporter,
+	assigned_at, accepted_at, arrived_at, resolved_at, closed_at`
+
+func scanCase(row pgx.CollectableRow) (Case, error) {
+	var c Case
+	var cell int64
+	err := row.Scan(&c.ID, &c.Sector, &c.Title, &c.Description, &c.Lat, &c.Lon, &cell, &c.Township, &c.Grid,
+		&c.Squadron, &c.Source, &c.Status, &c.Officer, &c.Department, &c.ReportedAt, &c.CreatedAt, &c.UpdatedAt,
+		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt)
+	c.H3 = grid.CellString(cell)
+	c.Outside = c.Township == nil
+	return c, err
+}
+
+// validate checks a new case and fills its defaults. Errors: invalid.
+func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
+	switch {
+	case nc.Title == "" || len(nc.Title) > 200:
+		return apperr.Invalidf("a case needs a title of 1 to 200 bytes")
+	case len(nc.Description) > 4000:
+		return apperr.Invalidf("the description is longer than 4,000 bytes")
+	case !(nc.Lat >= -90 && nc.Lat <= 90) || !(nc.Lon >= -180 && nc.Lon <= 180):
+		return apperr.Invalidf("lat %v, lon %v is not a position", nc.Lat, nc.Lon)
+	case nc.ReportedAt.After(now.Add(5 * time.Minute)):
+		return apperr.Invalidf("reported_at %s is in the future", nc.ReportedAt.Format(time.RFC3339))
+	}
+	if nc.Datum == "" {
+		nc.Datum = geo.WGS84
+	}
+	if nc.Source == "" {
+		nc.Source = SourceCitizenApp
+		if who.Role == auth.Officer {
+			nc.Source = SourcePatrol
+		}
+	}
+	if !slices.Contains(Sources, nc.Source) {
+		return apperr.Invalidf("unknown source %q (patrol, hotline_12345, citizen_app, referral)", nc.Source)
+	}
+	if nc.ReportedAt.IsZero() {
+		nc.ReportedAt = now
+	}
+	return nil
+}
+
+// Create stores a case located to its cell, township, grid area and squadron, with the
+// "report" event that opens its history. A case outside every township is stored and
+// flagged, not refused. Errors: invalid (bad fields, unknown sector), forbidden (a scoped
+// token reporting in another township).
+func (s *Store) Create(ctx context.Context, who auth.Identity, nc NewCase) (Case, error) {
+	if err := nc.validate(who, s.now()); err != nil {
+		return Case{}, err
+	}
+	p := geo.ToWGS84(orb.Point{nc.Lon, nc.Lat}, nc.Datum)
+	cell, township, gridArea, squadron, err := s.place(ctx, p)
+	if err != nil {
+		return Case{}, err
+	}
+	if who.Scoped() && (township == nil || *township != who.Township) {
+		return Case{}, apperr.Forbiddenf("this token reports in township %s only", who.Township)
+	}
+	var c Case
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO cases (sector, title, description, lon, lat, h3, township, grid_area, squadron, source, reporter, reported_at)
+			SELECT code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM sectors WHERE code = $1
+			RETURNING id`, nc.Sector, nc.Title, nc.Description, p[0], p[1], cell, township, gridArea, squadron,
+			nc.Source, who.Name, nc.ReportedAt).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.Invalidf("unknown sector %q (see /api/v1/sectors)", nc.Sector)
+		}
+		if err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventReport, Status: StatusReported,
+			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}); err != nil {
+			return err
+		}
+		c, err = getCase(ctx, tx, id)
+		return err
+	})
+	return c, pgdb.Translate(err, "case")
+}
+
+// place locates a WGS-84 point: its cell at the city's resolution and, when inside a
+// township, the township, grid area and squadron.
+func (s *Store) place(ctx context.Context, p orb.Point) (cell int64, township, gridArea, squadron *string, err error) {
+	loc, err := s.locator.Locate(ctx, p)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		res, err := s.locator.Resolution(ctx)
+		if err != nil {
+			return 0, nil, nil, nil, err
+		}
+		if res == 0 {
+			res = grid.DefaultResolution
+		}
+		return int64(grid.CellAt(p, res)), nil, nil, nil, nil
+	}
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	c, err := grid.ParseCell(loc.H3)
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	township = &loc.Township.Code
+	if loc.Grid != nil {
+		gridArea = &loc.Grid.Code
+	}
+	if loc.Squadron != nil {
+		squadron = &loc.Squadron.Code
+	}
+	return int64(c), township, gridArea, squadron, nil
+}
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func getCase(ctx context.Context, q queryer, id int64) (Case, error) {
+	rows, err := q.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, id)
+	if err != nil {
+		return Case{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCase)
+	return c, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+}
+
+// mayRead reports whether the identity may read the case: readers of its township, and
+// officers the cases assigned to them.
+func mayRead(who auth.Identity, c Case) error {
+	switch who.Role {
+	case auth.Admin, auth.Analyst, auth.Supervisor:
+		if who.Scoped() && (c.Township == nil || *c.Township != who.Township) {
+			return apperr.Forbiddenf("case %d is not of township %s", c.ID, who.Township)
+		}
+		return nil
+	case auth.Officer:
+		if c.Officer != nil && *c.Officer == who.Officer {
+			return nil
+		}
+		return apperr.Forbiddenf("case %d is not assigned to officer %s", c.ID, who.Officer)
+	}
+	return apperr.Forbiddenf("role %s may not read cases", who.Role)
+}
+
+// Get returns one case. Errors: not_found, forbidden.
+func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Case, error) {
+	c, err := getCase(ctx, s.db, id)
+	if err != nil {
+		return Case{}, err
+	}
+	return c, mayRead(who, c)
+}
+
+// List returns cases by report time, newest first. Scoped tokens see their township,
+// officers their own cases. Errors: invalid (unknown sector or status).
+func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, error) {
+	if who.Role == auth.Officer {
+		f.Officer = who.Officer
+	} else if who.Role != auth.Admin && who.Role != auth.Analyst && who.Role != auth.Supervisor && who.Role != "" {
+		return nil, apperr.Forbiddenf("role %s may not read cases", who.Role)
+	}
+	township, err := who.TownshipFilter(f.Township)
+	if err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	f.Limit = min(f.Limit, 10_000)
+	open := -1
+	if f.Open != nil {
+		open = map[bool]int{false: 0, true: 1}[*f.Open]
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE ($1 = '' OR township = $1)
+		  AND ($2 = '' OR sector = $2 OR ($2 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
+		  AND ($3 = '' OR status = $3)
+		  AND ($4 = -1 OR (status NOT IN ('resolved', 'referred', 'closed')) = ($4 = 1))
+		  AND ($5::timestamptz IS NULL OR reported_at >= $5)
+		  AND ($6::timestamptz IS NULL OR reported_at < $6)
+		  AND ($7 = '' OR officer = $7)
+		ORDER BY reported_at DESC, id DESC LIMIT $8`,
+		township, f.Sector, string(f.Status), open, nullTime(f.From), nullTime(f.To), f.Officer, f.Limit)
+	if err != nil {
+		return nil, pgdb.Translate(err, "cases")
+	}
+	list, err := pgx.CollectRows(rows, scanCase)
+	return list, pgdb.Translate(err, "cases")
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// appendEvent writes the next event of a case, chained to the last one. The caller holds
+// the case's row lock (or has just created the case).
+func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
+	var prev []byte
+	err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1), ''::bytea)
+		FROM case_events WHERE case_id = $1`, e.CaseID).Scan(&e.Seq, &prev)
+	if err != nil {
+		return err
+	}
+	e.Seq++
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	hash := Digest(prev, e)
+	_, err = tx.Exec(ctx, `
+		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash)
+	return err
+}
+
+// Events returns the full history of a case in order. Errors: not_found, forbidden.
+func (s *Store) Events(ctx context.Context, who auth.Identity, id int64) ([]Event, error) {
+	if _, err := s.Get(ctx, who, id); err != nil {
+		return nil, err
+	}
+	return s.events(ctx, id)
+}
+
+func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash
+		FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, pgdb.Translate(err, "case history")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
+		var e Event
+		var prev, hash []byte
+		err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
+			&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash)
+		e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
+		return e, err
+	})
+	return list, pgdb.Translate(err, "case history")
+}
+
+// Verify checks the hash chain of a case's history. Errors: not_found, forbidden.
+func (s *Store) Verify(ctx context.Context, who auth.Identity, id int64) (Verification, error) {
+	events, err := s.Events(ctx, who, id)
+	if err != nil {
+		return Verification{}, err
+	}
+	return Verify(id, events), nil
+}
