@@ -28,7 +28,7 @@ import (
 // over its west half) and A2, and B east of it; officers a1-1..a1-3 in A1, a2-1 in A2,
 // b-1 in B; a token per role.
 type city struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *app.Server
 	http   *httptest.Server
 	tokens map[string]string
@@ -38,7 +38,7 @@ func square(minLon, maxLon float64) orb.MultiPolygon {
 	return orb.MultiPolygon{{{{minLon, 31.80}, {maxLon, 31.80}, {maxLon, 31.88}, {minLon, 31.88}, {minLon, 31.80}}}}
 }
 
-func newCity(t *testing.T) *city {
+func newCity(t testing.TB) *city {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})

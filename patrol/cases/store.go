@@ -177,8 +177,9 @@ func getCase(ctx context.Context, q queryer, id int64) (Case, error) {
 	return c, pgdb.Translate(err, fmt.Sprintf("case %d", id))
 }
 
-// mayRead reports whether the identity may read the case: readers of its township, and
-// officers the cases assigned to them.
+// mayRead reports whether the identity may read the case: readers of its township,
+// officers the cases assigned to them, and the public of Open311 (the zero Identity,
+// which no API token can have).
 func mayRead(who auth.Identity, c Case) error {
 	switch who.Role {
 	case auth.Admin, auth.Analyst, auth.Supervisor:
@@ -191,6 +192,9 @@ func mayRead(who auth.Identity, c Case) error {
 			return nil
 		}
 		return apperr.Forbiddenf("case %d is not assigned to officer %s", c.ID, who.Officer)
+	case "":
+		// The public of Open311 GeoReport, which shows requests without reporter or officer.
+		return nil
 	}
 	return apperr.Forbiddenf("role %s may not read cases", who.Role)
 }
