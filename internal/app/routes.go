@@ -15,6 +15,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -30,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	r.With(auth.Middleware(s.Tokens), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
 	r.Handle("/osmand/{key}", s.positionHandler().OsmAnd())
+	r.Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(auth.Middleware(s.Tokens))

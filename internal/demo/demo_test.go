@@ -121,4 +121,36 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 	if n := count(t, db, "SELECT count(*) FROM positions"); n != fixes {
 		t.Errorf("second load: %d fixes, want %d", n, fixes)
 	}
+
+	// Cases: about 700 a month, 11 sectors, blind townships without non-core cases.
+	start := time.Now()
+	if err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("demo cases loaded in %s", time.Since(start))
+	n := count(t, db, "SELECT count(*) FROM cases")
+	if n < 1800 || n > 2400 {
+		t.Errorf("%d cases over 90 days, want about 2,100", n)
+	}
+	if s := count(t, db, "SELECT count(DISTINCT sector) FROM cases"); s != 11 {
+		t.Errorf("cases in %d sectors, want 11", s)
+	}
+	if m := count(t, db, `SELECT count(*) FROM cases c JOIN sectors s ON s.code = c.sector
+		WHERE NOT s.core AND c.township = ANY($1)`, demo.BlindTownships); m != 0 {
+		t.Errorf("%d non-core cases in the blind townships", m)
+	}
+	for _, tw := range demo.BlindTownships {
+		if k := count(t, db, "SELECT count(*) FROM cases WHERE township = $1", tw); k < 30 {
+			t.Errorf("blind township %s has only %d cases: it should be busy, just not outside the core", tw, k)
+		}
+	}
+	if c := count(t, db, "SELECT count(*) FROM cases WHERE status = 'closed'"); c < n*8/10 {
+		t.Errorf("%d of %d cases closed, want most", c, n)
+	}
+	if err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
+		t.Fatal(err)
+	}
+	if again := count(t, db, "SELECT count(*) FROM cases"); again != n {
+		t.Errorf("second case load: %d cases, want %d", again, n)
+	}
 }

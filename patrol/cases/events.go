@@ -49,52 +49,9 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 // foreign officer, a refer without department); conflict (the event is not allowed in
 // the case's status: the message names the allowed ones).
 func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
-	if _, ok := ParseEventType(string(ne.Type)); !ok {
-		return Case{}, Event{}, apperr.Invalidf("unknown event type %q (assign, accept, arrive, resolve, refer, close)", ne.Type)
-	}
-	if len(ne.Note) > 2000 {
-		return Case{}, Event{}, apperr.Invalidf("the note is longer than 2,000 bytes")
-	}
 	var c Case
-	var e Event
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return err
-		}
-		var err error
-		if c, err = getCase(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := mayAct(who, c, ne.Type); err != nil {
-			return err
-		}
-		next, ok := Next(c.Status, ne.Type)
-		if !ok {
-			return apperr.Conflictf("case %d is %s: %s is not allowed (allowed: %s)", id, c.Status, ne.Type, allowedList(c.Status))
-		}
-		e = Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At}
-		if e.At.IsZero() {
-			e.At = s.now()
-		}
-		if e.At.Before(c.ReportedAt) {
-			return apperr.Invalidf("the event's time is before the case was reported")
-		}
-		if err := s.fillEvent(ctx, tx, who, c, &e, ne); err != nil {
-			return err
-		}
-		if err := appendEvent(ctx, tx, e); err != nil {
-			return err
-		}
-		set := "status = $2, updated_at = now(), officer = coalesce($3, officer), department = coalesce($4, department)"
-		args := []any{id, next, e.Officer, e.Department}
-		if col, ok := milestone[ne.Type]; ok {
-			set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
-			args = append(args, e.At)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE id = $1`, args...); err != nil {
-			return err
-		}
-		c, err = getCase(ctx, tx, id)
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
+		c, err = s.appendInTx(ctx, tx, who, id, ne)
 		return err
 	})
 	if err != nil {
@@ -105,6 +62,53 @@ func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne
 		return Case{}, Event{}, err
 	}
 	return c, events[len(events)-1], nil
+}
+
+// appendInTx is AppendEvent inside the caller's transaction.
+func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id int64, ne NewEvent) (Case, error) {
+	if _, ok := ParseEventType(string(ne.Type)); !ok {
+		return Case{}, apperr.Invalidf("unknown event type %q (assign, accept, arrive, resolve, refer, close)", ne.Type)
+	}
+	if len(ne.Note) > 2000 {
+		return Case{}, apperr.Invalidf("the note is longer than 2,000 bytes")
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return Case{}, err
+	}
+	c, err := getCase(ctx, tx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	if err := mayAct(who, c, ne.Type); err != nil {
+		return Case{}, err
+	}
+	next, ok := Next(c.Status, ne.Type)
+	if !ok {
+		return Case{}, apperr.Conflictf("case %d is %s: %s is not allowed (allowed: %s)", id, c.Status, ne.Type, allowedList(c.Status))
+	}
+	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At}
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	if e.At.Before(c.ReportedAt) {
+		return Case{}, apperr.Invalidf("the event's time is before the case was reported")
+	}
+	if err := s.fillEvent(ctx, tx, who, c, &e, ne); err != nil {
+		return Case{}, err
+	}
+	if err := appendEvent(ctx, tx, e); err != nil {
+		return Case{}, err
+	}
+	set := "status = $2, updated_at = now(), officer = coalesce($3, officer), department = coalesce($4, department)"
+	args := []any{id, next, e.Officer, e.Department}
+	if col, ok := milestone[ne.Type]; ok {
+		set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
+		args = append(args, e.At)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE id = $1`, args...); err != nil {
+		return Case{}, err
+	}
+	return getCase(ctx, tx, id)
 }
 
 // fillEvent completes an event by type: the officer of an assignment (of the case's

@@ -98,6 +98,13 @@ func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
 // flagged, not refused. Errors: invalid (bad fields, unknown sector), forbidden (a scoped
 // token reporting in another township).
 func (s *Store) Create(ctx context.Context, who auth.Identity, nc NewCase) (Case, error) {
+	return s.CreateWithHistory(ctx, who, nc, nil)
+}
+
+// CreateWithHistory creates a case and appends its later events, all in one transaction
+// and under the same rules as AppendEvent: for importing cases handled elsewhere (a
+// referral system, the demo). Errors: those of Create and AppendEvent.
+func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent) (Case, error) {
 	if err := nc.validate(who, s.now()); err != nil {
 		return Case{}, err
 	}
@@ -126,6 +133,11 @@ func (s *Store) Create(ctx context.Context, who auth.Identity, nc NewCase) (Case
 		if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventReport, Status: StatusReported,
 			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}); err != nil {
 			return err
+		}
+		for _, ne := range events {
+			if c, err = s.appendInTx(ctx, tx, who, id, ne); err != nil {
+				return err
+			}
 		}
 		c, err = getCase(ctx, tx, id)
 		return err
@@ -192,8 +204,9 @@ func mayRead(who auth.Identity, c Case) error {
 			return nil
 		}
 		return apperr.Forbiddenf("case %d is not assigned to officer %s", c.ID, who.Officer)
-	case "":
-		// The public of Open311 GeoReport, which shows requests without reporter or officer.
+	case "", auth.Reporter:
+		// The public of Open311 GeoReport (which shows requests without reporter or
+		// officer); reporters see what the public sees. The API's routes keep both out.
 		return nil
 	}
 	return apperr.Forbiddenf("role %s may not read cases", who.Role)
@@ -213,7 +226,7 @@ func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Case, err
 func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, error) {
 	if who.Role == auth.Officer {
 		f.Officer = who.Officer
-	} else if who.Role != auth.Admin && who.Role != auth.Analyst && who.Role != auth.Supervisor && who.Role != "" {
+	} else if who.Role == auth.Device {
 		return nil, apperr.Forbiddenf("role %s may not read cases", who.Role)
 	}
 	township, err := who.TownshipFilter(f.Township)

@@ -1,0 +1,80 @@
+package open311
+
+import (
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+)
+
+// FuzzParseCreateForm feeds arbitrary bodies and content types to the POST form reader
+// and then to the whole create route. The reader must fail only with invalid or
+// too_large; what it accepts must be in range and clean text; the route must never
+// answer 500 or panic. Seeds: testdata/fuzz/FuzzParseCreateForm.
+func FuzzParseCreateForm(f *testing.F) {
+	f.Add(formContentType, clientBody)
+	f.Add("", "api_key="+reporterKey+"&service_code=ecology&lat=31&long=121")
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		r := httptest.NewRequest("POST", "/requests.json", strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		vals, err := readForm(httptest.NewRecorder(), r)
+		if err != nil {
+			if c := apperr.CodeOf(err); c != apperr.Invalid && c != apperr.TooLarge {
+				t.Fatalf("readForm error %v has code %s, want invalid or too_large", err, c)
+			}
+		} else if cf, err := parseCreateForm(vals); err != nil {
+			if c := apperr.CodeOf(err); c != apperr.Invalid {
+				t.Fatalf("parseCreateForm error %v has code %s, want invalid", err, c)
+			}
+		} else {
+			checkCreateForm(t, cf)
+		}
+
+		// The whole route, on a fresh request with the same input.
+		r = httptest.NewRequest("POST", "/requests.xml", strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		rec := newRecorder(newTestHandler(newFakeBackend()), r)
+		switch rec.Code {
+		case http.StatusCreated, http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound,
+			http.StatusRequestEntityTooLarge:
+		default:
+			t.Fatalf("POST answered %d: %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// checkCreateForm fails unless an accepted form holds what the case store may take.
+func checkCreateForm(t *testing.T, cf createForm) {
+	t.Helper()
+	if math.IsNaN(cf.Lat) || math.Abs(cf.Lat) > 90 || math.IsNaN(cf.Lon) || math.Abs(cf.Lon) > 180 {
+		t.Fatalf("accepted position %v, %v", cf.Lat, cf.Lon)
+	}
+	if cf.ServiceCode == "" {
+		t.Fatal("accepted an empty service_code")
+	}
+	for _, s := range []string{cf.ServiceCode, cf.Description, cf.Address} {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			t.Fatalf("accepted text %q", s)
+		}
+	}
+	if n := utf8.RuneCountInString(cf.Description); n > maxDescriptionRune {
+		t.Fatalf("accepted a description of %d characters", n)
+	}
+	switch cf.Datum {
+	case "wgs84", "gcj02", "bd09":
+	default:
+		t.Fatalf("accepted datum %q", cf.Datum)
+	}
+	tt := title(cf.Description, newFakeBackend().sectors[0])
+	if !utf8.ValidString(tt) || utf8.RuneCountInString(tt) > maxTitleRunes {
+		t.Fatalf("title %q is not valid UTF-8 of at most %d characters", tt, maxTitleRunes)
+	}
+}
