@@ -67,3 +67,34 @@ func CellAt(p orb.Point, res int) h3.Cell {
 
 // CellString formats an H3 index stored as BIGINT the way the API shows it: lower-case hex.
 func CellString(cell int64) string { return h3.Cell(cell).String() }
+
+// Rings returns, for each of cells, the indices (into cells) of the other cells within
+// grid distance k: its k-ring restricted to the given cells, itself excluded. This is the
+// neighbourhood of the hot spot statistics over a study area.
+func Rings(cells []h3.Cell, k int) [][]int32 {
+	index := make(map[h3.Cell]int32, len(cells))
+	for i, c := range cells {
+		index[c] = int32(i)
+	}
+	out := make([][]int32, len(cells))
+	for i, c := range cells {
+		for _, n := range h3.GridDisk(c, k) {
+			if j, ok := index[n]; ok && j != int32(i) {
+				out[i] = append(out[i], j)
+			}
+		}
+	}
+	return out
+}
+
+// Cell is an H3 cell index, as the grid uses them.
+type Cell = h3.Cell
+
+// CellAreaKm2 returns the area of each cell in km² (on the sphere, as h3 computes it).
+func CellAreaKm2(cells []h3.Cell) []float64 {
+	out := make([]float64, len(cells))
+	for i, c := range cells {
+		out[i] = h3.CellAreaKm2(c)
+	}
+	return out
+}

@@ -44,7 +44,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := demo.LoadPatrols(ctx, patrols, demo.DefaultSeed, time.Now()); err != nil {
 		return err
 	}
-	if err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, time.Now()); err != nil {
+	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, time.Now()); err != nil {
 		return err
 	}
 	token, err := demoToken(ctx, srv.Tokens)

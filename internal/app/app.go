@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/migrations"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
@@ -77,6 +78,7 @@ type Server struct {
 	Coverage  *coverage.Store
 	Live      *live.Broker
 	Cases     *cases.Store
+	Analytics *analytics.Store
 	metrics   *metrics.Metrics
 	http      *http.Server
 	ln        net.Listener
@@ -112,6 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.Cases = cases.NewStore(pool, s.Grid)
+	s.Analytics = analytics.NewStore(pool)
 	for st, name := range position.StageNames {
 		s.metrics.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "gridwatch_ingest_stage_seconds_total",

@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
@@ -51,6 +52,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		coverage.NewHandler(s.Coverage).Routes(),
 		s.Live.Routes(),
 		cases.NewHandler(s.Cases).Routes(),
+		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 	}
 }
 

@@ -16,10 +16,11 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
-// BenchmarkDemoDayQueries measures the read side on the demo day (306 officers, about a
-// million fixes): one officer's track and stops over the shift, a township's coverage over
-// the shift, against a baseline route that answers from the database without work
-// (GET /api/v1/me, which authenticates like the others).
+// BenchmarkDemoDayQueries measures the read side on the demo city (about 310 officers and
+// a million fixes of one day shift, 90 days of cases): one officer's track and stops over
+// the shift, coverage, hot spots, emerging hot spots and blind zones, against a baseline
+// route that answers from the database without work (GET /api/v1/me, which authenticates
+// like the others).
 func BenchmarkDemoDayQueries(b *testing.B) {
 	ctx := context.Background()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // access logs would bury the figures
@@ -35,6 +36,9 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
+		b.Fatal(err)
+	}
 	token, _, err := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "bench", Role: auth.Analyst})
 	if err != nil {
 		b.Fatal(err)
@@ -43,6 +47,8 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 	defer ts.Close()
 	shift := demo.LastShift(now)
 	window := "from=" + url.QueryEscape(shift.Start.Format(time.RFC3339)) + "&to=" + url.QueryEscape(shift.Start.Add(shift.Duration).Format(time.RFC3339))
+	month := "from=" + url.QueryEscape(now.Add(-30*24*time.Hour).Format(time.RFC3339)) + "&to=" + url.QueryEscape(now.Format(time.RFC3339))
+	quarter := "from=" + url.QueryEscape(now.Add(-demo.CaseWindow).Format(time.RFC3339)) + "&to=" + url.QueryEscape(now.Format(time.RFC3339))
 	routes := []struct{ name, path string }{
 		{"baseline-me", "/api/v1/me"},
 		{"track", "/api/v1/officers/320281001-Q1-01/track?" + window},
@@ -50,6 +56,12 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 		{"stops", "/api/v1/officers/320281001-Q1-01/stops?" + window},
 		{"coverage-township", "/api/v1/coverage?township=320281101&" + window},
 		{"coverage-city", "/api/v1/coverage?" + window},
+		{"hotspots-30d-city", "/api/v1/hotspots?" + month},
+		{"hotspots-30d-city-999-permutations", "/api/v1/hotspots?permutations=999&" + month},
+		{"hotspots-emerging-90d-weekly", "/api/v1/hotspots/emerging?step=week&" + quarter},
+		{"blindzones-30d-township", "/api/v1/blindzones?level=township&" + month},
+		{"blindzones-30d-grid", "/api/v1/blindzones?level=grid&" + month},
+		{"blindzones-30d-cell", "/api/v1/blindzones?level=cell&" + month},
 	}
 	for _, rt := range routes {
 		b.Run(rt.name, func(b *testing.B) {

@@ -27,25 +27,26 @@ var importer = auth.Identity{Name: "demo-import", Role: auth.Admin}
 // LoadCases generates the demo city's cases of the CaseWindow before now — about 700 a
 // month over 11 sectors, clustered hot spots, the blind townships — and stores each with
 // its history through the case store's rules. It does nothing when cases exist already.
-// It returns the hot spots' centre cells.
-func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, seed int64, now time.Time) error {
+// It returns the hot spots' centre cells (none when it did nothing), the first being the
+// one whose rate rises over the window.
+func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, seed int64, now time.Time) ([]grid.Cell, error) {
 	existing, err := store.List(ctx, importer, cases.Filter{Limit: 1})
 	if err != nil || len(existing) > 0 {
-		return err
+		return nil, err
 	}
 	towns, err := g.Townships(ctx, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var city casegen.City
 	for _, t := range towns {
 		cells, err := g.CellsOf(ctx, grid.CellFilter{Township: t.Code})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		list, err := officers.List(ctx, officer.Filter{Township: t.Code})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ids := make([]string, len(list))
 		for i, o := range list {
@@ -56,7 +57,7 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	}
 	res, err := casegen.Generate(city, now.Add(-CaseWindow), now, seed, casegen.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, gc := range res.Cases {
 		events := make([]cases.NewEvent, len(gc.Events))
@@ -66,9 +67,9 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 		nc := cases.NewCase{Sector: gc.Sector, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
 			Source: gc.Source, ReportedAt: gc.ReportedAt}
 		if _, err := store.CreateWithHistory(ctx, importer, nc, events); err != nil {
-			return fmt.Errorf("demo case %d: %w", i, err)
+			return nil, fmt.Errorf("demo case %d: %w", i, err)
 		}
 	}
 	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "hotspots", len(res.HotspotCenters))
-	return nil
+	return res.HotspotCenters, nil
 }

@@ -13,8 +13,19 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/simulate"
 )
 
-// OfficersPerSquadron is how many officers the demo gives each squadron.
-const OfficersPerSquadron = 6
+// CellsPerOfficer sizes the demo's bureaus: a squadron gets one officer per this many
+// cells of its township's share (bigger townships have bigger bureaus, 40–80 staff in the
+// seed), and at least MinOfficersPerSquadron. About 310 officers for the demo city.
+const (
+	CellsPerOfficer        = 40
+	MinOfficersPerSquadron = 3
+)
+
+// officersFor returns how many officers each squadron of a township with that many cells
+// and squadrons gets.
+func officersFor(cells, squadrons int) int {
+	return max(MinOfficersPerSquadron, (cells+squadrons*CellsPerOfficer/2)/(squadrons*CellsPerOfficer))
+}
 
 // shiftLength is the demo's day shift.
 const shiftLength = 8 * time.Hour
@@ -39,7 +50,7 @@ func LastShift(now time.Time) simulate.Shift {
 	return simulate.Shift{Start: start.UTC(), Duration: shiftLength}
 }
 
-// LoadPatrols creates OfficersPerSquadron officers in every squadron that has none, each
+// LoadPatrols creates officers (see CellsPerOfficer) in every squadron that has none, each
 // patrolling one of the squadron's grid areas on foot or by e-bike, and sends their last
 // day shift through the ingest path that devices use (filtering included: the few bad
 // fixes the simulation makes are rejected as they would be).
@@ -56,6 +67,18 @@ func LoadPatrols(ctx context.Context, p Patrol, seed int64, now time.Time) error
 	for _, a := range areas {
 		bySquadron[a.Squadron] = append(bySquadron[a.Squadron], a)
 	}
+	towns, err := p.Grid.Townships(ctx, "")
+	if err != nil {
+		return err
+	}
+	cellsOf := map[string]int{}
+	for _, t := range towns {
+		cellsOf[t.Code] = t.Cells
+	}
+	squadronsOf := map[string]int{}
+	for _, q := range squadrons {
+		squadronsOf[q.Township]++
+	}
 	shift := LastShift(now)
 	var total position.Result
 	for _, q := range squadrons {
@@ -66,7 +89,8 @@ func LoadPatrols(ctx context.Context, p Patrol, seed int64, now time.Time) error
 		if len(existing) > 0 || len(bySquadron[q.Code]) == 0 {
 			continue
 		}
-		res, err := patrolSquadron(ctx, p, q, bySquadron[q.Code], shift, seed)
+		n := officersFor(cellsOf[q.Township], squadronsOf[q.Township])
+		res, err := patrolSquadron(ctx, p, q, bySquadron[q.Code], n, shift, seed)
 		if err != nil {
 			return fmt.Errorf("demo patrols of %s: %w", q.Code, err)
 		}
@@ -79,9 +103,9 @@ func LoadPatrols(ctx context.Context, p Patrol, seed int64, now time.Time) error
 	return nil
 }
 
-func patrolSquadron(ctx context.Context, p Patrol, q grid.Squadron, areas []grid.GridArea, shift simulate.Shift, seed int64) (position.Result, error) {
+func patrolSquadron(ctx context.Context, p Patrol, q grid.Squadron, areas []grid.GridArea, officers int, shift simulate.Shift, seed int64) (position.Result, error) {
 	var total position.Result
-	for i := range OfficersPerSquadron {
+	for i := range officers {
 		area := areas[i%len(areas)]
 		cells, err := p.Grid.CellsOf(ctx, grid.CellFilter{Grid: area.Code})
 		if err != nil {

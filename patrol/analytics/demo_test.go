@@ -1,0 +1,166 @@
+package analytics_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uber/h3-go/v4"
+
+	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
+)
+
+type props = map[string]any
+
+type collection struct {
+	Features []struct {
+		ID         string `json:"id"`
+		Properties props  `json:"properties"`
+	} `json:"features"`
+}
+
+// TestAnalyticsFindWhatTheDemoBuilt loads the whole demo city (townships, a day of
+// patrols, 90 days of cases) and checks that the blind-zone report finds the townships
+// built without non-core cases, and the hot spot report the clusters the generator made.
+func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
+	ctx := context.Background()
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	now := time.Now()
+	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
+		t.Fatal(err)
+	}
+	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyst, _, _ := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "analyst", Role: auth.Analyst})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+analyst)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	window := "from=" + url.QueryEscape(now.Add(-demo.CaseWindow).Format(time.RFC3339)) + "&to=" + url.QueryEscape(now.Format(time.RFC3339))
+
+	t.Run("blind zones by township", func(t *testing.T) {
+		code, body := get("/api/v1/blindzones?level=township&" + window)
+		var fc collection
+		if err := json.Unmarshal([]byte(body), &fc); err != nil || code != 200 || len(fc.Features) != 17 {
+			t.Fatalf("blindzones = %d %.300s", code, body)
+		}
+		var flagged []string
+		for _, f := range fc.Features {
+			if f.Properties["kind"] == "sector_gap" {
+				flagged = append(flagged, f.ID)
+			}
+			t.Logf("%s: hours %v other %v expected %v p %v adj %v kind %v", f.ID, f.Properties["patrol_hours"], f.Properties["cases_other"], f.Properties["expected_other"], f.Properties["p_absence"], f.Properties["p_adjusted"], f.Properties["kind"])
+			for _, k := range []string{"patrol_visits", "cases_total", "cases_core", "cases_other", "expected_other", "p_absence", "kind", "sectors_missing"} {
+				if _, ok := f.Properties[k]; !ok {
+					t.Fatalf("feature %s lacks %s", f.ID, k)
+				}
+			}
+		}
+		slices.Sort(flagged)
+		if !slices.Equal(flagged, demo.BlindTownships) {
+			t.Errorf("sector gaps = %v, want the demo's blind townships %v", flagged, demo.BlindTownships)
+		}
+	})
+
+	t.Run("hot spots of all cases", func(t *testing.T) {
+		code, body := get("/api/v1/hotspots?" + window)
+		var fc collection
+		if err := json.Unmarshal([]byte(body), &fc); err != nil || code != 200 {
+			t.Fatalf("hotspots = %d %.300s", code, body)
+		}
+		bins := map[string]float64{}
+		for _, f := range fc.Features {
+			bins[f.ID] = f.Properties["bin"].(float64)
+		}
+		if len(bins) < 12000 {
+			t.Errorf("%d cells analysed, want the whole city zero-filled", len(bins))
+		}
+		for _, c := range centres {
+			hot := 0
+			for _, n := range h3.GridDisk(c, 1) {
+				if bins[n.String()] >= 2 {
+					hot++
+				}
+			}
+			if hot < 4 {
+				t.Errorf("cluster around %s: %d of its 7 cells hot at 95 %%, want most", c, hot)
+			}
+		}
+	})
+
+	t.Run("csv export", func(t *testing.T) {
+		code, body := get("/api/v1/hotspots?format=csv&sector=non_core&" + window)
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || code != 200 || len(rows) < 12000 || strings.Join(rows[0], ",") != "h3,township,count,gi_z,p,p_fdr,bin" {
+			t.Errorf("csv = %d, %d rows, header %v, %v", code, len(rows), rows[0], err)
+		}
+	})
+
+	t.Run("emerging hot spots", func(t *testing.T) {
+		code, body := get("/api/v1/hotspots/emerging?step=week&" + window)
+		var fc collection
+		if err := json.Unmarshal([]byte(body), &fc); err != nil || code != 200 {
+			t.Fatalf("emerging = %d %.300s", code, body)
+		}
+		categories := map[string]int{}
+		for _, f := range fc.Features {
+			categories[f.Properties["category"].(string)]++
+		}
+		if categories["no_pattern"] == len(fc.Features) {
+			t.Errorf("every cell has no pattern: %v", categories)
+		}
+		t.Logf("emerging categories: %v", categories)
+	})
+
+	t.Run("bad input", func(t *testing.T) {
+		for _, q := range []string{
+			"/api/v1/hotspots?sector=astrology",
+			"/api/v1/hotspots?from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z",
+			"/api/v1/hotspots?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+			"/api/v1/hotspots?k=0",
+			"/api/v1/hotspots?k=6",
+			"/api/v1/hotspots?permutations=100000",
+			"/api/v1/hotspots?format=xlsx",
+			"/api/v1/hotspots/emerging?step=fortnight",
+			"/api/v1/blindzones?level=planet",
+		} {
+			if code, body := get(q); code != 400 || !strings.Contains(body, `"code":"invalid"`) {
+				t.Errorf("%s = %d %.200s, want 400", q, code, body)
+			}
+		}
+		// A window with no cases at all: zero variance.
+		empty := "from=" + url.QueryEscape(now.Add(-400*24*time.Hour).Format(time.RFC3339)) + "&to=" + url.QueryEscape(now.Add(-380*24*time.Hour).Format(time.RFC3339))
+		if code, body := get("/api/v1/hotspots?" + empty); code != 422 || !strings.Contains(body, "variance") {
+			t.Errorf("zero-variance study area = %d %.200s, want 422", code, body)
+		}
+	})
+}

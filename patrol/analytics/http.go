@@ -1,0 +1,352 @@
+package analytics
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/hotspot"
+)
+
+// Limits of the analyses.
+type Limits struct {
+	MaxWindow       time.Duration // longest [from, to) (default 366 days)
+	MaxPermutations int           // default 9,999
+	MaxSteps        int           // emerging hot spots: most time steps (default 120)
+}
+
+func (l *Limits) defaults() {
+	if l.MaxWindow == 0 {
+		l.MaxWindow = 366 * 24 * time.Hour
+	}
+	if l.MaxPermutations == 0 {
+		l.MaxPermutations = 9999
+	}
+	if l.MaxSteps == 0 {
+		l.MaxSteps = 120
+	}
+}
+
+// Handler serves the analytics API.
+type Handler struct {
+	store    *Store
+	limits   Limits
+	now      func() time.Time
+	permSeed uint64
+}
+
+// NewHandler returns a Handler on store.
+func NewHandler(store *Store, limits Limits) *Handler {
+	limits.defaults()
+	return &Handler{store: store, limits: limits, now: time.Now, permSeed: 1}
+}
+
+// Routes returns the analytics routes of /api/v1 (readers: admin, supervisor, analyst).
+func (h *Handler) Routes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodGet, Pattern: "/hotspots", Roles: api.Readers, Handler: h.hotspots},
+		{Method: http.MethodGet, Pattern: "/hotspots/emerging", Roles: api.Readers, Handler: h.emerging},
+		{Method: http.MethodGet, Pattern: "/blindzones", Roles: api.Readers, Handler: h.blindzones},
+	}
+}
+
+// params are the query parameters the analyses share.
+type params struct {
+	sector    string   // "", "non_core" or a sector code
+	townships []string // study townships; none = the whole city
+	from, to  time.Time
+	k         int
+	csv       bool
+}
+
+// readParams parses and checks the shared parameters. Errors: invalid, forbidden.
+func (h *Handler) readParams(r *http.Request, defaultSpan time.Duration) (params, error) {
+	q := r.URL.Query()
+	var p params
+	var err error
+	switch p.sector = q.Get("sector"); p.sector {
+	case "", "all":
+		p.sector = ""
+	case "non_core":
+	default:
+		ok, err := h.store.KnownSector(r.Context(), p.sector)
+		if err != nil {
+			return p, err
+		}
+		if !ok {
+			return p, apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or all, non_core)", p.sector)
+		}
+	}
+	if p.from, p.to, err = httpx.TimeRange(r, h.now(), defaultSpan, h.limits.MaxWindow); err != nil {
+		return p, err
+	}
+	if p.k, err = httpx.QueryInt(r, "k", 1, 1, 5); err != nil {
+		return p, err
+	}
+	if t := q.Get("township"); t != "" {
+		p.townships = strings.Split(t, ",")
+	}
+	who := auth.Caller(r)
+	if who.Scoped() {
+		for _, t := range p.townships {
+			if err := who.CheckTownship(t); err != nil {
+				return p, err
+			}
+		}
+		p.townships = []string{who.Township}
+	}
+	switch f := q.Get("format"); f {
+	case "", "geojson":
+	case "csv":
+		p.csv = true
+	default:
+		return p, apperr.Invalidf("format %q is not geojson or csv", f)
+	}
+	return p, nil
+}
+
+// studyArea loads the cells, their neighbourhoods and the case counts per cell.
+func (h *Handler) studyArea(r *http.Request, p params) ([]StudyCell, hotspot.Neighbors, map[grid.Cell]int, error) {
+	cells, err := h.store.Cells(r.Context(), p.townships)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(cells) == 0 {
+		return nil, nil, nil, apperr.Invalidf("the study area has no cells (unknown township?)")
+	}
+	ids := make([]grid.Cell, len(cells))
+	index := make(map[grid.Cell]int, len(cells))
+	for i, c := range cells {
+		ids[i] = c.H3
+		index[c.H3] = i
+	}
+	return cells, hotspot.Neighbors(grid.Rings(ids, p.k)), index, nil
+}
+
+// analysisError maps the statistics' errors to application errors.
+func analysisError(err error) error {
+	switch {
+	case errors.Is(err, hotspot.ErrZeroVariance):
+		return apperr.New(apperr.Unprocessable, "every cell of the study area has the same count: with zero variance there are no hot or cold spots to find (widen the window or the area)")
+	case errors.Is(err, hotspot.ErrInvalidInput):
+		return apperr.Wrap(err, apperr.Invalid, "%v", err)
+	}
+	return err
+}
+
+func (h *Handler) hotspots(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.readParams(r, 30*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	perms, err := httpx.QueryInt(r, "permutations", 0, 0, h.limits.MaxPermutations)
+	if err != nil {
+		return err
+	}
+	cells, nb, index, err := h.studyArea(r, p)
+	if err != nil {
+		return err
+	}
+	events, err := h.store.Cases(r.Context(), p.townships, p.sector, p.from, p.to)
+	if err != nil {
+		return err
+	}
+	x := make([]float64, len(cells))
+	for _, e := range events {
+		if i, ok := index[e.H3]; ok {
+			x[i]++
+		}
+	}
+	res, err := hotspot.Analyze(r.Context(), x, nb, hotspot.Options{Permutations: perms, Seed: h.permSeed})
+	if err != nil {
+		return analysisError(err)
+	}
+	header := []string{"h3", "township", "count", "gi_z", "p", "p_fdr", "bin"}
+	row := func(i int) []any {
+		return []any{cells[i].H3.String(), cells[i].Township, int(x[i]), round(res.Z[i], 4), round(res.P[i], 6), round(res.PFDR[i], 6), res.Bin[i]}
+	}
+	return write(w, p.csv, "hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 })
+}
+
+func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.readParams(r, 12*7*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	steps, err := stepBounds(r.URL.Query().Get("step"), p.from, p.to, h.limits.MaxSteps)
+	if err != nil {
+		return err
+	}
+	cells, nb, index, err := h.studyArea(r, p)
+	if err != nil {
+		return err
+	}
+	events, err := h.store.Cases(r.Context(), p.townships, p.sector, p.from, p.to)
+	if err != nil {
+		return err
+	}
+	cube := make([][]float64, len(steps)-1)
+	for t := range cube {
+		cube[t] = make([]float64, len(cells))
+	}
+	for _, e := range events {
+		i, ok := index[e.H3]
+		if !ok {
+			continue
+		}
+		if t := stepOf(steps, e.Time); t >= 0 {
+			cube[t][i]++
+		}
+	}
+	timeK, err := httpx.QueryInt(r, "time_k", 1, 0, 12)
+	if err != nil {
+		return err
+	}
+	results, err := hotspot.GiStarCube(cube, nb, timeK)
+	if err != nil {
+		return analysisError(err)
+	}
+	patterns, err := hotspot.Emerging(results)
+	if err != nil {
+		return analysisError(err)
+	}
+	header := []string{"h3", "township", "category", "trend_z", "trend_p", "hot_steps", "cold_steps", "z_series"}
+	row := func(i int) []any {
+		series := make([]float64, len(results))
+		for t := range results {
+			series[t] = round(results[t].Z[i], 3)
+		}
+		pat := patterns[i]
+		return []any{cells[i].H3.String(), cells[i].Township, string(pat.Category), round(pat.Trend.Z, 4), round(pat.Trend.P, 6),
+			pat.Hot, pat.Cold, series}
+	}
+	return write(w, p.csv, "emerging-hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 })
+}
+
+// stepBounds cuts [from, to) into steps of a day, a week (7 days from from) or a calendar
+// month (from from's day), the last one ending at to; it returns the boundaries.
+func stepBounds(step string, from, to time.Time, maxSteps int) ([]time.Time, error) {
+	var next func(time.Time) time.Time
+	switch step {
+	case "day":
+		next = func(t time.Time) time.Time { return t.Add(24 * time.Hour) }
+	case "", "week":
+		next = func(t time.Time) time.Time { return t.Add(7 * 24 * time.Hour) }
+	case "month":
+		next = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+	default:
+		return nil, apperr.Invalidf("step %q is not day, week or month", step)
+	}
+	bounds := []time.Time{from}
+	for t := from; t.Before(to); {
+		t = next(t)
+		if t.After(to) {
+			t = to
+		}
+		bounds = append(bounds, t)
+		if len(bounds)-1 > maxSteps {
+			return nil, apperr.Invalidf("the window holds more than %d steps; use a longer step or a shorter window", maxSteps)
+		}
+	}
+	if len(bounds) < 3 {
+		return nil, apperr.Invalidf("emerging hot spots need at least 2 time steps in the window")
+	}
+	return bounds, nil
+}
+
+// stepOf returns the step index of t, or -1 outside the steps.
+func stepOf(bounds []time.Time, t time.Time) int {
+	for i := 0; i+1 < len(bounds); i++ {
+		if !t.Before(bounds[i]) && t.Before(bounds[i+1]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func round(x float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	if x != x { // NaN
+		return 0
+	}
+	return float64(int64(x*p+copysignHalf(x))) / p
+}
+
+func copysignHalf(x float64) float64 {
+	if x < 0 {
+		return -0.5
+	}
+	return 0.5
+}
+
+// write answers rows as CSV (an analyst's download) or as a GeoJSON FeatureCollection
+// of the cells' hexagons with the rows as properties.
+func write(w http.ResponseWriter, asCSV bool, name string, header []string, n int, row func(int) []any, cellOf func(int) grid.Cell) error {
+	if asCSV {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		rec := make([]string, len(header))
+		for i := range n {
+			for j, v := range row(i) {
+				rec[j] = csvValue(v)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	fc := geojson.NewFeatureCollection()
+	for i := range n {
+		f := geojson.NewFeature(grid.Geometry(cellOf(i)).Boundary)
+		vals := row(i)
+		f.ID = vals[0]
+		for j, v := range vals {
+			f.Properties[header[j]] = v
+		}
+		fc.Append(f)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	return nil
+}
+
+func csvValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []float64:
+		parts := make([]string, len(x))
+		for i, f := range x {
+			parts[i] = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		return strings.Join(parts, ";")
+	case []string:
+		return strings.Join(x, ";")
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
