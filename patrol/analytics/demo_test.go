@@ -123,6 +123,16 @@ func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
 		if err != nil || code != 200 || len(rows) < 12000 || strings.Join(rows[0], ",") != "h3,township,count,gi_z,p,p_fdr,bin" {
 			t.Errorf("csv = %d, %d rows, header %v, %v", code, len(rows), rows[0], err)
 		}
+		code, body = get("/api/v1/blindzones?level=grid&format=csv&" + window)
+		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || code != 200 || len(rows) < 100 || rows[0][0] != "code" || rows[0][11] != "kind" {
+			t.Errorf("blind zones csv = %d, %d rows, %v", code, len(rows), err)
+		}
+		code, body = get("/api/v1/hotspots/emerging?format=csv&step=month&" + window)
+		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || code != 200 || len(rows) < 12000 || rows[0][2] != "category" || strings.Count(rows[1][7], ";") < 2 {
+			t.Errorf("emerging csv = %d, %d rows, %v", code, len(rows), err)
+		}
 	})
 
 	t.Run("emerging hot spots", func(t *testing.T) {
