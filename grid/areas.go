@@ -157,6 +157,7 @@ func (s *Store) CreateGridArea(ctx context.Context, g NewGridArea) (GridArea, er
 	if err != nil {
 		return GridArea{}, pgdb.Translate(err, "grid area "+g.Code)
 	}
+	s.changed()
 	return out, nil
 }
 

@@ -28,6 +28,17 @@ const overlapToleranceM2 = 1000
 type Store struct {
 	db         *pgxpool.Pool
 	defaultRes int
+	onChange   func()
+}
+
+// OnChange registers f to be called after every committed change of townships, cells or
+// grid areas (map tiles invalidate with it).
+func (s *Store) OnChange(f func()) { s.onChange = f }
+
+func (s *Store) changed() {
+	if s.onChange != nil {
+		s.onChange()
+	}
 }
 
 // NewStore returns a Store on db; defaultRes is the resolution of the first split when an
@@ -107,6 +118,7 @@ func (s *Store) Import(ctx context.Context, towns []TownshipInput, res int) (Imp
 	if err != nil {
 		return ImportResult{}, pgdb.Translate(fmt.Errorf("import townships: %w", err), "township")
 	}
+	s.changed()
 	return out, nil
 }
 

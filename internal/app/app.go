@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -27,6 +28,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/live"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/tiles"
 )
 
 // Config is the server's configuration. Zero durations take the defaults below.
@@ -42,6 +44,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// H3Resolution is the resolution of the first township split (default 9).
 	H3Resolution int
+	// TileCacheBytes bounds the in-memory tile cache (default 256 MiB).
+	TileCacheBytes int64
 	// Filter tunes the plausibility checks of incoming fixes (zero: defaults).
 	Filter ingest.FilterConfig
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
@@ -62,6 +66,9 @@ func (c *Config) setDefaults() {
 	if c.H3Resolution == 0 {
 		c.H3Resolution = grid.DefaultResolution
 	}
+	if c.TileCacheBytes == 0 {
+		c.TileCacheBytes = 256 << 20
+	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 30 * time.Second
 	}
@@ -79,6 +86,7 @@ type Server struct {
 	Live      *live.Broker
 	Cases     *cases.Store
 	Analytics *analytics.Store
+	Tiles     *tiles.Server
 	metrics   *metrics.Metrics
 	http      *http.Server
 	ln        net.Listener
@@ -115,6 +123,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.Cases = cases.NewStore(pool, s.Grid)
 	s.Analytics = analytics.NewStore(pool)
+	if s.Tiles, err = tiles.NewServer(pool, s.Grid, cfg.TileCacheBytes); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.wireInvalidation()
 	for st, name := range position.StageNames {
 		s.metrics.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "gridwatch_ingest_stage_seconds_total",
@@ -245,4 +258,16 @@ func (s *Server) keepPartitionsAhead(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// wireInvalidation tells the tile versions about every change to what tiles draw, so
+// that exactly the touched tiles are built again.
+func (s *Server) wireInvalidation() {
+	v := s.Tiles.Versions()
+	s.Cases.OnChange(func(p orb.Point) { v.Touch(tiles.LayerCases, p) })
+	s.Grid.OnChange(func() {
+		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells} {
+			v.TouchLayer(layer)
+		}
+	})
 }

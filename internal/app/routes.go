@@ -34,6 +34,11 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/osmand/{key}", s.positionHandler().OsmAnd())
 	r.Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
 
+	r.Route("/tiles", func(r chi.Router) {
+		r.Use(auth.Middleware(s.Tokens))
+		api.Mount(r, s.Tiles.Routes())
+	})
+
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(auth.Middleware(s.Tokens))
 		api.Mount(r, s.APIRoutes()...)

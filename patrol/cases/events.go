@@ -57,6 +57,7 @@ func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne
 	if err != nil {
 		return Case{}, Event{}, pgdb.Translate(err, fmt.Sprintf("case %d", id))
 	}
+	s.changed(c)
 	events, err := s.events(ctx, id)
 	if err != nil {
 		return Case{}, Event{}, err

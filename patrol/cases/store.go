@@ -27,9 +27,20 @@ type Locator interface {
 
 // Store keeps cases and their history in PostgreSQL.
 type Store struct {
-	db      *pgxpool.Pool
-	locator Locator
-	now     func() time.Time
+	db       *pgxpool.Pool
+	locator  Locator
+	now      func() time.Time
+	onChange func(p orb.Point)
+}
+
+// OnChange registers f to be called, after the commit, with the position of every case
+// created or changed (map tiles invalidate with it).
+func (s *Store) OnChange(f func(p orb.Point)) { s.onChange = f }
+
+func (s *Store) changed(c Case) {
+	if s.onChange != nil {
+		s.onChange(orb.Point{c.Lon, c.Lat})
+	}
 }
 
 // NewStore returns a Store.
@@ -142,7 +153,11 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 		c, err = getCase(ctx, tx, id)
 		return err
 	})
-	return c, pgdb.Translate(err, "case")
+	if err != nil {
+		return Case{}, pgdb.Translate(err, "case")
+	}
+	s.changed(c)
+	return c, nil
 }
 
 // place locates a WGS-84 point: its cell at the city's resolution and, when inside a

@@ -1,0 +1,173 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+)
+
+// ContentType is the media type of a vector tile.
+const ContentType = "application/vnd.mapbox-vector-tile"
+
+// Layer names.
+const (
+	LayerTownships = "townships"
+	LayerGrids     = "grids"
+	LayerCells     = "cells"
+	LayerCases     = "cases"
+)
+
+// Server serves vector tiles of the layers, cached and invalidated by data versions.
+type Server struct {
+	sources  map[string]Source
+	cache    *Cache
+	versions *Versions
+}
+
+// NewServer returns a Server on db with a tile cache of cacheBytes.
+func NewServer(db *pgxpool.Pool, g *grid.Store, cacheBytes int64) (*Server, error) {
+	versions, err := NewVersions(DefaultVersionsConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &Server{
+		sources: map[string]Source{
+			LayerTownships: polygonLayer{db: db, query: townshipQuery},
+			LayerGrids:     polygonLayer{db: db, query: gridQuery, extra: "squadron"},
+			LayerCells:     cellLayer{db: db, grid: g},
+			LayerCases:     caseLayer{db: db, grid: g},
+		},
+		cache:    NewCache(cacheBytes),
+		versions: versions,
+	}, nil
+}
+
+// Versions returns the data versions, for the stores' change notifications.
+func (s *Server) Versions() *Versions { return s.versions }
+
+// CacheStats returns the cache's counters.
+func (s *Server) CacheStats() CacheStats { return s.cache.Stats() }
+
+// tileReaders may read tiles: whoever reads the map.
+var tileReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
+
+// Routes returns the tile routes, relative to /tiles.
+func (s *Server) Routes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodGet, Pattern: "/{layer}/{z}/{x}/{y}.mvt", Roles: tileReaders, Handler: s.tile},
+		{Method: http.MethodGet, Pattern: "/{layer}.json", Roles: tileReaders, Handler: s.tileJSON},
+	}
+}
+
+func (s *Server) source(r *http.Request) (string, Source, error) {
+	name := chi.URLParam(r, "layer")
+	src, ok := s.sources[name]
+	if !ok {
+		return "", nil, apperr.NotFoundf("no tile layer %q (layers: %s)", name, strings.Join(s.layerNames(), ", "))
+	}
+	return name, src, nil
+}
+
+func (s *Server) layerNames() []string {
+	names := make([]string, 0, len(s.sources))
+	for n := range s.sources {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// tile answers one tile: 200 with the MVT (gzip when accepted), 204 when empty, 304 when
+// the client's ETag is current. The cache key holds the layer, tile, parameters, the
+// caller's township scope and the tile's data version.
+func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
+	name, src, err := s.source(r)
+	if err != nil {
+		return err
+	}
+	t, err := ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	if err != nil {
+		return err
+	}
+	params, err := src.Params(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	scope := auth.Caller(r).Township
+	key := Key{Layer: name, Tile: t, Params: params + "|township=" + scope, Version: s.versions.Version(name, t)}
+	req := Request{Tile: t, Township: scope, Query: r.URL.Query()}
+	entry, err := s.cache.GetOrBuild(r.Context(), key, func(ctx context.Context) ([]byte, error) {
+		features, err := src.Features(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return Encode(t, Layer{Name: name, Features: features})
+	})
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "private, no-cache") // revalidate with the ETag: data changes
+	h.Set("Vary", "Accept-Encoding, Authorization")
+	if len(entry.Raw) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	body, etag := entry.Raw, entry.ETag
+	gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	if gz {
+		body, etag = entry.Gzip, entry.GzipETag
+	}
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h.Set("Content-Type", ContentType)
+	if gz {
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	_, err = w.Write(body)
+	return err
+}
+
+// tileJSON answers TileJSON 3.0.0 for a layer.
+func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
+	name, src, err := s.source(r)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://%s/tiles/%s/{z}/{x}/{y}.mvt", scheme, r.Host, name)
+	if q := r.URL.RawQuery; q != "" {
+		url += "?" + q
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"tilejson": "3.0.0",
+		"name":     name,
+		"scheme":   "xyz",
+		"tiles":    []string{url},
+		"minzoom":  0,
+		"maxzoom":  DefaultMaxZoom,
+		"bounds":   []float64{-180, -85.0511, 180, 85.0511},
+		"vector_layers": []map[string]any{{
+			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": DefaultMaxZoom,
+		}},
+	})
+	return nil
+}

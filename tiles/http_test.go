@@ -1,0 +1,254 @@
+package tiles_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/tiles"
+)
+
+// tileCity serves tiles of two townships side by side (A west of 120.30 E, B east), with
+// a grid area in A and a case in each.
+type tileCity struct {
+	t      *testing.T
+	srv    *app.Server
+	http   *httptest.Server
+	admin  string
+	supA   string
+	caseAt map[string]orb.Point
+}
+
+func newTileCity(t *testing.T) *tileCity {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	sq := func(lo, hi float64) orb.MultiPolygon {
+		return orb.MultiPolygon{{{{lo, 31.80}, {hi, 31.80}, {hi, 31.88}, {lo, 31.88}, {lo, 31.80}}}}
+	}
+	if _, err := srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲镇", Geom: sq(120.20, 120.30)}, {Code: "B", Name: "乙镇", Geom: sq(120.30, 120.40)}}, 9); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Grid.CreateGridArea(ctx, grid.NewGridArea{Code: "A-G1", Name: "甲一", Township: "A", Polygon: sq(120.20, 120.25)[0]}); err != nil {
+		t.Fatal(err)
+	}
+	c := &tileCity{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), caseAt: map[string]orb.Point{}}
+	t.Cleanup(c.http.Close)
+	c.admin, _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Admin})
+	c.supA, _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "supA", Role: auth.Supervisor, Township: "A"})
+	for code, p := range map[string]orb.Point{"A": {120.26, 31.84}, "B": {120.34, 31.84}} {
+		c.report(p, "urban_management")
+		c.caseAt[code] = p
+	}
+	return c
+}
+
+func (c *tileCity) report(p orb.Point, sector string) {
+	c.t.Helper()
+	_, err := c.srv.Cases.Create(context.Background(), auth.Identity{Name: "test", Role: auth.Admin},
+		cases.NewCase{Sector: sector, Title: "x", Lat: p[1], Lon: p[0]})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+type tileAnswer struct {
+	status int
+	etag   string
+	body   []byte
+	header http.Header
+}
+
+func (c *tileCity) get(path, token string, header ...string) tileAnswer {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.http.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept-Encoding", "identity") // the transport would ask for gzip otherwise
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req) // no transparent gunzip
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return tileAnswer{resp.StatusCode, resp.Header.Get("ETag"), b, resp.Header}
+}
+
+func tilePath(layer string, t tiles.Tile) string {
+	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layer, t.Z, t.X, t.Y)
+}
+
+// decode reads a tile with orb's decoder and returns its one layer.
+func decode(t *testing.T, data []byte) *mvt.Layer {
+	t.Helper()
+	layers, err := mvt.Unmarshal(data)
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("tile: %d layers, %v", len(layers), err)
+	}
+	return layers[0]
+}
+
+func TestEveryLayerServesDecodableTiles(t *testing.T) {
+	c := newTileCity(t)
+	for _, tc := range []struct {
+		layer string
+		z     uint32
+		props []string
+	}{
+		{tiles.LayerTownships, 11, []string{"code", "name"}},
+		{tiles.LayerGrids, 11, []string{"code", "squadron"}},
+		{tiles.LayerCells, 13, []string{"h3", "township", "grid", "cells"}},
+		{tiles.LayerCells, 8, []string{"h3", "cells", "resolution"}},
+		{tiles.LayerCases, 13, []string{"id", "sector", "status", "reported_at"}},
+		{tiles.LayerCases, 9, []string{"h3", "count"}},
+	} {
+		t.Run(fmt.Sprintf("%s z%d", tc.layer, tc.z), func(t *testing.T) {
+			tile := tiles.Covering(c.caseAt["A"], tc.z)
+			a := c.get(tilePath(tc.layer, tile), c.admin)
+			if a.status != 200 || a.header.Get("Content-Type") != tiles.ContentType || a.etag == "" {
+				t.Fatalf("GET = %d %s", a.status, a.body)
+			}
+			l := decode(t, a.body)
+			if l.Name != tc.layer || len(l.Features) == 0 {
+				t.Fatalf("layer %q with %d features", l.Name, len(l.Features))
+			}
+			for _, p := range tc.props {
+				if _, ok := l.Features[0].Properties[p]; !ok && p != "grid" && p != "squadron" { // nullable: left out when null
+					t.Errorf("feature lacks %s: %v", p, l.Features[0].Properties)
+				}
+			}
+		})
+	}
+}
+
+func TestTileProtocol(t *testing.T) {
+	c := newTileCity(t)
+	tile := tiles.Covering(c.caseAt["A"], 13)
+	path := tilePath(tiles.LayerCases, tile)
+	plain := c.get(path, c.admin)
+	gz := c.get(path, c.admin, "Accept-Encoding", "gzip")
+	if gz.header.Get("Content-Encoding") != "gzip" || gz.etag == plain.etag {
+		t.Fatalf("gzip answer: %v, etag %s vs %s", gz.header, gz.etag, plain.etag)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if !bytes.Equal(unzipped, plain.body) {
+		t.Error("gzip body differs from the plain tile")
+	}
+	if again := c.get(path, c.admin, "If-None-Match", plain.etag); again.status != 304 {
+		t.Errorf("If-None-Match with the current ETag = %d, want 304", again.status)
+	}
+	far := tiles.Covering(orb.Point{10, 50}, 13)
+	if a := c.get(tilePath(tiles.LayerCases, far), c.admin); a.status != 204 {
+		t.Errorf("empty tile = %d, want 204", a.status)
+	}
+	for _, bad := range []struct {
+		path string
+		want int
+	}{
+		{"/tiles/cases/3/8/1.mvt", 400},
+		{"/tiles/cases/23/0/0.mvt", 400},
+		{"/tiles/cases/-1/0/0.mvt", 400},
+		{"/tiles/unicorns/3/1/1.mvt", 404},
+		{"/tiles/cases/13/6830/3323.mvt?from=yesterday", 400},
+	} {
+		if a := c.get(bad.path, c.admin); a.status != bad.want {
+			t.Errorf("GET %s = %d %s, want %d", bad.path, a.status, a.body, bad.want)
+		}
+	}
+	if a := c.get(path, "gw_nope"); a.status != 401 {
+		t.Errorf("bad token = %d, want 401", a.status)
+	}
+	var tj struct {
+		TileJSON     string `json:"tilejson"`
+		Tiles        []string
+		VectorLayers []struct {
+			ID     string
+			Fields map[string]string
+		} `json:"vector_layers"`
+	}
+	a := c.get("/tiles/cases.json", c.admin)
+	if err := json.Unmarshal(a.body, &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 1 || tj.VectorLayers[0].Fields["sector"] == "" {
+		t.Errorf("TileJSON = %s", a.body)
+	}
+}
+
+// TestNewCaseChangesOnlyItsTiles posts a case in township A: the tiles holding it get a
+// new ETag and show it, a tile elsewhere keeps its ETag and comes from the cache.
+func TestNewCaseChangesOnlyItsTiles(t *testing.T) {
+	c := newTileCity(t)
+	here := tiles.Covering(c.caseAt["A"], 14)
+	there := tiles.Covering(c.caseAt["B"], 14)
+	before := map[tiles.Tile]tileAnswer{here: c.get(tilePath(tiles.LayerCases, here), c.admin), there: c.get(tilePath(tiles.LayerCases, there), c.admin)}
+	hits := c.srv.Tiles.CacheStats().Hits
+
+	c.report(orb.Point{c.caseAt["A"][0] + 0.0001, c.caseAt["A"][1]}, "water")
+
+	afterHere := c.get(tilePath(tiles.LayerCases, here), c.admin)
+	afterThere := c.get(tilePath(tiles.LayerCases, there), c.admin)
+	if afterHere.etag == before[here].etag || len(decode(t, afterHere.body).Features) != 2 {
+		t.Errorf("the touched tile kept its ETag %s or lacks the new case", afterHere.etag)
+	}
+	if afterThere.etag != before[there].etag {
+		t.Error("a tile the case does not touch changed its ETag")
+	}
+	if got := c.srv.Tiles.CacheStats().Hits; got != hits+1 {
+		t.Errorf("cache hits went from %d to %d, want exactly one (the untouched tile)", hits, got)
+	}
+	// An import changes the township layer everywhere it is drawn.
+	tw := c.get(tilePath(tiles.LayerTownships, tiles.Covering(c.caseAt["B"], 10)), c.admin)
+	if _, err := c.srv.Grid.Import(context.Background(), []grid.TownshipInput{{Code: "C", Name: "丙镇",
+		Geom: orb.MultiPolygon{{{{120.40, 31.80}, {120.45, 31.80}, {120.45, 31.85}, {120.40, 31.85}, {120.40, 31.80}}}}}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if again := c.get(tilePath(tiles.LayerTownships, tiles.Covering(c.caseAt["B"], 10)), c.admin); again.etag == tw.etag {
+		t.Error("an import left the township tiles' ETag unchanged")
+	}
+}
+
+func TestScopedTokenSeesItsTownshipOnly(t *testing.T) {
+	c := newTileCity(t)
+	tile := tiles.Covering(orb.Point{120.30, 31.84}, 10) // holds both townships' cases
+	all := decode(t, c.get(tilePath(tiles.LayerCases, tile)+"?x=1", c.admin).body)
+	mine := c.get(tilePath(tiles.LayerCases, tile)+"?x=1", c.supA)
+	if mine.status != 200 {
+		t.Fatalf("scoped tile = %d", mine.status)
+	}
+	total := func(l *mvt.Layer) (n float64) {
+		for _, f := range l.Features {
+			n += f.Properties["count"].(float64)
+		}
+		return n
+	}
+	if total(all) != 2 || total(decode(t, mine.body)) != 1 {
+		t.Errorf("cases: %v for admin, %v for A's supervisor; want 2 and 1", total(all), total(decode(t, mine.body)))
+	}
+	for _, f := range decode(t, c.get(tilePath(tiles.LayerTownships, tile), c.supA).body).Features {
+		if f.Properties["code"] != "A" {
+			t.Errorf("scoped township tile shows %v", f.Properties["code"])
+		}
+	}
+}
