@@ -270,7 +270,9 @@ func (l caseLayer) clusters(ctx context.Context, z uint32, where string, args []
 		out = append(out, Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
 	}
 	// Map order is random: sort, so that a tile's bytes (and ETag) depend on data only.
-	slices.SortFunc(out, func(a, b Feature) int { return strings.Compare(a.Properties["h3"].(string), b.Properties["h3"].(string)) })
+	slices.SortFunc(out, func(a, b Feature) int {
+		return strings.Compare(a.Properties["h3"].(string), b.Properties["h3"].(string))
+	})
 	for i := range out {
 		out[i].ID = uint64(i + 1)
 	}
