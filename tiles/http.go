@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +48,8 @@ func NewServer(db *pgxpool.Pool, g *grid.Store, cacheBytes int64) (*Server, erro
 			LayerGrids:     polygonLayer{db: db, query: gridQuery, extra: "squadron"},
 			LayerCells:     cellLayer{db: db, grid: g},
 			LayerCases:     caseLayer{db: db, grid: g},
+			LayerCoverage:  coverageLayer{db: db, grid: g, now: time.Now},
+			LayerTracks:    tracksLayer{db: db, now: time.Now},
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
@@ -66,6 +69,7 @@ var tileReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Of
 func (s *Server) Routes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodGet, Pattern: "/{layer}/{z}/{x}/{y}.mvt", Roles: tileReaders, Handler: s.tile},
+		{Method: http.MethodGet, Pattern: "/style.json", Roles: tileReaders, Handler: s.style},
 		{Method: http.MethodGet, Pattern: "/{layer}.json", Roles: tileReaders, Handler: s.tileJSON},
 	}
 }

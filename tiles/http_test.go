@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -19,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
@@ -190,6 +192,14 @@ func TestTileProtocol(t *testing.T) {
 			Fields map[string]string
 		} `json:"vector_layers"`
 	}
+	var style struct {
+		Version int            `json:"version"`
+		Sources map[string]any `json:"sources"`
+		Layers  []map[string]any
+	}
+	if st := c.get("/tiles/style.json", c.admin); json.Unmarshal(st.body, &style) != nil || style.Version != 8 || len(style.Sources) != 6 || len(style.Layers) < 7 {
+		t.Errorf("style.json = %d %.300s", st.status, st.body)
+	}
 	a := c.get("/tiles/cases.json", c.admin)
 	if err := json.Unmarshal(a.body, &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 1 || tj.VectorLayers[0].Fields["sector"] == "" {
 		t.Errorf("TileJSON = %s", a.body)
@@ -250,5 +260,60 @@ func TestScopedTokenSeesItsTownshipOnly(t *testing.T) {
 		if f.Properties["code"] != "A" {
 			t.Errorf("scoped township tile shows %v", f.Properties["code"])
 		}
+	}
+}
+
+// TestPatrolLayersFollowPositions posts fixes through the API: the tracks tile draws
+// the walk, and the coverage tiles that show the cell — at z13 and rolled up at z8 —
+// change their ETag.
+func TestPatrolLayersFollowPositions(t *testing.T) {
+	c := newTileCity(t)
+	ctx := context.Background()
+	if err := c.srv.Grid.CreateSquadron(ctx, grid.Squadron{Code: "A1", Name: "甲一", Township: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.srv.Officers.Create(ctx, officer.Officer{ID: "o1", Name: "警员", Squadron: "A1"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	var fixes []map[string]any
+	for i := range 20 {
+		fixes = append(fixes, map[string]any{"officer": "o1", "time": start.Add(time.Duration(i) * 10 * time.Second).Format(time.RFC3339),
+			"lat": 31.84, "lon": 120.26 + float64(i)*0.0001})
+	}
+	p := orb.Point{120.261, 31.84}
+	cov13 := tilePath(tiles.LayerCoverage, tiles.Covering(p, 13))
+	cov8 := tilePath(tiles.LayerCoverage, tiles.Covering(p, 8))
+	before13, before8 := c.get(cov13, c.admin), c.get(cov8, c.admin)
+	body, _ := json.Marshal(map[string]any{"positions": fixes})
+	req, _ := http.NewRequest("POST", c.http.URL+"/api/v1/positions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+c.admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST /positions: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+
+	after13, after8 := c.get(cov13, c.admin), c.get(cov8, c.admin)
+	if after13.etag == before13.etag || after8.etag == before8.etag {
+		t.Errorf("coverage ETags unchanged after new fixes: z13 %v, z8 %v", after13.etag != before13.etag, after8.etag != before8.etag)
+	}
+	visits := 0.0
+	for _, f := range decode(t, after13.body).Features {
+		visits += f.Properties["visits"].(float64)
+	}
+	if visits == 0 {
+		t.Error("the coverage tile shows no visit")
+	}
+	tr := c.get(tilePath(tiles.LayerTracks, tiles.Covering(p, 14)), c.admin)
+	if tr.status != 200 {
+		t.Fatalf("tracks tile = %d", tr.status)
+	}
+	l := decode(t, tr.body)
+	if len(l.Features) != 1 || l.Features[0].Properties["officer"] != "o1" || l.Features[0].Geometry.GeoJSONType() != "LineString" {
+		t.Errorf("tracks tile features: %+v", l.Features)
+	}
+	if low := c.get(tilePath(tiles.LayerTracks, tiles.Covering(p, 9)), c.admin); low.status != 204 {
+		t.Errorf("tracks below their minimum zoom = %d, want 204", low.status)
 	}
 }

@@ -55,6 +55,18 @@ func rollupResolution(z uint32, cityRes int) int {
 	return min(r, cityRes)
 }
 
+// RollupCells returns c and its parents at every resolution a roll-up shows it at: the
+// cells whose hexagons change when c's numbers do.
+func RollupCells(c grid.Cell) []grid.Cell {
+	out := []grid.Cell{c}
+	for _, r := range []int{8, 7, 6, 5} {
+		if r < c.Resolution() {
+			out = append(out, c.Parent(r))
+		}
+	}
+	return out
+}
+
 // simplifyTolerance is half a pixel of the tile in degrees: detail finer than that does
 // not show.
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }

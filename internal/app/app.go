@@ -260,13 +260,42 @@ func (s *Server) keepPartitionsAhead(ctx context.Context) {
 	}
 }
 
+// positionPublishers is where stored positions go: the live feed and the tile versions.
+type positionPublishers []position.Publisher
+
+func (ps positionPublishers) Publish(stored []position.Stored) {
+	for _, p := range ps {
+		p.Publish(stored)
+	}
+}
+
+// patrolTiles bumps the versions of the tiles new positions change: tracks where the
+// fixes are, coverage wherever the cells they fall in are drawn — at low zoom that is the
+// rolled-up parent cell, whose hexagon reaches further than the fix.
+type patrolTiles struct{ v *tiles.Versions }
+
+func (t patrolTiles) Publish(stored []position.Stored) {
+	cells := map[grid.Cell]bool{}
+	for _, s := range stored {
+		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
+		if c, err := grid.ParseCell(s.H3); err == nil {
+			cells[c] = true
+		}
+	}
+	for c := range cells {
+		for _, parent := range tiles.RollupCells(c) {
+			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
+		}
+	}
+}
+
 // wireInvalidation tells the tile versions about every change to what tiles draw, so
 // that exactly the touched tiles are built again.
 func (s *Server) wireInvalidation() {
 	v := s.Tiles.Versions()
 	s.Cases.OnChange(func(p orb.Point) { v.Touch(tiles.LayerCases, p) })
 	s.Grid.OnChange(func() {
-		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells} {
+		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells, tiles.LayerCoverage} {
 			v.TouchLayer(layer)
 		}
 	})

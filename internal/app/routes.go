@@ -62,7 +62,8 @@ func (s *Server) APIRoutes() [][]api.Route {
 }
 
 func (s *Server) positionHandler() *position.Handler {
-	return position.NewHandler(s.Positions, s.Officers, s.Tokens, s.Live)
+	return position.NewHandler(s.Positions, s.Officers, s.Tokens,
+		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}})
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.

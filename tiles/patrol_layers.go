@@ -1,0 +1,215 @@
+package tiles
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/track"
+)
+
+// Layer names of patrol data.
+const (
+	LayerCoverage = "coverage"
+	LayerTracks   = "tracks"
+)
+
+// Windows of the patrol layers: a default (when from/to are not given) and a maximum.
+const (
+	coverageDefault = 7 * 24 * time.Hour
+	coverageMax     = 366 * 24 * time.Hour
+	tracksDefault   = 24 * time.Hour
+	tracksMax       = 7 * 24 * time.Hour
+	// TracksMinZoom is the lowest zoom the tracks layer draws: below it a day of a
+	// city's tracks is a smear, and the tiles would be large.
+	TracksMinZoom = 11
+)
+
+// window reads from/to into a canonical parameter string. Missing bounds stay missing in
+// the key (the layer then uses "the last span before now", resolved to the hour so that
+// cached tiles stay valid for up to an hour).
+func window(q url.Values, max time.Duration) (string, error) {
+	out := url.Values{}
+	var times [2]time.Time
+	for i, k := range []string{"from", "to"} {
+		v := q.Get(k)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return "", apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
+		}
+		times[i] = t
+		out.Set(k, t.UTC().Format(time.RFC3339))
+	}
+	if !times[0].IsZero() && !times[1].IsZero() && (!times[0].Before(times[1]) || times[1].Sub(times[0]) > max) {
+		return "", apperr.Invalidf("the window must have from before to and span at most %s", max)
+	}
+	return out.Encode(), nil
+}
+
+// resolveWindow turns the request's from/to into times: to defaults to the current hour's
+// end, from to span before to.
+func resolveWindow(q url.Values, span time.Duration, now time.Time) (from, to time.Time) {
+	to, err := time.Parse(time.RFC3339, q.Get("to"))
+	if err != nil {
+		to = now.Truncate(time.Hour).Add(time.Hour)
+	}
+	from, err = time.Parse(time.RFC3339, q.Get("from"))
+	if err != nil {
+		from = to.Add(-span)
+	}
+	return from, to
+}
+
+// coverageLayer draws patrol coverage per cell over a window: visits, distinct officers,
+// dwell and last visit, rolled up to parent cells below zoom 12 (visits and dwell summed,
+// officers the most in any child, last visit the latest).
+type coverageLayer struct {
+	db   *pgxpool.Pool
+	grid *grid.Store
+	now  func() time.Time
+}
+
+func (l coverageLayer) Params(q url.Values) (string, error) {
+	w, err := window(q, coverageMax)
+	if err != nil {
+		return "", err
+	}
+	if q.Get("from") == "" || q.Get("to") == "" {
+		// The default window moves: key it by the hour.
+		w += "&hour=" + l.now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
+	return w, nil
+}
+
+func (l coverageLayer) Fields() map[string]string {
+	return map[string]string{"h3": "String", "township": "String", "visits": "Number", "officers": "Number",
+		"dwell_s": "Number", "last_visit": "String", "cells": "Number"}
+}
+
+func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+	cityRes, err := l.grid.Resolution(ctx)
+	if err != nil || cityRes == 0 {
+		return nil, err
+	}
+	res := rollupResolution(r.Tile.Z, cityRes)
+	from, to := resolveWindow(r.Query, coverageDefault, l.now())
+	b := bufferedBound(r.Tile)
+	rows, err := l.db.Query(ctx, `
+		WITH c AS (
+			SELECT h3, township, CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS up
+			FROM cells
+			WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)),
+		v AS (
+			SELECT c.up, c.h3, sum(v.visits) AS visits, count(DISTINCT v.officer) AS officers,
+			       sum(v.dwell_s) AS dwell_s, max(v.last_visit) AS last_visit
+			FROM c JOIN coverage v ON v.h3 = c.h3
+			WHERE v.hour >= date_trunc('hour', $7::timestamptz) AND v.hour < $8
+			GROUP BY c.up, c.h3)
+		SELECT c.up, min(c.township), count(*)::int, coalesce(sum(v.visits), 0)::int, coalesce(max(v.officers), 0)::int,
+		       coalesce(sum(v.dwell_s), 0), max(v.last_visit)
+		FROM c LEFT JOIN v ON v.h3 = c.h3
+		GROUP BY c.up ORDER BY c.up`, b[0], b[1], b[2], b[3], res, r.Township, from, to)
+	if err != nil {
+		return nil, pgdb.Translate(err, "tile")
+	}
+	defer rows.Close()
+	var out []Feature
+	for rows.Next() {
+		var cell int64
+		var township string
+		var cells, visits, officers int
+		var dwell float64
+		var last *time.Time
+		if err := rows.Scan(&cell, &township, &cells, &visits, &officers, &dwell, &last); err != nil {
+			return nil, pgdb.Translate(err, "tile")
+		}
+		c := grid.Cell(cell)
+		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
+			"h3": c.String(), "township": township, "cells": cells, "visits": visits, "officers": officers,
+			"dwell_s": float64(int64(dwell)), "last_visit": last,
+		}})
+	}
+	return out, pgdb.Translate(rows.Err(), "tile")
+}
+
+// tracksLayer draws officers' tracks over a window as lines split at gaps, simplified to
+// half a pixel of the zoom.
+type tracksLayer struct {
+	db  *pgxpool.Pool
+	now func() time.Time
+}
+
+func (l tracksLayer) Params(q url.Values) (string, error) {
+	w, err := window(q, tracksMax)
+	if err != nil {
+		return "", err
+	}
+	if q.Get("from") == "" || q.Get("to") == "" {
+		w += "&hour=" + l.now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
+	if o := q.Get("officer"); o != "" {
+		w += "&officer=" + url.QueryEscape(o)
+	}
+	return w, nil
+}
+
+func (l tracksLayer) Fields() map[string]string {
+	return map[string]string{"officer": "String", "start": "String", "end": "String", "points": "Number", "length_m": "Number"}
+}
+
+func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+	if r.Tile.Z < TracksMinZoom {
+		return nil, nil
+	}
+	from, to := resolveWindow(r.Query, tracksDefault, l.now())
+	b := bufferedBound(r.Tile)
+	rows, err := l.db.Query(ctx, `
+		SELECT officer, time, lon, lat, h3 FROM positions
+		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
+		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8)
+		ORDER BY officer, time`, b[0], b[1], b[2], b[3], from, to, r.Township, r.Query.Get("officer"))
+	if err != nil {
+		return nil, pgdb.Translate(err, "tile")
+	}
+	defer rows.Close()
+	var out []Feature
+	var officer string
+	var pts []track.Point
+	flush := func() {
+		tol := simplifyTolerance(r.Tile.Z) * 111_000 // metres
+		for _, seg := range track.Segments(pts, track.SegmentOptions{SimplifyM: tol}) {
+			if len(seg.Line) < 2 {
+				continue
+			}
+			out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
+				"officer": officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
+			}})
+		}
+		pts = pts[:0]
+	}
+	for rows.Next() {
+		var o string
+		var p track.Point
+		if err := rows.Scan(&o, &p.Time, &p.Pos[0], &p.Pos[1], &p.H3); err != nil {
+			return nil, pgdb.Translate(err, "tile")
+		}
+		if o != officer && len(pts) > 0 {
+			flush()
+		}
+		officer = o
+		pts = append(pts, p)
+	}
+	if len(pts) > 0 {
+		flush()
+	}
+	return out, pgdb.Translate(rows.Err(), "tile")
+}
