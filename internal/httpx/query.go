@@ -3,6 +3,7 @@ package httpx
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -40,12 +41,12 @@ func QueryFloat(r *http.Request, name string, lo, hi float64) (float64, error) {
 // TimeRange reads the from and to query parameters (RFC 3339). Missing to means now;
 // missing from means span before to. Errors: invalid when a time is malformed, from is
 // not before to, or the window is longer than max.
-func TimeRange(r *http.Request, now time.Time, span, max time.Duration) (from, to time.Time, err error) {
-	to, err = queryTime(r, "to", now)
+func TimeRange(q url.Values, now time.Time, span, max time.Duration) (from, to time.Time, err error) {
+	to, err = queryTime(q, "to", now)
 	if err != nil {
 		return
 	}
-	from, err = queryTime(r, "from", to.Add(-span))
+	from, err = queryTime(q, "from", to.Add(-span))
 	if err != nil {
 		return
 	}
@@ -59,8 +60,8 @@ func TimeRange(r *http.Request, now time.Time, span, max time.Duration) (from, t
 	return from, to, nil
 }
 
-func queryTime(r *http.Request, name string, def time.Time) (time.Time, error) {
-	s := r.URL.Query().Get(name)
+func queryTime(q url.Values, name string, def time.Time) (time.Time, error) {
+	s := q.Get(name)
 	if s == "" {
 		return def, nil
 	}

@@ -145,37 +145,49 @@ func (s *Store) sectors(ctx context.Context) ([]blindzone.Sector, error) {
 	return list, pgdb.Translate(err, "sectors")
 }
 
+// BlindZones runs the blind-zone analysis at a level: township, grid, or cell (each cell
+// pooled with its k-ring). Errors: invalid (unknown level, fewer than two units),
+// unprocessable.
+func (s *Store) BlindZones(ctx context.Context, level string, q Query) ([]blindzone.Result, error) {
+	var units []blindzone.Unit
+	var err error
+	switch level {
+	case "township", "grid":
+		units, err = s.units(ctx, level, q.Townships, q.From, q.To)
+	case "cell":
+		units, err = s.cellUnits(ctx, q.Townships, q.K, q.From, q.To)
+	default:
+		return nil, apperr.Invalidf("level %q is not township, grid or cell", level)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(units) < 2 {
+		return nil, apperr.Invalidf("the blind-zone analysis compares units: the study area has %d", len(units))
+	}
+	sectors, err := s.sectors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results, err := blindzone.Analyze(units, sectors, blindzone.Options{})
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Unprocessable, "%v", err)
+	}
+	return results, nil
+}
+
 func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 	p, err := h.readParams(r, 30*24*time.Hour)
 	if err != nil {
 		return err
 	}
 	level := r.URL.Query().Get("level")
-	var units []blindzone.Unit
-	switch level {
-	case "", "township":
+	if level == "" {
 		level = "township"
-		units, err = h.store.units(r.Context(), level, p.townships, p.from, p.to)
-	case "grid":
-		units, err = h.store.units(r.Context(), level, p.townships, p.from, p.to)
-	case "cell":
-		units, err = h.store.cellUnits(r.Context(), p.townships, p.k, p.from, p.to)
-	default:
-		return apperr.Invalidf("level %q is not township, grid or cell", level)
 	}
+	results, err := h.store.BlindZones(r.Context(), level, p.Query)
 	if err != nil {
 		return err
-	}
-	if len(units) < 2 {
-		return apperr.Invalidf("the blind-zone analysis compares units: the study area has %d", len(units))
-	}
-	sectors, err := h.store.sectors(r.Context())
-	if err != nil {
-		return err
-	}
-	results, err := blindzone.Analyze(units, sectors, blindzone.Options{})
-	if err != nil {
-		return apperr.Wrap(err, apperr.Unprocessable, "%v", err)
 	}
 	header := []string{"code", "level", "patrol_visits", "patrol_hours", "exposure", "cases_total", "cases_core", "cases_other",
 		"expected_other", "p_absence", "p_adjusted", "kind", "sectors_missing", "reason"}

@@ -1,10 +1,12 @@
 package analytics
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -61,52 +63,84 @@ func (h *Handler) Routes() []api.Route {
 	}
 }
 
-// params are the query parameters the analyses share.
-type params struct {
-	sector    string   // "", "non_core" or a sector code
-	townships []string // study townships; none = the whole city
-	from, to  time.Time
-	k         int
-	csv       bool
+// Query selects what an analysis covers.
+type Query struct {
+	Sector       string   // "", "non_core" or a sector code
+	Townships    []string // the study townships; none = the whole city
+	From, To     time.Time
+	K            int // neighbourhood ring, 1..5
+	Permutations int // hot spots: conditional permutations, 0 = analytic
 }
 
-// readParams parses and checks the shared parameters. Errors: invalid, forbidden.
-func (h *Handler) readParams(r *http.Request, defaultSpan time.Duration) (params, error) {
-	q := r.URL.Query()
-	var p params
+// ParseQuery reads the parameters the analyses share — sector, from/to (default span
+// before now), township, k, permutations — and confines a scoped caller to its township.
+// Errors: invalid, forbidden.
+func (s *Store) ParseQuery(ctx context.Context, q url.Values, who auth.Identity, now time.Time, span time.Duration, limits Limits) (Query, error) {
+	limits.defaults()
+	var p Query
 	var err error
-	switch p.sector = q.Get("sector"); p.sector {
+	switch p.Sector = q.Get("sector"); p.Sector {
 	case "", "all":
-		p.sector = ""
+		p.Sector = ""
 	case "non_core":
 	default:
-		ok, err := h.store.KnownSector(r.Context(), p.sector)
+		ok, err := s.KnownSector(ctx, p.Sector)
 		if err != nil {
 			return p, err
 		}
 		if !ok {
-			return p, apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or all, non_core)", p.sector)
+			return p, apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or all, non_core)", p.Sector)
 		}
 	}
-	if p.from, p.to, err = httpx.TimeRange(r, h.now(), defaultSpan, h.limits.MaxWindow); err != nil {
+	if p.From, p.To, err = httpx.TimeRange(q, now, span, limits.MaxWindow); err != nil {
 		return p, err
 	}
-	if p.k, err = httpx.QueryInt(r, "k", 1, 1, 5); err != nil {
+	if p.K, err = queryInt(q, "k", 1, 1, 5); err != nil {
+		return p, err
+	}
+	if p.Permutations, err = queryInt(q, "permutations", 0, 0, limits.MaxPermutations); err != nil {
 		return p, err
 	}
 	if t := q.Get("township"); t != "" {
-		p.townships = strings.Split(t, ",")
+		p.Townships = strings.Split(t, ",")
 	}
-	who := auth.Caller(r)
 	if who.Scoped() {
-		for _, t := range p.townships {
+		for _, t := range p.Townships {
 			if err := who.CheckTownship(t); err != nil {
 				return p, err
 			}
 		}
-		p.townships = []string{who.Township}
+		p.Townships = []string{who.Township}
 	}
-	switch f := q.Get("format"); f {
+	return p, nil
+}
+
+func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, apperr.Invalidf("parameter %s=%q must be a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}
+
+// params are a request's Query and output format.
+type params struct {
+	Query
+	csv bool
+}
+
+// readParams parses the shared parameters and the format of a request.
+func (h *Handler) readParams(r *http.Request, defaultSpan time.Duration) (params, error) {
+	q, err := h.store.ParseQuery(r.Context(), r.URL.Query(), auth.Caller(r), h.now(), defaultSpan, h.limits)
+	if err != nil {
+		return params{}, err
+	}
+	p := params{Query: q}
+	switch f := r.URL.Query().Get("format"); f {
 	case "", "geojson":
 	case "csv":
 		p.csv = true
@@ -116,9 +150,9 @@ func (h *Handler) readParams(r *http.Request, defaultSpan time.Duration) (params
 	return p, nil
 }
 
-// studyArea loads the cells, their neighbourhoods and the case counts per cell.
-func (h *Handler) studyArea(r *http.Request, p params) ([]StudyCell, hotspot.Neighbors, map[grid.Cell]int, error) {
-	cells, err := h.store.Cells(r.Context(), p.townships)
+// studyArea loads the cells of the study area and their neighbourhoods.
+func (s *Store) studyArea(ctx context.Context, q Query) ([]StudyCell, hotspot.Neighbors, map[grid.Cell]int, error) {
+	cells, err := s.Cells(ctx, q.Townships)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -131,7 +165,38 @@ func (h *Handler) studyArea(r *http.Request, p params) ([]StudyCell, hotspot.Nei
 		ids[i] = c.H3
 		index[c.H3] = i
 	}
-	return cells, hotspot.Neighbors(grid.Rings(ids, p.k)), index, nil
+	return cells, hotspot.Neighbors(grid.Rings(ids, q.K)), index, nil
+}
+
+// HotSpots is a hot spot analysis: the study area's cells, their counts and statistics.
+type HotSpots struct {
+	Cells  []StudyCell
+	Counts []float64
+	Result hotspot.Result
+}
+
+// HotSpots runs Gi* over every cell of the study area, zero-filled. Errors: invalid,
+// unprocessable (zero variance).
+func (s *Store) HotSpots(ctx context.Context, q Query, seed uint64) (HotSpots, error) {
+	cells, nb, index, err := s.studyArea(ctx, q)
+	if err != nil {
+		return HotSpots{}, err
+	}
+	events, err := s.Cases(ctx, q.Townships, q.Sector, q.From, q.To)
+	if err != nil {
+		return HotSpots{}, err
+	}
+	x := make([]float64, len(cells))
+	for _, e := range events {
+		if i, ok := index[e.H3]; ok {
+			x[i]++
+		}
+	}
+	res, err := hotspot.Analyze(ctx, x, nb, hotspot.Options{Permutations: q.Permutations, Seed: seed})
+	if err != nil {
+		return HotSpots{}, analysisError(err)
+	}
+	return HotSpots{Cells: cells, Counts: x, Result: res}, nil
 }
 
 // analysisError maps the statistics' errors to application errors.
@@ -150,28 +215,11 @@ func (h *Handler) hotspots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	perms, err := httpx.QueryInt(r, "permutations", 0, 0, h.limits.MaxPermutations)
+	hs, err := h.store.HotSpots(r.Context(), p.Query, h.permSeed)
 	if err != nil {
 		return err
 	}
-	cells, nb, index, err := h.studyArea(r, p)
-	if err != nil {
-		return err
-	}
-	events, err := h.store.Cases(r.Context(), p.townships, p.sector, p.from, p.to)
-	if err != nil {
-		return err
-	}
-	x := make([]float64, len(cells))
-	for _, e := range events {
-		if i, ok := index[e.H3]; ok {
-			x[i]++
-		}
-	}
-	res, err := hotspot.Analyze(r.Context(), x, nb, hotspot.Options{Permutations: perms, Seed: h.permSeed})
-	if err != nil {
-		return analysisError(err)
-	}
+	cells, x, res := hs.Cells, hs.Counts, hs.Result
 	header := []string{"h3", "township", "count", "gi_z", "p", "p_fdr", "bin"}
 	row := func(i int) []any {
 		return []any{cells[i].H3.String(), cells[i].Township, int(x[i]), round(res.Z[i], 4), round(res.P[i], 6), round(res.PFDR[i], 6), res.Bin[i]}
@@ -184,15 +232,15 @@ func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	steps, err := stepBounds(r.URL.Query().Get("step"), p.from, p.to, h.limits.MaxSteps)
+	steps, err := stepBounds(r.URL.Query().Get("step"), p.From, p.To, h.limits.MaxSteps)
 	if err != nil {
 		return err
 	}
-	cells, nb, index, err := h.studyArea(r, p)
+	cells, nb, index, err := h.store.studyArea(r.Context(), p.Query)
 	if err != nil {
 		return err
 	}
-	events, err := h.store.Cases(r.Context(), p.townships, p.sector, p.from, p.to)
+	events, err := h.store.Cases(r.Context(), p.Townships, p.Sector, p.From, p.To)
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if q.Get("from") != "" || q.Get("to") != "" {
-		if f.From, f.To, err = httpx.TimeRange(r, time.Now(), 30*24*time.Hour, maxWindow); err != nil {
+		if f.From, f.To, err = httpx.TimeRange(r.URL.Query(), time.Now(), 30*24*time.Hour, maxWindow); err != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) sla(w http.ResponseWriter, r *http.Request) error {
-	from, to, err := httpx.TimeRange(r, time.Now(), 30*24*time.Hour, maxWindow)
+	from, to, err := httpx.TimeRange(r.URL.Query(), time.Now(), 30*24*time.Hour, maxWindow)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (h *Handler) cells(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := httpx.TimeRange(r, h.now(), 24*time.Hour, MaxWindow)
+	from, to, err := httpx.TimeRange(r.URL.Query(), h.now(), 24*time.Hour, MaxWindow)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (h *Handler) points(r *http.Request) ([]track.Point, error) {
 	if err := caller.CheckTownship(o.Township); err != nil {
 		return nil, err
 	}
-	from, to, err := httpx.TimeRange(r, time.Now(), 24*time.Hour, MaxTrackWindow)
+	from, to, err := httpx.TimeRange(r.URL.Query(), time.Now(), 24*time.Hour, MaxTrackWindow)
 	if err != nil {
 		return nil, err
 	}
