@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 )
 
 // ContentType is the media type of a vector tile.
@@ -37,19 +38,21 @@ type Server struct {
 }
 
 // NewServer returns a Server on db with a tile cache of cacheBytes.
-func NewServer(db *pgxpool.Pool, g *grid.Store, cacheBytes int64) (*Server, error) {
+func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes int64) (*Server, error) {
 	versions, err := NewVersions(DefaultVersionsConfig())
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
 		sources: map[string]Source{
-			LayerTownships: polygonLayer{db: db, query: townshipQuery},
-			LayerGrids:     polygonLayer{db: db, query: gridQuery, extra: "squadron"},
-			LayerCells:     cellLayer{db: db, grid: g},
-			LayerCases:     caseLayer{db: db, grid: g},
-			LayerCoverage:  coverageLayer{db: db, grid: g, now: time.Now},
-			LayerTracks:    tracksLayer{db: db, now: time.Now},
+			LayerTownships:  polygonLayer{db: db, query: townshipQuery},
+			LayerGrids:      polygonLayer{db: db, query: gridQuery, extra: "squadron"},
+			LayerCells:      cellLayer{db: db, grid: g},
+			LayerCases:      caseLayer{db: db, grid: g},
+			LayerCoverage:   coverageLayer{db: db, grid: g, now: time.Now},
+			LayerTracks:     tracksLayer{db: db, now: time.Now},
+			LayerHotspots:   analysisLayer{store: a, versions: versions, name: LayerHotspots, now: time.Now, memo: &memo{}},
+			LayerBlindzones: analysisLayer{store: a, versions: versions, name: LayerBlindzones, now: time.Now, memo: &memo{}},
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
@@ -123,6 +125,8 @@ func TestEveryLayerServesDecodableTiles(t *testing.T) {
 		{tiles.LayerCells, 8, []string{"h3", "cells", "resolution"}},
 		{tiles.LayerCases, 13, []string{"id", "sector", "status", "reported_at"}},
 		{tiles.LayerCases, 9, []string{"h3", "count"}},
+		{tiles.LayerHotspots, 12, []string{"h3", "count", "gi_z", "bin"}},
+		{tiles.LayerBlindzones, 10, []string{"code", "kind", "cases_other", "expected_other"}},
 	} {
 		t.Run(fmt.Sprintf("%s z%d", tc.layer, tc.z), func(t *testing.T) {
 			tile := tiles.Covering(c.caseAt["A"], tc.z)
@@ -213,6 +217,8 @@ func TestNewCaseChangesOnlyItsTiles(t *testing.T) {
 	here := tiles.Covering(c.caseAt["A"], 14)
 	there := tiles.Covering(c.caseAt["B"], 14)
 	before := map[tiles.Tile]tileAnswer{here: c.get(tilePath(tiles.LayerCases, here), c.admin), there: c.get(tilePath(tiles.LayerCases, there), c.admin)}
+	hot := tilePath(tiles.LayerHotspots, tiles.Covering(c.caseAt["B"], 12))
+	hotBefore := c.get(hot, c.admin)
 	hits := c.srv.Tiles.CacheStats().Hits
 
 	c.report(orb.Point{c.caseAt["A"][0] + 0.0001, c.caseAt["A"][1]}, "water")
@@ -227,6 +233,10 @@ func TestNewCaseChangesOnlyItsTiles(t *testing.T) {
 	}
 	if got := c.srv.Tiles.CacheStats().Hits; got != hits+1 {
 		t.Errorf("cache hits went from %d to %d, want exactly one (the untouched tile)", hits, got)
+	}
+	// Hot spots are statistics over the whole area: every hot spot tile changes.
+	if hotAfter := c.get(hot, c.admin); hotAfter.etag == hotBefore.etag {
+		t.Error("a new case left the hot spot tiles' ETag unchanged")
 	}
 	// An import changes the township layer everywhere it is drawn.
 	tw := c.get(tilePath(tiles.LayerTownships, tiles.Covering(c.caseAt["B"], 10)), c.admin)
@@ -315,5 +325,56 @@ func TestPatrolLayersFollowPositions(t *testing.T) {
 	}
 	if low := c.get(tilePath(tiles.LayerTracks, tiles.Covering(p, 9)), c.admin); low.status != 204 {
 		t.Errorf("tracks below their minimum zoom = %d, want 204", low.status)
+	}
+}
+
+// TestTilesAgreeWithPostGIS decodes tiles with orb's decoder and compares them with what
+// PostGIS's own ST_AsMVTGeom makes of the same rows: case points to the tile unit, and
+// township polygons by area.
+func TestTilesAgreeWithPostGIS(t *testing.T) {
+	c := newTileCity(t)
+	ctx := context.Background()
+	tile := tiles.Covering(c.caseAt["A"], 14)
+	l := decode(t, c.get(tilePath(tiles.LayerCases, tile), c.admin).body)
+	rows, err := c.srv.DB.Query(ctx, `
+		SELECT id, ST_X(g), ST_Y(g) FROM (
+			SELECT id, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS g FROM cases) s
+		WHERE g IS NOT NULL ORDER BY id`, tile.Z, tile.X, tile.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[float64]orb.Point{}
+	for rows.Next() {
+		var id int64
+		var p orb.Point
+		rows.Scan(&id, &p[0], &p[1])
+		want[float64(id)] = p
+	}
+	rows.Close()
+	if len(want) == 0 || len(l.Features) != len(want) {
+		t.Fatalf("%d features in the tile, PostGIS puts %d there", len(l.Features), len(want))
+	}
+	for _, f := range l.Features {
+		got := f.Geometry.(orb.Point)
+		w := want[f.Properties["id"].(float64)]
+		if math.Abs(got[0]-w[0]) > 1 || math.Abs(got[1]-w[1]) > 1 {
+			t.Errorf("case %v at %v in the tile, PostGIS says %v", f.Properties["id"], got, w)
+		}
+	}
+
+	ttile := tiles.Covering(c.caseAt["A"], 11)
+	tl := decode(t, c.get(tilePath(tiles.LayerTownships, ttile), c.admin).body)
+	for _, f := range tl.Features {
+		var pgArea float64
+		err := c.srv.DB.QueryRow(ctx, `
+			SELECT ST_Area(ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true))
+			FROM townships WHERE code = $4`, ttile.Z, ttile.X, ttile.Y, f.Properties["code"]).Scan(&pgArea)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := math.Abs(planar.Area(f.Geometry))
+		if math.Abs(got-pgArea) > 0.02*pgArea {
+			t.Errorf("township %v: %.0f tile units² in our tile, %.0f from PostGIS", f.Properties["code"], got, pgArea)
+		}
 	}
 }

@@ -123,7 +123,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.Cases = cases.NewStore(pool, s.Grid)
 	s.Analytics = analytics.NewStore(pool)
-	if s.Tiles, err = tiles.NewServer(pool, s.Grid, cfg.TileCacheBytes); err != nil {
+	if s.Tiles, err = tiles.NewServer(pool, s.Grid, s.Analytics, cfg.TileCacheBytes); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -287,15 +287,24 @@ func (t patrolTiles) Publish(stored []position.Stored) {
 			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
 		}
 	}
+	if len(stored) > 0 {
+		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
+	}
 }
 
 // wireInvalidation tells the tile versions about every change to what tiles draw, so
 // that exactly the touched tiles are built again.
 func (s *Server) wireInvalidation() {
 	v := s.Tiles.Versions()
-	s.Cases.OnChange(func(p orb.Point) { v.Touch(tiles.LayerCases, p) })
+	s.Cases.OnChange(func(p orb.Point) {
+		v.Touch(tiles.LayerCases, p)
+		// Statistics over the whole study area: any case may change any cell's result.
+		v.TouchLayer(tiles.LayerHotspots)
+		v.TouchLayer(tiles.LayerBlindzones)
+	})
 	s.Grid.OnChange(func() {
-		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells, tiles.LayerCoverage} {
+		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells, tiles.LayerCoverage,
+			tiles.LayerHotspots, tiles.LayerBlindzones} {
 			v.TouchLayer(layer)
 		}
 	})

@@ -2,11 +2,12 @@ package analytics
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -203,66 +204,62 @@ func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 	return h.writeUnits(w, r, level, header, results, row)
 }
 
-// unitGeometries returns the GeoJSON geometry of each township or grid area.
-func (s *Store) unitGeometries(ctx context.Context, level string) (map[string]json.RawMessage, error) {
+// UnitShapes returns the shape of each unit of a blind-zone result: township and grid
+// area polygons (from PostGIS), cell hexagons.
+func (s *Store) UnitShapes(ctx context.Context, level string, results []blindzone.Result) (map[string]orb.Geometry, error) {
+	out := make(map[string]orb.Geometry, len(results))
+	if level == "cell" {
+		for _, res := range results {
+			c, err := grid.ParseCell(res.Code)
+			if err != nil {
+				return nil, err
+			}
+			out[res.Code] = grid.Geometry(c).Boundary
+		}
+		return out, nil
+	}
 	table := map[string]string{"township": "townships", "grid": "grid_areas"}[level]
-	rows, err := s.db.Query(ctx, `SELECT code, ST_AsGeoJSON(geom, 6) FROM `+pgx.Identifier{table}.Sanitize())
+	rows, err := s.db.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM `+pgx.Identifier{table}.Sanitize())
 	if err != nil {
 		return nil, pgdb.Translate(err, level)
 	}
 	defer rows.Close()
-	out := map[string]json.RawMessage{}
 	for rows.Next() {
-		var code, g string
-		if err := rows.Scan(&code, &g); err != nil {
+		var code string
+		var b []byte
+		if err := rows.Scan(&code, &b); err != nil {
 			return nil, pgdb.Translate(err, level)
 		}
-		out[code] = json.RawMessage(g)
+		g, err := wkb.Unmarshal(b)
+		if err != nil {
+			return nil, err
+		}
+		out[code] = g
 	}
 	return out, pgdb.Translate(rows.Err(), level)
 }
 
 // writeUnits answers the blind-zone results as a FeatureCollection of the units' shapes.
 func (h *Handler) writeUnits(w http.ResponseWriter, r *http.Request, level string, header []string, results []blindzone.Result, row func(int) []any) error {
-	var shapes map[string]json.RawMessage
-	if level != "cell" {
-		var err error
-		if shapes, err = h.store.unitGeometries(r.Context(), level); err != nil {
-			return err
-		}
+	shapes, err := h.store.UnitShapes(r.Context(), level, results)
+	if err != nil {
+		return err
 	}
-	type feature struct {
-		Type       string          `json:"type"`
-		ID         string          `json:"id"`
-		Geometry   json.RawMessage `json:"geometry"`
-		Properties map[string]any  `json:"properties"`
-	}
-	features := make([]feature, len(results))
+	fc := geojson.NewFeatureCollection()
 	for i, res := range results {
-		props := map[string]any{}
+		f := geojson.NewFeature(shapes[res.Code])
+		f.ID = res.Code
 		for j, v := range row(i) {
-			props[header[j]] = v
+			f.Properties[header[j]] = v
 		}
 		if res.SectorsMissing == nil {
-			props["sectors_missing"] = []string{}
+			f.Properties["sectors_missing"] = []string{}
 		}
-		if level == "township" || level == "grid" {
-			props["code"] = res.Code
-		} else {
-			props["h3"] = res.Code
-		}
-		g := shapes[res.Code]
 		if level == "cell" {
-			c, err := grid.ParseCell(res.Code)
-			if err != nil {
-				return err
-			}
-			if g, err = json.Marshal(geojson.NewGeometry(grid.Geometry(c).Boundary)); err != nil {
-				return err
-			}
+			f.Properties["h3"] = res.Code
 		}
-		features[i] = feature{Type: "Feature", ID: res.Code, Geometry: g, Properties: props}
+		fc.Append(f)
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, map[string]any{"type": "FeatureCollection", "features": features})
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
 	return nil
 }
