@@ -378,3 +378,26 @@ func TestTilesAgreeWithPostGIS(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseCaseTileStaysWithinBudget fills one spot with more cases than a tile may draw
+// as points: the tile shows cells with counts instead, and stays small.
+func TestDenseCaseTileStaysWithinBudget(t *testing.T) {
+	c := newTileCity(t)
+	p := orb.Point{120.27, 31.85}
+	_, err := c.srv.DB.Exec(context.Background(), `
+		INSERT INTO cases (sector, title, lon, lat, h3, township, source, reporter, reported_at)
+		SELECT 'urban_management', 'x', $1 + (i % 100) * 0.00001, $2 + (i / 100) * 0.00001, $3, 'A', 'patrol', 'test', now()
+		FROM generate_series(1, $4) i`, p[0], p[1], int64(grid.CellAt(p, 9)), tiles.MaxCasePoints+10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.get(tilePath(tiles.LayerCases, tiles.Covering(p, 14)), c.admin)
+	l := decode(t, a.body)
+	total := 0.0
+	for _, f := range l.Features {
+		total += f.Properties["count"].(float64)
+	}
+	if len(l.Features) > 50 || total < tiles.MaxCasePoints || len(a.body) > 20_000 {
+		t.Errorf("dense tile: %d features, %v cases, %d bytes; want a few cells with counts", len(l.Features), total, len(a.body))
+	}
+}

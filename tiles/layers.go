@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -226,9 +227,10 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)`
 	if r.Tile.Z < 12 {
-		return l.clusters(ctx, r.Tile.Z, where, args)
+		return l.clusters(ctx, rollupRes(r.Tile.Z), where, args)
 	}
-	rows, err := l.db.Query(ctx, `SELECT id, sector, status, reported_at, coalesce(township, ''), lon, lat FROM cases WHERE `+where+` ORDER BY id`, args...)
+	rows, err := l.db.Query(ctx, `SELECT id, sector, status, reported_at, coalesce(township, ''), lon, lat FROM cases WHERE `+where+
+		` ORDER BY id LIMIT `+strconv.Itoa(MaxCasePoints+1), args...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
@@ -246,11 +248,28 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 			"id": id, "sector": sector, "status": status, "reported_at": at, "township": township, "count": 1,
 		}})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	if err := rows.Err(); err != nil {
+		return nil, pgdb.Translate(err, "tile")
+	}
+	if len(out) > MaxCasePoints {
+		// Too dense to draw point by point within the tile's size budget: one point per
+		// cell of the city's resolution instead.
+		return l.clusters(ctx, func(cityRes int) int { return cityRes }, where, args)
+	}
+	return out, nil
 }
 
-// clusters groups the cases of a low-zoom tile by parent cell.
-func (l caseLayer) clusters(ctx context.Context, z uint32, where string, args []any) ([]Feature, error) {
+// MaxCasePoints is the size budget of a case tile: beyond this many points (about 150 KB)
+// a tile shows one point per cell with a count instead.
+const MaxCasePoints = 5000
+
+// rollupRes returns the cluster resolution of a zoom as a function of the city's.
+func rollupRes(z uint32) func(cityRes int) int {
+	return func(cityRes int) int { return rollupResolution(z, cityRes) }
+}
+
+// clusters groups the cases of a tile by the cell of the given resolution.
+func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil {
 		return nil, err
@@ -258,7 +277,7 @@ func (l caseLayer) clusters(ctx context.Context, z uint32, where string, args []
 	if cityRes == 0 {
 		cityRes = grid.DefaultResolution
 	}
-	res := rollupResolution(z, cityRes)
+	res := resolution(cityRes)
 	rows, err := l.db.Query(ctx, `SELECT h3, count(*)::int FROM cases WHERE `+where+` GROUP BY h3`, args...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")

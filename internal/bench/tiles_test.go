@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/tiles"
+)
+
+func TestPercentile(t *testing.T) {
+	tests := []struct {
+		name   string
+		sorted []int
+		p      float64
+		want   int
+	}{
+		{"empty", nil, 50, 0},
+		{"one value", []int{7}, 99, 7},
+		{"median of four", []int{1, 2, 3, 4}, 50, 2},
+		{"median of five", []int{1, 2, 3, 4, 5}, 50, 3},
+		{"p99 of 100", seq(100), 99, 99},
+		{"p99 of 1000", seq(1000), 99, 990},
+		{"p99 of 10 is the largest", seq(10), 99, 10},
+		{"p100 is the largest", seq(10), 100, 10},
+		{"tiny p is the smallest", seq(10), 0.1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+// seq returns 1..n.
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
+func TestCityTiles(t *testing.T) {
+	city := orb.Bound{Min: orb.Point{120.0, 31.7}, Max: orb.Point{120.6, 32.0}}
+	got, err := cityTiles(city, 12, 14, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []tiles.Tile
+	for z := uint32(12); z <= 14; z++ {
+		ts, _ := tiles.TilesTouching(city, z, 1<<20)
+		want = append(want, ts...)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("cityTiles gave %d tiles, want %d", len(got), len(want))
+	}
+	if slices.Equal(got, want) {
+		t.Errorf("cityTiles did not shuffle")
+	}
+	sorted := slices.Clone(got)
+	byZXY := func(a, b tiles.Tile) int {
+		if a.Z != b.Z {
+			return int(a.Z) - int(b.Z)
+		}
+		if a.Y != b.Y {
+			return int(a.Y) - int(b.Y)
+		}
+		return int(a.X) - int(b.X)
+	}
+	slices.SortFunc(sorted, byZXY)
+	slices.SortFunc(want, byZXY)
+	if !slices.Equal(sorted, want) {
+		t.Errorf("cityTiles holds other tiles than TilesTouching at z12–14")
+	}
+	again, _ := cityTiles(city, 12, 14, 1)
+	if !slices.Equal(again, got) {
+		t.Errorf("cityTiles with the same seed gave another order")
+	}
+	if other, _ := cityTiles(city, 12, 14, 2); slices.Equal(other, got) {
+		t.Errorf("cityTiles with another seed gave the same order")
+	}
+	if _, err := cityTiles(orb.Bound{Min: orb.Point{-180, -85}, Max: orb.Point{180, 85}}, 14, 14, 1); err == nil {
+		t.Errorf("cityTiles of the world at z14: no error, want too_large")
+	}
+}
+
+func TestGenerateCasesStayInTheCity(t *testing.T) {
+	const res = 9
+	area := orb.MultiPolygon{{{{120.10, 31.75}, {120.16, 31.75}, {120.16, 31.80}, {120.10, 31.80}, {120.10, 31.75}}}}
+	cells := map[int64]cityCell{}
+	ga := "G1"
+	for _, c := range grid.Fill(area, res) {
+		cells[int64(c)] = cityCell{center: grid.Geometry(c).Center, township: "T1", gridArea: &ga}
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	sectors := []string{"fire", "water"}
+	got := generateCases(2000, cells, res, sectors, now, 1)
+	if len(got) != 2000 {
+		t.Fatalf("generateCases made %d cases, want 2000", len(got))
+	}
+	perCell := map[int64]int{}
+	for _, c := range got {
+		if _, ok := cells[c.cell]; !ok || int64(grid.CellAt(c.p, res)) != c.cell {
+			t.Fatalf("case at %v: cell %x is not the city cell holding it", c.p, c.cell)
+		}
+		if c.township != "T1" || c.gridArea == nil || *c.gridArea != "G1" {
+			t.Errorf("case at %v: township %q, grid area %v, want T1, G1", c.p, c.township, c.gridArea)
+		}
+		if c.reportedAt.After(now) || c.reportedAt.Before(now.Add(-90*24*time.Hour)) {
+			t.Errorf("case reported at %v, outside the 90 days before %v", c.reportedAt, now)
+		}
+		if !slices.Contains(sectors, c.sector) || !slices.Contains(caseStatuses, c.status) || !slices.Contains(caseSources, c.source) {
+			t.Errorf("case with sector %q, status %q, source %q", c.sector, c.status, c.source)
+		}
+		perCell[c.cell]++
+	}
+	// Clustered: the busiest cell holds far more than an even share.
+	busiest := 0
+	for _, n := range perCell {
+		busiest = max(busiest, n)
+	}
+	if even := len(got) / len(cells); busiest < 3*max(even, 1) {
+		t.Errorf("busiest cell holds %d cases, an even share is %d: not clustered", busiest, even)
+	}
+	if again := generateCases(2000, cells, res, sectors, now, 1); !slices.Equal(again, got) {
+		t.Errorf("generateCases with the same seed gave other cases")
+	}
+}
