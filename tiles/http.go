@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 )
 
@@ -32,6 +33,7 @@ const (
 
 // Server serves vector tiles of the layers, cached and invalidated by data versions.
 type Server struct {
+	db       *pgxpool.Pool
 	sources  map[string]Source
 	cache    *Cache
 	versions *Versions
@@ -44,6 +46,7 @@ func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes i
 		return nil, err
 	}
 	return &Server{
+		db: db,
 		sources: map[string]Source{
 			LayerTownships:  polygonLayer{db: db, query: townshipQuery},
 			LayerGrids:      polygonLayer{db: db, query: gridQuery, extra: "squadron"},
@@ -160,6 +163,16 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
+	bounds := []float64{-180, -85.0511, 180, 85.0511}
+	var minX, minY, maxX, maxY *float64
+	err = s.db.QueryRow(r.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM townships) x`).
+		Scan(&minX, &minY, &maxX, &maxY)
+	if err != nil {
+		return pgdb.Translate(err, "townships")
+	}
+	if minX != nil {
+		bounds = []float64{*minX, *minY, *maxX, *maxY}
+	}
 	url := fmt.Sprintf("%s://%s/tiles/%s/{z}/{x}/{y}.mvt", scheme, r.Host, name)
 	if q := r.URL.RawQuery; q != "" {
 		url += "?" + q
@@ -171,7 +184,7 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		"tiles":    []string{url},
 		"minzoom":  0,
 		"maxzoom":  DefaultMaxZoom,
-		"bounds":   []float64{-180, -85.0511, 180, 85.0511},
+		"bounds":   bounds,
 		"vector_layers": []map[string]any{{
 			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": DefaultMaxZoom,
 		}},

@@ -189,6 +189,7 @@ func TestTileProtocol(t *testing.T) {
 		t.Errorf("bad token = %d, want 401", a.status)
 	}
 	var tj struct {
+		Bounds       []float64
 		TileJSON     string `json:"tilejson"`
 		Tiles        []string
 		VectorLayers []struct {
@@ -205,7 +206,8 @@ func TestTileProtocol(t *testing.T) {
 		t.Errorf("style.json = %d %.300s", st.status, st.body)
 	}
 	a := c.get("/tiles/cases.json", c.admin)
-	if err := json.Unmarshal(a.body, &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 1 || tj.VectorLayers[0].Fields["sector"] == "" {
+	if err := json.Unmarshal(a.body, &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 1 || tj.VectorLayers[0].Fields["sector"] == "" ||
+		len(tj.Bounds) != 4 || tj.Bounds[0] != 120.20 || tj.Bounds[2] != 120.40 {
 		t.Errorf("TileJSON = %s", a.body)
 	}
 }
