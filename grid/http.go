@@ -55,7 +55,7 @@ func datumParam(r *http.Request) (geo.Datum, error) {
 }
 
 func (h *Handler) importTownships(w http.ResponseWriter, r *http.Request) error {
-	res, err := httpx.QueryInt(r, "res", 0, 0, MaxResolution)
+	res, err := httpx.QueryInt(r.URL.Query(), "res", 0, 0, MaxResolution)
 	if err != nil {
 		return err
 	}

@@ -79,13 +79,18 @@ type coverageLayer struct {
 }
 
 func (l coverageLayer) Params(q url.Values) (string, error) {
-	w, err := window(q, coverageMax)
+	return windowKey(q, coverageMax, l.now())
+}
+
+// windowKey is the cache-key form of a window: the canonical from/to, and the current
+// hour when either is missing (the default window moves with the clock).
+func windowKey(q url.Values, max time.Duration, now time.Time) (string, error) {
+	w, err := window(q, max)
 	if err != nil {
 		return "", err
 	}
 	if q.Get("from") == "" || q.Get("to") == "" {
-		// The default window moves: key it by the hour.
-		w += "&hour=" + l.now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+		w += "&hour=" + now.UTC().Truncate(time.Hour).Format(time.RFC3339)
 	}
 	return w, nil
 }
@@ -149,12 +154,9 @@ type tracksLayer struct {
 }
 
 func (l tracksLayer) Params(q url.Values) (string, error) {
-	w, err := window(q, tracksMax)
+	w, err := windowKey(q, tracksMax, l.now())
 	if err != nil {
 		return "", err
-	}
-	if q.Get("from") == "" || q.Get("to") == "" {
-		w += "&hour=" + l.now().UTC().Truncate(time.Hour).Format(time.RFC3339)
 	}
 	if o := q.Get("officer"); o != "" {
 		w += "&officer=" + url.QueryEscape(o)

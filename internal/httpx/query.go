@@ -12,8 +12,8 @@ import (
 
 // QueryInt reads an integer query parameter within [lo, hi]; def when absent.
 // Errors: invalid, naming the parameter and the range.
-func QueryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
-	s := r.URL.Query().Get(name)
+func QueryInt(q url.Values, name string, def, lo, hi int) (int, error) {
+	s := q.Get(name)
 	if s == "" {
 		return def, nil
 	}

@@ -95,10 +95,10 @@ func (s *Store) ParseQuery(ctx context.Context, q url.Values, who auth.Identity,
 	if p.From, p.To, err = httpx.TimeRange(q, now, span, limits.MaxWindow); err != nil {
 		return p, err
 	}
-	if p.K, err = queryInt(q, "k", 1, 1, 5); err != nil {
+	if p.K, err = httpx.QueryInt(q, "k", 1, 1, 5); err != nil {
 		return p, err
 	}
-	if p.Permutations, err = queryInt(q, "permutations", 0, 0, limits.MaxPermutations); err != nil {
+	if p.Permutations, err = httpx.QueryInt(q, "permutations", 0, 0, limits.MaxPermutations); err != nil {
 		return p, err
 	}
 	if t := q.Get("township"); t != "" {
@@ -113,18 +113,6 @@ func (s *Store) ParseQuery(ctx context.Context, q url.Values, who auth.Identity,
 		p.Townships = []string{who.Township}
 	}
 	return p, nil
-}
-
-func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
-	v := q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, apperr.Invalidf("parameter %s=%q must be a whole number from %d to %d", name, v, lo, hi)
-	}
-	return n, nil
 }
 
 // params are a request's Query and output format.
@@ -257,7 +245,7 @@ func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
 			cube[t][i]++
 		}
 	}
-	timeK, err := httpx.QueryInt(r, "time_k", 1, 0, 12)
+	timeK, err := httpx.QueryInt(r.URL.Query(), "time_k", 1, 0, 12)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := Filter{Township: q.Get("township"), Sector: q.Get("sector"), Status: Status(q.Get("status"))}
 	var err error
-	if f.Limit, err = httpx.QueryInt(r, "limit", 1000, 1, 10_000); err != nil {
+	if f.Limit, err = httpx.QueryInt(r.URL.Query(), "limit", 1000, 1, 10_000); err != nil {
 		return err
 	}
 	if q.Get("from") != "" || q.Get("to") != "" {

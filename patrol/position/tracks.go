@@ -67,7 +67,7 @@ func (h *Handler) points(r *http.Request) ([]track.Point, error) {
 // getTrack answers a FeatureCollection of LineStrings, split at gaps and jumps, with
 // properties start, end, points and length_m; ?simplify=M simplifies to M metres.
 func (h *Handler) getTrack(w http.ResponseWriter, r *http.Request) error {
-	tol, err := httpx.QueryInt(r, "simplify", 0, 0, maxSimplifyM)
+	tol, err := httpx.QueryInt(r.URL.Query(), "simplify", 0, 0, maxSimplifyM)
 	if err != nil {
 		return err
 	}
@@ -103,11 +103,11 @@ type stopJSON struct {
 // getStops answers the stay points: where the officer stayed within 50 m for 5 minutes
 // or more (package track has the rule; ?radius_m= and ?min_minutes= tune it).
 func (h *Handler) getStops(w http.ResponseWriter, r *http.Request) error {
-	radius, err := httpx.QueryInt(r, "radius_m", int(track.DefaultStopRadiusM), 5, 1000)
+	radius, err := httpx.QueryInt(r.URL.Query(), "radius_m", int(track.DefaultStopRadiusM), 5, 1000)
 	if err != nil {
 		return err
 	}
-	minutes, err := httpx.QueryInt(r, "min_minutes", int(track.DefaultMinStopDuration/time.Minute), 1, 24*60)
+	minutes, err := httpx.QueryInt(r.URL.Query(), "min_minutes", int(track.DefaultMinStopDuration/time.Minute), 1, 24*60)
 	if err != nil {
 		return err
 	}
