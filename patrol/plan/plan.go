@@ -15,7 +15,7 @@ const DefaultDetourFactor = 1.3
 
 // DefaultIterations is the number of local search iterations [Solve] runs
 // when [Options.Iterations] is zero.
-const DefaultIterations = 300
+const DefaultIterations = 1000
 
 // ErrInvalid is wrapped by the errors the solvers return for a problem or
 // options they cannot accept; test for it with errors.Is.

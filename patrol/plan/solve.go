@@ -10,6 +10,10 @@ import (
 // treats as an improvement; it keeps rounding noise from cycling.
 const eps = 1e-9
 
+// slack is the fraction of the best priority the local search may fall
+// below while it keeps exploring from the current plan.
+const slack = 0.02
+
 // Solve plans the shift p with a greedy insertion construction and an
 // iterated local search, and returns a Solution in which every route
 // finishes within p.BudgetS and no site is visited twice. The result
@@ -47,14 +51,20 @@ func Solve(p Problem, opt Options) (Solution, error) {
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed0f9a7201))
 	tabu := make([]bool, in.n)
 	for range iters {
+		// Vary how much insertion favours priority over added time, so
+		// that repeated ruin-and-recreate rounds explore other plans.
+		cur.alpha = 0.5 + rng.Float64()
 		cur.perturb(rng, tabu)
 		cur.insertAll(tabu)
 		clear(tabu)
 		cur.improve()
+		cur.alpha = 1
 		switch {
 		case cur.better(best):
 			best = cur.clone()
-		case cur.total() < best.total()-eps:
+		case cur.total() < best.total()*(1-slack)-eps:
+			// Too far below the best: restart from it. Plans within
+			// slack are kept to escape local optima.
 			cur = best.clone()
 		}
 	}
@@ -69,11 +79,12 @@ type state struct {
 	where   []int  // route of each site, or -1
 	blocked []bool // n×m scratch for insertAll
 	order   []int  // sites by decreasing priority
+	alpha   float64
 }
 
 func newState(in *instance) *state {
 	s := &state{in: in, routes: make([][]int, in.m), times: make([]float64, in.m),
-		where: make([]int, in.n), blocked: make([]bool, in.n*in.m)}
+		where: make([]int, in.n), blocked: make([]bool, in.n*in.m), alpha: 1}
 	for i := range s.where {
 		s.where[i] = -1
 	}
@@ -180,8 +191,8 @@ func (s *state) removalGain(start int, r []int, i int) float64 {
 	return g
 }
 
-// insertAll inserts unvisited sites, best priority per added second first,
-// while any fits. Sites marked in tabu are left out.
+// insertAll inserts unvisited sites, best priority per added second (raised
+// to alpha) first, while any fits. Sites marked in tabu are left out.
 func (s *state) insertAll(tabu []bool) bool {
 	in := s.in
 	budget := in.p.BudgetS
@@ -201,7 +212,7 @@ func (s *state) insertAll(tabu []bool) bool {
 				if s.times[k]+d > budget {
 					continue
 				}
-				ratio := in.prio[x] / math.Max(d, eps)
+				ratio := in.prio[x] / math.Pow(math.Max(d, eps), s.alpha)
 				if ratio > br {
 					bx, bk, bp, br = x, k, pos, ratio
 				}
