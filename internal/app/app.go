@@ -27,6 +27,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/live"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/tiles"
 )
@@ -87,6 +88,7 @@ type Server struct {
 	Cases     *cases.Store
 	Analytics *analytics.Store
 	Tiles     *tiles.Server
+	Plans     *planning.Store
 	metrics   *metrics.Metrics
 	http      *http.Server
 	ln        net.Listener
@@ -123,6 +125,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.Cases = cases.NewStore(pool, s.Grid)
 	s.Analytics = analytics.NewStore(pool)
+	s.Plans = planning.NewStore(pool, s.Analytics)
 	if s.Tiles, err = tiles.NewServer(pool, s.Grid, s.Analytics, cfg.TileCacheBytes); err != nil {
 		pool.Close()
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -58,6 +59,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		s.Live.Routes(),
 		cases.NewHandler(s.Cases).Routes(),
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
+		planning.NewHandler(s.Plans).Routes(),
 	}
 }
 

@@ -1,0 +1,305 @@
+package planning
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/plan"
+)
+
+// Limits and defaults of planning.
+const (
+	MaxSites        = 400              // the highest-priority cells a plan chooses from
+	DefaultDwellMin = 5.0              // minutes spent in each planned cell
+	LateTolerance   = 30 * time.Minute // compliance: a visit this long after the planned leave is late
+	liveStartWithin = time.Hour        // an officer's latest fix this recent is the start point
+)
+
+// Request is the body of POST /plans.
+type Request struct {
+	Squadron    string    `json:"squadron"`
+	Start       time.Time `json:"start"`
+	DurationMin float64   `json:"duration_min"`
+	SpeedKmh    float64   `json:"speed_kmh"`
+	Officers    []string  `json:"officers"`
+	DwellMin    *float64  `json:"dwell_min,omitempty"`
+	Weights     *Weights  `json:"weights,omitempty"`
+}
+
+// Waypoint is a planned stop.
+type Waypoint struct {
+	H3       string    `json:"h3"`
+	Lat      float64   `json:"lat"`
+	Lon      float64   `json:"lon"`
+	ETA      time.Time `json:"eta"`
+	Leave    time.Time `json:"leave"`
+	Priority float64   `json:"priority"`
+	Reasons  []string  `json:"reasons"`
+}
+
+// Route is one officer's plan.
+type Route struct {
+	Officer   string            `json:"officer"`
+	Start     [2]float64        `json:"start"` // [lon, lat]
+	StartFrom string            `json:"start_from"`
+	Line      *geojson.Geometry `json:"line"`
+	Waypoints []Waypoint        `json:"waypoints"`
+	TravelS   float64           `json:"travel_s"`
+	DwellS    float64           `json:"dwell_s"`
+	Priority  float64           `json:"priority"`
+}
+
+// Plan is a stored plan.
+type Plan struct {
+	ID        int64     `json:"id"`
+	Squadron  string    `json:"squadron"`
+	Township  string    `json:"township"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	CreatedBy string    `json:"created_by"`
+	Routes    []Route   `json:"routes"`
+	Priority  float64   `json:"priority"`
+	Cells     int       `json:"cells_considered"`
+}
+
+// Store plans and checks plans.
+type Store struct {
+	db        *pgxpool.Pool
+	analytics *analytics.Store
+	now       func() time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(db *pgxpool.Pool, a *analytics.Store) *Store {
+	return &Store{db: db, analytics: a, now: time.Now}
+}
+
+// validate checks a request's numbers. Errors: invalid.
+func (r *Request) validate() error {
+	switch {
+	case r.Squadron == "":
+		return apperr.Invalidf("a plan needs a squadron")
+	case r.Start.IsZero():
+		return apperr.Invalidf("a plan needs the shift's start")
+	case !(r.DurationMin > 0 && r.DurationMin <= 24*60):
+		return apperr.Invalidf("duration_min %v must be more than 0 and at most 1440 (24 h)", r.DurationMin)
+	case !(r.SpeedKmh >= 1 && r.SpeedKmh <= 60):
+		return apperr.Invalidf("speed_kmh %v must be from 1 (walking slowly) to 60", r.SpeedKmh)
+	case len(r.Officers) == 0 || len(r.Officers) > 50:
+		return apperr.Invalidf("a plan needs 1 to 50 officers")
+	case r.DwellMin != nil && !(*r.DwellMin >= 0 && *r.DwellMin <= 120):
+		return apperr.Invalidf("dwell_min %v must be from 0 to 120", *r.DwellMin)
+	}
+	if w := r.Weights; w != nil && (w.Hotspot < 0 || w.Staleness < 0 || w.Blind < 0 || w.Cases < 0) {
+		return apperr.Invalidf("weights cannot be negative")
+	}
+	return nil
+}
+
+// Create plans a shift and stores it with who made it. Errors: invalid (bad numbers,
+// unknown squadron or officer, an officer of another township), forbidden (a scoped
+// token planning another township).
+func (s *Store) Create(ctx context.Context, who auth.Identity, req Request) (Plan, error) {
+	if err := req.validate(); err != nil {
+		return Plan{}, err
+	}
+	var township string
+	var base *orb.Point
+	var bx, by *float64
+	err := s.db.QueryRow(ctx, `SELECT township, ST_X(base), ST_Y(base) FROM squadrons WHERE code = $1`, req.Squadron).Scan(&township, &bx, &by)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Plan{}, apperr.Invalidf("unknown squadron %q", req.Squadron)
+	}
+	if err != nil {
+		return Plan{}, pgdb.Translate(err, "squadron")
+	}
+	if err := who.CheckTownship(township); err != nil {
+		return Plan{}, err
+	}
+	if bx != nil {
+		base = &orb.Point{*bx, *by}
+	}
+	officers, err := s.starts(ctx, who, req, township, base)
+	if err != nil {
+		return Plan{}, err
+	}
+	w := DefaultWeights
+	if req.Weights != nil {
+		w = *req.Weights
+	}
+	cells, err := s.priorities(ctx, req.Squadron, township, req.Start, w)
+	if err != nil {
+		return Plan{}, err
+	}
+	slices.SortStableFunc(cells, func(a, b CellPriority) int {
+		switch {
+		case a.Priority > b.Priority:
+			return -1
+		case a.Priority < b.Priority:
+			return 1
+		}
+		return 0
+	})
+	cells = cells[:min(len(cells), MaxSites)]
+	dwell := DefaultDwellMin
+	if req.DwellMin != nil {
+		dwell = *req.DwellMin
+	}
+	p := plan.Problem{BudgetS: req.DurationMin * 60, SpeedMS: req.SpeedKmh / 3.6}
+	for _, o := range officers {
+		p.Officers = append(p.Officers, plan.Officer{ID: o.id, Start: o.start})
+	}
+	byID := map[string]CellPriority{}
+	for _, c := range cells {
+		if c.Priority > 0 {
+			p.Sites = append(p.Sites, plan.Site{ID: c.H3.String(), Pos: c.Center, Priority: c.Priority, DwellS: dwell * 60})
+			byID[c.H3.String()] = c
+		}
+	}
+	sol, err := plan.Solve(p, plan.Options{Seed: 1})
+	if err != nil {
+		return Plan{}, apperr.Wrap(err, apperr.Invalid, "%v", err)
+	}
+	out := Plan{Squadron: req.Squadron, Township: township, Start: req.Start,
+		End: req.Start.Add(time.Duration(req.DurationMin * float64(time.Minute))), CreatedBy: who.Name,
+		Priority: round(sol.Priority), Cells: len(p.Sites)}
+	for i, r := range sol.Routes {
+		route := Route{Officer: r.Officer, Start: officers[i].start, StartFrom: officers[i].from,
+			TravelS: round(r.TravelS), DwellS: round(r.DwellS), Priority: round(r.Priority)}
+		line := orb.LineString{officers[i].start}
+		for _, st := range r.Stops {
+			c := byID[st.Site]
+			route.Waypoints = append(route.Waypoints, Waypoint{H3: st.Site, Lat: c.Center[1], Lon: c.Center[0],
+				ETA: at(req.Start, st.ArriveS), Leave: at(req.Start, st.LeaveS), Priority: round(c.Priority), Reasons: c.Reasons})
+			line = append(line, c.Center)
+		}
+		if len(line) > 1 {
+			route.Line = geojson.NewGeometry(line)
+		}
+		out.Routes = append(out.Routes, route)
+	}
+	return s.save(ctx, req, out)
+}
+
+func at(start time.Time, s float64) time.Time {
+	return start.Add(time.Duration(s * float64(time.Second))).Truncate(time.Second)
+}
+
+func round(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
+
+// officerStart is where an officer's route begins, and why there.
+type officerStart struct {
+	id    string
+	start orb.Point
+	from  string
+}
+
+// starts checks the officers and finds each one's start: the latest position when it is
+// recent, else the squadron's base, else the squadron's first cell.
+func (s *Store) starts(ctx context.Context, who auth.Identity, req Request, township string, base *orb.Point) ([]officerStart, error) {
+	out := make([]officerStart, 0, len(req.Officers))
+	seen := map[string]bool{}
+	for _, id := range req.Officers {
+		if seen[id] {
+			return nil, apperr.Invalidf("officer %s is listed twice", id)
+		}
+		seen[id] = true
+		var otown string
+		var lon, lat *float64
+		var fix *time.Time
+		err := s.db.QueryRow(ctx, `
+			SELECT o.township, ST_X(l.geom), ST_Y(l.geom), l.time
+			FROM officers o LEFT JOIN officer_latest l ON l.officer = o.id WHERE o.id = $1`, id).Scan(&otown, &lon, &lat, &fix)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, apperr.Invalidf("unknown officer %q", id)
+		}
+		if err != nil {
+			return nil, pgdb.Translate(err, "officer")
+		}
+		if otown != township {
+			if who.Scoped() {
+				return nil, apperr.Forbiddenf("officer %s is of another township", id)
+			}
+			return nil, apperr.Invalidf("officer %s is of township %s, not the squadron's %s", id, otown, township)
+		}
+		st := officerStart{id: id}
+		switch {
+		case fix != nil && req.Start.Sub(*fix) < liveStartWithin && fix.Sub(req.Start) < liveStartWithin:
+			st.start, st.from = orb.Point{*lon, *lat}, "live_position"
+		case base != nil:
+			st.start, st.from = *base, "squadron_base"
+		default:
+			var c int64
+			if err := s.db.QueryRow(ctx, `SELECT min(c.h3) FROM cells c JOIN grid_areas g ON g.code = c.grid_area WHERE g.squadron = $1`,
+				req.Squadron).Scan(&c); err != nil {
+				return nil, pgdb.Translate(err, "cells")
+			}
+			st.start, st.from = grid.Geometry(grid.Cell(c)).Center, "squadron_area"
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// save stores a plan and its stops in one transaction.
+func (s *Store) save(ctx context.Context, req Request, p Plan) (Plan, error) {
+	reqJSON, _ := json.Marshal(req)
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO plans (squadron, township, shift_start, duration_s, created_by, request, result)
+			VALUES ($1, $2, $3, $4, $5, $6, '{}') RETURNING id`,
+			p.Squadron, p.Township, p.Start, int(p.End.Sub(p.Start).Seconds()), p.CreatedBy, reqJSON).Scan(&p.ID); err != nil {
+			return err
+		}
+		result, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE plans SET result = $2 WHERE id = $1`, p.ID, result); err != nil {
+			return err
+		}
+		for _, r := range p.Routes {
+			for i, w := range r.Waypoints {
+				c, err := grid.ParseCell(w.H3)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `
+					INSERT INTO plan_stops (plan_id, officer, seq, h3, eta, leave_at, priority) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					p.ID, r.Officer, i+1, int64(c), w.ETA, w.Leave, w.Priority); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return p, pgdb.Translate(err, "plan")
+}
+
+// Get returns a stored plan. Errors: not_found, forbidden.
+func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Plan, error) {
+	var raw []byte
+	err := s.db.QueryRow(ctx, `SELECT result FROM plans WHERE id = $1`, id).Scan(&raw)
+	if err != nil {
+		return Plan{}, pgdb.Translate(err, fmt.Sprintf("plan %d", id))
+	}
+	var p Plan
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return Plan{}, err
+	}
+	return p, who.CheckTownship(p.Township)
+}
