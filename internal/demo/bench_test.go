@@ -23,22 +23,7 @@ import (
 // like the others).
 func BenchmarkDemoDayQueries(b *testing.B) {
 	ctx := context.Background()
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // access logs would bury the figures
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	now := time.Now()
-	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
-		b.Fatal(err)
-	}
-	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
-	}
+	srv, now := loadWholeDemo(b)
 	token, _, err := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "bench", Role: auth.Analyst})
 	if err != nil {
 		b.Fatal(err)
@@ -81,4 +66,29 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 			}
 		})
 	}
+}
+
+// loadWholeDemo opens a server on a fresh database with the whole demo city — townships,
+// a day of patrols, 90 days of cases — for the read-side benchmarks, with access logs off
+// (they would bury the figures).
+func loadWholeDemo(b *testing.B) (*app.Server, time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	now := time.Now()
+	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
+		b.Fatal(err)
+	}
+	return srv, now
 }

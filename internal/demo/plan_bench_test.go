@@ -3,15 +3,10 @@ package demo_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/demo"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/plan"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -23,22 +18,7 @@ import (
 // nearest-neighbour and best-of-1,000-random baselines on the same problem.
 func BenchmarkPlanDemoShift(b *testing.B) {
 	ctx := context.Background()
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	now := time.Now()
-	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
-		b.Fatal(err)
-	}
-	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
-	}
+	srv, now := loadWholeDemo(b)
 	officers, err := srv.Officers.List(ctx, officer.Filter{Squadron: "320281101-Q1"})
 	if err != nil || len(officers) < 6 {
 		b.Fatalf("%d officers, %v", len(officers), err)
