@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -311,22 +312,13 @@ func stepOf(bounds []time.Time, t time.Time) int {
 	return -1
 }
 
+// round rounds x to the given number of decimals, half away from zero; NaN becomes 0.
 func round(x float64, digits int) float64 {
-	p := 1.0
-	for range digits {
-		p *= 10
-	}
-	if x != x { // NaN
+	if math.IsNaN(x) {
 		return 0
 	}
-	return float64(int64(x*p+copysignHalf(x))) / p
-}
-
-func copysignHalf(x float64) float64 {
-	if x < 0 {
-		return -0.5
-	}
-	return 0.5
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
 }
 
 // write answers rows as CSV (an analyst's download) or as a GeoJSON FeatureCollection

@@ -1,12 +1,9 @@
 package cases_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -86,25 +84,8 @@ func newCity(t testing.TB) *city {
 
 func (c *city) do(method, path, who string, body any, out any) (int, string) {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.http.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.tokens[who])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return resp.StatusCode, string(raw)
+	code, raw := apptest.Client{TB: c.t, URL: c.http.URL, Tokens: c.tokens}.Do(method, path, who, body, out)
+	return code, string(raw)
 }
 
 func (c *city) report(who string, body map[string]any) cases.Case {

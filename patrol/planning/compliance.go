@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -65,7 +66,7 @@ func (s *Store) Compliance(ctx context.Context, who auth.Identity, id int64) (Co
 				oc.Unplanned = append(oc.Unplanned, cell)
 			}
 		}
-		sortStrings(oc.Unplanned)
+		slices.Sort(oc.Unplanned)
 		out.Officers = append(out.Officers, oc)
 		out.Planned += oc.Planned
 		out.OnTime += len(oc.OnTime)

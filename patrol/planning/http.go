@@ -2,7 +2,6 @@ package planning
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -78,5 +77,3 @@ func (h *Handler) compliance(w http.ResponseWriter, r *http.Request) error {
 	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }
-
-func sortStrings(s []string) { slices.Sort(s) }

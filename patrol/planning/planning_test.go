@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
@@ -72,20 +71,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) do(method, path, who string, body any) (int, []byte) {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.http.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return apptest.Client{TB: e.t, URL: e.http.URL, Tokens: e.tokens}.Do(method, path, who, body, nil)
 }
 
 var shift = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
