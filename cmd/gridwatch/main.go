@@ -28,6 +28,8 @@ Usage:
   gridwatch migrate [--db URL]                              apply pending migrations
   gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
+  gridwatch import roads FILE.geojson [--datum wgs84|gcj02|bd09]   the network plans route along
+  gridwatch import gpx --officer ID FILE.gpx                an officer's recorded track
   gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
   gridwatch bench tiles  [--peer URL] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]

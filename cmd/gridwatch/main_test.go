@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
 
@@ -101,5 +103,55 @@ func TestImportTownshipsCommand(t *testing.T) {
 	err := run(ctx, []string{"import", "townships", "--db", url, bad}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "bad_code") {
 		t.Errorf("bad import: err = %v, want the feature's reason", err)
+	}
+}
+
+func TestImportRoadsAndGPXCommands(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDB(t)
+	pool := pgtest.NewPoolFor(t, url)
+	dir := t.TempDir()
+	streets := filepath.Join(dir, "streets.geojson")
+	os.WriteFile(streets, []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","properties":{"name":"人民路"},"geometry":{"type":"LineString","coordinates":[[120.20,31.80],[120.21,31.80],[120.22,31.80]]}},
+	 {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[120.21,31.79],[120.21,31.80],[120.21,31.81]]}}]}`), 0o644)
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"import", "roads", "--db", url, streets}, &stdout, &stderr); err != nil {
+		t.Fatalf("import roads: %v (%s)", err, stderr.String())
+	}
+	var sum struct{ Vertices, Edges int }
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.Edges != 4 || sum.Vertices != 5 {
+		t.Errorf("import roads printed %s (%v), want 4 edges between 5 vertices", stdout.String(), err)
+	}
+
+	pgtest.AddTownship(t, pool, "320281001", "澄江")
+	grids := grid.NewStore(pool, grid.DefaultResolution)
+	if err := grids.CreateSquadron(ctx, grid.Squadron{Code: "Q1", Name: "一中队", Township: "320281001"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO officers (id, name, squadron, township) VALUES ('o1', '王', 'Q1', '320281001')`); err != nil {
+		t.Fatal(err)
+	}
+	// A month-old walk: older than devices may send, fine for an archive import.
+	start := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	var gpx strings.Builder
+	gpx.WriteString(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>`)
+	for i := range 10 {
+		fmt.Fprintf(&gpx, `<trkpt lat="31.8" lon="%.5f"><time>%s</time></trkpt>`, 120.2+float64(i)*0.0002, start.Add(time.Duration(i)*10*time.Second).Format(time.RFC3339))
+	}
+	gpx.WriteString(`</trkseg></trk></gpx>`)
+	track := filepath.Join(dir, "walk.gpx")
+	os.WriteFile(track, []byte(gpx.String()), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"import", "gpx", "--db", url, "--officer", "o1", track}, &stdout, &stderr); err != nil {
+		t.Fatalf("import gpx: %v (%s)", err, stderr.String())
+	}
+	var stored int
+	pool.QueryRow(ctx, `SELECT count(*) FROM positions WHERE officer = 'o1'`).Scan(&stored)
+	if stored != 10 {
+		t.Errorf("%d fixes stored, want 10; printed %s", stored, stdout.String())
+	}
+	if err := run(ctx, []string{"import", "gpx", "--db", url, "--officer", "ghost", track}, &stdout, &stderr); err == nil {
+		t.Error("import for an unknown officer succeeded")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
@@ -105,6 +107,18 @@ type gpx struct {
 	Version string     `xml:"version,attr"`
 	Creator string     `xml:"creator,attr"`
 	Routes  []gpxRoute `xml:"rte"`
+	Tracks  []gpxTrack `xml:"trk"`
+}
+
+// gpxTrack is the street path of a route planned along roads.
+type gpxTrack struct {
+	Name   string       `xml:"name"`
+	Points []gpxTrackPt `xml:"trkseg>trkpt"`
+}
+
+type gpxTrackPt struct {
+	Lat float64 `xml:"lat,attr"`
+	Lon float64 `xml:"lon,attr"`
 }
 
 type gpxRoute struct {
@@ -121,7 +135,8 @@ type gpxPoint struct {
 }
 
 // WriteGPX writes the plan's routes as GPX 1.1, each waypoint named by its cell with its
-// ETA as time, for officers' phones and navigation apps.
+// ETA as time, for officers' phones and navigation apps. A plan made along roads also has
+// one track per officer: the street path between the waypoints.
 func WriteGPX(w io.Writer, p Plan) error {
 	doc := gpx{Version: "1.1", Creator: "gridwatch"}
 	for _, r := range p.Routes {
@@ -137,6 +152,13 @@ func WriteGPX(w io.Writer, p Plan) error {
 			route.Points = append(route.Points, gpxPoint{Lat: wp.Lat, Lon: wp.Lon, Time: wp.ETA.Format(time.RFC3339), Name: wp.H3, Desc: desc})
 		}
 		doc.Routes = append(doc.Routes, route)
+		if line, ok := r.Line.Geometry().(orb.LineString); ok && p.Travel == TravelRoads {
+			track := gpxTrack{Name: r.Officer}
+			for _, pt := range line {
+				track.Points = append(track.Points, gpxTrackPt{Lat: pt[1], Lon: pt[0]})
+			}
+			doc.Tracks = append(doc.Tracks, track)
+		}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

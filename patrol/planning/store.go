@@ -19,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/plan"
+	"github.com/gridwatch/gridwatch/patrol/roads"
 )
 
 // Limits and defaults of planning.
@@ -80,18 +81,29 @@ type Plan struct {
 	Routes    []Route   `json:"routes"`
 	Priority  float64   `json:"priority"`
 	Cells     int       `json:"cells_considered"`
+	// Travel says how travel times were measured: "roads" (along the imported network,
+	// with pgRouting) or "straight" (great-circle distance times the detour factor).
+	Travel string `json:"travel"`
 }
+
+// How a plan measured travel (Plan.Travel).
+const (
+	TravelRoads    = "roads"
+	TravelStraight = "straight"
+)
 
 // Store plans and checks plans.
 type Store struct {
 	db        *pgxpool.Pool
 	analytics *analytics.Store
+	roads     *roads.Store
 	now       func() time.Time
 }
 
-// NewStore returns a Store.
+// NewStore returns a Store. Plans route along the road network when one is loaded and
+// pgRouting is installed.
 func NewStore(db *pgxpool.Pool, a *analytics.Store) *Store {
-	return &Store{db: db, analytics: a, now: time.Now}
+	return &Store{db: db, analytics: a, roads: roads.NewStore(db), now: time.Now}
 }
 
 // validate checks a request's numbers. Errors: invalid.
@@ -121,7 +133,9 @@ func (r *Request) validate() error {
 // Prepared is a planning problem built from a request: the solver's input and what is
 // needed to turn its answer into a plan.
 type Prepared struct {
-	Problem  plan.Problem
+	Problem plan.Problem
+	// Roads, when not nil, is the road network's travel; Problem.Travel uses it.
+	Roads    *roads.Travel
 	township string
 	starts   []officerStart
 	cells    map[string]CellPriority
@@ -188,7 +202,35 @@ func (s *Store) Prepare(ctx context.Context, who auth.Identity, req Request) (Pr
 			prep.cells[c.H3.String()] = c
 		}
 	}
+	if err := s.useRoads(ctx, &prep); err != nil {
+		return Prepared{}, err
+	}
 	return prep, nil
+}
+
+// useRoads makes the problem travel along the road network when there is one.
+func (s *Store) useRoads(ctx context.Context, prep *Prepared) error {
+	p := &prep.Problem
+	points := make([]orb.Point, 0, len(p.Sites)+len(p.Officers))
+	for _, o := range p.Officers {
+		points = append(points, o.Start)
+	}
+	for _, site := range p.Sites {
+		points = append(points, site.Pos)
+	}
+	detour := p.DetourFactor
+	if detour == 0 {
+		detour = plan.DefaultDetourFactor
+	}
+	tr, err := s.roads.NewTravel(ctx, points, p.SpeedMS, detour)
+	if errors.Is(err, roads.ErrNoNetwork) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	prep.Roads, p.Travel = tr, tr.Seconds
+	return nil
 }
 
 // Create plans a shift and stores it with who made it. Errors: those of Prepare.
@@ -203,7 +245,10 @@ func (s *Store) Create(ctx context.Context, who auth.Identity, req Request) (Pla
 	}
 	out := Plan{Squadron: req.Squadron, Township: prep.township, Start: req.Start,
 		End: req.Start.Add(time.Duration(req.DurationMin * float64(time.Minute))), CreatedBy: who.Name,
-		Priority: round(sol.Priority), Cells: len(prep.Problem.Sites)}
+		Priority: round(sol.Priority), Cells: len(prep.Problem.Sites), Travel: TravelStraight}
+	if prep.Roads != nil {
+		out.Travel = TravelRoads
+	}
 	for i, r := range sol.Routes {
 		st0 := prep.starts[i]
 		route := Route{Officer: r.Officer, Start: st0.start, StartFrom: st0.from,
@@ -214,6 +259,11 @@ func (s *Store) Create(ctx context.Context, who auth.Identity, req Request) (Pla
 			route.Waypoints = append(route.Waypoints, Waypoint{H3: st.Site, Lat: c.Center[1], Lon: c.Center[0],
 				ETA: at(req.Start, st.ArriveS), Leave: at(req.Start, st.LeaveS), Priority: round(c.Priority), Reasons: c.Reasons})
 			line = append(line, c.Center)
+		}
+		if prep.Roads != nil && len(line) > 1 {
+			if line, err = prep.Roads.Line(ctx, line); err != nil {
+				return Plan{}, err
+			}
 		}
 		if len(line) > 1 {
 			route.Line = geojson.NewGeometry(line)
