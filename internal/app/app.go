@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/cluster"
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/migrations"
@@ -89,7 +89,10 @@ type Server struct {
 	Analytics *analytics.Store
 	Tiles     *tiles.Server
 	Plans     *planning.Store
-	metrics   *metrics.Metrics
+	// Bus tells other instances on the same database what this one changed, and hears
+	// theirs (see peers.go).
+	Bus     *cluster.Bus
+	metrics *metrics.Metrics
 	http      *http.Server
 	ln        net.Listener
 }
@@ -120,6 +123,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Officers: officer.NewStore(pool),
 		Coverage: coverage.NewStore(pool),
 		Live:     live.NewBroker(pool),
+		Bus:      cluster.New(pool),
 		metrics:  metrics.New(pool),
 	}
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
@@ -220,7 +224,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(s.ln) }()
-	go s.keepPartitionsAhead(ctx)
+	s.Background(ctx)
 	select {
 	case err := <-served:
 		return err
@@ -243,6 +247,14 @@ func (s *Server) Close() {
 	s.DB.Close()
 }
 
+// Background starts the server's background work until ctx ends: position partitions
+// made ahead, and the exchange of changes with other instances. Serve calls it; tests
+// that serve Handler themselves call it when they need either.
+func (s *Server) Background(ctx context.Context) {
+	go s.keepPartitionsAhead(ctx)
+	go s.Bus.Run(ctx, peerEvents{s})
+}
+
 // partitionCheck is how often the server makes sure position partitions exist ahead.
 const partitionCheck = 6 * time.Hour
 
@@ -261,54 +273,4 @@ func (s *Server) keepPartitionsAhead(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
-}
-
-// positionPublishers is where stored positions go: the live feed and the tile versions.
-type positionPublishers []position.Publisher
-
-func (ps positionPublishers) Publish(stored []position.Stored) {
-	for _, p := range ps {
-		p.Publish(stored)
-	}
-}
-
-// patrolTiles bumps the versions of the tiles new positions change: tracks where the
-// fixes are, coverage wherever the cells they fall in are drawn — at low zoom that is the
-// rolled-up parent cell, whose hexagon reaches further than the fix.
-type patrolTiles struct{ v *tiles.Versions }
-
-func (t patrolTiles) Publish(stored []position.Stored) {
-	cells := map[grid.Cell]bool{}
-	for _, s := range stored {
-		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
-		if c, err := grid.ParseCell(s.H3); err == nil {
-			cells[c] = true
-		}
-	}
-	for c := range cells {
-		for _, parent := range tiles.RollupCells(c) {
-			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
-		}
-	}
-	if len(stored) > 0 {
-		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
-	}
-}
-
-// wireInvalidation tells the tile versions about every change to what tiles draw, so
-// that exactly the touched tiles are built again.
-func (s *Server) wireInvalidation() {
-	v := s.Tiles.Versions()
-	s.Cases.OnChange(func(p orb.Point) {
-		v.Touch(tiles.LayerCases, p)
-		// Statistics over the whole study area: any case may change any cell's result.
-		v.TouchLayer(tiles.LayerHotspots)
-		v.TouchLayer(tiles.LayerBlindzones)
-	})
-	s.Grid.OnChange(func() {
-		for _, layer := range []string{tiles.LayerTownships, tiles.LayerGrids, tiles.LayerCells, tiles.LayerCoverage,
-			tiles.LayerHotspots, tiles.LayerBlindzones} {
-			v.TouchLayer(layer)
-		}
-	})
 }

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/cluster"
+	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/tiles"
+)
+
+// positionPublishers is where stored positions go: the live feed, the tile versions and
+// the other instances.
+type positionPublishers []position.Publisher
+
+func (ps positionPublishers) Publish(stored []position.Stored) {
+	for _, p := range ps {
+		p.Publish(stored)
+	}
+}
+
+// patrolTiles bumps the versions of the tiles new positions change: tracks where the
+// fixes are, coverage wherever the cells they fall in are drawn — at low zoom that is the
+// rolled-up parent cell, whose hexagon reaches further than the fix.
+type patrolTiles struct{ v *tiles.Versions }
+
+func (t patrolTiles) Publish(stored []position.Stored) {
+	cells := map[grid.Cell]bool{}
+	for _, s := range stored {
+		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
+		if c, err := grid.ParseCell(s.H3); err == nil {
+			cells[c] = true
+		}
+	}
+	for c := range cells {
+		for _, parent := range tiles.RollupCells(c) {
+			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
+		}
+	}
+	if len(stored) > 0 {
+		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
+	}
+}
+
+// peerPositions sends stored positions to the other instances.
+type peerPositions struct{ bus *cluster.Bus }
+
+func (p peerPositions) Publish(stored []position.Stored) {
+	if len(stored) == 0 {
+		return
+	}
+	m := cluster.Message{Kind: cluster.KindPositions, Positions: make([]cluster.Position, len(stored))}
+	for i, s := range stored {
+		m.Positions[i] = cluster.Position{Officer: s.Officer, Township: s.Township, Lon: s.Lon, Lat: s.Lat,
+			TimeMs: s.Time.UnixMilli(), H3: s.H3}
+	}
+	p.bus.Send(m)
+}
+
+// wireInvalidation tells the tile versions about every change to what tiles draw, so
+// that exactly the touched tiles are built again, and tells the other instances too.
+func (s *Server) wireInvalidation() {
+	s.Cases.OnChange(func(p orb.Point) {
+		s.caseChanged(p)
+		s.Bus.Send(cluster.Message{Kind: cluster.KindCase, Lon: p[0], Lat: p[1]})
+	})
+	s.Grid.OnChange(func() {
+		s.gridChanged()
+		s.Bus.Send(cluster.Message{Kind: cluster.KindGrid})
+	})
+}
+
+func (s *Server) caseChanged(p orb.Point) {
+	v := s.Tiles.Versions()
+	v.Touch(tiles.LayerCases, p)
+	// Statistics over the whole study area: any case may change any cell's result.
+	v.TouchLayer(tiles.LayerHotspots)
+	v.TouchLayer(tiles.LayerBlindzones)
+}
+
+func (s *Server) gridChanged() {
+	for _, layer := range s.Tiles.Layers() {
+		s.Tiles.Versions().TouchLayer(layer)
+	}
+}
+
+// peerEvents applies what other instances report as if it had happened here.
+type peerEvents struct{ s *Server }
+
+func (e peerEvents) Receive(m cluster.Message) {
+	switch m.Kind {
+	case cluster.KindPositions:
+		stored := make([]position.Stored, len(m.Positions))
+		for i, p := range m.Positions {
+			stored[i] = position.Stored{Officer: p.Officer, Township: p.Township, Lon: p.Lon, Lat: p.Lat,
+				Time: time.UnixMilli(p.TimeMs).UTC(), H3: p.H3}
+		}
+		e.s.Live.Publish(stored)
+		patrolTiles{e.s.Tiles.Versions()}.Publish(stored)
+	case cluster.KindCase:
+		e.s.caseChanged(orb.Point{m.Lon, m.Lat})
+	case cluster.KindGrid:
+		e.s.gridChanged()
+	}
+}
+
+// Resync drops every cached tile: changes may have been missed.
+func (e peerEvents) Resync() { e.s.gridChanged() }

@@ -1,0 +1,228 @@
+// Package cluster lets several Gridwatch instances on one database tell each other what
+// changed, with PostgreSQL's LISTEN/NOTIFY: stored positions (for the live feed and the
+// patrol tiles), changed cases and a changed grid (for the tile caches). Delivery is best
+// effort, as NOTIFY is: when an instance may have missed messages (its listening
+// connection dropped, or its own queue overflowed) its peers are told to resynchronise,
+// that is to drop everything cached.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Channel is the NOTIFY channel of Gridwatch instances.
+const Channel = "gridwatch_events"
+
+// Limits.
+const (
+	// MaxPayload keeps a message under PostgreSQL's 8,000-byte NOTIFY limit.
+	MaxPayload = 7500
+	// queueLength is how many messages may wait to be sent before new ones are dropped
+	// (and a resync is asked for instead).
+	queueLength = 4096
+	retryEvery  = 2 * time.Second
+)
+
+// Kinds of message.
+const (
+	KindPositions = "positions"
+	KindCase      = "case"
+	KindGrid      = "grid"
+	KindResync    = "resync"
+)
+
+// Message is what instances tell each other. Only the members of its Kind are set.
+type Message struct {
+	Origin    string     `json:"o"`
+	Kind      string     `json:"k"`
+	Positions []Position `json:"p,omitempty"`
+	Lon       float64    `json:"x,omitempty"` // where a case is
+	Lat       float64    `json:"y,omitempty"`
+}
+
+// Position is a stored fix, as the live feed shows it.
+type Position struct {
+	Officer  string  `json:"i"`
+	Township string  `json:"t"`
+	Lon      float64 `json:"x"`
+	Lat      float64 `json:"y"`
+	TimeMs   int64   `json:"m"`
+	H3       string  `json:"h"`
+}
+
+// Handler receives the messages of other instances. Resync is called for KindResync
+// messages and whenever this instance's listening connection was (re)established, since
+// messages may have been missed while it was down.
+type Handler interface {
+	Receive(Message)
+	Resync()
+}
+
+// Bus sends this instance's messages and hands the others' to a Handler.
+type Bus struct {
+	pool    *pgxpool.Pool
+	origin  string
+	queue   chan Message
+	dropped atomic.Bool
+	ready   atomic.Bool // the listening connection is up
+	sent    atomic.Int64
+	got     atomic.Int64
+}
+
+// New returns a Bus with a random instance ID. Nothing is sent or received until Run.
+func New(pool *pgxpool.Pool) *Bus {
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	return &Bus{pool: pool, origin: hex.EncodeToString(id), queue: make(chan Message, queueLength)}
+}
+
+// Origin is this instance's ID.
+func (b *Bus) Origin() string { return b.origin }
+
+// Listening tells whether this instance currently hears the others.
+func (b *Bus) Listening() bool { return b.ready.Load() }
+
+// Counts returns how many messages were sent and received so far.
+func (b *Bus) Counts() (sent, received int64) { return b.sent.Load(), b.got.Load() }
+
+// Send queues m for the other instances, split into messages that fit NOTIFY. It never
+// blocks: when the queue is full the message is dropped and a resync is sent later.
+func (b *Bus) Send(m Message) {
+	m.Origin = b.origin
+	for _, part := range split(m) {
+		select {
+		case b.queue <- part:
+		default:
+			b.dropped.Store(true)
+		}
+	}
+}
+
+// split cuts a positions message into parts of at most MaxPayload encoded bytes.
+func split(m Message) []Message {
+	if b, _ := json.Marshal(m); len(b) <= MaxPayload {
+		return []Message{m}
+	}
+	var out []Message
+	part := Message{Origin: m.Origin, Kind: m.Kind}
+	size := len(`{"o":"","k":""}`) + len(m.Origin) + len(m.Kind) + 16
+	flush := func() {
+		if len(part.Positions) > 0 {
+			out = append(out, part)
+		}
+		part = Message{Origin: m.Origin, Kind: m.Kind}
+		size = len(`{"o":"","k":""}`) + len(m.Origin) + len(m.Kind) + 16
+	}
+	for _, p := range m.Positions {
+		b, _ := json.Marshal(p)
+		if size+len(b)+1 > MaxPayload {
+			flush()
+		}
+		part.Positions = append(part.Positions, p)
+		size += len(b) + 1
+	}
+	flush()
+	return out
+}
+
+// Run sends queued messages and listens for the other instances' until ctx ends,
+// reconnecting after failures. h receives what others send.
+func (b *Bus) Run(ctx context.Context, h Handler) {
+	go b.sendLoop(ctx)
+	for ctx.Err() == nil {
+		err := b.listen(ctx, h)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("cluster: listening connection lost; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retryEvery):
+		}
+	}
+}
+
+// listen holds one connection in LISTEN and dispatches notifications until it fails.
+func (b *Bus) listen(ctx context.Context, h Handler) error {
+	conn, err := pgx.ConnectConfig(ctx, b.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	b.ready.Store(true)
+	defer b.ready.Store(false)
+	// Whatever was said while this instance was not listening is lost.
+	h.Resync()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var m Message
+		if err := json.Unmarshal([]byte(n.Payload), &m); err != nil {
+			slog.Warn("cluster: unreadable message", "err", err)
+			continue
+		}
+		if m.Origin == b.origin {
+			continue
+		}
+		b.got.Add(1)
+		if m.Kind == KindResync {
+			h.Resync()
+			continue
+		}
+		h.Receive(m)
+	}
+}
+
+// sendLoop sends queued messages with pg_notify, asking the others to resync after
+// messages were dropped or could not be sent.
+func (b *Bus) sendLoop(ctx context.Context) {
+	tick := time.NewTicker(retryEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-b.queue:
+			b.resyncIfDropped(ctx)
+			b.notify(ctx, m)
+		case <-tick.C:
+			b.resyncIfDropped(ctx)
+		}
+	}
+}
+
+func (b *Bus) resyncIfDropped(ctx context.Context) {
+	if b.dropped.Swap(false) {
+		b.notify(ctx, Message{Origin: b.origin, Kind: KindResync})
+	}
+}
+
+func (b *Bus) notify(ctx context.Context, m Message) {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, string(payload)); err != nil {
+		if ctx.Err() == nil {
+			slog.Warn("cluster: notify failed", "kind", m.Kind, "err", err)
+			b.dropped.Store(true)
+		}
+		return
+	}
+	b.sent.Add(1)
+}

@@ -1,0 +1,52 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+func TestSplitKeepsEveryPositionUnderTheLimit(t *testing.T) {
+	m := Message{Origin: "0123456789abcdef", Kind: KindPositions}
+	for i := range 1000 {
+		m.Positions = append(m.Positions, Position{Officer: fmt.Sprintf("officer-%04d", i), Township: "320281001",
+			Lon: 120.123456789, Lat: 31.987654321, TimeMs: 1_800_000_000_000 + int64(i), H3: "89309a4a4a3ffff"})
+	}
+	parts := split(m)
+	if len(parts) < 2 {
+		t.Fatalf("1,000 positions in %d part(s)", len(parts))
+	}
+	n := 0
+	for i, p := range parts {
+		b, _ := json.Marshal(p)
+		if len(b) > MaxPayload {
+			t.Errorf("part %d is %d bytes, over %d", i, len(b), MaxPayload)
+		}
+		if p.Origin != m.Origin || p.Kind != m.Kind {
+			t.Errorf("part %d lost its origin or kind: %q %q", i, p.Origin, p.Kind)
+		}
+		for _, pos := range p.Positions {
+			if pos != m.Positions[n] {
+				t.Fatalf("position %d is %+v, want %+v", n, pos, m.Positions[n])
+			}
+			n++
+		}
+	}
+	if n != len(m.Positions) {
+		t.Errorf("%d positions after splitting, want %d", n, len(m.Positions))
+	}
+	small := Message{Origin: "x", Kind: KindCase, Lon: 120, Lat: 31}
+	if got := split(small); len(got) != 1 || got[0].Lon != 120 || got[0].Kind != KindCase {
+		t.Errorf("a small message was changed: %+v", got)
+	}
+}
+
+func TestSendNeverBlocks(t *testing.T) {
+	b := New(nil)
+	for range queueLength + 10 {
+		b.Send(Message{Kind: KindGrid})
+	}
+	if !b.dropped.Load() {
+		t.Error("a full queue did not mark messages as dropped (no resync would follow)")
+	}
+}
