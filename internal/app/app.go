@@ -93,8 +93,8 @@ type Server struct {
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
 	metrics *metrics.Metrics
-	http      *http.Server
-	ln        net.Listener
+	http    *http.Server
+	ln      net.Listener
 }
 
 // Open connects to the database, checks (or applies) migrations and builds the handler.
