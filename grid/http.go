@@ -81,6 +81,19 @@ func (h *Handler) importTownships(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
+	if id.Scoped() {
+		// Another resolution than the city's splits every township again: not a scoped
+		// token's to do. The city's own is kept (0), whatever it becomes meanwhile.
+		current, err := h.store.Resolution(r.Context())
+		if err != nil {
+			return err
+		}
+		if res != 0 && res != current {
+			return apperr.Forbiddenf("a token confined to township %s may not split the city at resolution %d (it is at %d)",
+				id.Township, res, current)
+		}
+		res = 0
+	}
 	result, err := h.store.Import(r.Context(), towns, res)
 	if err != nil {
 		return err

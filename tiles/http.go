@@ -71,6 +71,12 @@ func (s *Server) CacheStats() CacheStats { return s.cache.Stats() }
 // tileReaders may read tiles: whoever reads the map.
 var tileReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
 
+// officerLayers are the layers an officer token may draw, as the API lets it read: the
+// map, and its own track and cases (Request.Officer). Coverage and the analyses are
+// readers' data.
+var officerLayers = map[string]bool{LayerTownships: true, LayerGrids: true, LayerCells: true,
+	LayerTracks: true, LayerCases: true}
+
 // Routes returns the tile routes, relative to /tiles.
 func (s *Server) Routes() []api.Route {
 	return []api.Route{
@@ -99,12 +105,21 @@ func (s *Server) layerNames() []string {
 }
 
 // tile answers one tile: 200 with the MVT (gzip when accepted), 204 when empty, 304 when
-// the client's ETag is current. The cache key holds the layer, tile, parameters, the
-// caller's township scope and the tile's data version.
+// the client's ETag is current; 403 for an officer token on a layer it may not read. The
+// cache key holds the layer, tile, parameters, the caller's township scope and officer
+// confinement and the tile's data version.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	name, src, err := s.source(r)
 	if err != nil {
 		return err
+	}
+	who := auth.Caller(r)
+	var officer string
+	if who.Role == auth.Officer {
+		if !officerLayers[name] || who.Officer == "" {
+			return apperr.Forbiddenf("an officer token may not read the %s layer", name)
+		}
+		officer = who.Officer
 	}
 	t, err := ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
 	if err != nil {
@@ -114,9 +129,10 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	scope := auth.Caller(r).Township
-	key := Key{Layer: name, Tile: t, Params: params + "|township=" + scope, Version: s.versions.Version(name, t)}
-	req := Request{Tile: t, Township: scope, Query: r.URL.Query()}
+	scope := who.Township
+	key := Key{Layer: name, Tile: t, Params: params + "|township=" + scope + "|officer=" + officer,
+		Version: s.versions.Version(name, t)}
+	req := Request{Tile: t, Township: scope, Officer: officer, Query: r.URL.Query()}
 	entry, err := s.cache.GetOrBuild(r.Context(), key, func(ctx context.Context) ([]byte, error) {
 		features, err := src.Features(ctx, req)
 		if err != nil {
@@ -165,7 +181,9 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	}
 	bounds := []float64{-180, -85.0511, 180, 85.0511}
 	var minX, minY, maxX, maxY *float64
-	err = s.db.QueryRow(r.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM townships) x`).
+	// The bounds of what the caller may see: its township's for a scoped token.
+	err = s.db.QueryRow(r.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+		FROM (SELECT ST_Extent(geom) e FROM townships WHERE $1 = '' OR code = $1) x`, auth.Caller(r).Township).
 		Scan(&minX, &minY, &maxX, &maxY)
 	if err != nil {
 		return pgdb.Translate(err, "townships")

@@ -19,10 +19,12 @@ import (
 )
 
 // Request is what a layer builds a tile from: the tile, the caller's township scope ("" =
-// all) and the layer's filters from the query string.
+// all), the officer an officer token is confined to ("" = none) and the layer's filters
+// from the query string.
 type Request struct {
 	Tile     Tile
 	Township string
+	Officer  string
 	Query    url.Values
 }
 
@@ -222,10 +224,11 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 	q := r.Query
 	from, _ := time.Parse(time.RFC3339, q.Get("from"))
 	to, _ := time.Parse(time.RFC3339, q.Get("to"))
-	args := []any{b[0], b[1], b[2], b[3], r.Township, q.Get("sector"), q.Get("status"), nullTime(from), nullTime(to)}
+	args := []any{b[0], b[1], b[2], b[3], r.Township, q.Get("sector"), q.Get("status"), nullTime(from), nullTime(to), r.Officer}
 	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
-		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)`
+		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)
+		AND ($10 = '' OR officer = $10)`
 	if r.Tile.Z < 12 {
 		return l.clusters(ctx, rollupRes(r.Tile.Z), where, args)
 	}

@@ -177,8 +177,8 @@ func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error)
 	rows, err := l.db.Query(ctx, `
 		SELECT officer, time, lon, lat, h3 FROM positions
 		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
-		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8)
-		ORDER BY officer, time`, b[0], b[1], b[2], b[3], from, to, r.Township, r.Query.Get("officer"))
+		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8) AND ($9 = '' OR officer = $9)
+		ORDER BY officer, time`, b[0], b[1], b[2], b[3], from, to, r.Township, r.Query.Get("officer"), r.Officer)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}

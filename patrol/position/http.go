@@ -68,7 +68,11 @@ func (h *Handler) postBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return parseError(err)
 	}
-	confine(auth.Caller(r), items)
+	caller := auth.Caller(r)
+	confine(caller, items)
+	if err := h.confineTownship(r.Context(), caller, items); err != nil {
+		return err
+	}
 	return h.ingestAndAnswer(w, r, items)
 }
 
@@ -107,6 +111,35 @@ func confine(caller auth.Identity, items []ingest.RawFix) {
 				Message: fmt.Sprintf("this token may post positions for officer %s only", caller.Officer)}
 		}
 	}
+}
+
+// confineTownship rejects, for a token confined to a township, the items of officers of
+// another township. Unknown officers are left to the store (unknown_officer).
+func (h *Handler) confineTownship(ctx context.Context, caller auth.Identity, items []ingest.RawFix) error {
+	if !caller.Scoped() {
+		return nil
+	}
+	var ids []string
+	for _, it := range items {
+		if it.Reject == nil {
+			ids = append(ids, it.Fix.Officer)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	officers, err := h.officers.Many(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		o, ok := officers[items[i].Fix.Officer]
+		if items[i].Reject == nil && ok && !caller.MaySee(o.Township) {
+			items[i].Reject = &ingest.Rejection{Index: items[i].Index, Code: CodeForbiddenOfficer,
+				Message: fmt.Sprintf("officer %s is not of township %s, this token's", o.ID, caller.Township)}
+		}
+	}
+	return nil
 }
 
 func (h *Handler) ingestAndAnswer(w http.ResponseWriter, r *http.Request, items []ingest.RawFix) error {
@@ -175,6 +208,9 @@ func (h *Handler) osmand(w http.ResponseWriter, r *http.Request) error {
 		}
 		if key.Role == auth.Device && o.ID != key.Officer {
 			return apperr.Forbiddenf("device %s is not the device of this key's officer", f.DeviceID)
+		}
+		if err := key.CheckTownship(o.Township); err != nil {
+			return err
 		}
 		f.Officer = o.ID
 		items[i] = ingest.RawFix{Index: i, Fix: f}
