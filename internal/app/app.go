@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/cluster"
 	"github.com/gridwatch/gridwatch/internal/metrics"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/migrations"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -52,6 +53,31 @@ type Config struct {
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default 30 s).
 	ShutdownTimeout time.Duration
+	// RateLimits bound how fast one client may go; nil takes DefaultRateLimits.
+	RateLimits *RateLimits
+	// TrustProxy takes the client's address from X-Forwarded-For / X-Real-IP, for a
+	// server behind a reverse proxy that sets them (and only then: clients could forge them).
+	TrustProxy bool
+}
+
+// RateLimits are the request rate limits. A zero Rate turns a limit off.
+type RateLimits struct {
+	Ingest    ratelimit.Rate // positions in, per token (OsmAnd: per device key)
+	Export    ratelimit.Rate // analyses, plans and their downloads, per token
+	Open311   ratelimit.Rate // Open311, per api_key in the query, else per client address
+	BadTokens ratelimit.Rate // bad bearer tokens, per client address
+}
+
+// DefaultRateLimits are generous for the intended clients — a phone sends a fix every
+// few seconds, a gateway a batch a second, an analyst's page a few queries at once —
+// and stop runaway scripts and token guessing.
+func DefaultRateLimits() RateLimits {
+	return RateLimits{
+		Ingest:    ratelimit.Rate{PerSecond: 50, Burst: 200},
+		Export:    ratelimit.Rate{PerSecond: 10, Burst: 60},
+		Open311:   ratelimit.Rate{PerSecond: 5, Burst: 30},
+		BadTokens: ratelimit.Rate{PerSecond: 1.0 / 6, Burst: 20}, // 10 a minute after 20
+	}
 }
 
 func (c *Config) setDefaults() {
@@ -73,6 +99,10 @@ func (c *Config) setDefaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 30 * time.Second
 	}
+	if c.RateLimits == nil {
+		limits := DefaultRateLimits()
+		c.RateLimits = &limits
+	}
 }
 
 // Server is a configured Gridwatch server.
@@ -92,6 +122,7 @@ type Server struct {
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
+	limits  limiters
 	metrics *metrics.Metrics
 	http    *http.Server
 	ln      net.Listener
@@ -124,6 +155,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Coverage: coverage.NewStore(pool),
 		Live:     live.NewBroker(pool),
 		Bus:      cluster.New(pool),
+		limits:   newLimiters(*cfg.RateLimits),
 		metrics:  metrics.New(pool),
 	}
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
@@ -25,24 +26,27 @@ import (
 // where every route declares its roles (package api).
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	if s.cfg.TrustProxy {
+		r.Use(middleware.RealIP)
+	}
 	r.Use(httpx.RequestIDs, httpx.Observe(s.metrics.Observe), httpx.Recover)
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
 
 	r.Method(http.MethodGet, "/healthz", httpx.HandlerFunc(s.healthz))
-	r.With(auth.Middleware(s.Tokens), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	r.With(s.guard(), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
-	r.Handle("/osmand/{key}", s.positionHandler().OsmAnd())
-	r.Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
+	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
+	r.With(s.open311Limit()).Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
 
 	r.Route("/tiles", func(r chi.Router) {
-		r.Use(auth.Middleware(s.Tokens))
-		api.Mount(r, s.Tiles.Routes())
+		r.Use(s.guard())
+		s.limits.api.Mount(r, s.Tiles.Routes())
 	})
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(auth.Middleware(s.Tokens))
-		api.Mount(r, s.APIRoutes()...)
+		r.Use(s.guard())
+		s.limits.api.Mount(r, s.APIRoutes()...)
 	})
 	return r
 }

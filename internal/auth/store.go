@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"time"
@@ -98,9 +99,11 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 	}
 	var id Identity
 	var township, officer *string
+	var stored []byte
+	hash := HashToken(token)
 	err := s.db.QueryRow(ctx, `
 		WITH t AS (
-			SELECT id, name, role, township, officer, last_used_at
+			SELECT id, name, role, township, officer, last_used_at, token_hash
 			FROM api_tokens
 			WHERE token_hash = $1 AND revoked_at IS NULL
 			  AND (expires_at IS NULL OR expires_at > now())
@@ -109,10 +112,15 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 			FROM t
 			WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
 		)
-		SELECT id, name, role, township, officer FROM t`,
-		HashToken(token),
-	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer)
+		SELECT id, name, role, township, officer, token_hash FROM t`,
+		hash,
+	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer, &stored)
 	if errors.Is(err, pgx.ErrNoRows) {
+		return Identity{}, errBadToken
+	}
+	// The index lookup compares hashes, which an attacker cannot steer; comparing the
+	// found hash again in constant time keeps the check itself free of timing signals.
+	if err == nil && subtle.ConstantTimeCompare(stored, hash) != 1 {
 		return Identity{}, errBadToken
 	}
 	if err != nil {

@@ -58,9 +58,9 @@ func NewHandler(store *Store, limits Limits) *Handler {
 // Routes returns the analytics routes of /api/v1 (readers: admin, supervisor, analyst).
 func (h *Handler) Routes() []api.Route {
 	return []api.Route{
-		{Method: http.MethodGet, Pattern: "/hotspots", Roles: api.Readers, Handler: h.hotspots},
-		{Method: http.MethodGet, Pattern: "/hotspots/emerging", Roles: api.Readers, Handler: h.emerging},
-		{Method: http.MethodGet, Pattern: "/blindzones", Roles: api.Readers, Handler: h.blindzones},
+		{Method: http.MethodGet, Pattern: "/hotspots", Roles: api.Readers, Limit: api.LimitExport, Handler: h.hotspots},
+		{Method: http.MethodGet, Pattern: "/hotspots/emerging", Roles: api.Readers, Limit: api.LimitExport, Handler: h.emerging},
+		{Method: http.MethodGet, Pattern: "/blindzones", Roles: api.Readers, Limit: api.LimitExport, Handler: h.blindzones},
 	}
 }
 

@@ -25,7 +25,7 @@ var planners = []auth.Role{auth.Admin, auth.Supervisor}
 // Routes returns the planning routes of /api/v1.
 func (h *Handler) Routes() []api.Route {
 	return []api.Route{
-		{Method: http.MethodPost, Pattern: "/plans", Roles: planners, MaxBody: 64 << 10, Handler: h.create},
+		{Method: http.MethodPost, Pattern: "/plans", Roles: planners, MaxBody: 64 << 10, Limit: api.LimitExport, Handler: h.create},
 		{Method: http.MethodGet, Pattern: "/plans/{id}", Roles: api.Readers, Handler: h.get},
 		{Method: http.MethodGet, Pattern: "/plans/{id}/compliance", Roles: api.Readers, Handler: h.compliance},
 	}

@@ -50,8 +50,8 @@ var senders = []auth.Role{auth.Admin, auth.Device, auth.Officer}
 // Routes returns the position routes of /api/v1.
 func (h *Handler) Routes() []api.Route {
 	return []api.Route{
-		{Method: http.MethodPost, Pattern: "/positions", Roles: senders, MaxBody: MaxBatchBytes, Handler: h.postBatch},
-		{Method: http.MethodPost, Pattern: "/officers/{id}/gpx", Roles: senders, MaxBody: MaxGPXBytes, Handler: h.postGPX},
+		{Method: http.MethodPost, Pattern: "/positions", Roles: senders, MaxBody: MaxBatchBytes, Limit: api.LimitIngest, Handler: h.postBatch},
+		{Method: http.MethodPost, Pattern: "/officers/{id}/gpx", Roles: senders, MaxBody: MaxGPXBytes, Limit: api.LimitIngest, Handler: h.postGPX},
 		{Method: http.MethodGet, Pattern: "/officers/{id}/track", Roles: trackReaders, Handler: h.getTrack},
 		{Method: http.MethodGet, Pattern: "/officers/{id}/stops", Roles: trackReaders, Handler: h.getStops},
 	}

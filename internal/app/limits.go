@@ -1,0 +1,51 @@
+package app
+
+import (
+	"encoding/hex"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/internal/ratelimit"
+)
+
+// limiters are the server's rate limiters, one set per process: with several instances
+// a client may go as fast on each.
+type limiters struct {
+	api       api.Limits
+	open311   *ratelimit.Limiter
+	badTokens *ratelimit.Limiter
+}
+
+func newLimiters(c RateLimits) limiters {
+	return limiters{
+		api:       api.Limits{api.LimitIngest: ratelimit.New(c.Ingest), api.LimitExport: ratelimit.New(c.Export)},
+		open311:   ratelimit.New(c.Open311),
+		badTokens: ratelimit.New(c.BadTokens),
+	}
+}
+
+// guard authenticates bearer tokens, slowing down addresses that send bad ones.
+func (s *Server) guard() func(http.Handler) http.Handler {
+	return auth.Guard{Tokens: s.Tokens, Failures: s.limits.badTokens}.Middleware
+}
+
+// osmandLimit counts OsmAnd fixes against the ingest limit of their device key.
+func (s *Server) osmandLimit() func(http.Handler) http.Handler {
+	return httpx.RateLimit(s.limits.api[api.LimitIngest], func(r *http.Request) string {
+		return "osmand:" + hex.EncodeToString(auth.HashToken(chi.URLParam(r, "key"))[:8])
+	})
+}
+
+// open311Limit counts Open311 requests per api_key given in the query, else per address.
+func (s *Server) open311Limit() func(http.Handler) http.Handler {
+	return httpx.RateLimit(s.limits.open311, func(r *http.Request) string {
+		if key := r.URL.Query().Get("api_key"); key != "" {
+			return "key:" + hex.EncodeToString(auth.HashToken(key)[:8])
+		}
+		return "addr:" + httpx.ClientAddr(r)
+	})
+}
