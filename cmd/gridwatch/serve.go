@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/ratelimit"
 )
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -16,10 +19,17 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	stmt := fs.Duration("statement-timeout", 30*time.Second, "limit on each SQL statement")
 	res := resFlag(fs)
+	trustProxy := fs.Bool("trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy that sets it)")
+	limits := app.DefaultRateLimits()
+	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
+	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
+	rateFlag(fs, &limits.Open311, "rate-open311", "Open311, per api_key or address")
+	rateFlag(fs, &limits.BadTokens, "rate-bad-tokens", "bad tokens, per address")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt, H3Resolution: *res})
+	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
+		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits})
 	if err != nil {
 		return err
 	}
@@ -29,6 +39,17 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	slog.Info("gridwatch serving", "addr", srv.Addr().String())
 	return srv.Serve(ctx)
+}
+
+// rateFlag adds a flag that sets a rate limit, e.g. "50/s:200" or "off".
+func rateFlag(fs *flag.FlagSet, r *ratelimit.Rate, name, what string) {
+	fs.Func(name, fmt.Sprintf("rate limit of %s: N/s, N/min or N/h, optional :BURST, or off (default %s)", what, r), func(s string) error {
+		parsed, err := ratelimit.ParseRate(s)
+		if err == nil {
+			*r = parsed
+		}
+		return err
+	})
 }
 
 func migrateCmd(ctx context.Context, args []string, stderr io.Writer) error {

@@ -26,7 +26,17 @@ func (r Rate) String() string {
 	if r.Unlimited() {
 		return "off"
 	}
-	return strconv.FormatFloat(r.PerSecond, 'g', -1, 64) + "/s:" + strconv.Itoa(r.Burst)
+	n, unit := r.PerSecond, "s"
+	for _, u := range []struct {
+		name string
+		secs float64
+	}{{"min", 60}, {"h", 3600}} {
+		if n >= 1 || math.Abs(n-math.Round(n)) < 1e-9 {
+			break
+		}
+		n, unit = r.PerSecond*u.secs, u.name
+	}
+	return strconv.FormatFloat(math.Round(n*1e6)/1e6, 'g', -1, 64) + "/" + unit + ":" + strconv.Itoa(r.Burst)
 }
 
 // ParseRate reads "N/s", "N/min" or "N/h", optionally followed by ":BURST" (default: the

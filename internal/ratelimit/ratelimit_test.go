@@ -25,8 +25,11 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("ParseRate(%q) accepted", bad)
 		}
 	}
-	if r, _ := ParseRate("50/s:200"); r.String() != "50/s:200" {
-		t.Errorf("String() = %q", r.String())
+	for in, want := range map[string]string{"50/s:200": "50/s:200", "10/min:20": "10/min:20", "3/h:1": "3/h:1",
+		"0.5/s:3": "30/min:3", "off": "off"} {
+		if r, _ := ParseRate(in); r.String() != want {
+			t.Errorf("ParseRate(%q).String() = %q, want %q", in, r.String(), want)
+		}
 	}
 }
 
