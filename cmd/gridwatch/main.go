@@ -26,7 +26,7 @@ const usage = `gridwatch — grid management and patrol command
 Usage:
   gridwatch serve   [--addr :8080] [--db URL] [--migrate] [--h3-res 9]   run the HTTP server
                     [--trust-proxy] [--rate-ingest 50/s:200] [--rate-export 10/s:60]
-                    [--rate-open311 5/s:30] [--rate-bad-tokens 10/min:20]
+                    [--rate-open311 5/s:30] [--rate-bad-tokens 10/min:20] [--cors-origins URL,…]
   gridwatch migrate [--db URL]                              apply pending migrations
   gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]

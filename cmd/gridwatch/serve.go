@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 )
 
@@ -20,6 +22,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	stmt := fs.Duration("statement-timeout", 30*time.Second, "limit on each SQL statement")
 	res := resFlag(fs)
 	trustProxy := fs.Bool("trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy that sets it)")
+	cors := fs.String("cors-origins", os.Getenv("GRIDWATCH_CORS_ORIGINS"), "comma-separated origins whose pages may call the API (env GRIDWATCH_CORS_ORIGINS)")
 	limits := app.DefaultRateLimits()
 	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
 	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
@@ -29,7 +32,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
-		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits})
+		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors)})
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,8 @@ type Config struct {
 	// TrustProxy takes the client's address from X-Forwarded-For / X-Real-IP, for a
 	// server behind a reverse proxy that sets them (and only then: clients could forge them).
 	TrustProxy bool
+	// CORSOrigins may call the API from pages of their own (see httpx.CORS); none by default.
+	CORSOrigins []string
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.

@@ -29,7 +29,7 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.TrustProxy {
 		r.Use(middleware.RealIP)
 	}
-	r.Use(httpx.RequestIDs, httpx.Observe(s.metrics.Observe), httpx.Recover)
+	r.Use(httpx.RequestIDs, httpx.Observe(s.metrics.Observe), httpx.Recover, httpx.CORS(s.cfg.CORSOrigins))
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
 
