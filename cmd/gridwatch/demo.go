@@ -11,6 +11,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/patrol/roads"
 	"github.com/gridwatch/gridwatch/scripts"
 )
 
@@ -46,6 +47,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, time.Now()); err != nil {
 		return err
+	}
+	streets, err := demo.LoadRoads(ctx, roads.NewStore(srv.DB), demo.DefaultSeed)
+	if err != nil {
+		return err
+	}
+	if !streets.Routing {
+		fmt.Fprintln(stderr, "gridwatch: pgRouting is not installed: plans will use straight lines, not the demo streets")
 	}
 	token, err := demoToken(ctx, srv.Tokens)
 	if err != nil {
