@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -22,6 +23,11 @@ type Options struct {
 	StatementTimeout time.Duration
 	// MaxConns caps the pool; 0 keeps pgxpool's default (max(4, cores)).
 	MaxConns int32
+	// AcquireTimeout bounds the wait for a free connection of the pool; 0 takes
+	// StatementTimeout, so that under a slow database a request waits for a connection no
+	// longer than for a statement and ends as unavailable instead of queueing behind every
+	// request before it. Without either there is no bound but the caller's context.
+	AcquireTimeout time.Duration
 }
 
 // Open parses url (a libpq URL or key=value string) and returns a pool. It does not wait
@@ -41,10 +47,47 @@ func Open(ctx context.Context, url string, opt Options) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	if opt.AcquireTimeout == 0 {
+		opt.AcquireTimeout = opt.StatementTimeout
+	}
+	if opt.AcquireTimeout > 0 {
+		cfg.ConnConfig.Tracer = acquireTimeout(opt.AcquireTimeout)
+	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "gridwatch"
 	cfg.HealthCheckPeriod = 15 * time.Second
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
+
+// acquireTimeout bounds pgxpool's Acquire, which has no timeout of its own: the pool asks
+// its acquire tracer for the context to wait with, and gives the same context back when the
+// wait ends. Only the wait is bounded; the statement run on the connection keeps the
+// caller's context. Every pool method (Query, Exec, Begin, CopyFrom…) acquires this way. A
+// wait that times out fails with context.DeadlineExceeded, which Translate makes
+// unavailable.
+type acquireTimeout time.Duration
+
+type acquireCancelKey struct{}
+
+// TraceAcquireStart starts the bound of one wait.
+func (d acquireTimeout) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(d))
+	return context.WithValue(ctx, acquireCancelKey{}, cancel)
+}
+
+// TraceAcquireEnd releases the bound's timer.
+func (acquireTimeout) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireEndData) {
+	if cancel, ok := ctx.Value(acquireCancelKey{}).(context.CancelFunc); ok {
+		cancel()
+	}
+}
+
+// TraceQueryStart and TraceQueryEnd make acquireTimeout a pgx.QueryTracer, the type of
+// ConnConfig.Tracer; they do nothing.
+func (acquireTimeout) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (acquireTimeout) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // redact keeps a malformed URL's password out of error messages: pgconn's parse errors
 // quote the string they failed on.
@@ -64,6 +107,7 @@ const (
 	notNullViolation    = "23502"
 	exclusionViolation  = "23P01"
 	invalidText         = "22P02"
+	badCharacter        = "22021" // character_not_in_repertoire: a NUL or invalid UTF-8 in text
 	numericOutOfRange   = "22003"
 	queryCanceled       = "57014"
 	adminShutdown       = "57P01"
@@ -73,7 +117,8 @@ const (
 
 // Translate maps a database error to an application error, keeping it as the cause:
 // no rows → not_found; unique and exclusion violations → conflict; foreign key, check and
-// bad-value violations → invalid; timeouts and connection failures → unavailable.
+// bad-value violations and text PostgreSQL cannot store (NUL, invalid UTF-8) → invalid;
+// timeouts and connection failures → unavailable.
 // Context cancellation passes through unchanged. Other errors are returned as they are
 // (and count as internal). what names the object for the message, e.g. "township 320281001".
 func Translate(err error, what string) error {
@@ -98,6 +143,10 @@ func Translate(err error, what string) error {
 			return apperr.Wrap(err, apperr.Invalid, "%s refers to something that does not exist", what)
 		case checkViolation, notNullViolation, invalidText, numericOutOfRange:
 			return apperr.Wrap(err, apperr.Invalid, "%s breaks a rule of the data (%s)", what, pgErr.ConstraintName)
+		case badCharacter:
+			// PostgreSQL text holds neither NUL nor invalid UTF-8, which JSON strings,
+			// query strings and paths may carry: the client's value is unusable.
+			return apperr.Wrap(err, apperr.Invalid, "%s: a value holds a NUL character or is not valid UTF-8", what)
 		case queryCanceled:
 			return apperr.Wrap(err, apperr.Unavailable, "the database took too long")
 		case adminShutdown, cannotConnectNow, tooManyConnections:
@@ -111,8 +160,12 @@ func Translate(err error, what string) error {
 	return err
 }
 
+// isConnectionError tells whether err means the connection failed: it could not be opened,
+// or it broke — a server that goes away in the middle of an answer (a restart, a crash)
+// leaves the reader with an unexpected EOF, which is no net.Error.
 func isConnectionError(err error) bool {
 	var netErr net.Error
 	var connectErr *pgconn.ConnectError
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err)
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }

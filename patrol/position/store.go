@@ -256,7 +256,7 @@ func (s *Store) ensurePartitions(ctx context.Context, batches []officerBatch) er
 	}
 	if _, err := s.db.Exec(ctx, "SELECT ensure_position_partitions($1::date, $2::date)",
 		lo.UTC().Format(time.DateOnly), hi.UTC().Format(time.DateOnly)); err != nil {
-		return fmt.Errorf("create position partitions: %w", err)
+		return fmt.Errorf("create position partitions: %w", pgdb.Translate(err, "position partitions"))
 	}
 	s.mu.Lock()
 	for d := lo.UTC().Truncate(24 * time.Hour); !d.After(hi); d = d.Add(24 * time.Hour) {
