@@ -51,7 +51,8 @@ type Config struct {
 	// Filter tunes the plausibility checks of incoming fixes (zero: defaults).
 	Filter ingest.FilterConfig
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
-	// signal (default 30 s).
+	// signal (default twice the statement timeout and 5 s: a request may wait that long
+	// for a connection, then run a statement that long).
 	ShutdownTimeout time.Duration
 	// RateLimits bound how fast one client may go; nil takes DefaultRateLimits.
 	RateLimits *RateLimits
@@ -99,7 +100,7 @@ func (c *Config) setDefaults() {
 		c.TileCacheBytes = 256 << 20
 	}
 	if c.ShutdownTimeout == 0 {
-		c.ShutdownTimeout = 30 * time.Second
+		c.ShutdownTimeout = 2*c.StatementTimeout + 5*time.Second
 	}
 	if c.RateLimits == nil {
 		limits := DefaultRateLimits()
