@@ -2,6 +2,7 @@ package geo
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -19,7 +20,8 @@ var ErrInvalidGeoJSON = errors.New("invalid GeoJSON")
 // (RFC 7946; positions are [lon, lat], SRID 4326). Data that is not JSON,
 // is not an object of type "FeatureCollection" (a bare null included), has
 // an element of "features" that is not a Feature, has a null feature, or
-// has a malformed geometry returns an error wrapping [ErrInvalidGeoJSON]. Features with a null geometry are kept
+// has a malformed geometry (a position that is not two or more numbers included)
+// returns an error wrapping [ErrInvalidGeoJSON]. Features with a null geometry are kept
 // (RFC 7946 allows them); [ValidatePolygonal] rejects them. Geometries are
 // not validated here.
 func ReadFeatureCollection(data []byte) (*geojson.FeatureCollection, error) {
@@ -35,6 +37,14 @@ func ReadFeatureCollection(data []byte) (*geojson.FeatureCollection, error) {
 		if f == nil {
 			return nil, fmt.Errorf("%w: feature %d is null", ErrInvalidGeoJSON, i)
 		}
+	}
+	var positions struct {
+		Features []struct {
+			Geometry *strictGeometry `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := positionError(json.Unmarshal(data, &positions)); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidGeoJSON, err)
 	}
 	return fc, nil
 }
@@ -55,7 +65,89 @@ func ReadGeometry(data []byte) (g orb.Geometry, err error) {
 	if parsed.Coordinates == nil && parsed.Geometries == nil {
 		return nil, fmt.Errorf("%w: the geometry is empty or not GeoJSON", ErrInvalidGeoJSON)
 	}
+	if err := positionError(json.Unmarshal(data, new(strictGeometry))); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidGeoJSON, err)
+	}
 	return parsed.Geometry(), nil
+}
+
+// orb decodes a position into a [2]float64 as encoding/json does: null, missing and
+// extra members are silently dropped, so [null, 31.8], [120.2] and [] become points on
+// the equator or the prime meridian — a township reaching to Africa. strictGeometry
+// decodes a geometry again, after orb accepted it, only to check every position.
+type strictGeometry struct {
+	Type        string            `json:"type"`
+	Coordinates strictCoordinates `json:"coordinates"`
+	Geometries  []*strictGeometry `json:"geometries"`
+}
+
+// strictCoordinates checks the positions of the coordinates member of a geometry; it
+// needs the geometry's type, so strictGeometry's decoding calls it through
+// UnmarshalJSON with the raw member kept.
+type strictCoordinates struct{ raw []byte }
+
+// UnmarshalJSON keeps the member for strictGeometry.UnmarshalJSON.
+func (c *strictCoordinates) UnmarshalJSON(b []byte) error {
+	c.raw = b
+	return nil
+}
+
+// UnmarshalJSON decodes the geometry and checks its positions at the depth its type
+// gives them. Other problems are orb's to report.
+func (g *strictGeometry) UnmarshalJSON(b []byte) error {
+	type plain strictGeometry
+	if err := json.Unmarshal(b, (*plain)(g)); err != nil {
+		return err
+	}
+	raw := g.Coordinates.raw
+	if len(raw) == 0 {
+		return nil
+	}
+	switch g.Type {
+	case "Point":
+		return json.Unmarshal(raw, new(strictPosition))
+	case "MultiPoint", "LineString":
+		return json.Unmarshal(raw, new([]strictPosition))
+	case "Polygon", "MultiLineString":
+		return json.Unmarshal(raw, new([][]strictPosition))
+	case "MultiPolygon":
+		return json.Unmarshal(raw, new([][][]strictPosition))
+	}
+	return nil
+}
+
+// strictPosition accepts a GeoJSON position: an array of two or more numbers (RFC 7946
+// 3.1.1).
+type strictPosition struct{}
+
+// badPositionError reports a position that is not two or more numbers.
+type badPositionError struct{ position string }
+
+func (e *badPositionError) Error() string {
+	return fmt.Sprintf("position %s is not an array of two or more numbers [lon, lat]", e.position)
+}
+
+// UnmarshalJSON fails with *badPositionError unless b is two or more numbers. A JSON
+// null comes here too.
+func (strictPosition) UnmarshalJSON(b []byte) error {
+	var v []*float64
+	if err := json.Unmarshal(b, &v); err != nil || len(v) < 2 || slices.Contains(v, nil) {
+		s := string(b)
+		if len(s) > 40 {
+			s = s[:40] + "…"
+		}
+		return &badPositionError{position: s}
+	}
+	return nil
+}
+
+// positionError returns the *badPositionError in err, nil when there is none: every
+// other problem of the document was orb's to find.
+func positionError(err error) error {
+	if bp, ok := errors.AsType[*badPositionError](err); ok {
+		return bp
+	}
+	return nil
 }
 
 // unmarshalFeatureCollection wraps orb's decoder, turning a panic into an

@@ -164,10 +164,10 @@ func (h *Handler) locate(w http.ResponseWriter, r *http.Request) error {
 
 // squadronRequest is the body of POST /squadrons.
 type squadronRequest struct {
-	Code     string     `json:"code"`
-	Name     string     `json:"name"`
-	Township string     `json:"township"`
-	Base     *[]float64 `json:"base"`
+	Code     string      `json:"code"`
+	Name     string      `json:"name"`
+	Township string      `json:"township"`
+	Base     *[]*float64 `json:"base"` // element pointers: a null must not read as 0
 }
 
 func (h *Handler) createSquadron(w http.ResponseWriter, r *http.Request) error {
@@ -180,10 +180,11 @@ func (h *Handler) createSquadron(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := Squadron{Code: req.Code, Name: req.Name, Township: req.Township}
 	if req.Base != nil {
-		if len(*req.Base) != 2 {
+		b := *req.Base
+		if len(b) != 2 || b[0] == nil || b[1] == nil {
 			return apperr.Invalidf("base must be [lon, lat]")
 		}
-		q.Base = &orb.Point{(*req.Base)[0], (*req.Base)[1]}
+		q.Base = &orb.Point{*b[0], *b[1]}
 	}
 	if err := h.store.CreateSquadron(r.Context(), q); err != nil {
 		return err

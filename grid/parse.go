@@ -113,6 +113,17 @@ func parseFeature(i int, f *geojson.Feature, datum geo.Datum) (TownshipInput, *F
 		mp = g
 	}
 	mp = convertDatum(mp, datum)
+	if datum != geo.WGS84 {
+		// The shift can carry a vertex out of range (BD-09's offset applies everywhere)
+		// or make close edges cross: what is stored must be valid itself.
+		if err := geo.ValidatePolygonal(mp); err != nil {
+			var ve *geo.ValidationError
+			if errors.As(err, &ve) {
+				return fail(code, ve.Reason, "in WGS-84, converted from %s: %s", datum, ve.Message)
+			}
+			return fail(code, "invalid_geometry", "%v", err)
+		}
+	}
 	return TownshipInput{Code: code, Name: name, Geom: geo.NormalizeWindingMulti(mp)}, nil
 }
 

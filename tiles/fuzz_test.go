@@ -104,3 +104,36 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTileMaxZoom parses tile coordinates under any maximum zoom: accepted tiles
+// are valid, at most at min(maxZoom, ZoomLimit), and print back as the input; refusals
+// are invalid and echo at most a short part of the input.
+func FuzzParseTileMaxZoom(f *testing.F) {
+	f.Add("22", "3453590", "1589455", uint32(22))
+	f.Add("30", "1073741823", "0", uint32(40))
+	f.Add("31", "0", "0", uint32(31))
+	f.Add("4", "16", "0", uint32(30))
+	f.Add("04", "1", "1", uint32(30))
+	f.Add("1", "-0", "1", uint32(30))
+	f.Add("0", "0", "0", uint32(0))
+	f.Add("9999999999", "0", "0", uint32(1<<31))
+	f.Add("14", "13490", "6208"+string(make([]byte, 100)), uint32(14))
+	f.Fuzz(func(t *testing.T, z, x, y string, maxZoom uint32) {
+		tl, err := tiles.ParseTileMaxZoom(z, x, y, maxZoom)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("ParseTileMaxZoom(%q, %q, %q, %d) error %v is not invalid", z, x, y, maxZoom, err)
+			}
+			if msg := apperr.MessageOf(err); len(msg) > 200 {
+				t.Fatalf("ParseTileMaxZoom error message of %d bytes echoes the input", len(msg))
+			}
+			return
+		}
+		if !tl.Valid() || tl.Z > min(maxZoom, tiles.ZoomLimit) {
+			t.Fatalf("ParseTileMaxZoom(%q, %q, %q, %d) = %v", z, x, y, maxZoom, tl)
+		}
+		if got, want := tl.String(), z+"/"+x+"/"+y; got != want {
+			t.Fatalf("ParseTileMaxZoom(%q, %q, %q, %d) = %v, not the input", z, x, y, maxZoom, got)
+		}
+	})
+}

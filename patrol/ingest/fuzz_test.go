@@ -57,6 +57,57 @@ func FuzzParseTraccarJSON(f *testing.F) {
 	})
 }
 
+// FuzzParseOsmAndBody sends OsmAnd requests with a query string and a body of any
+// content type: a form, Traccar JSON or anything else. Besides the promises of every
+// parser (typed errors, well-formed fixes), a request read as a form gives exactly the
+// fix ParseOsmAndValues makes of the query string followed by the form.
+func FuzzParseOsmAndBody(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "id=dev-1", []byte("lat=31.805&lon=120.205&timestamp=1764201600&speed=2"))
+	f.Add("", "", []byte("id=dev-1&lat=31.805&lon=120.205&timestamp=2026-11-27T08:00:00%2B08:00&datum=gcj02"))
+	f.Add("text/plain", "id=dev-1&lat=31.8", []byte("lat=1&lon=120.2&timestamp=1764201600000"))
+	f.Add("application/json", "id=dev-1", []byte(`{"location":{"timestamp":"2026-11-27T00:00:00Z","coords":{"latitude":31.8,"longitude":120.2}}}`))
+	f.Add("application/x-www-form-urlencoded", "", []byte("id=%zz&lat=31.8&lon=120.2&timestamp=1"))
+	f.Add("multipart/form-data; boundary=x", "id=dev-1", []byte("--x\r\n"))
+	f.Fuzz(func(t *testing.T, contentType, query string, body []byte) {
+		r := &http.Request{
+			Method: http.MethodPost, URL: &url.URL{Path: "/osmand/k", RawQuery: query},
+			Header: http.Header{"Content-Type": {contentType}}, Body: readCloser{bytes.NewReader(body)},
+		}
+		fixes, err := ParseOsmAnd(r, 1<<12)
+		if err != nil {
+			checkParseError(t, err)
+			return
+		}
+		if len(fixes) == 0 {
+			t.Fatalf("ParseOsmAnd(%q, %q, %q) = no fixes and no error", contentType, query, body)
+		}
+		for _, fx := range fixes {
+			checkFix(t, fx, true)
+		}
+		filterAll(t, Indexed(fixes, nil))
+		if bodyKind(contentType, body) != kindForm {
+			return
+		}
+		v := r.URL.Query()
+		form, _ := url.ParseQuery(string(body))
+		for k, vs := range form {
+			v[k] = append(v[k], vs...)
+		}
+		want, err := ParseOsmAndValues(v)
+		if err != nil || len(fixes) != 1 || !fixEqual(fixes[0], want) {
+			t.Fatalf("form request gave %+v; ParseOsmAndValues of its values %+v, %v", fixes, want, err)
+		}
+	})
+}
+
+// fixEqual compares two fixes field by field, optional numbers by value.
+func fixEqual(a, b Fix) bool {
+	num := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.DeviceID == b.DeviceID && a.Officer == b.Officer && a.Time.Equal(b.Time) && a.Point == b.Point &&
+		a.Datum == b.Datum && num(a.AccuracyM, b.AccuracyM) && num(a.SpeedMS, b.SpeedMS) && num(a.HeadingDeg, b.HeadingDeg) &&
+		num(a.AltitudeM, b.AltitudeM) && num(a.BatteryPct, b.BatteryPct) && num(a.HDOP, b.HDOP)
+}
+
 func FuzzParseBatch(f *testing.F) {
 	const maxFixes = 50
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -206,6 +257,10 @@ func filterAll(t *testing.T, items []RawFix) {
 	for _, f := range accepted {
 		if Check(f, nil, now, FilterConfig{}) != nil {
 			t.Fatalf("Filter accepted %+v, which Check refuses", f)
+		}
+		lon, lat := f.Point[0], f.Point[1]
+		if !finite(lon) || !finite(lat) || math.Abs(lon) > 180 || math.Abs(lat) > 90 || (lon == 0 && lat == 0) {
+			t.Fatalf("Filter accepted the position %v", f.Point)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,4 +79,54 @@ func checkCreateForm(t *testing.T, cf createForm) {
 	if !utf8.ValidString(tt) || utf8.RuneCountInString(tt) > maxTitleRunes {
 		t.Fatalf("title %q is not valid UTF-8 of at most %d characters", tt, maxTitleRunes)
 	}
+}
+
+// FuzzParseListQuery reads arbitrary query strings of GET requests. Failures are
+// invalid. An accepted query has at most 100 distinct positive request IDs, distinct
+// non-empty trimmed service codes, and a window from start to end of at most 90 days
+// that, without dates, ends now. Seeds: f.Add below.
+func FuzzParseListQuery(f *testing.F) {
+	for _, s := range []string{
+		"", "service_request_id=1,2,3", "service_request_id=0", "service_request_id=-1", "service_request_id=1,,1",
+		"service_request_id=9223372036854775808", "service_code=ecology,%20ecology%20,&service_code=traffic",
+		"status=open", "status=OPEN,closed", "status=pending", "start_date=2026-10-01T00:00:00Z",
+		"end_date=2026-10-01T08:00:00%2B08:00", "start_date=2026-10-01T00:00:00 08:00", "start_date=2026-10-01",
+		"start_date=2026-10-01T00:00Z&end_date=2026-12-30T00:00:00Z", "start_date=2026-10-01T00:00:00Z&end_date=2026-12-31T00:00:00Z",
+		"start_date=2026-10-02T00:00:00Z&end_date=2026-10-01T00:00:00Z", "start_date=0001-01-01T00:00:00Z",
+		"end_date=9999-12-31T23:59:59Z", "jurisdiction_id=x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		lq, err := parseListQuery(q, testNow)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("parseListQuery(%q) error %v", raw, err)
+			}
+			return
+		}
+		if len(lq.ids) > maxIDs {
+			t.Fatalf("parseListQuery(%q): %d IDs", raw, len(lq.ids))
+		}
+		for i, id := range lq.ids {
+			if id <= 0 || slices.Contains(lq.ids[:i], id) {
+				t.Fatalf("parseListQuery(%q): IDs %v", raw, lq.ids)
+			}
+		}
+		for i, c := range lq.codes {
+			if c == "" || c != strings.TrimSpace(c) || slices.Contains(lq.codes[:i], c) {
+				t.Fatalf("parseListQuery(%q): codes %q", raw, lq.codes)
+			}
+		}
+		if lq.to.Before(lq.from) || lq.to.Sub(lq.from) > maxWindow {
+			t.Fatalf("parseListQuery(%q): window %v .. %v", raw, lq.from, lq.to)
+		}
+		if q.Get("start_date") == "" && q.Get("end_date") == "" && !lq.to.Equal(testNow) {
+			t.Fatalf("parseListQuery(%q): default window ends %v, not now", raw, lq.to)
+		}
+	})
 }

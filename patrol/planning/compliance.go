@@ -152,7 +152,10 @@ func WriteGPX(w io.Writer, p Plan) error {
 			route.Points = append(route.Points, gpxPoint{Lat: wp.Lat, Lon: wp.Lon, Time: wp.ETA.Format(time.RFC3339), Name: wp.H3, Desc: desc})
 		}
 		doc.Routes = append(doc.Routes, route)
-		if line, ok := r.Line.Geometry().(orb.LineString); ok && p.Travel == TravelRoads {
+		if r.Line == nil || p.Travel != TravelRoads {
+			continue
+		}
+		if line, ok := r.Line.Geometry().(orb.LineString); ok {
 			track := gpxTrack{Name: r.Officer}
 			for _, pt := range line {
 				track.Points = append(track.Points, gpxTrackPt{Lat: pt[1], Lon: pt[0]})
