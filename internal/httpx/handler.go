@@ -16,7 +16,7 @@ func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h(tw, r); err != nil {
 		if tw.wrote {
 			slog.ErrorContext(r.Context(), "error after the response started", "request_id",
-				RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+				RequestID(r.Context()), "method", r.Method, "path", LogPath(r), "err", err)
 			return
 		}
 		WriteError(w, r, err)

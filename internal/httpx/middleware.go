@@ -71,7 +71,7 @@ func Recover(next http.Handler) http.Handler {
 				panic(v)
 			}
 			slog.ErrorContext(r.Context(), "panic in handler", "request_id", RequestID(r.Context()),
-				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				"method", r.Method, "path", LogPath(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			WriteError(w, r, apperr.New(apperr.Internal, "internal error"))
 		}()
 		next.ServeHTTP(w, r)
@@ -110,7 +110,7 @@ func Observe(observers ...func(RequestInfo)) func(http.Handler) http.Handler {
 				level = slog.LevelWarn
 			}
 			slog.Log(r.Context(), level, "request", "request_id", RequestID(r.Context()),
-				"method", info.Method, "path", r.URL.Path, "route", info.Route, "status", info.Status,
+				"method", info.Method, "path", LogPath(r), "route", info.Route, "status", info.Status,
 				"bytes", info.Bytes, "duration_ms", float64(info.Duration.Microseconds())/1000,
 				"remote", r.RemoteAddr)
 		})

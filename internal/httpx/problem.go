@@ -114,7 +114,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(ctx, err)
 	if p.Status >= 500 {
 		slog.ErrorContext(ctx, "request failed", "request_id", p.RequestID,
-			"method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+			"method", r.Method, "path", LogPath(r), "status", p.Status, "err", err)
 	}
 	switch p.Status {
 	case http.StatusUnauthorized:
