@@ -1,11 +1,14 @@
 # The two commands of the README: `make demo` and `make test`.
-.PHONY: demo test bench build db db-stop
+.PHONY: demo test bench build db db-stop web
 
-demo: ## start PostGIS when none is configured, migrate, load the demo city, serve
+demo: web ## start PostGIS when none is configured, migrate, load the demo city, serve
 	go run ./cmd/gridwatch demo
 
 test: ## start PostGIS, then gofmt, go vet and all tests against it
 	./scripts/test
+
+web: ## the command-center pages: npm ci when needed, bundle into web/dist (embedded by go build)
+	./scripts/web build
 
 build: ## the binary, in bin/
 	go build -o bin/gridwatch ./cmd/gridwatch

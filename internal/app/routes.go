@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/web"
 )
 
 // routes builds the router: plumbing middleware, the open endpoints, and the /api/v1 tree
@@ -48,6 +49,10 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.guard())
 		s.limits.api.Mount(r, s.APIRoutes()...)
 	})
+	// The pages are read-only: other methods on any path stay 405/404 problems.
+	pages := web.Handler()
+	r.Method(http.MethodGet, "/*", pages)
+	r.Method(http.MethodHead, "/*", pages)
 	return r
 }
 

@@ -26,6 +26,7 @@ var planners = []auth.Role{auth.Admin, auth.Supervisor}
 func (h *Handler) Routes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodPost, Pattern: "/plans", Roles: planners, MaxBody: 64 << 10, Limit: api.LimitExport, Handler: h.create},
+		{Method: http.MethodGet, Pattern: "/plans", Roles: api.Readers, Handler: h.list},
 		{Method: http.MethodGet, Pattern: "/plans/{id}", Roles: api.Readers, Handler: h.get},
 		{Method: http.MethodGet, Pattern: "/plans/{id}/compliance", Roles: api.Readers, Handler: h.compliance},
 	}
@@ -62,6 +63,26 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 		return WriteGPX(w, p)
 	}
 	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// list answers the stored plans the caller may see, the latest shift first: GET
+// /plans?squadron=&township=&limit= (limit 1–500, default 50).
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := httpx.QueryInt(q, "limit", 50, 1, 500)
+	if err != nil {
+		return err
+	}
+	township, err := auth.Caller(r).TownshipFilter(q.Get("township"))
+	if err != nil {
+		return err
+	}
+	list, err := h.store.List(r.Context(), ListFilter{Squadron: q.Get("squadron"), Township: township, Limit: limit})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
 	return nil
 }
 
