@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/bench"
@@ -15,15 +16,17 @@ import (
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("bench: say which benchmark: ingest or tiles")
+		return errors.New("bench: say which benchmark: ingest, tiles or soak")
 	}
 	switch args[0] {
 	case "ingest":
 		return benchIngestCmd(ctx, args[1:], stdout, stderr)
 	case "tiles":
 		return benchTilesCmd(ctx, args[1:], stdout, stderr)
+	case "soak":
+		return benchSoakCmd(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("bench: unknown benchmark %q: say ingest or tiles", args[0])
+		return fmt.Errorf("bench: unknown benchmark %q: say ingest, tiles or soak", args[0])
 	}
 }
 
@@ -99,5 +102,55 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprint(stdout, rep)
+	return nil
+}
+
+func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench soak", stderr)
+	db := dbFlag(fs)
+	stateDir := fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "local PostGIS state when --db is not set")
+	var opt bench.SoakOptions
+	fs.IntVar(&opt.Devices, "devices", 2000, "simulated devices, each with its own device token")
+	fs.DurationVar(&opt.Interval, "interval", 5*time.Second, "how often each device sends a fix")
+	fs.IntVar(&opt.OsmAndEvery, "osmand-every", 5, "every n-th device speaks OsmAnd (Traccar Client) instead of POST /positions; 0: none")
+	fs.IntVar(&opt.Walls, "walls", 20, "map walls: a viewport of tiles refreshed with ETags, and a live feed")
+	fs.DurationVar(&opt.WallRefresh, "wall-refresh", 10*time.Second, "how often a wall refreshes its tiles")
+	fs.IntVar(&opt.Analysts, "analysts", 5, "analysts sending hot spot, blind zone and coverage queries")
+	fs.DurationVar(&opt.AnalystEvery, "analyst-every", 5*time.Second, "how often each analyst sends a query")
+	fs.DurationVar(&opt.Duration, "duration", 5*time.Minute, "how long the load runs")
+	fs.DurationVar(&opt.ReportEvery, "report-every", 30*time.Second, "how often progress is written to stderr")
+	fs.DurationVar(&opt.SampleEvery, "sample-every", 10*time.Second, "how often memory is sampled")
+	fs.IntVar(&opt.Cases, "cases", 20_000, "synthetic cases for the analysts' queries")
+	fs.IntVar(&opt.PoolMaxConns, "pool-max-conns", 0, "cap of the server's database pool (0: its default, max(4, cores))")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if opt.Devices < 0 || opt.Walls < 0 || opt.Analysts < 0 || opt.OsmAndEvery < 0 || opt.Cases < 1 || opt.PoolMaxConns < 0 ||
+		opt.Interval < 100*time.Millisecond || opt.WallRefresh < 100*time.Millisecond || opt.AnalystEvery < 100*time.Millisecond ||
+		opt.Duration < time.Second || opt.ReportEvery < time.Second || opt.SampleEvery < time.Second {
+		return errors.New("bench soak: need counts ≥ 0, cases ≥ 1, intervals ≥ 100ms, duration and report and sample periods ≥ 1s")
+	}
+	if *db == "" {
+		url, err := scripts.StartDevDB(ctx, *stateDir)
+		if err != nil {
+			return err
+		}
+		*db = url
+	}
+	opt.DatabaseURL = *db
+	// Hundreds of access log lines a second would bury the progress reports.
+	if os.Getenv("GRIDWATCH_LOG_LEVEL") == "" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}
+	rep, err := bench.Soak(ctx, opt, stderr)
+	if rep.Elapsed > 0 { // the load ran: report it, even when interrupted
+		fmt.Fprint(stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if f := rep.Failures(); len(f) > 0 {
+		return fmt.Errorf("bench soak: %s", strings.Join(f, "; "))
+	}
 	return nil
 }

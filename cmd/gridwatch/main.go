@@ -34,6 +34,7 @@ Usage:
   gridwatch import gpx --officer ID FILE.gpx                an officer's recorded track
   gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
   gridwatch bench tiles  [--peer URL] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
+  gridwatch bench soak   [--devices 2000] [--interval 5s] [--walls 20] [--analysts 5] [--duration 5m]
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]
   gridwatch token list
   gridwatch token revoke ID

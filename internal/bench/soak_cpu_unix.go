@@ -1,0 +1,66 @@
+//go:build unix
+
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// cpuTime returns the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// clockTick is the unit of CPU times in /proc/PID/stat: USER_HZ, 100 on every Linux
+// architecture Go runs on.
+const clockTick = 10 * time.Millisecond
+
+// backendCPU returns the CPU time used so far by the PostgreSQL backends serving
+// database, keyed by process ID, when the server runs on this machine and /proc shows
+// its processes (as for scripts/devdb); otherwise nothing. A backend's process title is
+// "postgres: USER DATABASE HOST(PORT) STATE".
+func backendCPU(database string) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		cmd, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+		if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) {
+			continue
+		}
+		f := strings.Fields(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
+		if len(f) < 3 || f[2] != database {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which is in parentheses and may hold spaces.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		rest := strings.Fields(string(stat[i+1:]))
+		if len(rest) < 13 {
+			continue
+		}
+		utime, err1 := strconv.ParseInt(rest[11], 10, 64)
+		stime, err2 := strconv.ParseInt(rest[12], 10, 64)
+		pid, err3 := strconv.Atoi(filepath.Base(dir))
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		out[pid] = time.Duration(utime+stime) * clockTick
+	}
+	return out
+}
