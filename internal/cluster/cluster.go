@@ -94,16 +94,14 @@ func (b *Bus) Listening() bool { return b.ready.Load() }
 // Counts returns how many messages were sent and received so far.
 func (b *Bus) Counts() (sent, received int64) { return b.sent.Load(), b.got.Load() }
 
-// Send queues m for the other instances, split into messages that fit NOTIFY. It never
-// blocks: when the queue is full the message is dropped and a resync is sent later.
+// Send queues m for the other instances. It never blocks: when the queue is full the
+// message is dropped and a resync is sent later.
 func (b *Bus) Send(m Message) {
 	m.Origin = b.origin
-	for _, part := range split(m) {
-		select {
-		case b.queue <- part:
-		default:
-			b.dropped.Store(true)
-		}
+	select {
+	case b.queue <- m:
+	default:
+		b.dropped.Store(true)
 	}
 }
 
@@ -189,7 +187,8 @@ func (b *Bus) listen(ctx context.Context, h Handler) error {
 }
 
 // sendLoop sends queued messages with pg_notify, asking the others to resync after
-// messages were dropped or could not be sent.
+// messages were dropped or could not be sent. What has queued up meanwhile goes in one
+// round trip, positions merged into as few messages as fit.
 func (b *Bus) sendLoop(ctx context.Context) {
 	tick := time.NewTicker(retryEvery)
 	defer tick.Stop()
@@ -199,30 +198,70 @@ func (b *Bus) sendLoop(ctx context.Context) {
 			return
 		case m := <-b.queue:
 			b.resyncIfDropped(ctx)
-			b.notify(ctx, m)
+			b.notify(ctx, b.drain(m))
 		case <-tick.C:
 			b.resyncIfDropped(ctx)
 		}
 	}
 }
 
+// maxBatch bounds how many queued messages one round trip takes.
+const maxBatch = 1024
+
+// drain takes first and whatever else is queued (up to maxBatch) and packs it: all
+// positions together, one grid message for any number, cases as they are.
+func (b *Bus) drain(first Message) []Message {
+	var out []Message
+	positions := Message{Origin: b.origin, Kind: KindPositions}
+	grid := false
+	add := func(m Message) {
+		switch m.Kind {
+		case KindPositions:
+			positions.Positions = append(positions.Positions, m.Positions...)
+		case KindGrid:
+			grid = true
+		default:
+			out = append(out, m)
+		}
+	}
+	add(first)
+	for range maxBatch - 1 {
+		select {
+		case m := <-b.queue:
+			add(m)
+			continue
+		default:
+		}
+		break
+	}
+	if grid {
+		out = append(out, Message{Origin: b.origin, Kind: KindGrid})
+	}
+	if len(positions.Positions) > 0 {
+		out = append(out, split(positions)...)
+	}
+	return out
+}
+
 func (b *Bus) resyncIfDropped(ctx context.Context) {
 	if b.dropped.Swap(false) {
-		b.notify(ctx, Message{Origin: b.origin, Kind: KindResync})
+		b.notify(ctx, []Message{{Origin: b.origin, Kind: KindResync}})
 	}
 }
 
-func (b *Bus) notify(ctx context.Context, m Message) {
-	payload, err := json.Marshal(m)
-	if err != nil {
-		return
+func (b *Bus) notify(ctx context.Context, msgs []Message) {
+	payloads := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if p, err := json.Marshal(m); err == nil {
+			payloads = append(payloads, string(p))
+		}
 	}
-	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, string(payload)); err != nil {
+	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, Channel, payloads); err != nil {
 		if ctx.Err() == nil {
-			slog.Warn("cluster: notify failed", "kind", m.Kind, "err", err)
+			slog.Warn("cluster: notify failed", "messages", len(payloads), "err", err)
 			b.dropped.Store(true)
 		}
 		return
 	}
-	b.sent.Add(1)
+	b.sent.Add(int64(len(payloads)))
 }

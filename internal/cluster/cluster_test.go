@@ -50,3 +50,33 @@ func TestSendNeverBlocks(t *testing.T) {
 		t.Error("a full queue did not mark messages as dropped (no resync would follow)")
 	}
 }
+
+func TestDrainPacksWhatQueuedUp(t *testing.T) {
+	b := New(nil)
+	for i := range 300 {
+		b.Send(Message{Kind: KindPositions, Positions: []Position{{Officer: fmt.Sprint("o", i), H3: "89309a4a4a3ffff"}}})
+		if i%100 == 0 {
+			b.Send(Message{Kind: KindGrid})
+			b.Send(Message{Kind: KindCase, Lon: float64(i)})
+		}
+	}
+	out := b.drain(<-b.queue)
+	if len(b.queue) != 0 {
+		t.Errorf("%d messages left in the queue", len(b.queue))
+	}
+	kinds := map[string]int{}
+	positions := 0
+	for _, m := range out {
+		kinds[m.Kind]++
+		positions += len(m.Positions)
+		if m.Origin != b.Origin() {
+			t.Errorf("message without this instance's origin: %+v", m)
+		}
+		if raw, _ := json.Marshal(m); len(raw) > MaxPayload {
+			t.Errorf("a %s message of %d bytes", m.Kind, len(raw))
+		}
+	}
+	if kinds[KindGrid] != 1 || kinds[KindCase] != 3 || positions != 300 || kinds[KindPositions] > 5 {
+		t.Errorf("packed into %v with %d positions; want 1 grid, 3 cases, 300 positions in a few messages", kinds, positions)
+	}
+}
