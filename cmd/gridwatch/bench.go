@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/bench"
-	"github.com/gridwatch/gridwatch/scripts"
 )
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -32,8 +31,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench ingest", stderr)
-	db := dbFlag(fs)
-	stateDir := fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "local PostGIS state when --db is not set")
+	database := localDBFlags(fs)
 	var opt bench.IngestOptions
 	fs.IntVar(&opt.Fixes, "fixes", 1_000_000, "fixes to send")
 	fs.IntVar(&opt.Officers, "officers", 500, "officers sending them")
@@ -45,14 +43,11 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if opt.Fixes < opt.Officers || opt.Batch < 1 || opt.Batch > 10_000 || opt.Clients < 1 {
 		return errors.New("bench ingest: need fixes ≥ officers, 1 ≤ batch ≤ 10000, clients ≥ 1")
 	}
-	if *db == "" {
-		url, err := scripts.StartDevDB(ctx, *stateDir)
-		if err != nil {
-			return err
-		}
-		*db = url
+	url, err := database.URL(ctx)
+	if err != nil {
+		return err
 	}
-	opt.DatabaseURL = *db
+	opt.DatabaseURL = url
 	rep, err := bench.Ingest(ctx, opt, stderr)
 	if err != nil {
 		return err
@@ -63,8 +58,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench tiles", stderr)
-	db := dbFlag(fs)
-	stateDir := fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "local PostGIS state when --db is not set")
+	database := localDBFlags(fs)
 	var opt bench.TilesOptions
 	fs.StringVar(&opt.Peer, "peer", "", "base URL of a pg_tileserv serving the benchmark database (printed at start)")
 	fs.DurationVar(&opt.PeerWait, "peer-wait", 5*time.Minute, "how long to wait for the peer to serve the benchmark tables")
@@ -79,24 +73,19 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if opt.Clients < 1 || opt.Cases < 1 || opt.Duration < time.Second || opt.Duration > 10*time.Minute {
 		return errors.New("bench tiles: need clients ≥ 1, cases ≥ 1, 1s ≤ duration ≤ 10m")
 	}
-	if opt.Keep && *db == "" {
+	if opt.Keep && !database.Given() {
 		return errors.New("bench tiles: --keep needs --db (or DATABASE_URL): the database to benchmark in")
 	}
-	if *db == "" {
-		url, err := scripts.StartDevDB(ctx, *stateDir)
-		if err != nil {
-			return err
-		}
-		*db = url
+	url, err := database.URL(ctx)
+	if err != nil {
+		return err
 	}
-	opt.DatabaseURL = *db
+	opt.DatabaseURL = url
 	// Tens of thousands of access log lines would bury the progress lines. pg_tileserv
 	// logs every tile request at info level: for a like-for-like run set
 	// GRIDWATCH_LOG_LEVEL=info and send stderr to a file (it costs ours about 7 % of its
 	// warm throughput).
-	if os.Getenv("GRIDWATCH_LOG_LEVEL") == "" {
-		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	}
+	quietAccessLogs(stderr)
 	rep, err := bench.Tiles(ctx, opt, stderr)
 	if err != nil {
 		return err
@@ -107,8 +96,7 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench soak", stderr)
-	db := dbFlag(fs)
-	stateDir := fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "local PostGIS state when --db is not set")
+	database := localDBFlags(fs)
 	var opt bench.SoakOptions
 	fs.IntVar(&opt.Devices, "devices", 2000, "simulated devices, each with its own device token")
 	fs.DurationVar(&opt.Interval, "interval", 5*time.Second, "how often each device sends a fix")
@@ -130,18 +118,13 @@ func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		opt.Duration < time.Second || opt.ReportEvery < time.Second || opt.SampleEvery < time.Second {
 		return errors.New("bench soak: need counts ≥ 0, cases ≥ 1, intervals ≥ 100ms, duration and report and sample periods ≥ 1s")
 	}
-	if *db == "" {
-		url, err := scripts.StartDevDB(ctx, *stateDir)
-		if err != nil {
-			return err
-		}
-		*db = url
+	url, err := database.URL(ctx)
+	if err != nil {
+		return err
 	}
-	opt.DatabaseURL = *db
+	opt.DatabaseURL = url
 	// Hundreds of access log lines a second would bury the progress reports.
-	if os.Getenv("GRIDWATCH_LOG_LEVEL") == "" {
-		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	}
+	quietAccessLogs(stderr)
 	rep, err := bench.Soak(ctx, opt, stderr)
 	if rep.Elapsed > 0 { // the load ran: report it, even when interrupted
 		fmt.Fprint(stdout, rep)
@@ -153,4 +136,12 @@ func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("bench soak: %s", strings.Join(f, "; "))
 	}
 	return nil
+}
+
+// quietAccessLogs logs warnings and errors only, unless GRIDWATCH_LOG_LEVEL says
+// otherwise: a benchmark's access log lines would bury its progress lines.
+func quietAccessLogs(stderr io.Writer) {
+	if os.Getenv("GRIDWATCH_LOG_LEVEL") == "" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/patrol/roads"
-	"github.com/gridwatch/gridwatch/scripts"
 )
 
 // demoTokenName names the admin token that each demo run creates (and the next revokes).
@@ -21,19 +20,15 @@ const demoTokenName = "demo-admin"
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
 	addr := addrFlag(fs)
-	db := dbFlag(fs)
-	stateDir := fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "where the local PostGIS keeps its state when --db is not set")
+	database := localDBFlags(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *db == "" {
-		url, err := scripts.StartDevDB(ctx, *stateDir)
-		if err != nil {
-			return err
-		}
-		*db = url
+	db, err := database.URL(ctx)
+	if err != nil {
+		return err
 	}
-	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: true})
+	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: db, Migrate: true})
 	if err != nil {
 		return err
 	}
@@ -63,7 +58,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "Gridwatch demo is up.\n  URL:          %s\n  DATABASE_URL: %s\n  admin token:  %s\nStop with Ctrl-C.\n",
-		baseURL(srv.Addr()), *db, token)
+		baseURL(srv.Addr()), db, token)
 	return srv.Serve(ctx)
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/scripts"
 )
 
 const usage = `gridwatch — grid management and patrol command
@@ -95,6 +96,31 @@ func setupLogging(w io.Writer) {
 		h = slog.NewTextHandler(w, opts)
 	}
 	slog.SetDefault(slog.New(h))
+}
+
+// localDB is a database given by --db, or else the project's own PostGIS (scripts/devdb)
+// with its state in --devdb-dir.
+type localDB struct {
+	url, stateDir *string
+}
+
+// localDBFlags adds --db and --devdb-dir to fs.
+func localDBFlags(fs *flag.FlagSet) localDB {
+	return localDB{
+		url:      dbFlag(fs),
+		stateDir: fs.String("devdb-dir", envOr("GRIDWATCH_DEVDB_DIR", ".devdb"), "where the local PostGIS keeps its state when --db is not set"),
+	}
+}
+
+// Given tells whether --db (or DATABASE_URL) named a database.
+func (l localDB) Given() bool { return *l.url != "" }
+
+// URL returns the database's URL, starting the local PostGIS when no database was given.
+func (l localDB) URL(ctx context.Context) (string, error) {
+	if l.Given() {
+		return *l.url, nil
+	}
+	return scripts.StartDevDB(ctx, *l.stateDir)
 }
 
 // newFlags returns a flag set for a subcommand that reports errors instead of exiting.

@@ -23,10 +23,14 @@ type env struct {
 	tokens map[auth.Role]string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, app.Config{}) }
+
+// newEnvWith is newEnv with a configuration (its database is always a fresh one).
+func newEnvWith(t *testing.T, cfg app.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
+	cfg.DatabaseURL = pgtest.NewDB(t)
+	srv, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

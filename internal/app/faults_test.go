@@ -231,15 +231,7 @@ func TestFaultSlowDatabaseAnswers503(t *testing.T) {
 		}
 	}
 	t.Logf("slowest request: %v", slowest.Round(time.Millisecond))
-	faultEventually(t, 2*time.Second, "gridwatch queries still waiting for the lock after the requests ended", func() bool {
-		return watch.waiting() == 0
-	})
-
-	release()
-	resp, body := (&env{t: t, http: ts, tokens: map[auth.Role]string{auth.Admin: admin}}).do("GET", "/api/v1/coverage", auth.Admin, nil)
-	if resp.StatusCode != 200 {
-		t.Errorf("GET /api/v1/coverage after the lock is released = %d %s", resp.StatusCode, body)
-	}
+	faultRecovers(t, watch, release, ts, admin, "gridwatch queries still waiting for the lock after the requests ended")
 }
 
 // TestFaultClientDisconnectCancelsQuery starts a request whose query waits for a lock,
@@ -283,14 +275,18 @@ func TestFaultClientDisconnectCancelsQuery(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("client: %v, want its own cancellation", err)
 	}
-	faultEventually(t, 2*time.Second, "the query of a request whose client went away still runs", func() bool {
-		return watch.waiting() == 0
-	})
+	faultRecovers(t, watch, release, ts, admin, "the query of a request whose client went away still runs")
+}
 
+// faultRecovers checks that no gridwatch query waits for the lock any more (failing with
+// stuck otherwise), releases the lock, and sees /api/v1/coverage answer 200 again.
+func faultRecovers(t *testing.T, watch faultWatch, release func(), ts *httptest.Server, admin, stuck string) {
+	t.Helper()
+	faultEventually(t, 2*time.Second, stuck, func() bool { return watch.waiting() == 0 })
 	release()
 	resp, body := (&env{t: t, http: ts, tokens: map[auth.Role]string{auth.Admin: admin}}).do("GET", "/api/v1/coverage", auth.Admin, nil)
 	if resp.StatusCode != 200 {
-		t.Errorf("GET /api/v1/coverage after the cancellation = %d %s", resp.StatusCode, body)
+		t.Errorf("GET /api/v1/coverage after the lock is released = %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -441,27 +437,12 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 	faultCheckCoverage(t, db, officers)
 }
 
-// faultCluster starts a PostgreSQL cluster of the test's own (scripts/devdb with its state
-// in a temporary folder), stopped and removed at cleanup, and returns the state folder
-// and the URL. Commits are made durable, as in production: devdb's cluster runs with
+// faultCluster is a privateCluster whose commits are made durable, as in production: devdb's cluster runs with
 // synchronous_commit off, which may lose the last acknowledged commits in an immediate
 // shutdown and would blame the server for the cluster's settings.
 func faultCluster(t *testing.T) (dir, url string) {
 	t.Helper()
-	dir = t.TempDir()
-	url, err := devdb(t, dir, "start")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("scripts/devdb start: %v", err)
-		}
-		t.Skipf("cannot start a private PostgreSQL here: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = devdb(t, dir, "stop")
-		if target, err := filepath.EvalSymlinks(filepath.Join(dir, "cluster")); err == nil {
-			_ = os.RemoveAll(target)
-		}
-	})
+	dir, url = privateCluster(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {

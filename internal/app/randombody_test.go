@@ -10,7 +10,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 // TestRandomRequestsNeverFail sends every route of the router — found by walking it, so
@@ -105,28 +103,7 @@ func TestRandomBodyFindings(t *testing.T) {
 // newUnlimitedEnv is newEnv with the rate limits off: the random requests hold many bad
 // tokens, and one address sending them would soon get only 429s, the handlers nothing.
 func newUnlimitedEnv(t *testing.T) *env {
-	t.Helper()
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), RateLimits: &app.RateLimits{}})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), tokens: map[auth.Role]string{}}
-	t.Cleanup(e.http.Close)
-	pgtest.AddTownship(t, srv.DB, "320281001", "澄江")
-	for _, r := range auth.Roles {
-		spec := auth.TokenSpec{Name: "test-" + string(r), Role: r}
-		if r == auth.Officer || r == auth.Device {
-			spec.Officer = "officer-1"
-		}
-		tok, _, err := srv.Tokens.Create(ctx, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[r] = tok
-	}
-	return e
+	return newEnvWith(t, app.Config{RateLimits: &app.RateLimits{}})
 }
 
 // route is a method and a full chi pattern of the router.

@@ -27,14 +27,12 @@ func devdb(t *testing.T, dir string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// TestHealthzFollowsDatabaseCrash kills a PostgreSQL of the test's own while the server
-// runs: /healthz must turn 503 and the server keep going, then recover by itself when
-// PostgreSQL is back.
-func TestHealthzFollowsDatabaseCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a PostgreSQL cluster of its own")
-	}
-	dir := t.TempDir()
+// privateCluster starts a PostgreSQL cluster of the test's own (scripts/devdb with its
+// state in a temporary folder), stopped and removed at cleanup, and returns the state
+// folder and the URL. Under CI a failure to start it fails the test.
+func privateCluster(t *testing.T) (dir, url string) {
+	t.Helper()
+	dir = t.TempDir()
 	url, err := devdb(t, dir, "start")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -48,6 +46,17 @@ func TestHealthzFollowsDatabaseCrash(t *testing.T) {
 			_ = os.RemoveAll(target)
 		}
 	})
+	return dir, url
+}
+
+// TestHealthzFollowsDatabaseCrash kills a PostgreSQL of the test's own while the server
+// runs: /healthz must turn 503 and the server keep going, then recover by itself when
+// PostgreSQL is back.
+func TestHealthzFollowsDatabaseCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster of its own")
+	}
+	dir, url := privateCluster(t)
 
 	srv, err := app.Open(context.Background(), app.Config{DatabaseURL: url, Migrate: true})
 	if err != nil {

@@ -13,6 +13,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// benchDB returns the database a benchmark runs in: base itself when inPlace, else a
+// scratch database beside it; drop removes the scratch database (and does nothing for
+// base).
+func benchDB(ctx context.Context, base string, inPlace bool) (url string, drop func(), err error) {
+	if inPlace {
+		return base, func() {}, nil
+	}
+	return scratchDB(ctx, base)
+}
+
 // scratchDB creates an empty database beside the one at base and returns its URL and a
 // function that drops it.
 func scratchDB(ctx context.Context, base string) (string, func(), error) {

@@ -290,15 +290,11 @@ func memoryTable(b *strings.Builder, samples []MemorySample) {
 // what it measured; the report's Failures say whether the server kept up without error.
 func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, error) {
 	opt.defaults()
-	dbURL := opt.DatabaseURL
-	if !opt.InPlace {
-		u, drop, err := scratchDB(ctx, opt.DatabaseURL)
-		if err != nil {
-			return SoakReport{}, err
-		}
-		defer drop()
-		dbURL = u
+	dbURL, drop, err := benchDB(ctx, opt.DatabaseURL, opt.InPlace)
+	if err != nil {
+		return SoakReport{}, err
 	}
+	defer drop()
 	serverURL, err := withPoolMaxConns(dbURL, opt.PoolMaxConns)
 	if err != nil {
 		return SoakReport{}, err

@@ -225,15 +225,11 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // then again for opt.Duration (warm); then the same from the peer, when there is one.
 func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, error) {
 	opt.defaults()
-	dbURL := opt.DatabaseURL
-	if !opt.Keep {
-		u, drop, err := scratchDB(ctx, opt.DatabaseURL)
-		if err != nil {
-			return TilesReport{}, err
-		}
-		defer drop()
-		dbURL = u
+	dbURL, drop, err := benchDB(ctx, opt.DatabaseURL, opt.Keep)
+	if err != nil {
+		return TilesReport{}, err
 	}
+	defer drop()
 	loader, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: dbURL, Migrate: true})
 	if err != nil {
 		return TilesReport{}, err

@@ -3,7 +3,7 @@
 import {
   api, h, fill, fmtTime, ago, fmtNum, sectors, townships, toast, STATUS_COLORS, STATUS_NAMES, OPEN_STATUSES,
 } from './common.js';
-import { mapStyle, newMap, loaded, setGeoJSON, emptyFC, labelTownships, fitPoints, uiScale } from './map.js';
+import { sideMap, setGeoJSON, emptyFC, fitPoints, uiScale } from './map.js';
 
 /** How often the queue asks for new cases: "at once" for a person at the desk. */
 const POLL_MS = 2000;
@@ -32,13 +32,8 @@ export async function dispatch(main) {
 
   let map = null;
   const mapReady = (async () => {
-    const style = await mapStyle();
-    map = newMap(mapBox, style, { center: [120.28, 31.84], zoom: 10 });
-    window.gridwatch = { map };
-    await loaded(map);
+    map = await sideMap(mapBox);
     const s = uiScale();
-    map.setLayoutProperty('tracks-line', 'visibility', 'none');
-    labelTownships(map, await townships());
     map.addSource('dispatch-officers', { type: 'geojson', data: emptyFC() });
     map.addSource('dispatch-case', { type: 'geojson', data: emptyFC() });
     map.addLayer({ id: 'dispatch-officers', type: 'circle', source: 'dispatch-officers',

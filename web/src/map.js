@@ -1,7 +1,7 @@
 // The map: MapLibre GL on the server's style (/tiles/style.json) with the token on every
 // tile request, sized for the room it is shown in.
 import maplibregl from 'maplibre-gl';
-import { api, token } from './common.js';
+import { api, token, townships } from './common.js';
 
 
 /**
@@ -146,6 +146,17 @@ function ringCentroid(ring) {
   }
   if (a === 0) return null;
   return { area: Math.abs(a / 2), at: [x / (3 * a), y / (3 * a)] };
+}
+
+// sideMap is the small city map of the dispatch and planner pages: the style without
+// tracks, township names, exposed as window.gridwatch.map for the browser tests.
+export async function sideMap(container) {
+  const map = newMap(container, await mapStyle(), { center: [120.28, 31.84], zoom: 10 });
+  window.gridwatch = { map };
+  await loaded(map);
+  map.setLayoutProperty('tracks-line', 'visibility', 'none');
+  labelTownships(map, await townships());
+  return map;
 }
 
 export { maplibregl };

@@ -2,7 +2,7 @@
 // route on the map with why each cell is on it, the GPX for the officers' phones, and how
 // well past plans were followed (GET /plans/{id}/compliance).
 import { api, h, fill, fmtTime, fmtNum, townships, toast, download } from './common.js';
-import { mapStyle, newMap, loaded, setGeoJSON, emptyFC, labelTownships, fitPoints, uiScale } from './map.js';
+import { sideMap, setGeoJSON, emptyFC, fitPoints, uiScale } from './map.js';
 
 const ROUTE_COLORS = ['#f6e05e', '#63b3ed', '#f687b3', '#68d391', '#fbd38d', '#b794f4', '#4fd1c5', '#fc8181',
   '#a3bffa', '#9ae6b4', '#feb2b2', '#faf089'];
@@ -53,13 +53,8 @@ export async function planner(main, me) {
 
   let map = null;
   const mapReady = (async () => {
-    const style = await mapStyle();
-    map = newMap(mapBox, style, { center: [120.28, 31.84], zoom: 10 });
-    window.gridwatch = { map };
-    await loaded(map);
+    map = await sideMap(mapBox);
     const s = uiScale();
-    map.setLayoutProperty('tracks-line', 'visibility', 'none');
-    labelTownships(map, await townships());
     map.setLayoutProperty('cases-circle', 'visibility', 'none');
     map.addSource('plan-routes', { type: 'geojson', data: emptyFC() });
     map.addSource('plan-stops', { type: 'geojson', data: emptyFC() });
