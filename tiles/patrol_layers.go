@@ -31,12 +31,13 @@ const (
 	TracksMinZoom = 11
 )
 
-// window reads from/to into a canonical parameter string. Missing bounds stay missing in
-// the key (the layer then uses "the last span before now", resolved to the hour so that
-// cached tiles stay valid for up to an hour).
-func window(q url.Values, max time.Duration) (string, error) {
-	out := url.Values{}
-	var times [2]time.Time
+// windowOf resolves a request's from/to: to defaults to the end of the current hour
+// (so that tiles of the default window stay valid for up to an hour), from to span
+// before to; both are cut to whole seconds, as the cache key writes them. Errors:
+// invalid for an unreadable time, from not before to, or a window longer than max —
+// whichever bounds were given.
+func windowOf(q url.Values, span, max time.Duration, now time.Time) (from, to time.Time, err error) {
+	var given [2]*time.Time
 	for i, k := range []string{"from", "to"} {
 		v := q.Get(k)
 		if v == "" {
@@ -44,29 +45,32 @@ func window(q url.Values, max time.Duration) (string, error) {
 		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return "", apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
+			return time.Time{}, time.Time{}, apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
 		}
-		times[i] = t
-		out.Set(k, t.UTC().Format(time.RFC3339))
+		t = t.UTC().Truncate(time.Second)
+		given[i] = &t
 	}
-	if !times[0].IsZero() && !times[1].IsZero() && (!times[0].Before(times[1]) || times[1].Sub(times[0]) > max) {
-		return "", apperr.Invalidf("the window must have from before to and span at most %s", max)
+	to = now.UTC().Truncate(time.Hour).Add(time.Hour)
+	if given[1] != nil {
+		to = *given[1]
 	}
-	return out.Encode(), nil
+	from = to.Add(-span)
+	if given[0] != nil {
+		from = *given[0]
+	}
+	if !from.Before(to) || to.Sub(from) > max {
+		return time.Time{}, time.Time{}, apperr.Invalidf("the window must have from before to and span at most %s", max)
+	}
+	return from, to, nil
 }
 
-// resolveWindow turns the request's from/to into times: to defaults to the current hour's
-// end, from to span before to.
-func resolveWindow(q url.Values, span time.Duration, now time.Time) (from, to time.Time) {
-	to, err := time.Parse(time.RFC3339, q.Get("to"))
+// windowKey is the cache-key form of a request's window (see windowOf).
+func windowKey(q url.Values, span, max time.Duration, now time.Time) (string, error) {
+	from, to, err := windowOf(q, span, max, now)
 	if err != nil {
-		to = now.Truncate(time.Hour).Add(time.Hour)
+		return "", err
 	}
-	from, err = time.Parse(time.RFC3339, q.Get("from"))
-	if err != nil {
-		from = to.Add(-span)
-	}
-	return from, to
+	return "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339), nil
 }
 
 // coverageLayer draws patrol coverage per cell over a window: visits, distinct officers,
@@ -79,20 +83,7 @@ type coverageLayer struct {
 }
 
 func (l coverageLayer) Params(q url.Values) (string, error) {
-	return windowKey(q, coverageMax, l.now())
-}
-
-// windowKey is the cache-key form of a window: the canonical from/to, and the current
-// hour when either is missing (the default window moves with the clock).
-func windowKey(q url.Values, max time.Duration, now time.Time) (string, error) {
-	w, err := window(q, max)
-	if err != nil {
-		return "", err
-	}
-	if q.Get("from") == "" || q.Get("to") == "" {
-		w += "&hour=" + now.UTC().Truncate(time.Hour).Format(time.RFC3339)
-	}
-	return w, nil
+	return windowKey(q, coverageDefault, coverageMax, l.now())
 }
 
 func (l coverageLayer) Fields() map[string]string {
@@ -106,7 +97,10 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 		return nil, err
 	}
 	res := rollupResolution(r.Tile.Z, cityRes)
-	from, to := resolveWindow(r.Query, coverageDefault, l.now())
+	from, to, err := windowOf(r.Query, coverageDefault, coverageMax, l.now())
+	if err != nil {
+		return nil, err
+	}
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, `
 		WITH c AS (
@@ -154,7 +148,7 @@ type tracksLayer struct {
 }
 
 func (l tracksLayer) Params(q url.Values) (string, error) {
-	w, err := windowKey(q, tracksMax, l.now())
+	w, err := windowKey(q, tracksDefault, tracksMax, l.now())
 	if err != nil {
 		return "", err
 	}
@@ -172,7 +166,10 @@ func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error)
 	if r.Tile.Z < TracksMinZoom {
 		return nil, nil
 	}
-	from, to := resolveWindow(r.Query, tracksDefault, l.now())
+	from, to, err := windowOf(r.Query, tracksDefault, tracksMax, l.now())
+	if err != nil {
+		return nil, err
+	}
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, `
 		SELECT officer, time, lon, lat, h3 FROM positions
