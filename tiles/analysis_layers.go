@@ -119,7 +119,7 @@ func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 	}
 	level := r.Query.Get("level")
 	if level == "" {
-		level = "township"
+		level = analytics.DefaultLevel(q)
 	}
 	v, err := l.memo.get(key, func() (any, error) { return l.blindUnits(ctx, level, q) })
 	if err != nil {

@@ -146,6 +146,16 @@ func (s *Store) sectors(ctx context.Context) ([]blindzone.Sector, error) {
 	return list, pgdb.Translate(err, "sectors")
 }
 
+// DefaultLevel is the blind-zone level of a query that names none: townships when the
+// study area holds several, else the grid areas of its one township (a single unit has
+// nothing to be compared with) — as for a token confined to a township.
+func DefaultLevel(q Query) string {
+	if len(q.Townships) == 1 {
+		return "grid"
+	}
+	return "township"
+}
+
 // BlindZones runs the blind-zone analysis at a level: township, grid, or cell (each cell
 // pooled with its k-ring). Errors: invalid (unknown level, fewer than two units),
 // unprocessable.
@@ -184,7 +194,7 @@ func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 	}
 	level := r.URL.Query().Get("level")
 	if level == "" {
-		level = "township"
+		level = DefaultLevel(p.Query)
 	}
 	results, err := h.store.BlindZones(r.Context(), level, p.Query)
 	if err != nil {

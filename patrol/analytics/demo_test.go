@@ -123,6 +123,12 @@ func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
 		if err != nil || code != 200 || len(rows) < 12000 || strings.Join(rows[0], ",") != "h3,township,count,gi_z,p,p_fdr,bin" {
 			t.Errorf("csv = %d, %d rows, header %v, %v", code, len(rows), rows[0], err)
 		}
+		// One township and no level: its grid areas are compared (one unit cannot be).
+		code, body = get("/api/v1/blindzones?township=320281001&format=csv&" + window)
+		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || code != 200 || len(rows) < 3 || rows[1][1] != "grid" {
+			t.Errorf("one township's blind zones csv = %d, %d rows, %v: %.200s", code, len(rows), err, body)
+		}
 		code, body = get("/api/v1/blindzones?level=grid&format=csv&" + window)
 		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil || code != 200 || len(rows) < 100 || rows[0][0] != "code" || rows[0][11] != "kind" {
