@@ -301,6 +301,7 @@ func TestImportRejectsBadInputAndWritesNothing(t *testing.T) {
 		{"over-size body", `{"type":"FeatureCollection","features":[` + strings.Repeat(" ", grid.MaxImportBytes) + `]}`, "limit", 413},
 		{"resolution out of range", collection(feature("X1", "x", square)), "res", 400},
 		{"unknown datum", collection(feature("X1", "x", square)), "datum", 400},
+		{"too many cells", collection(feature("X3", "x", `{"type":"Polygon","coordinates":[[[100,40],[101,40],[101,41],[100,41],[100,40]]]}`)), "more than", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -310,6 +311,8 @@ func TestImportRejectsBadInputAndWritesNothing(t *testing.T) {
 				path += "?res=16"
 			case "unknown datum":
 				path += "?datum=mars"
+			case "too many cells":
+				path += "?res=12"
 			}
 			status, body := f.do(admin, "POST", path, tt.body, nil)
 			if status != tt.status || !strings.Contains(string(body), tt.want) {

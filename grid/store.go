@@ -122,6 +122,12 @@ func (s *Store) Import(ctx context.Context, towns []TownshipInput, res int) (Imp
 	return out, nil
 }
 
+// MaxSplitCells bounds the cells of one import's split (estimated from the townships'
+// area before splitting): a province at resolution 9 has about a million, and a shape or
+// resolution that asks for far more would hold the import for many minutes and much
+// memory.
+const MaxSplitCells = 2_000_000
+
 // Resolution returns the resolution the city is split at, 0 before the first import.
 func (s *Store) Resolution(ctx context.Context) (int, error) {
 	res, err := resolution(ctx, s.db)
@@ -183,6 +189,14 @@ func checkOverlaps(ctx context.Context, tx pgx.Tx, codes []string) error {
 // polygons at res. When res differs from the stored cells' (a new resolution), every cell
 // goes.
 func resplit(ctx context.Context, tx pgx.Tx, codes []string, res int) error {
+	var areaKm2 float64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(area_km2), 0) FROM townships WHERE code = ANY($1)`, codes).Scan(&areaKm2); err != nil {
+		return err
+	}
+	if n := areaKm2 / h3.HexagonAreaAvgKm2(res); n > MaxSplitCells {
+		return apperr.Invalidf("%.0f km² at resolution %d would make about %.0f cells, more than %d: choose a coarser resolution",
+			areaKm2, res, n, MaxSplitCells)
+	}
 	shapes, err := loadShapes(ctx, tx, codes)
 	if err != nil {
 		return err
