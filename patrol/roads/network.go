@@ -119,10 +119,12 @@ func parseFeature(i int, f *geojson.Feature, datum geo.Datum) ([]line, *FeatureE
 	for _, part := range parts {
 		pts := make(orb.LineString, 0, len(part))
 		for _, p := range part {
-			if !finite(p[0]) || !finite(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			if !inRange(p) {
 				return fail(geo.ReasonCoordinateOutOfRange, "position %v is not a finite lon, lat in range", p)
 			}
-			p = geo.ToWGS84(p, datum)
+			if p = geo.ToWGS84(p, datum); !inRange(p) {
+				return fail(geo.ReasonCoordinateOutOfRange, "position %v is out of range in WGS-84, converted from %s", p, datum)
+			}
 			if len(pts) == 0 || key(pts[len(pts)-1]) != key(p) {
 				pts = append(pts, p)
 			}
@@ -212,3 +214,7 @@ func lengthM(ls orb.LineString) float64 {
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func inRange(p orb.Point) bool {
+	return finite(p[0]) && finite(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
+}
