@@ -90,12 +90,13 @@ func (s *Server) source(r *http.Request) (string, Source, error) {
 	name := chi.URLParam(r, "layer")
 	src, ok := s.sources[name]
 	if !ok {
-		return "", nil, apperr.NotFoundf("no tile layer %q (layers: %s)", name, strings.Join(s.layerNames(), ", "))
+		return "", nil, apperr.NotFoundf("no tile layer %q (layers: %s)", name, strings.Join(s.Layers(), ", "))
 	}
 	return name, src, nil
 }
 
-func (s *Server) layerNames() []string {
+// Layers returns the names of the server's layers, sorted.
+func (s *Server) Layers() []string {
 	names := make([]string, 0, len(s.sources))
 	for n := range s.sources {
 		names = append(names, n)

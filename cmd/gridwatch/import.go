@@ -11,6 +11,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
@@ -71,16 +73,9 @@ func importTownships(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return withDetails(err)
 	}
-	pool, err := openDB(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	result, err := grid.NewStore(pool, grid.DefaultResolution).Import(ctx, towns, res)
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, result)
+	return storeAndPrint(ctx, db, stdout, func(pool *pgxpool.Pool) (any, error) {
+		return grid.NewStore(pool, grid.DefaultResolution).Import(ctx, towns, res)
+	})
 }
 
 // importRoads replaces the road network that plans route along.
@@ -93,19 +88,27 @@ func importRoads(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return withDetails(err)
 	}
+	return storeAndPrint(ctx, db, stdout, func(pool *pgxpool.Pool) (any, error) {
+		sum, err := roads.NewStore(pool).Import(ctx, net)
+		if err == nil && !sum.Routing {
+			fmt.Fprintln(stderr, "gridwatch: pgRouting is not installed in this database: plans keep using straight lines until it is (apt-get install postgresql-15-pgrouting, then CREATE EXTENSION pgrouting)")
+		}
+		return sum, err
+	})
+}
+
+// storeAndPrint opens the database, stores an import into it and prints the result.
+func storeAndPrint(ctx context.Context, db string, stdout io.Writer, store func(*pgxpool.Pool) (any, error)) error {
 	pool, err := openDB(ctx, db)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	sum, err := roads.NewStore(pool).Import(ctx, net)
+	result, err := store(pool)
 	if err != nil {
 		return err
 	}
-	if !sum.Routing {
-		fmt.Fprintln(stderr, "gridwatch: pgRouting is not installed in this database: plans keep using straight lines until it is (apt-get install postgresql-15-pgrouting, then CREATE EXTENSION pgrouting)")
-	}
-	return printJSON(stdout, sum)
+	return printJSON(stdout, result)
 }
 
 // archiveMaxAge is how old an imported track's fixes may be.

@@ -165,18 +165,7 @@ func TestFaultDatabaseRestartMidIngest(t *testing.T) {
 // included — and the route must answer 200 again once the lock is gone.
 func TestFaultSlowDatabaseAnswers503(t *testing.T) {
 	const timeout = 500 * time.Millisecond
-	ctx := context.Background()
-	url := pgtest.NewDB(t)
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: url, StatementTimeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	admin := faultToken(t, srv)
-	watch := faultObserver(t, url)
-	release := faultLockTable(t, url, "coverage", "ACCESS EXCLUSIVE")
+	ts, admin, watch, release := faultLockedCoverage(t, app.Config{StatementTimeout: timeout})
 
 	// Far more requests than pool connections: queued behind each other on 4 connections
 	// of 500 ms each, the last would wait n/4 × 500 ms = 12 s.
@@ -242,17 +231,7 @@ func TestFaultSlowDatabaseAnswers503(t *testing.T) {
 // would leave a backend waiting on a lock.)
 func TestFaultClientDisconnectCancelsQuery(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.NewDB(t)
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	admin := faultToken(t, srv)
-	watch := faultObserver(t, url)
-	release := faultLockTable(t, url, "coverage", "ACCESS EXCLUSIVE")
+	ts, admin, watch, release := faultLockedCoverage(t, app.Config{})
 
 	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -276,6 +255,24 @@ func TestFaultClientDisconnectCancelsQuery(t *testing.T) {
 		t.Errorf("client: %v, want its own cancellation", err)
 	}
 	faultRecovers(t, watch, release, ts, admin, "the query of a request whose client went away still runs")
+}
+
+// faultLockedCoverage serves cfg on a fresh database whose coverage table another
+// connection holds an ACCESS EXCLUSIVE lock on, and returns the server, an admin token,
+// a watch on the database's waiting queries and the function that releases the lock.
+func faultLockedCoverage(t *testing.T, cfg app.Config) (*httptest.Server, string, faultWatch, func()) {
+	t.Helper()
+	cfg.DatabaseURL = pgtest.NewDB(t)
+	srv, err := app.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	admin := faultToken(t, srv)
+	watch := faultObserver(t, cfg.DatabaseURL)
+	return ts, admin, watch, faultLockTable(t, cfg.DatabaseURL, "coverage", "ACCESS EXCLUSIVE")
 }
 
 // faultRecovers checks that no gridwatch query waits for the lock any more (failing with

@@ -111,14 +111,14 @@ func split(m Message) []Message {
 		return []Message{m}
 	}
 	var out []Message
-	part := Message{Origin: m.Origin, Kind: m.Kind}
-	size := len(`{"o":"","k":""}`) + len(m.Origin) + len(m.Kind) + 16
+	// An empty message's envelope, with room for the positions array's brackets.
+	envelope := len(`{"o":"","k":"","p":[]}`) + len(m.Origin) + len(m.Kind)
+	part, size := Message{Origin: m.Origin, Kind: m.Kind}, envelope
 	flush := func() {
 		if len(part.Positions) > 0 {
 			out = append(out, part)
 		}
-		part = Message{Origin: m.Origin, Kind: m.Kind}
-		size = len(`{"o":"","k":""}`) + len(m.Origin) + len(m.Kind) + 16
+		part, size = Message{Origin: m.Origin, Kind: m.Kind}, envelope
 	}
 	for _, p := range m.Positions {
 		b, _ := json.Marshal(p)

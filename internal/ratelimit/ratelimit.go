@@ -110,8 +110,7 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		b.tokens--
 		return true, 0
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate.PerSecond * float64(time.Second))
-	return false, wait
+	return false, l.untilToken(b)
 }
 
 // Spent reports whether key's bucket is empty now, without taking from it.
@@ -126,7 +125,12 @@ func (l *Limiter) Spent(key string) (bool, time.Duration) {
 	if b.tokens >= 1 {
 		return false, 0
 	}
-	return true, time.Duration((1 - b.tokens) / l.rate.PerSecond * float64(time.Second))
+	return true, l.untilToken(b)
+}
+
+// untilToken is how long until an empty bucket holds one token.
+func (l *Limiter) untilToken(b *bucket) time.Duration {
+	return time.Duration((1 - b.tokens) / l.rate.PerSecond * float64(time.Second))
 }
 
 // refill returns key's bucket with the tokens earned since it was last seen.

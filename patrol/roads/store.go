@@ -121,11 +121,13 @@ func (s *Store) NewTravel(ctx context.Context, points []orb.Point, speedMS, deto
 	if !(speedMS > 0) || !(detour >= 1) {
 		return nil, fmt.Errorf("roads: speed %v m/s and detour %v, want > 0 and >= 1", speedMS, detour)
 	}
-	sum, err := s.Summary(ctx)
+	var usable bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgrouting')
+		AND EXISTS (SELECT 1 FROM road_edges)`).Scan(&usable)
 	if err != nil {
-		return nil, err
+		return nil, pgdb.Translate(err, "road network")
 	}
-	if !sum.Routing || sum.Edges == 0 || len(points) == 0 {
+	if !usable || len(points) == 0 {
 		return nil, ErrNoNetwork
 	}
 	t := &Travel{db: s.db, speedMS: speedMS, detour: detour, index: make(map[orb.Point]int, len(points)),
@@ -214,39 +216,25 @@ func (t *Travel) Seconds(a, b orb.Point) float64 {
 
 // Metres is the distance travelled from a to b.
 func (t *Travel) Metres(a, b orb.Point) float64 {
-	straight := geo.DistanceMeters(a, b) * t.detour
-	ia, oka := t.index[a]
-	ib, okb := t.index[b]
-	if !oka || !okb {
-		return straight
-	}
-	sa, sb := t.snaps[ia], t.snaps[ib]
-	if !sa.routed || !sb.routed || sa.vertex == sb.vertex {
-		return straight
-	}
-	road, ok := t.road[[2]int64{sa.vertex, sb.vertex}]
+	leg, ok := t.roadLeg(a, b)
 	if !ok {
-		return straight // not connected within the routing box
+		return geo.DistanceMeters(a, b) * t.detour
 	}
-	return (sa.metres+sb.metres)*t.detour + road
+	return (leg.snapA+leg.snapB)*t.detour + leg.road
 }
 
 // Line returns the path through stops along the network: straight to and from the road
 // vertices, and along the roads between them, as Metres measured it.
 func (t *Travel) Line(ctx context.Context, stops []orb.Point) (orb.LineString, error) {
-	type leg struct{ from, to int64 }
-	var legs []leg
+	type ends struct{ from, to int64 }
+	var froms, tos []int64
 	for i := 1; i < len(stops); i++ {
 		if l, ok := t.roadLeg(stops[i-1], stops[i]); ok {
-			legs = append(legs, leg{l[0], l[1]})
+			froms, tos = append(froms, l.from), append(tos, l.to)
 		}
 	}
-	paths := map[leg]orb.LineString{}
-	if len(legs) > 0 {
-		froms, tos := make([]int64, len(legs)), make([]int64, len(legs))
-		for i, l := range legs {
-			froms[i], tos[i] = l.from, l.to
-		}
+	paths := map[ends]orb.LineString{}
+	if len(froms) > 0 {
 		rows, err := t.db.Query(ctx, `
 			SELECT d.start_vid, d.end_vid,
 			       CASE WHEN d.node = e.source THEN ST_AsBinary(e.geom) ELSE ST_AsBinary(ST_Reverse(e.geom)) END
@@ -258,15 +246,15 @@ func (t *Travel) Line(ctx context.Context, stops []orb.Point) (orb.LineString, e
 		if err != nil {
 			return nil, pgdb.Translate(err, "road network")
 		}
-		var l leg
+		var e ends
 		var raw []byte
-		_, err = pgx.ForEachRow(rows, []any{&l.from, &l.to, &raw}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&e.from, &e.to, &raw}, func() error {
 			g, err := wkb.Unmarshal(raw)
 			if err != nil {
 				return err
 			}
 			if ls, ok := g.(orb.LineString); ok {
-				paths[l] = appendLine(paths[l], ls)
+				paths[e] = appendLine(paths[e], ls)
 			}
 			return nil
 		})
@@ -278,7 +266,7 @@ func (t *Travel) Line(ctx context.Context, stops []orb.Point) (orb.LineString, e
 	for i, p := range stops {
 		if i > 0 {
 			if l, ok := t.roadLeg(stops[i-1], p); ok {
-				out = appendLine(out, paths[leg{l[0], l[1]}])
+				out = appendLine(out, paths[ends{l.from, l.to}])
 			}
 		}
 		out = appendLine(out, orb.LineString{p})
@@ -286,18 +274,28 @@ func (t *Travel) Line(ctx context.Context, stops []orb.Point) (orb.LineString, e
 	return out, nil
 }
 
-// roadLeg returns the vertices a leg from a to b travels between over the network, when
-// Metres routes it so.
-func (t *Travel) roadLeg(a, b orb.Point) ([2]int64, bool) {
+// leg is a stretch between two points that travels over the network.
+type leg struct {
+	from, to     int64   // the road vertices it runs between
+	snapA, snapB float64 // metres from the points to their vertices
+	road         float64 // metres over the network
+}
+
+// roadLeg returns how a and b are joined over the network; false when they travel in a
+// straight line: a point not among Travel's, off the network, both at one vertex, or no
+// path between their vertices within the routing box.
+func (t *Travel) roadLeg(a, b orb.Point) (leg, bool) {
 	ia, oka := t.index[a]
 	ib, okb := t.index[b]
 	if !oka || !okb {
-		return [2]int64{}, false
+		return leg{}, false
 	}
 	sa, sb := t.snaps[ia], t.snaps[ib]
-	l := [2]int64{sa.vertex, sb.vertex}
-	_, ok := t.road[l]
-	return l, ok && sa.routed && sb.routed && sa.vertex != sb.vertex
+	if !sa.routed || !sb.routed || sa.vertex == sb.vertex {
+		return leg{}, false
+	}
+	road, ok := t.road[[2]int64{sa.vertex, sb.vertex}]
+	return leg{from: sa.vertex, to: sb.vertex, snapA: sa.metres, snapB: sb.metres, road: road}, ok
 }
 
 // appendLine appends ls to out, without repeating a shared joint.
