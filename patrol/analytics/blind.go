@@ -209,7 +209,7 @@ func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 			string(res.Kind), res.SectorsMissing, res.Reason}
 	}
 	if p.csv {
-		return write(w, true, "blindzones-"+level, header, len(results), row, nil)
+		return write(w, true, "blindzones-"+level, header, len(results), row, nil, nil)
 	}
 	return h.writeUnits(w, r, level, header, results, row)
 }

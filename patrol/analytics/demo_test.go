@@ -117,25 +117,33 @@ func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
 		}
 	})
 
+	// readCSV checks the byte-order mark Excel needs and reads the rows after it.
+	readCSV := func(body string) ([][]string, error) {
+		rest, ok := strings.CutPrefix(body, "\ufeff")
+		if !ok {
+			t.Errorf("csv starts %q, want a UTF-8 byte-order mark", body[:min(len(body), 8)])
+		}
+		return csv.NewReader(strings.NewReader(rest)).ReadAll()
+	}
 	t.Run("csv export", func(t *testing.T) {
 		code, body := get("/api/v1/hotspots?format=csv&sector=non_core&" + window)
-		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		rows, err := readCSV(body)
 		if err != nil || code != 200 || len(rows) < 12000 || strings.Join(rows[0], ",") != "h3,township,count,gi_z,p,p_fdr,bin" {
 			t.Errorf("csv = %d, %d rows, header %v, %v", code, len(rows), rows[0], err)
 		}
 		// One township and no level: its grid areas are compared (one unit cannot be).
 		code, body = get("/api/v1/blindzones?township=320281001&format=csv&" + window)
-		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		rows, err = readCSV(body)
 		if err != nil || code != 200 || len(rows) < 3 || rows[1][1] != "grid" {
 			t.Errorf("one township's blind zones csv = %d, %d rows, %v: %.200s", code, len(rows), err, body)
 		}
 		code, body = get("/api/v1/blindzones?level=grid&format=csv&" + window)
-		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		rows, err = readCSV(body)
 		if err != nil || code != 200 || len(rows) < 100 || rows[0][0] != "code" || rows[0][11] != "kind" {
 			t.Errorf("blind zones csv = %d, %d rows, %v", code, len(rows), err)
 		}
 		code, body = get("/api/v1/hotspots/emerging?format=csv&step=month&" + window)
-		rows, err = csv.NewReader(strings.NewReader(body)).ReadAll()
+		rows, err = readCSV(body)
 		if err != nil || code != 200 || len(rows) < 12000 || rows[0][2] != "category" || strings.Count(rows[1][7], ";") < 2 {
 			t.Errorf("emerging csv = %d, %d rows, %v", code, len(rows), err)
 		}
@@ -146,6 +154,32 @@ func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
 		var fc collection
 		if err := json.Unmarshal([]byte(body), &fc); err != nil || code != 200 {
 			t.Fatalf("emerging = %d %.300s", code, body)
+		}
+		var answer struct {
+			Step        string `json:"step"`
+			Steps       []struct{ From, To time.Time }
+			LeftOut     *struct{ From, To time.Time } `json:"left_out"`
+			MostlySteps int                           `json:"mostly_steps"`
+			Unreachable []string                      `json:"unreachable"`
+		}
+		if err := json.Unmarshal([]byte(body), &answer); err != nil {
+			t.Fatal(err)
+		}
+		// 90 days of weekly steps: 12 whole weeks back from the end, and 6 days before
+		// them analysed as a first step of their own.
+		last := answer.Steps[len(answer.Steps)-1]
+		if answer.Step != "week" || len(answer.Steps) != 13 || !last.To.Equal(now.Truncate(time.Second)) ||
+			last.To.Sub(last.From) != 7*24*time.Hour || answer.LeftOut != nil || answer.MostlySteps != 12 ||
+			answer.Unreachable == nil || len(answer.Unreachable) != 0 {
+			t.Errorf("emerging steps = %+v, want 13 steps, the last a whole week ending at %v, nothing unreachable", answer, now)
+		}
+		code, body = get("/api/v1/hotspots/emerging?step=month&" + window)
+		if err := json.Unmarshal([]byte(body), &answer); err != nil || code != 200 {
+			t.Fatalf("monthly emerging = %d %.300s", code, body)
+		}
+		if len(answer.Steps) != 3 || answer.MostlySteps != 3 || !slices.Contains(answer.Unreachable, "intensifying_hot") ||
+			!slices.Contains(answer.Unreachable, "historical_cold") {
+			t.Errorf("monthly emerging steps = %+v, want 3 steps and the trend and historical categories unreachable", answer)
 		}
 		categories := map[string]int{}
 		for _, f := range fc.Features {

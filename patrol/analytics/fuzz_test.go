@@ -13,7 +13,7 @@ import (
 )
 
 // FuzzParseQuery reads arbitrary query strings with ParseQuery, for an unscoped analyst
-// and a supervisor scoped to one township, and the emerging hot spots' steps. Sector
+// and a supervisor scoped to one township, and cuts the window into emerging hot spot steps. Sector
 // codes other than all and non_core need the database and are left out. Failures are
 // invalid (or forbidden: a scoped caller naming another township). An accepted query
 // has from before to within the maximum window, k of 1 to 5, permutations within the
@@ -61,24 +61,14 @@ func FuzzParseQuery(f *testing.F) {
 			case !who.Scoped() && q.Get("township") != "" && strings.Join(p.Townships, ",") != q.Get("township"):
 				t.Fatalf("ParseQuery(%q): townships %q", raw, p.Townships)
 			}
-			bounds, err := stepBounds(q.Get("step"), p.From, p.To, limits.MaxSteps)
+			steps, err := NewSteps(q.Get("step"), p.From, p.To, limits.MaxSteps)
 			if err != nil {
 				if apperr.CodeOf(err) != apperr.Invalid {
-					t.Fatalf("stepBounds(%q): error %v", raw, err)
+					t.Fatalf("NewSteps(%q): error %v", raw, err)
 				}
 				continue
 			}
-			if n := len(bounds) - 1; n < 2 || n > limits.MaxSteps || !bounds[0].Equal(p.From) || !bounds[n].Equal(p.To) {
-				t.Fatalf("stepBounds(%q) = %d steps from %v to %v", raw, n, bounds[0], bounds[n])
-			}
-			for i := 1; i < len(bounds); i++ {
-				if !bounds[i-1].Before(bounds[i]) {
-					t.Fatalf("stepBounds(%q): step %d from %v to %v", raw, i-1, bounds[i-1], bounds[i])
-				}
-				if st := stepOf(bounds, bounds[i-1]); st != i-1 {
-					t.Fatalf("stepOf(%v) = %d, want %d", bounds[i-1], st, i-1)
-				}
-			}
+			checkSteps(t, raw, steps, p.From, p.To, limits.MaxSteps)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -213,7 +214,7 @@ func (h *Handler) hotspots(w http.ResponseWriter, r *http.Request) error {
 	row := func(i int) []any {
 		return []any{cells[i].H3.String(), cells[i].Township, int(x[i]), round(res.Z[i], 4), round(res.P[i], 6), round(res.PFDR[i], 6), res.Bin[i]}
 	}
-	return write(w, p.csv, "hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 })
+	return write(w, p.csv, "hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 }, nil)
 }
 
 func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
@@ -221,19 +222,70 @@ func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	steps, err := stepBounds(r.URL.Query().Get("step"), p.From, p.To, h.limits.MaxSteps)
+	steps, err := NewSteps(r.URL.Query().Get("step"), p.From, p.To, h.limits.MaxSteps)
 	if err != nil {
 		return err
 	}
-	cells, nb, index, err := h.store.studyArea(r.Context(), p.Query)
+	timeK, err := httpx.QueryInt(r.URL.Query(), "time_k", 1, 0, 12)
 	if err != nil {
 		return err
 	}
-	events, err := h.store.Cases(r.Context(), p.Townships, p.Sector, p.From, p.To)
+	em, err := h.store.Emerging(r.Context(), p.Query, steps, timeK)
 	if err != nil {
 		return err
 	}
-	cube := make([][]float64, len(steps)-1)
+	cells := em.Cells
+	header := []string{"h3", "township", "category", "trend_z", "trend_p", "hot_steps", "cold_steps", "z_series"}
+	row := func(i int) []any {
+		series := make([]float64, len(em.Steps))
+		for t := range em.Steps {
+			series[t] = round(em.Steps[t].Z[i], 3)
+		}
+		pat := em.Patterns[i]
+		return []any{cells[i].H3.String(), cells[i].Township, string(pat.Category), round(pat.Trend.Z, 4), round(pat.Trend.P, 6),
+			pat.Hot, pat.Cold, series}
+	}
+	extra := map[string]any{
+		"step": steps.Unit, "steps": steps.Steps, "left_out": steps.LeftOut,
+		"mostly_steps": steps.MostlySteps(), "unreachable": nonNil(hotspot.Unreachable(len(steps.Steps))),
+	}
+	return write(w, p.csv, "emerging-hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 }, extra)
+}
+
+// nonNil keeps an empty list a list ([] rather than null) in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// EmergingSpots is an emerging hot spot analysis: the study area's cells, the Gi* of
+// every step and each cell's pattern.
+type EmergingSpots struct {
+	Cells    []StudyCell
+	Steps    []hotspot.Result // one per analysed step, oldest first
+	Patterns []hotspot.Pattern
+}
+
+// Emerging runs the space-time analysis over every cell of the study area, zero-filled,
+// with the given steps and time_k. Errors: invalid, unprocessable (zero variance).
+func (s *Store) Emerging(ctx context.Context, q Query, steps Steps, timeK int) (EmergingSpots, error) {
+	cells, nb, index, err := s.studyArea(ctx, q)
+	if err != nil {
+		return EmergingSpots{}, err
+	}
+	events, err := s.Cases(ctx, q.Townships, q.Sector, steps.Steps[0].From, q.To)
+	if err != nil {
+		return EmergingSpots{}, err
+	}
+	return emergingOf(cells, nb, index, events, steps, timeK)
+}
+
+// emergingOf builds the space-time cube of events — each case weighted by
+// [Steps.Weight], so that steps are compared as rates — and classifies every cell.
+func emergingOf(cells []StudyCell, nb hotspot.Neighbors, index map[grid.Cell]int, events []CaseEvent, steps Steps, timeK int) (EmergingSpots, error) {
+	cube := make([][]float64, len(steps.Steps))
 	for t := range cube {
 		cube[t] = make([]float64, len(cells))
 	}
@@ -242,74 +294,26 @@ func (h *Handler) emerging(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			continue
 		}
-		if t := stepOf(steps, e.Time); t >= 0 {
+		if t := steps.Index(e.Time); t >= 0 {
 			cube[t][i]++
 		}
 	}
-	timeK, err := httpx.QueryInt(r.URL.Query(), "time_k", 1, 0, 12)
-	if err != nil {
-		return err
+	for t, row := range cube {
+		if w := steps.Weight(t); w != 1 {
+			for i := range row {
+				row[i] *= w
+			}
+		}
 	}
 	results, err := hotspot.GiStarCube(cube, nb, timeK)
 	if err != nil {
-		return analysisError(err)
+		return EmergingSpots{}, analysisError(err)
 	}
 	patterns, err := hotspot.Emerging(results)
 	if err != nil {
-		return analysisError(err)
+		return EmergingSpots{}, analysisError(err)
 	}
-	header := []string{"h3", "township", "category", "trend_z", "trend_p", "hot_steps", "cold_steps", "z_series"}
-	row := func(i int) []any {
-		series := make([]float64, len(results))
-		for t := range results {
-			series[t] = round(results[t].Z[i], 3)
-		}
-		pat := patterns[i]
-		return []any{cells[i].H3.String(), cells[i].Township, string(pat.Category), round(pat.Trend.Z, 4), round(pat.Trend.P, 6),
-			pat.Hot, pat.Cold, series}
-	}
-	return write(w, p.csv, "emerging-hotspots", header, len(cells), row, func(i int) grid.Cell { return cells[i].H3 })
-}
-
-// stepBounds cuts [from, to) into steps of a day, a week (7 days from from) or a calendar
-// month (from from's day), the last one ending at to; it returns the boundaries.
-func stepBounds(step string, from, to time.Time, maxSteps int) ([]time.Time, error) {
-	var next func(time.Time) time.Time
-	switch step {
-	case "day":
-		next = func(t time.Time) time.Time { return t.Add(24 * time.Hour) }
-	case "", "week":
-		next = func(t time.Time) time.Time { return t.Add(7 * 24 * time.Hour) }
-	case "month":
-		next = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
-	default:
-		return nil, apperr.Invalidf("step %q is not day, week or month", step)
-	}
-	bounds := []time.Time{from}
-	for t := from; t.Before(to); {
-		t = next(t)
-		if t.After(to) {
-			t = to
-		}
-		bounds = append(bounds, t)
-		if len(bounds)-1 > maxSteps {
-			return nil, apperr.Invalidf("the window holds more than %d steps; use a longer step or a shorter window", maxSteps)
-		}
-	}
-	if len(bounds) < 3 {
-		return nil, apperr.Invalidf("emerging hot spots need at least 2 time steps in the window")
-	}
-	return bounds, nil
-}
-
-// stepOf returns the step index of t, or -1 outside the steps.
-func stepOf(bounds []time.Time, t time.Time) int {
-	for i := 0; i+1 < len(bounds); i++ {
-		if !t.Before(bounds[i]) && t.Before(bounds[i+1]) {
-			return i
-		}
-	}
-	return -1
+	return EmergingSpots{Cells: cells, Steps: results, Patterns: patterns}, nil
 }
 
 // round rounds x to the given number of decimals, half away from zero; NaN becomes 0.
@@ -321,12 +325,16 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
-// write answers rows as CSV (an analyst's download) or as a GeoJSON FeatureCollection
-// of the cells' hexagons with the rows as properties.
-func write(w http.ResponseWriter, asCSV bool, name string, header []string, n int, row func(int) []any, cellOf func(int) grid.Cell) error {
+// write answers rows as CSV (an analyst's download, with a UTF-8 byte-order mark so that
+// Excel reads the Chinese names right) or as a GeoJSON FeatureCollection of the cells'
+// hexagons with the rows as properties and extra as members of the collection.
+func write(w http.ResponseWriter, asCSV bool, name string, header []string, n int, row func(int) []any, cellOf func(int) grid.Cell, extra map[string]any) error {
 	if asCSV {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+		if _, err := io.WriteString(w, byteOrderMark); err != nil {
+			return err
+		}
 		cw := csv.NewWriter(w)
 		if err := cw.Write(header); err != nil {
 			return err
@@ -344,6 +352,7 @@ func write(w http.ResponseWriter, asCSV bool, name string, header []string, n in
 		return cw.Error()
 	}
 	fc := geojson.NewFeatureCollection()
+	fc.ExtraMembers = extra
 	for i := range n {
 		f := geojson.NewFeature(grid.Geometry(cellOf(i)).Boundary)
 		vals := row(i)
@@ -356,6 +365,10 @@ func write(w http.ResponseWriter, asCSV bool, name string, header []string, n in
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)
 	return nil
 }
+
+// byteOrderMark starts every CSV export: Excel reads a CSV without it in the system's
+// code page, which garbles Chinese.
+const byteOrderMark = "\ufeff"
 
 func csvValue(v any) string {
 	switch x := v.(type) {

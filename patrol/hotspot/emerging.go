@@ -75,7 +75,7 @@ const (
 	ConsecutiveCold  Category = "consecutive_cold"  // mirror of ConsecutiveHot
 	IntensifyingHot  Category = "intensifying_hot"  // mostly hot, hot at the end, z rising
 	IntensifyingCold Category = "intensifying_cold" // mirror: mostly cold, cold at the end, z falling
-	PersistentHot    Category = "persistent_hot"    // mostly hot, no significant trend
+	PersistentHot    Category = "persistent_hot"    // mostly hot, hot at the end, no significant trend
 	PersistentCold   Category = "persistent_cold"   // mirror of PersistentHot
 	DiminishingHot   Category = "diminishing_hot"   // mostly hot, hot at the end, z falling
 	DiminishingCold  Category = "diminishing_cold"  // mirror: mostly cold, cold at the end, z rising
@@ -133,10 +133,13 @@ func (p profile) isConsecutive() bool {
 
 func (p profile) isIntensifying() bool { return p.mostly() && p.last() && p.trend > 0 }
 
-// isPersistent follows Esri's text, which does not require the final step:
-// a mostly-hot cell with no trend is persistent even if its last step is not
-// hot (historical needs a trend to win, per the rule order).
-func (p profile) isPersistent() bool { return p.mostly() && p.trend == 0 }
+// isPersistent requires a hot final step. Esri's text for persistent does not
+// name the final step, but its text for historical — "the most recent time
+// period is not hot, but at least ninety percent of the time-step intervals
+// have been" — describes exactly a mostly-hot cell that is not hot now, with or
+// without a trend. An analyst reading "persistent" acts on a place that is hot
+// today, so a cell that has cooled at the last step is historical.
+func (p profile) isPersistent() bool { return p.mostly() && p.last() && p.trend == 0 }
 
 func (p profile) isDiminishing() bool { return p.mostly() && p.last() && p.trend < 0 }
 
@@ -227,4 +230,66 @@ func Emerging(steps []Result) ([]Pattern, error) {
 		out[i] = pat
 	}
 	return out, nil
+}
+
+// Categories returns every category, hot and cold patterns in rule order, then
+// NoPattern.
+func Categories() []Category {
+	return []Category{
+		NewHot, NewCold, ConsecutiveHot, ConsecutiveCold, IntensifyingHot, IntensifyingCold,
+		PersistentHot, PersistentCold, DiminishingHot, DiminishingCold, OscillatingHot, OscillatingCold,
+		HistoricalHot, HistoricalCold, SporadicHot, SporadicCold, NoPattern,
+	}
+}
+
+// Unreachable returns the categories (in the order of [Categories]) that no cell
+// can fall in when its series has this many steps. Below 10 steps "at least
+// 90 % of the steps" means every step, so nothing is historical; at 4 steps or
+// fewer no Mann–Kendall trend is significant at 0.05, so nothing intensifies or
+// diminishes; at 2, nothing is consecutive, oscillating or sporadic (a cold
+// step then a hot one is new). From 10 steps on every
+// category can be reached.
+func Unreachable(steps int) []Category {
+	if steps >= 10 {
+		return nil
+	}
+	found := reachable(steps)
+	var out []Category
+	for _, c := range Categories() {
+		if !found[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// reachable classifies every bin series of the given length — each step hot,
+// cold or neither — with the steepest rising trend, none and the steepest
+// falling trend such a series can show, and returns the categories seen.
+func reachable(steps int) map[Category]bool {
+	rising := make([]float64, steps)
+	falling := make([]float64, steps)
+	for i := range rising {
+		rising[i], falling[i] = float64(i), float64(-i)
+	}
+	trends := []Trend{MannKendall(rising), {P: 1}, MannKendall(falling)}
+	found := map[Category]bool{}
+	bins := make([]int, steps)
+	for i := range bins {
+		bins[i] = -1
+	}
+	for {
+		for _, tr := range trends {
+			found[Classify(bins, tr)] = true
+		}
+		// Next series: count in base 3 over the digits −1, 0, 1.
+		i := 0
+		for ; i < steps && bins[i] == 1; i++ {
+			bins[i] = -1
+		}
+		if i == steps {
+			return found
+		}
+		bins[i]++
+	}
 }

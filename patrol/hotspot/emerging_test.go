@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,7 +141,7 @@ func TestClassify(t *testing.T) {
 		{"intensifying", hot10, up, IntensifyingHot},
 		{"intensifying with one gap", []int{1, 1, 0, 1, 1, 1, 2, 2, 3, 3}, up, IntensifyingHot},
 		{"persistent", hot10, flat, PersistentHot},
-		{"persistent though last step cool", []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 0}, flat, PersistentHot},
+		{"hot but for the last step, no trend: historical", []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 0}, flat, HistoricalHot},
 		{"diminishing", []int{3, 3, 3, 2, 2, 2, 1, 1, 1, 1}, down, DiminishingHot},
 		{"oscillating", []int{-1, 0, 1, 0, 1, 1}, flat, OscillatingHot},
 		{"oscillating with trend", []int{1, -1, -2, 0, 1}, up, OscillatingHot},
@@ -233,5 +235,39 @@ func TestEmerging(t *testing.T) {
 	}
 	if p, err := Emerging(nil); p != nil || err != nil {
 		t.Errorf("Emerging(nil) = %v, %v, want nil, nil", p, err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	trendless := []Category{IntensifyingHot, IntensifyingCold, DiminishingHot, DiminishingCold}
+	historical := []Category{HistoricalHot, HistoricalCold}
+	for _, tc := range []struct {
+		steps int
+		want  []Category
+	}{
+		{2, []Category{ConsecutiveHot, ConsecutiveCold, IntensifyingHot, IntensifyingCold, DiminishingHot, DiminishingCold,
+			OscillatingHot, OscillatingCold, HistoricalHot, HistoricalCold, SporadicHot, SporadicCold}},
+		{3, append(slices.Clone(trendless), historical...)},
+		{4, append(slices.Clone(trendless), historical...)},
+		{5, historical},
+		{9, historical},
+		{10, nil},
+		{52, nil},
+	} {
+		t.Run(strconv.Itoa(tc.steps), func(t *testing.T) {
+			got := Unreachable(tc.steps)
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("Unreachable(%d) = %v, want %v", tc.steps, got, want)
+			}
+		})
+	}
+	// From 10 steps on every category is reached: check the enumeration itself.
+	for _, steps := range []int{10, 11} {
+		if found := reachable(steps); len(found) != len(Categories()) {
+			t.Errorf("reachable(%d) found %d categories, want all %d: %v", steps, len(found), len(Categories()), found)
+		}
 	}
 }

@@ -98,6 +98,20 @@ export async function analyst(main) {
   }
 
   let emergingLoaded = false;
+  let emergingSteps = null; // what the last emerging answer says its window can find
+  // stepsNote says which steps the emerging analysis used and what they cannot show.
+  const day = (t) => new Date(t).toLocaleDateString('zh-CN', { month: 'numeric', day: 'numeric' });
+  function stepsNote(a) {
+    const n = a.steps.length;
+    const parts = [`${n} ${a.step} steps, ${day(a.steps[0].from)} – ${day(a.steps[n - 1].to)}`];
+    if (a.left_out) parts.push(`${day(a.left_out.from)} – ${day(a.left_out.to)} left out (less than half a step)`);
+    if (a.mostly_steps === n) parts.push(`"90 % of steps" means all ${n}`);
+    if (a.unreachable.length) {
+      const names = [...new Set(a.unreachable.map((c) => c.replace(/_(hot|cold)$/, '')))];
+      parts.push(`this window cannot show: ${names.join(', ')}`);
+    }
+    return h('div', { class: 'muted', id: 'emerging-limits' }, parts.join(' · '));
+  }
   async function drawMap() {
     const hot = state.mapMode === 'hotspots';
     for (const b of mapBar.querySelectorAll('button.seg')) b.setAttribute('aria-pressed', String(b.dataset.mode === state.mapMode));
@@ -114,10 +128,12 @@ export async function analyst(main) {
         const fc = await api(`/api/v1/hotspots/emerging?step=week&${q()}`);
         const kept = fc.features.filter((f) => f.properties.category && f.properties.category !== 'no_pattern');
         setGeoJSON(map, 'emerging', { type: 'FeatureCollection', features: kept });
+        emergingSteps = fc;
         emergingLoaded = true;
       }
       fill(mapLegend, Object.entries(EMERGING_COLORS).filter(([k]) => k.endsWith('_hot')).map(([k, c]) => sw(c, k.replace('_hot', ''))),
-        sw('#3182ce', 'cold patterns'), h('span', { class: 'muted' }, ` weekly space-time cube, last ${state.days} d`));
+        sw('#3182ce', 'cold patterns'), h('span', { class: 'muted' }, ` weekly space-time cube, last ${state.days} d`),
+        stepsNote(emergingSteps));
     }
   }
   const hotQ = () => `/api/v1/hotspots?${q()}`;

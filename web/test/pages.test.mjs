@@ -227,6 +227,16 @@ test("analyst: the demo's blind zones are listed with their numbers, with maps a
   assert.match(dl.suggestedFilename(), /blindzones-township\.csv/);
   await page.click('#analyst-map-bar button[data-mode=emerging]');
   await waitForLayers(page, ['emerging-fill']);
+  // 90 days of weekly steps: 13 steps, the last a whole week ending now.
+  const limits = await page.textContent('#emerging-limits');
+  assert.match(limits, /^13 week steps/);
+  // A 30-day window holds 4 whole weeks: no trend can be significant, nothing historical.
+  await page.selectOption('#analyst-window', '30');
+  await page.waitForFunction(() => /^4 week steps/.test(document.querySelector('#emerging-limits')?.textContent ?? ''));
+  const short = await page.textContent('#emerging-limits');
+  assert.match(short, /left out/);
+  assert.match(short, /"90 % of steps" means all 4/);
+  assert.match(short, /cannot show: .*intensifying.*historical/);
   await page.waitForTimeout(500);
   console.log(`# analyst: ${await screenshot(page, 'analyst')}`);
   assertClean(page);
