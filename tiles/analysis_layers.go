@@ -13,6 +13,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Layer names of analyses.
@@ -102,14 +103,14 @@ func (l analysisLayer) query(ctx context.Context, r Request) (analytics.Query, e
 	return l.store.ParseQuery(ctx, r.Query, auth.Identity{Township: r.Township, Role: auth.Analyst}, now, span, analytics.Limits{})
 }
 
-func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l analysisLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	q, err := l.query(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	params, _ := l.Params(r.Query)
-	key := params + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, Tile{}))
-	bound := r.Tile.BoundWithBuffer(BufferPixels, DefaultExtent)
+	key := params + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
+	bound := r.Tile.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	if l.name == LayerHotspots {
 		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, q, 1) })
 		if err != nil {
@@ -125,7 +126,7 @@ func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 	if err != nil {
 		return nil, err
 	}
-	var out []Feature
+	var out []mvt.Feature
 	for _, u := range v.([]blindUnit) {
 		if u.geom.Bound().Intersects(bound) {
 			f := u.feature
@@ -136,14 +137,14 @@ func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 	return out, nil
 }
 
-func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []Feature {
-	var out []Feature
+func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []mvt.Feature {
+	var out []mvt.Feature
 	for i, c := range hs.Cells {
 		g := grid.Geometry(c.H3)
 		if !bound.Contains(g.Center) && !g.Boundary.Bound().Intersects(bound) {
 			continue
 		}
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: g.Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g.Boundary, Properties: map[string]any{
 			"h3": c.H3.String(), "township": c.Township, "count": int(hs.Counts[i]),
 			"gi_z": hs.Result.Z[i], "p_fdr": hs.Result.PFDR[i], "bin": hs.Result.Bin[i],
 		}})
@@ -154,7 +155,7 @@ func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []Feature {
 // blindUnit is a blind-zone result ready to draw.
 type blindUnit struct {
 	geom    orb.Geometry
-	feature Feature
+	feature mvt.Feature
 }
 
 func (l analysisLayer) blindUnits(ctx context.Context, level string, q analytics.Query) ([]blindUnit, error) {
@@ -172,7 +173,7 @@ func (l analysisLayer) blindUnits(ctx context.Context, level string, q analytics
 		if !ok {
 			continue
 		}
-		out = append(out, blindUnit{geom: g, feature: Feature{Geometry: g, Properties: map[string]any{
+		out = append(out, blindUnit{geom: g, feature: mvt.Feature{Geometry: g, Properties: map[string]any{
 			"code": res.Code, "kind": string(res.Kind), "cases_other": res.CasesOther, "expected_other": res.ExpectedOther,
 			"p_adjusted": res.PAdjusted, "patrol_visits": res.PatrolVisits,
 		}}})

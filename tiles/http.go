@@ -18,6 +18,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // ContentType is the media type of a vector tile.
@@ -122,7 +123,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 		}
 		officer = who.Officer
 	}
-	t, err := ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	t, err := mvt.ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		return Encode(t, Layer{Name: name, Features: features})
+		return mvt.Encode(t, mvt.Layer{Name: name, Features: features})
 	})
 	if err != nil {
 		return err
@@ -202,10 +203,10 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		"scheme":   "xyz",
 		"tiles":    []string{url},
 		"minzoom":  0,
-		"maxzoom":  DefaultMaxZoom,
+		"maxzoom":  mvt.DefaultMaxZoom,
 		"bounds":   bounds,
 		"vector_layers": []map[string]any{{
-			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": DefaultMaxZoom,
+			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": mvt.DefaultMaxZoom,
 		}},
 	})
 	return nil

@@ -16,13 +16,14 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Request is what a layer builds a tile from: the tile, the caller's township scope ("" =
 // all), the officer an officer token is confined to ("" = none) and the layer's filters
 // from the query string.
 type Request struct {
-	Tile     Tile
+	Tile     mvt.Tile
 	Township string
 	Officer  string
 	Query    url.Values
@@ -33,7 +34,7 @@ type Request struct {
 // ones with an invalid error.
 type Source interface {
 	Params(q url.Values) (string, error)
-	Features(ctx context.Context, r Request) ([]Feature, error)
+	Features(ctx context.Context, r Request) ([]mvt.Feature, error)
 	// Fields describes the properties, for TileJSON.
 	Fields() map[string]string
 }
@@ -75,8 +76,8 @@ func RollupCells(c grid.Cell) []grid.Cell {
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }
 
 // bufferedBound is the area a tile draws, in WGS-84, as PostGIS arguments.
-func bufferedBound(t Tile) [4]float64 {
-	b := t.BoundWithBuffer(BufferPixels, DefaultExtent)
+func bufferedBound(t mvt.Tile) [4]float64 {
+	b := t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 }
 
@@ -97,14 +98,14 @@ func (l polygonLayer) Fields() map[string]string {
 	return f
 }
 
-func (l polygonLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l polygonLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Township)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var code, name, township string
 		var extra *string
@@ -120,7 +121,7 @@ func (l polygonLayer) Features(ctx context.Context, r Request) ([]Feature, error
 		if l.extra != "" {
 			props[l.extra] = extra
 		}
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
 	}
 	return out, pgdb.Translate(rows.Err(), "tile")
 }
@@ -152,7 +153,7 @@ func (l cellLayer) Fields() map[string]string {
 	return map[string]string{"h3": "String", "township": "String", "grid": "String", "cells": "Number", "resolution": "Number"}
 }
 
-func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l cellLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil || cityRes == 0 {
 		return nil, err
@@ -170,7 +171,7 @@ func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var cell int64
 		var township string
@@ -180,7 +181,7 @@ func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 			return nil, pgdb.Translate(err, "tile")
 		}
 		c := grid.Cell(cell)
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
 			"h3": c.String(), "township": township, "grid": gridArea, "cells": n, "resolution": c.Resolution(),
 		}})
 	}
@@ -219,7 +220,7 @@ func (l caseLayer) Fields() map[string]string {
 		"township": "String", "count": "Number"}
 }
 
-func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l caseLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
 	q := r.Query
 	from, _ := time.Parse(time.RFC3339, q.Get("from"))
@@ -238,7 +239,7 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var id int64
 		var sector, status, township string
@@ -247,7 +248,7 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		if err := rows.Scan(&id, &sector, &status, &at, &township, &p[0], &p[1]); err != nil {
 			return nil, pgdb.Translate(err, "tile")
 		}
-		out = append(out, Feature{ID: uint64(id), Geometry: p, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(id), Geometry: p, Properties: map[string]any{
 			"id": id, "sector": sector, "status": status, "reported_at": at, "township": township, "count": 1,
 		}})
 	}
@@ -272,7 +273,7 @@ func rollupRes(z uint32) func(cityRes int) int {
 }
 
 // clusters groups the cases of a tile by the cell of the given resolution.
-func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]Feature, error) {
+func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil {
 		return nil, err
@@ -299,12 +300,12 @@ func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) in
 	if err := rows.Err(); err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
-	out := make([]Feature, 0, len(counts))
+	out := make([]mvt.Feature, 0, len(counts))
 	for c, n := range counts {
-		out = append(out, Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
+		out = append(out, mvt.Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
 	}
 	// Map order is random: sort, so that a tile's bytes (and ETag) depend on data only.
-	slices.SortFunc(out, func(a, b Feature) int {
+	slices.SortFunc(out, func(a, b mvt.Feature) int {
 		return strings.Compare(a.Properties["h3"].(string), b.Properties["h3"].(string))
 	})
 	for i := range out {

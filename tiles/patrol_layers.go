@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/track"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Layer names of patrol data.
@@ -91,7 +92,7 @@ func (l coverageLayer) Fields() map[string]string {
 		"dwell_s": "Number", "last_visit": "String", "cells": "Number"}
 }
 
-func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l coverageLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil || cityRes == 0 {
 		return nil, err
@@ -121,7 +122,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var cell int64
 		var township string
@@ -132,7 +133,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 			return nil, pgdb.Translate(err, "tile")
 		}
 		c := grid.Cell(cell)
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
 			"h3": c.String(), "township": township, "cells": cells, "visits": visits, "officers": officers,
 			"dwell_s": float64(int64(dwell)), "last_visit": last,
 		}})
@@ -162,7 +163,7 @@ func (l tracksLayer) Fields() map[string]string {
 	return map[string]string{"officer": "String", "start": "String", "end": "String", "points": "Number", "length_m": "Number"}
 }
 
-func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l tracksLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
 	if r.Tile.Z < TracksMinZoom {
 		return nil, nil
 	}
@@ -180,7 +181,7 @@ func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error)
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	var officer string
 	var pts []track.Point
 	flush := func() {
@@ -189,7 +190,7 @@ func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error)
 			if len(seg.Line) < 2 {
 				continue
 			}
-			out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
+			out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
 				"officer": officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
 			}})
 		}
