@@ -8,13 +8,14 @@
 //
 // The pieces fit together like this on a request for /tiles/{layer}/{z}/{x}/{y}.mvt:
 //
-//	t, err := mvt.ParseTile(z, x, y)                  // outside input: apperr.Invalid on error
-//	req, err := layer.parse(ctx, query, base)         // once: typed, validated parameters
-//	key := Key{Layer: layer, Tile: t, Params: req.String(),
-//		Version: versions.Version(layer, t)}          // read the version BEFORE querying
+//	t, err := mvt.ParseTile(z, x, y)          // outside input: apperr.Invalid on error
+//	query, build, err := layer.parse(ctx, r.URL.Query(),
+//		Request{Tile: t, Township: scope, Officer: officer, Now: now}) // once: typed, validated
+//	key := Key{Layer: name, Tile: t, Params: query.String(),
+//		Version: versions.Version(name, t)}   // read the version BEFORE querying
 //	entry, err := cache.GetOrBuild(ctx, key, func(ctx context.Context) ([]byte, error) {
-//		features := ...                               // the layer's rows in t's buffered bound, from req
-//		return mvt.Encode(t, mvt.Layer{Name: layer, Features: features})
+//		features, err := build(ctx)           // the layer's rows in t's buffered bound
+//		return mvt.Encode(t, mvt.Layer{Name: name, Features: features})
 //	})
 //	// len(entry.Raw) == 0 → 204; otherwise entry.Raw or entry.Gzip with its ETag.
 //
@@ -22,6 +23,9 @@
 // [Versions.Touch] (a point), [Versions.TouchBound] (a line, polygon or import) or
 // [Versions.TouchLayer] (anything global) so the affected tiles get new versions, miss
 // the cache and get new ETags, while every other tile stays cached.
+//
+// Each layer is a [Source] whose query parameters parse, once per request, into a typed
+// value; a [Query] of it is what the cache keys by (see Server.tile in http.go).
 //
 // The package has no package-level mutable state.
 package tiles

@@ -35,9 +35,10 @@ const (
 // Server serves vector tiles of the layers, cached and invalidated by data versions.
 type Server struct {
 	db       *pgxpool.Pool
-	sources  map[string]Source
+	sources  map[string]layer
 	cache    *Cache
 	versions *Versions
+	now      func() time.Time
 }
 
 // NewServer returns a Server on db with a tile cache of cacheBytes.
@@ -48,18 +49,19 @@ func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes i
 	}
 	return &Server{
 		db: db,
-		sources: map[string]Source{
-			LayerTownships:  polygonLayer{db: db, query: townshipQuery},
-			LayerGrids:      polygonLayer{db: db, query: gridQuery, extra: "squadron"},
-			LayerCells:      cellLayer{db: db, grid: g},
-			LayerCases:      caseLayer{db: db, grid: g},
-			LayerCoverage:   coverageLayer{db: db, grid: g, now: time.Now},
-			LayerTracks:     tracksLayer{db: db, now: time.Now},
-			LayerHotspots:   analysisLayer{store: a, versions: versions, name: LayerHotspots, now: time.Now, memo: &memo{}},
-			LayerBlindzones: analysisLayer{store: a, versions: versions, name: LayerBlindzones, now: time.Now, memo: &memo{}},
+		sources: map[string]layer{
+			LayerTownships:  bind(polygonLayer{db: db, query: townshipQuery}),
+			LayerGrids:      bind(polygonLayer{db: db, query: gridQuery, extra: "squadron"}),
+			LayerCells:      bind(cellLayer{db: db, grid: g}),
+			LayerCases:      bind(caseLayer{db: db, grid: g}),
+			LayerCoverage:   bind(coverageLayer{db: db, grid: g}),
+			LayerTracks:     bind(tracksLayer{db: db}),
+			LayerHotspots:   bind(analysisLayer{store: a, versions: versions, name: LayerHotspots, memo: &memo{}}),
+			LayerBlindzones: bind(analysisLayer{store: a, versions: versions, name: LayerBlindzones, memo: &memo{}}),
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
+		now:      time.Now,
 	}, nil
 }
 
@@ -87,7 +89,7 @@ func (s *Server) Routes() []api.Route {
 	}
 }
 
-func (s *Server) source(r *http.Request) (string, Source, error) {
+func (s *Server) source(r *http.Request) (string, layer, error) {
 	name := chi.URLParam(r, "layer")
 	src, ok := s.sources[name]
 	if !ok {
@@ -127,16 +129,16 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	params, err := src.Params(r.URL.Query())
+	// The request is parsed once, here: its canonical form is the cache key, and the
+	// features are built from the same parsed values, at the same clock reading.
+	query, build, err := src.parse(r.Context(), r.URL.Query(),
+		Request{Tile: t, Township: who.Township, Officer: officer, Now: s.now()})
 	if err != nil {
 		return err
 	}
-	scope := who.Township
-	key := Key{Layer: name, Tile: t, Params: params + "|township=" + scope + "|officer=" + officer,
-		Version: s.versions.Version(name, t)}
-	req := Request{Tile: t, Township: scope, Officer: officer, Query: r.URL.Query()}
+	key := Key{Layer: name, Tile: t, Params: query.String(), Version: s.versions.Version(name, t)}
 	entry, err := s.cache.GetOrBuild(r.Context(), key, func(ctx context.Context) ([]byte, error) {
-		features, err := src.Features(ctx, req)
+		features, err := build(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -14,30 +14,10 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
-
-// Request is what a layer builds a tile from: the tile, the caller's township scope ("" =
-// all), the officer an officer token is confined to ("" = none) and the layer's filters
-// from the query string.
-type Request struct {
-	Tile     mvt.Tile
-	Township string
-	Officer  string
-	Query    url.Values
-}
-
-// Source builds the features of one layer for a tile. Params returns the canonical
-// form of the query parameters the layer reads (part of the cache key); it rejects bad
-// ones with an invalid error.
-type Source interface {
-	Params(q url.Values) (string, error)
-	Features(ctx context.Context, r Request) ([]mvt.Feature, error)
-	// Fields describes the properties, for TileJSON.
-	Fields() map[string]string
-}
 
 // rollupResolution is the H3 resolution cells are shown at on a tile of zoom z: parents
 // with summed counts below zoom 12, so that a low-zoom tile holds a few thousand features
@@ -88,7 +68,9 @@ type polygonLayer struct {
 	extra string // name of the fourth column's property
 }
 
-func (l polygonLayer) Params(q url.Values) (string, error) { return "", nil }
+func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
+	return noParams{}, nil
+}
 
 func (l polygonLayer) Fields() map[string]string {
 	f := map[string]string{"code": "String", "name": "String", "township": "String"}
@@ -98,7 +80,7 @@ func (l polygonLayer) Fields() map[string]string {
 	return f
 }
 
-func (l polygonLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
+func (l polygonLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Township)
 	if err != nil {
@@ -147,13 +129,15 @@ type cellLayer struct {
 	grid *grid.Store
 }
 
-func (l cellLayer) Params(q url.Values) (string, error) { return "", nil }
+func (l cellLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
+	return noParams{}, nil
+}
 
 func (l cellLayer) Fields() map[string]string {
 	return map[string]string{"h3": "String", "township": "String", "grid": "String", "cells": "Number", "resolution": "Number"}
 }
 
-func (l cellLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
+func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil || cityRes == 0 {
 		return nil, err
@@ -195,24 +179,39 @@ type caseLayer struct {
 	grid *grid.Store
 }
 
-// caseFilters are the query parameters of the cases layer.
-var caseFilters = []string{"sector", "status", "from", "to"}
+// caseParams are the filters of the cases layer: sector and status ("" = any) and the
+// reporting window [From, To), each end open when zero.
+type caseParams struct {
+	Sector, Status string
+	From, To       time.Time
+}
 
-func (l caseLayer) Params(q url.Values) (string, error) {
-	out := url.Values{}
-	for _, k := range caseFilters {
-		if v := q.Get(k); v != "" {
-			out.Set(k, v)
+// String returns the filters as a sorted query string, times in UTC.
+func (p caseParams) String() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"sector": p.Sector, "status": p.Status} {
+		if s != "" {
+			v.Set(k, s)
 		}
 	}
-	for _, k := range []string{"from", "to"} {
-		if v := out.Get(k); v != "" {
-			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				return "", apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
-			}
+	for k, t := range map[string]time.Time{"from": p.From, "to": p.To} {
+		if !t.IsZero() {
+			v.Set(k, t.UTC().Format(time.RFC3339Nano))
 		}
 	}
-	return out.Encode(), nil
+	return v.Encode()
+}
+
+// Parse reads sector, status, from and to. Errors: invalid for a time that is not RFC
+// 3339.
+func (l caseLayer) Parse(_ context.Context, q url.Values, _ Request) (caseParams, error) {
+	p := caseParams{Sector: q.Get("sector"), Status: q.Get("status")}
+	var err error
+	if p.From, err = httpx.QueryTime(q, "from", time.Time{}); err != nil {
+		return p, err
+	}
+	p.To, err = httpx.QueryTime(q, "to", time.Time{})
+	return p, err
 }
 
 func (l caseLayer) Fields() map[string]string {
@@ -220,12 +219,9 @@ func (l caseLayer) Fields() map[string]string {
 		"township": "String", "count": "Number"}
 }
 
-func (l caseLayer) Features(ctx context.Context, r Request) ([]mvt.Feature, error) {
+func (l caseLayer) Features(ctx context.Context, r Request, p caseParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	q := r.Query
-	from, _ := time.Parse(time.RFC3339, q.Get("from"))
-	to, _ := time.Parse(time.RFC3339, q.Get("to"))
-	args := []any{b[0], b[1], b[2], b[3], r.Township, q.Get("sector"), q.Get("status"), nullTime(from), nullTime(to), r.Officer}
+	args := []any{b[0], b[1], b[2], b[3], r.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
 	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)
