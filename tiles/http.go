@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -154,23 +155,17 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	// Each coding is its own representation with its own ETag; ServeContent answers
+	// If-None-Match (and HEAD and ranges) against the ETag set here.
 	body, etag := entry.Raw, entry.ETag
-	gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
-	if gz {
+	if httpx.AcceptsEncoding(r.Header, "gzip") {
 		body, etag = entry.Gzip, entry.GzipETag
-	}
-	h.Set("ETag", etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h.Set("Content-Type", ContentType)
-	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
-	h.Set("Content-Length", fmt.Sprint(len(body)))
-	_, err = w.Write(body)
-	return err
+	h.Set("ETag", etag)
+	h.Set("Content-Type", ContentType)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	return nil
 }
 
 // tileJSON answers TileJSON 3.0.0 for a layer.

@@ -168,6 +168,17 @@ func TestTileProtocol(t *testing.T) {
 	if again := c.get(path, c.admin, "If-None-Match", plain.etag); again.status != 304 {
 		t.Errorf("If-None-Match with the current ETag = %d, want 304", again.status)
 	}
+	// Each coding answers conditional requests with its own ETag.
+	if again := c.get(path, c.admin, "Accept-Encoding", "gzip", "If-None-Match", `"x", `+gz.etag); again.status != 304 ||
+		again.etag != gz.etag || again.header.Get("Vary") == "" {
+		t.Errorf("If-None-Match with the gzip ETag = %d, ETag %s, Vary %q; want 304 with them", again.status, again.etag, again.header.Get("Vary"))
+	}
+	if again := c.get(path, c.admin, "Accept-Encoding", "gzip", "If-None-Match", plain.etag); again.status != 200 {
+		t.Errorf("gzip asked with the plain ETag = %d, want 200", again.status)
+	}
+	if refused := c.get(path, c.admin, "Accept-Encoding", "gzip;q=0, br"); refused.header.Get("Content-Encoding") != "" || !bytes.Equal(refused.body, plain.body) {
+		t.Errorf("gzip;q=0 answered with Content-Encoding %q", refused.header.Get("Content-Encoding"))
+	}
 	far := mvt.Covering(orb.Point{10, 50}, 13)
 	if a := c.get(tilePath(tiles.LayerCases, far), c.admin); a.status != 204 {
 		t.Errorf("empty tile = %d, want 204", a.status)
