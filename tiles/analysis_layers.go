@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
-	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/blindzone"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Layer names of analyses.
@@ -58,33 +60,72 @@ func (m *memo) get(key string, compute func() (any, error)) (any, error) {
 	return v, nil
 }
 
+// analyses is what the analysis layers need of package analytics.
+type analyses interface {
+	ParseScopedQuery(ctx context.Context, q url.Values, township string, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
+	HotSpots(ctx context.Context, q analytics.Query, seed uint64) (analytics.HotSpots, error)
+	BlindZones(ctx context.Context, level string, q analytics.Query) ([]blindzone.Result, error)
+	UnitShapes(ctx context.Context, level string, results []blindzone.Result) (map[string]orb.Geometry, error)
+}
+
+var _ analyses = (*analytics.Store)(nil)
+
 // analysisLayer draws the result of an analysis over the whole study area, computed once
 // per parameters and data version (see memo) and cut into tiles.
 type analysisLayer struct {
-	store    *analytics.Store
+	store    analyses
 	versions *Versions
 	name     string
-	now      func() time.Time
 	memo     *memo
 }
 
-// analysisParams are the query parameters the analysis layers read.
-var analysisParams = []string{"sector", "from", "to", "township", "k", "permutations", "level"}
+// analysisSpan is the window of an analysis layer when from is not given.
+const analysisSpan = 30 * 24 * time.Hour
 
-func (l analysisLayer) Params(q url.Values) (string, error) {
-	out := url.Values{}
-	for _, k := range analysisParams {
-		if v := q.Get(k); v != "" {
-			out.Set(k, v)
+// analysisParams are the parameters of an analysis layer: the analysis, already confined
+// to the caller's township, and for blind zones the level ("" = the analysis's default).
+type analysisParams struct {
+	Query analytics.Query
+	Level string
+}
+
+// String returns the parameters as a sorted query string.
+func (p analysisParams) String() string {
+	q := p.Query
+	v := url.Values{
+		"from":         {q.From.UTC().Format(time.RFC3339Nano)},
+		"to":           {q.To.UTC().Format(time.RFC3339Nano)},
+		"k":            {strconv.Itoa(q.K)},
+		"permutations": {strconv.Itoa(q.Permutations)},
+		"township":     {strings.Join(q.Townships, ",")},
+	}
+	if q.Sector != "" {
+		v.Set("sector", q.Sector)
+	}
+	if p.Level != "" {
+		v.Set("level", p.Level)
+	}
+	return v.Encode()
+}
+
+// Parse reads the parameters the analyses share (see analytics.Store.ParseQuery), for the
+// caller's township, and level. The default window ends at the end of the hour of r.Now,
+// so that the memo and the cache serve the whole hour. Errors: invalid, forbidden.
+func (l analysisLayer) Parse(ctx context.Context, q url.Values, r Request) (analysisParams, error) {
+	now := r.Now.Truncate(time.Hour).Add(time.Hour)
+	query, err := l.store.ParseScopedQuery(ctx, q, r.Township, now, analysisSpan, analytics.Limits{})
+	if err != nil {
+		return analysisParams{}, err
+	}
+	p := analysisParams{Query: query}
+	if l.name == LayerBlindzones {
+		switch p.Level = q.Get("level"); p.Level {
+		case "", "township", "grid", "cell":
+		default:
+			return p, errLevel(p.Level)
 		}
 	}
-	if q.Get("from") == "" || q.Get("to") == "" {
-		out.Set("hour", l.now().UTC().Truncate(time.Hour).Format(time.RFC3339))
-	}
-	if lv := q.Get("level"); l.name == LayerBlindzones && lv != "" && lv != "township" && lv != "grid" && lv != "cell" {
-		return "", errLevel(lv)
-	}
-	return out.Encode(), nil
+	return p, nil
 }
 
 func (l analysisLayer) Fields() map[string]string {
@@ -95,37 +136,25 @@ func (l analysisLayer) Fields() map[string]string {
 		"p_adjusted": "Number", "patrol_visits": "Number"}
 }
 
-func (l analysisLayer) query(ctx context.Context, r Request) (analytics.Query, error) {
-	span := 30 * 24 * time.Hour
-	// The hour rounding of the default window keeps the memo and the cache useful.
-	now := l.now().Truncate(time.Hour).Add(time.Hour)
-	return l.store.ParseQuery(ctx, r.Query, auth.Identity{Township: r.Township, Role: auth.Analyst}, now, span, analytics.Limits{})
-}
-
-func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
-	q, err := l.query(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	params, _ := l.Params(r.Query)
-	key := params + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, Tile{}))
-	bound := r.Tile.BoundWithBuffer(BufferPixels, DefaultExtent)
+func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams) ([]mvt.Feature, error) {
+	key := p.String() + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
+	bound := r.Tile.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	if l.name == LayerHotspots {
-		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, q, 1) })
+		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, p.Query, 1) })
 		if err != nil {
 			return nil, err
 		}
 		return hotspotFeatures(v.(analytics.HotSpots), bound), nil
 	}
-	level := r.Query.Get("level")
+	level := p.Level
 	if level == "" {
-		level = analytics.DefaultLevel(q)
+		level = analytics.DefaultLevel(p.Query)
 	}
-	v, err := l.memo.get(key, func() (any, error) { return l.blindUnits(ctx, level, q) })
+	v, err := l.memo.get(key, func() (any, error) { return l.blindUnits(ctx, level, p.Query) })
 	if err != nil {
 		return nil, err
 	}
-	var out []Feature
+	var out []mvt.Feature
 	for _, u := range v.([]blindUnit) {
 		if u.geom.Bound().Intersects(bound) {
 			f := u.feature
@@ -136,14 +165,14 @@ func (l analysisLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 	return out, nil
 }
 
-func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []Feature {
-	var out []Feature
+func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []mvt.Feature {
+	var out []mvt.Feature
 	for i, c := range hs.Cells {
 		g := grid.Geometry(c.H3)
 		if !bound.Contains(g.Center) && !g.Boundary.Bound().Intersects(bound) {
 			continue
 		}
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: g.Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g.Boundary, Properties: map[string]any{
 			"h3": c.H3.String(), "township": c.Township, "count": int(hs.Counts[i]),
 			"gi_z": hs.Result.Z[i], "p_fdr": hs.Result.PFDR[i], "bin": hs.Result.Bin[i],
 		}})
@@ -154,7 +183,7 @@ func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []Feature {
 // blindUnit is a blind-zone result ready to draw.
 type blindUnit struct {
 	geom    orb.Geometry
-	feature Feature
+	feature mvt.Feature
 }
 
 func (l analysisLayer) blindUnits(ctx context.Context, level string, q analytics.Query) ([]blindUnit, error) {
@@ -172,7 +201,7 @@ func (l analysisLayer) blindUnits(ctx context.Context, level string, q analytics
 		if !ok {
 			continue
 		}
-		out = append(out, blindUnit{geom: g, feature: Feature{Geometry: g, Properties: map[string]any{
+		out = append(out, blindUnit{geom: g, feature: mvt.Feature{Geometry: g, Properties: map[string]any{
 			"code": res.Code, "kind": string(res.Kind), "cases_other": res.CasesOther, "expected_other": res.ExpectedOther,
 			"p_adjusted": res.PAdjusted, "patrol_visits": res.PatrolVisits,
 		}}})

@@ -8,50 +8,15 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
+	"github.com/gridwatch/gridwatch/tiles/mvt/mvttest"
 )
-
-// benchZ10 is a zoom 10 tile over Beijing (about 30 km across), benchZ14 a zoom 14 one.
-var (
-	benchZ10 = tiles.Covering(orb.Point{116.4, 39.9}, 10)
-	benchZ14 = tiles.Covering(orb.Point{116.4, 39.9}, 14)
-)
-
-// BenchmarkEncodeHexagonsZ10 encodes 10,000 hexagons with three properties each into a
-// zoom 10 tile, as the coverage layer of a city would be.
-func BenchmarkEncodeHexagonsZ10(b *testing.B) {
-	fs := hexagons(benchZ10, 10_000)
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
-		data, err := tiles.Encode(benchZ10, tiles.Layer{Name: "coverage", Features: fs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		size = len(data)
-	}
-	b.ReportMetric(float64(size), "tile-bytes")
-}
-
-// BenchmarkEncodePointsZ14 encodes 2,000 case points with four properties into a zoom
-// 14 tile.
-func BenchmarkEncodePointsZ14(b *testing.B) {
-	fs := points(benchZ14, 2000, rand.New(rand.NewPCG(1, 1)))
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
-		data, err := tiles.Encode(benchZ14, tiles.Layer{Name: "cases", Features: fs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		size = len(data)
-	}
-	b.ReportMetric(float64(size), "tile-bytes")
-}
 
 // BenchmarkCachePut measures what a miss adds to the build: gzip and ETag of the
-// hexagon tile.
+// hexagon tile of the encoder's benchmark, a zoom 10 tile over Beijing.
 func BenchmarkCachePut(b *testing.B) {
-	raw, err := tiles.Encode(benchZ10, tiles.Layer{Name: "coverage", Features: hexagons(benchZ10, 10_000)})
+	t := mvt.Covering(orb.Point{116.4, 39.9}, 10)
+	raw, err := mvt.Encode(t, mvt.Layer{Name: "coverage", Features: mvttest.Hexagons(t, 10_000)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +26,7 @@ func BenchmarkCachePut(b *testing.B) {
 	var v uint64
 	for b.Loop() {
 		v++
-		c.Put(tiles.Key{Layer: "coverage", Tile: benchZ10, Version: v}, raw)
+		c.Put(tiles.Key{Layer: "coverage", Tile: t, Version: v}, raw)
 	}
 }
 
@@ -70,7 +35,7 @@ func benchCache(b *testing.B) (*tiles.Cache, []tiles.Key) {
 	raw := make([]byte, 20_000)
 	keys := make([]tiles.Key, 1000)
 	for i := range keys {
-		keys[i] = tiles.Key{Layer: "cases", Tile: tiles.Tile{Z: 14, X: uint32(13000 + i), Y: 6208}, Params: "scope=T01", Version: 3}
+		keys[i] = tiles.Key{Layer: "cases", Tile: mvt.Tile{Z: 14, X: uint32(13000 + i), Y: 6208}, Params: "scope=T01", Version: 3}
 		c.Put(keys[i], raw)
 	}
 	return c, keys
@@ -153,10 +118,10 @@ func BenchmarkVersionsVersion(b *testing.B) {
 		b.Fatal(err)
 	}
 	ps := benchPoints()
-	ts := make([]tiles.Tile, len(ps))
+	ts := make([]mvt.Tile, len(ps))
 	for i, p := range ps {
 		v.Touch("cases", p)
-		ts[i] = tiles.Covering(p, 15)
+		ts[i] = mvt.Covering(p, 15)
 	}
 	// A large import once, so that Version also reads an area counter.
 	v.TouchBound("cases", orb.Bound{Min: orb.Point{115.9, 39.4}, Max: orb.Point{117.1, 40.4}})

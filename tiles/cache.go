@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Key identifies one encoded tile in a [Cache].
@@ -18,7 +20,7 @@ type Key struct {
 	// Layer is the tile layer, as in the URL.
 	Layer string
 	// Tile is the tile.
-	Tile Tile
+	Tile mvt.Tile
 	// Params is everything else that shapes the tile, in one canonical form (sorted,
 	// normalised query parameters and the caller's township scope, for instance):
 	// requests that must see different tiles must have different Params.

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 func key(layer string, x uint32, version uint64) tiles.Key {
-	return tiles.Key{Layer: layer, Tile: tiles.Tile{Z: 14, X: x, Y: 6208}, Params: "scope=T01", Version: version}
+	return tiles.Key{Layer: layer, Tile: mvt.Tile{Z: 14, X: x, Y: 6208}, Params: "scope=T01", Version: version}
 }
 
 func gunzip(t *testing.T, b []byte) []byte {

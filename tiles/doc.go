@@ -1,16 +1,21 @@
-// Package tiles is the pure core of gridwatch's vector tile server: tile coordinates,
-// encoding of WGS-84 features into Mapbox Vector Tiles (MVT 2.1), a bounded in-memory
-// cache of encoded tiles, and per-tile data versions that let a change invalidate exactly
-// the tiles it touches.
+// Package tiles serves gridwatch's vector tiles at /tiles/{layer}/{z}/{x}/{y}.mvt: the
+// layers (townships, grid areas, cells, cases, patrol coverage and tracks, hot spots and
+// blind zones) that query PostGIS and the analyses for a tile's features, a bounded
+// in-memory cache of encoded tiles, per-tile data versions that let a change invalidate
+// exactly the tiles it touches, the MapLibre style and TileJSON, and the HTTP handlers.
+// Tile math and the MVT encoder are the pure package [github.com/gridwatch/gridwatch/tiles/mvt];
+// this package is the one that touches the database and, through package grid, h3 (cgo).
 //
 // The pieces fit together like this on a request for /tiles/{layer}/{z}/{x}/{y}.mvt:
 //
-//	t, err := tiles.ParseTile(z, x, y)               // outside input: apperr.Invalid on error
-//	key := tiles.Key{Layer: layer, Tile: t, Params: canonicalParams,
-//		Version: versions.Version(layer, t)}          // read the version BEFORE querying
+//	t, err := mvt.ParseTile(z, x, y)          // outside input: apperr.Invalid on error
+//	query, build, err := layer.parse(ctx, r.URL.Query(),
+//		Request{Tile: t, Township: scope, Officer: officer, Now: now}) // once: typed, validated
+//	key := Key{Layer: name, Tile: t, Params: query.String(),
+//		Version: versions.Version(name, t)}   // read the version BEFORE querying
 //	entry, err := cache.GetOrBuild(ctx, key, func(ctx context.Context) ([]byte, error) {
-//		features := ...                              // query the layer's rows in t's buffered bound
-//		return tiles.Encode(t, tiles.Layer{Name: layer, Features: features})
+//		features, err := build(ctx)           // the layer's rows in t's buffered bound
+//		return mvt.Encode(t, mvt.Layer{Name: name, Features: features})
 //	})
 //	// len(entry.Raw) == 0 → 204; otherwise entry.Raw or entry.Gzip with its ETag.
 //
@@ -19,12 +24,8 @@
 // [Versions.TouchLayer] (anything global) so the affected tiles get new versions, miss
 // the cache and get new ETags, while every other tile stays cached.
 //
-// Coordinates: features come in WGS-84 (SRID 4326) [lon, lat]; tiles are XYZ
-// (Web Mercator, y down from the north, as in OSM and MapLibre). Inside a tile, MVT
-// coordinates run from 0 to the layer's extent (4096 by default) with y down, and every
-// tile carries a buffer of [BufferPixels] (64 of 4096, i.e. 1/64 of the tile's width)
-// around it, the same as pg_tileserv's ST_AsMVTGeom(..., 4096, 64, true).
+// Each layer is a [Source] whose query parameters parse, once per request, into a typed
+// value; a [Query] of it is what the cache keys by (see Server.tile in http.go).
 //
-// Nothing here touches a database, the network or cgo; the package has no
-// package-level mutable state.
+// The package has no package-level mutable state.
 package tiles

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // ContentType is the media type of a vector tile.
@@ -34,9 +36,10 @@ const (
 // Server serves vector tiles of the layers, cached and invalidated by data versions.
 type Server struct {
 	db       *pgxpool.Pool
-	sources  map[string]Source
+	sources  map[string]layer
 	cache    *Cache
 	versions *Versions
+	now      func() time.Time
 }
 
 // NewServer returns a Server on db with a tile cache of cacheBytes.
@@ -47,18 +50,19 @@ func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes i
 	}
 	return &Server{
 		db: db,
-		sources: map[string]Source{
-			LayerTownships:  polygonLayer{db: db, query: townshipQuery},
-			LayerGrids:      polygonLayer{db: db, query: gridQuery, extra: "squadron"},
-			LayerCells:      cellLayer{db: db, grid: g},
-			LayerCases:      caseLayer{db: db, grid: g},
-			LayerCoverage:   coverageLayer{db: db, grid: g, now: time.Now},
-			LayerTracks:     tracksLayer{db: db, now: time.Now},
-			LayerHotspots:   analysisLayer{store: a, versions: versions, name: LayerHotspots, now: time.Now, memo: &memo{}},
-			LayerBlindzones: analysisLayer{store: a, versions: versions, name: LayerBlindzones, now: time.Now, memo: &memo{}},
+		sources: map[string]layer{
+			LayerTownships:  bind(polygonLayer{db: db, query: townshipQuery}),
+			LayerGrids:      bind(polygonLayer{db: db, query: gridQuery, extra: "squadron"}),
+			LayerCells:      bind(cellLayer{db: db, grid: g}),
+			LayerCases:      bind(caseLayer{db: db, grid: g}),
+			LayerCoverage:   bind(coverageLayer{db: db, grid: g}),
+			LayerTracks:     bind(tracksLayer{db: db}),
+			LayerHotspots:   bind(analysisLayer{store: a, versions: versions, name: LayerHotspots, memo: &memo{}}),
+			LayerBlindzones: bind(analysisLayer{store: a, versions: versions, name: LayerBlindzones, memo: &memo{}}),
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
+		now:      time.Now,
 	}, nil
 }
 
@@ -86,7 +90,7 @@ func (s *Server) Routes() []api.Route {
 	}
 }
 
-func (s *Server) source(r *http.Request) (string, Source, error) {
+func (s *Server) source(r *http.Request) (string, layer, error) {
 	name := chi.URLParam(r, "layer")
 	src, ok := s.sources[name]
 	if !ok {
@@ -122,24 +126,24 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 		}
 		officer = who.Officer
 	}
-	t, err := ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	t, err := mvt.ParseTile(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
 	if err != nil {
 		return err
 	}
-	params, err := src.Params(r.URL.Query())
+	// The request is parsed once, here: its canonical form is the cache key, and the
+	// features are built from the same parsed values, at the same clock reading.
+	query, build, err := src.parse(r.Context(), r.URL.Query(),
+		Request{Tile: t, Township: who.Township, Officer: officer, Now: s.now()})
 	if err != nil {
 		return err
 	}
-	scope := who.Township
-	key := Key{Layer: name, Tile: t, Params: params + "|township=" + scope + "|officer=" + officer,
-		Version: s.versions.Version(name, t)}
-	req := Request{Tile: t, Township: scope, Officer: officer, Query: r.URL.Query()}
+	key := Key{Layer: name, Tile: t, Params: query.String(), Version: s.versions.Version(name, t)}
 	entry, err := s.cache.GetOrBuild(r.Context(), key, func(ctx context.Context) ([]byte, error) {
-		features, err := src.Features(ctx, req)
+		features, err := build(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return Encode(t, Layer{Name: name, Features: features})
+		return mvt.Encode(t, mvt.Layer{Name: name, Features: features})
 	})
 	if err != nil {
 		return err
@@ -151,23 +155,17 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	// Each coding is its own representation with its own ETag; ServeContent answers
+	// If-None-Match (and HEAD and ranges) against the ETag set here.
 	body, etag := entry.Raw, entry.ETag
-	gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
-	if gz {
+	if httpx.AcceptsEncoding(r.Header, "gzip") {
 		body, etag = entry.Gzip, entry.GzipETag
-	}
-	h.Set("ETag", etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h.Set("Content-Type", ContentType)
-	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
-	h.Set("Content-Length", fmt.Sprint(len(body)))
-	_, err = w.Write(body)
-	return err
+	h.Set("ETag", etag)
+	h.Set("Content-Type", ContentType)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	return nil
 }
 
 // tileJSON answers TileJSON 3.0.0 for a layer.
@@ -202,10 +200,10 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		"scheme":   "xyz",
 		"tiles":    []string{url},
 		"minzoom":  0,
-		"maxzoom":  DefaultMaxZoom,
+		"maxzoom":  mvt.DefaultMaxZoom,
 		"bounds":   bounds,
 		"vector_layers": []map[string]any{{
-			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": DefaultMaxZoom,
+			"id": name, "fields": src.Fields(), "minzoom": 0, "maxzoom": mvt.DefaultMaxZoom,
 		}},
 	})
 	return nil

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
+	orbmvt "github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -24,6 +24,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // tileCity serves tiles of two townships side by side (A west of 120.30 E, B east), with
@@ -98,14 +99,14 @@ func (c *tileCity) get(path, token string, header ...string) tileAnswer {
 	return tileAnswer{resp.StatusCode, resp.Header.Get("ETag"), b, resp.Header}
 }
 
-func tilePath(layer string, t tiles.Tile) string {
+func tilePath(layer string, t mvt.Tile) string {
 	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layer, t.Z, t.X, t.Y)
 }
 
 // decode reads a tile with orb's decoder and returns its one layer.
-func decode(t *testing.T, data []byte) *mvt.Layer {
+func decode(t *testing.T, data []byte) *orbmvt.Layer {
 	t.Helper()
-	layers, err := mvt.Unmarshal(data)
+	layers, err := orbmvt.Unmarshal(data)
 	if err != nil || len(layers) != 1 {
 		t.Fatalf("tile: %d layers, %v", len(layers), err)
 	}
@@ -129,7 +130,7 @@ func TestEveryLayerServesDecodableTiles(t *testing.T) {
 		{tiles.LayerBlindzones, 10, []string{"code", "kind", "cases_other", "expected_other"}},
 	} {
 		t.Run(fmt.Sprintf("%s z%d", tc.layer, tc.z), func(t *testing.T) {
-			tile := tiles.Covering(c.caseAt["A"], tc.z)
+			tile := mvt.Covering(c.caseAt["A"], tc.z)
 			a := c.get(tilePath(tc.layer, tile), c.admin)
 			if a.status != 200 || a.header.Get("Content-Type") != tiles.ContentType || a.etag == "" {
 				t.Fatalf("GET = %d %s", a.status, a.body)
@@ -149,7 +150,7 @@ func TestEveryLayerServesDecodableTiles(t *testing.T) {
 
 func TestTileProtocol(t *testing.T) {
 	c := newTileCity(t)
-	tile := tiles.Covering(c.caseAt["A"], 13)
+	tile := mvt.Covering(c.caseAt["A"], 13)
 	path := tilePath(tiles.LayerCases, tile)
 	plain := c.get(path, c.admin)
 	gz := c.get(path, c.admin, "Accept-Encoding", "gzip")
@@ -167,7 +168,18 @@ func TestTileProtocol(t *testing.T) {
 	if again := c.get(path, c.admin, "If-None-Match", plain.etag); again.status != 304 {
 		t.Errorf("If-None-Match with the current ETag = %d, want 304", again.status)
 	}
-	far := tiles.Covering(orb.Point{10, 50}, 13)
+	// Each coding answers conditional requests with its own ETag.
+	if again := c.get(path, c.admin, "Accept-Encoding", "gzip", "If-None-Match", `"x", `+gz.etag); again.status != 304 ||
+		again.etag != gz.etag || again.header.Get("Vary") == "" {
+		t.Errorf("If-None-Match with the gzip ETag = %d, ETag %s, Vary %q; want 304 with them", again.status, again.etag, again.header.Get("Vary"))
+	}
+	if again := c.get(path, c.admin, "Accept-Encoding", "gzip", "If-None-Match", plain.etag); again.status != 200 {
+		t.Errorf("gzip asked with the plain ETag = %d, want 200", again.status)
+	}
+	if refused := c.get(path, c.admin, "Accept-Encoding", "gzip;q=0, br"); refused.header.Get("Content-Encoding") != "" || !bytes.Equal(refused.body, plain.body) {
+		t.Errorf("gzip;q=0 answered with Content-Encoding %q", refused.header.Get("Content-Encoding"))
+	}
+	far := mvt.Covering(orb.Point{10, 50}, 13)
 	if a := c.get(tilePath(tiles.LayerCases, far), c.admin); a.status != 204 {
 		t.Errorf("empty tile = %d, want 204", a.status)
 	}
@@ -216,10 +228,10 @@ func TestTileProtocol(t *testing.T) {
 // new ETag and show it, a tile elsewhere keeps its ETag and comes from the cache.
 func TestNewCaseChangesOnlyItsTiles(t *testing.T) {
 	c := newTileCity(t)
-	here := tiles.Covering(c.caseAt["A"], 14)
-	there := tiles.Covering(c.caseAt["B"], 14)
-	before := map[tiles.Tile]tileAnswer{here: c.get(tilePath(tiles.LayerCases, here), c.admin), there: c.get(tilePath(tiles.LayerCases, there), c.admin)}
-	hot := tilePath(tiles.LayerHotspots, tiles.Covering(c.caseAt["B"], 12))
+	here := mvt.Covering(c.caseAt["A"], 14)
+	there := mvt.Covering(c.caseAt["B"], 14)
+	before := map[mvt.Tile]tileAnswer{here: c.get(tilePath(tiles.LayerCases, here), c.admin), there: c.get(tilePath(tiles.LayerCases, there), c.admin)}
+	hot := tilePath(tiles.LayerHotspots, mvt.Covering(c.caseAt["B"], 12))
 	hotBefore := c.get(hot, c.admin)
 	hits := c.srv.Tiles.CacheStats().Hits
 
@@ -241,25 +253,25 @@ func TestNewCaseChangesOnlyItsTiles(t *testing.T) {
 		t.Error("a new case left the hot spot tiles' ETag unchanged")
 	}
 	// An import changes the township layer everywhere it is drawn.
-	tw := c.get(tilePath(tiles.LayerTownships, tiles.Covering(c.caseAt["B"], 10)), c.admin)
+	tw := c.get(tilePath(tiles.LayerTownships, mvt.Covering(c.caseAt["B"], 10)), c.admin)
 	if _, err := c.srv.Grid.Import(context.Background(), []grid.TownshipInput{{Code: "C", Name: "丙镇",
 		Geom: orb.MultiPolygon{{{{120.40, 31.80}, {120.45, 31.80}, {120.45, 31.85}, {120.40, 31.85}, {120.40, 31.80}}}}}}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if again := c.get(tilePath(tiles.LayerTownships, tiles.Covering(c.caseAt["B"], 10)), c.admin); again.etag == tw.etag {
+	if again := c.get(tilePath(tiles.LayerTownships, mvt.Covering(c.caseAt["B"], 10)), c.admin); again.etag == tw.etag {
 		t.Error("an import left the township tiles' ETag unchanged")
 	}
 }
 
 func TestScopedTokenSeesItsTownshipOnly(t *testing.T) {
 	c := newTileCity(t)
-	tile := tiles.Covering(orb.Point{120.30, 31.84}, 10) // holds both townships' cases
+	tile := mvt.Covering(orb.Point{120.30, 31.84}, 10) // holds both townships' cases
 	all := decode(t, c.get(tilePath(tiles.LayerCases, tile)+"?x=1", c.admin).body)
 	mine := c.get(tilePath(tiles.LayerCases, tile)+"?x=1", c.supA)
 	if mine.status != 200 {
 		t.Fatalf("scoped tile = %d", mine.status)
 	}
-	total := func(l *mvt.Layer) (n float64) {
+	total := func(l *orbmvt.Layer) (n float64) {
 		for _, f := range l.Features {
 			n += f.Properties["count"].(float64)
 		}
@@ -294,8 +306,8 @@ func TestPatrolLayersFollowPositions(t *testing.T) {
 			"lat": 31.84, "lon": 120.26 + float64(i)*0.0001})
 	}
 	p := orb.Point{120.261, 31.84}
-	cov13 := tilePath(tiles.LayerCoverage, tiles.Covering(p, 13))
-	cov8 := tilePath(tiles.LayerCoverage, tiles.Covering(p, 8))
+	cov13 := tilePath(tiles.LayerCoverage, mvt.Covering(p, 13))
+	cov8 := tilePath(tiles.LayerCoverage, mvt.Covering(p, 8))
 	before13, before8 := c.get(cov13, c.admin), c.get(cov8, c.admin)
 	body, _ := json.Marshal(map[string]any{"positions": fixes})
 	req, _ := http.NewRequest("POST", c.http.URL+"/api/v1/positions", bytes.NewReader(body))
@@ -317,7 +329,7 @@ func TestPatrolLayersFollowPositions(t *testing.T) {
 	if visits == 0 {
 		t.Error("the coverage tile shows no visit")
 	}
-	tr := c.get(tilePath(tiles.LayerTracks, tiles.Covering(p, 14)), c.admin)
+	tr := c.get(tilePath(tiles.LayerTracks, mvt.Covering(p, 14)), c.admin)
 	if tr.status != 200 {
 		t.Fatalf("tracks tile = %d", tr.status)
 	}
@@ -325,7 +337,7 @@ func TestPatrolLayersFollowPositions(t *testing.T) {
 	if len(l.Features) != 1 || l.Features[0].Properties["officer"] != "o1" || l.Features[0].Geometry.GeoJSONType() != "LineString" {
 		t.Errorf("tracks tile features: %+v", l.Features)
 	}
-	if low := c.get(tilePath(tiles.LayerTracks, tiles.Covering(p, 9)), c.admin); low.status != 204 {
+	if low := c.get(tilePath(tiles.LayerTracks, mvt.Covering(p, 9)), c.admin); low.status != 204 {
 		t.Errorf("tracks below their minimum zoom = %d, want 204", low.status)
 	}
 }
@@ -336,7 +348,7 @@ func TestPatrolLayersFollowPositions(t *testing.T) {
 func TestTilesAgreeWithPostGIS(t *testing.T) {
 	c := newTileCity(t)
 	ctx := context.Background()
-	tile := tiles.Covering(c.caseAt["A"], 14)
+	tile := mvt.Covering(c.caseAt["A"], 14)
 	l := decode(t, c.get(tilePath(tiles.LayerCases, tile), c.admin).body)
 	rows, err := c.srv.DB.Query(ctx, `
 		SELECT id, ST_X(g), ST_Y(g) FROM (
@@ -364,7 +376,7 @@ func TestTilesAgreeWithPostGIS(t *testing.T) {
 		}
 	}
 
-	ttile := tiles.Covering(c.caseAt["A"], 11)
+	ttile := mvt.Covering(c.caseAt["A"], 11)
 	tl := decode(t, c.get(tilePath(tiles.LayerTownships, ttile), c.admin).body)
 	for _, f := range tl.Features {
 		var pgArea float64
@@ -393,7 +405,7 @@ func TestDenseCaseTileStaysWithinBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := c.get(tilePath(tiles.LayerCases, tiles.Covering(p, 14)), c.admin)
+	a := c.get(tilePath(tiles.LayerCases, mvt.Covering(p, 14)), c.admin)
 	l := decode(t, a.body)
 	total := 0.0
 	for _, f := range l.Features {

@@ -14,29 +14,10 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
-
-// Request is what a layer builds a tile from: the tile, the caller's township scope ("" =
-// all), the officer an officer token is confined to ("" = none) and the layer's filters
-// from the query string.
-type Request struct {
-	Tile     Tile
-	Township string
-	Officer  string
-	Query    url.Values
-}
-
-// Source builds the features of one layer for a tile. Params returns the canonical
-// form of the query parameters the layer reads (part of the cache key); it rejects bad
-// ones with an invalid error.
-type Source interface {
-	Params(q url.Values) (string, error)
-	Features(ctx context.Context, r Request) ([]Feature, error)
-	// Fields describes the properties, for TileJSON.
-	Fields() map[string]string
-}
 
 // rollupResolution is the H3 resolution cells are shown at on a tile of zoom z: parents
 // with summed counts below zoom 12, so that a low-zoom tile holds a few thousand features
@@ -75,8 +56,8 @@ func RollupCells(c grid.Cell) []grid.Cell {
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }
 
 // bufferedBound is the area a tile draws, in WGS-84, as PostGIS arguments.
-func bufferedBound(t Tile) [4]float64 {
-	b := t.BoundWithBuffer(BufferPixels, DefaultExtent)
+func bufferedBound(t mvt.Tile) [4]float64 {
+	b := t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 }
 
@@ -87,7 +68,9 @@ type polygonLayer struct {
 	extra string // name of the fourth column's property
 }
 
-func (l polygonLayer) Params(q url.Values) (string, error) { return "", nil }
+func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
+	return noParams{}, nil
+}
 
 func (l polygonLayer) Fields() map[string]string {
 	f := map[string]string{"code": "String", "name": "String", "township": "String"}
@@ -97,14 +80,14 @@ func (l polygonLayer) Fields() map[string]string {
 	return f
 }
 
-func (l polygonLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l polygonLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Township)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var code, name, township string
 		var extra *string
@@ -120,7 +103,7 @@ func (l polygonLayer) Features(ctx context.Context, r Request) ([]Feature, error
 		if l.extra != "" {
 			props[l.extra] = extra
 		}
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
 	}
 	return out, pgdb.Translate(rows.Err(), "tile")
 }
@@ -146,13 +129,15 @@ type cellLayer struct {
 	grid *grid.Store
 }
 
-func (l cellLayer) Params(q url.Values) (string, error) { return "", nil }
+func (l cellLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
+	return noParams{}, nil
+}
 
 func (l cellLayer) Fields() map[string]string {
 	return map[string]string{"h3": "String", "township": "String", "grid": "String", "cells": "Number", "resolution": "Number"}
 }
 
-func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil || cityRes == 0 {
 		return nil, err
@@ -170,7 +155,7 @@ func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var cell int64
 		var township string
@@ -180,7 +165,7 @@ func (l cellLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 			return nil, pgdb.Translate(err, "tile")
 		}
 		c := grid.Cell(cell)
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
 			"h3": c.String(), "township": township, "grid": gridArea, "cells": n, "resolution": c.Resolution(),
 		}})
 	}
@@ -194,24 +179,39 @@ type caseLayer struct {
 	grid *grid.Store
 }
 
-// caseFilters are the query parameters of the cases layer.
-var caseFilters = []string{"sector", "status", "from", "to"}
+// caseParams are the filters of the cases layer: sector and status ("" = any) and the
+// reporting window [From, To), each end open when zero.
+type caseParams struct {
+	Sector, Status string
+	From, To       time.Time
+}
 
-func (l caseLayer) Params(q url.Values) (string, error) {
-	out := url.Values{}
-	for _, k := range caseFilters {
-		if v := q.Get(k); v != "" {
-			out.Set(k, v)
+// String returns the filters as a sorted query string, times in UTC.
+func (p caseParams) String() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"sector": p.Sector, "status": p.Status} {
+		if s != "" {
+			v.Set(k, s)
 		}
 	}
-	for _, k := range []string{"from", "to"} {
-		if v := out.Get(k); v != "" {
-			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				return "", apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
-			}
+	for k, t := range map[string]time.Time{"from": p.From, "to": p.To} {
+		if !t.IsZero() {
+			v.Set(k, t.UTC().Format(time.RFC3339Nano))
 		}
 	}
-	return out.Encode(), nil
+	return v.Encode()
+}
+
+// Parse reads sector, status, from and to. Errors: invalid for a time that is not RFC
+// 3339.
+func (l caseLayer) Parse(_ context.Context, q url.Values, _ Request) (caseParams, error) {
+	p := caseParams{Sector: q.Get("sector"), Status: q.Get("status")}
+	var err error
+	if p.From, err = httpx.QueryTime(q, "from", time.Time{}); err != nil {
+		return p, err
+	}
+	p.To, err = httpx.QueryTime(q, "to", time.Time{})
+	return p, err
 }
 
 func (l caseLayer) Fields() map[string]string {
@@ -219,12 +219,9 @@ func (l caseLayer) Fields() map[string]string {
 		"township": "String", "count": "Number"}
 }
 
-func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l caseLayer) Features(ctx context.Context, r Request, p caseParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	q := r.Query
-	from, _ := time.Parse(time.RFC3339, q.Get("from"))
-	to, _ := time.Parse(time.RFC3339, q.Get("to"))
-	args := []any{b[0], b[1], b[2], b[3], r.Township, q.Get("sector"), q.Get("status"), nullTime(from), nullTime(to), r.Officer}
+	args := []any{b[0], b[1], b[2], b[3], r.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
 	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)
@@ -238,7 +235,7 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var id int64
 		var sector, status, township string
@@ -247,7 +244,7 @@ func (l caseLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
 		if err := rows.Scan(&id, &sector, &status, &at, &township, &p[0], &p[1]); err != nil {
 			return nil, pgdb.Translate(err, "tile")
 		}
-		out = append(out, Feature{ID: uint64(id), Geometry: p, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(id), Geometry: p, Properties: map[string]any{
 			"id": id, "sector": sector, "status": status, "reported_at": at, "township": township, "count": 1,
 		}})
 	}
@@ -272,7 +269,7 @@ func rollupRes(z uint32) func(cityRes int) int {
 }
 
 // clusters groups the cases of a tile by the cell of the given resolution.
-func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]Feature, error) {
+func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil {
 		return nil, err
@@ -299,12 +296,12 @@ func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) in
 	if err := rows.Err(); err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
-	out := make([]Feature, 0, len(counts))
+	out := make([]mvt.Feature, 0, len(counts))
 	for c, n := range counts {
-		out = append(out, Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
+		out = append(out, mvt.Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
 	}
 	// Map order is random: sort, so that a tile's bytes (and ETag) depend on data only.
-	slices.SortFunc(out, func(a, b Feature) int {
+	slices.SortFunc(out, func(a, b mvt.Feature) int {
 		return strings.Compare(a.Properties["h3"].(string), b.Properties["h3"].(string))
 	})
 	for i := range out {

@@ -9,9 +9,12 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/track"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Layer names of patrol data.
@@ -20,57 +23,35 @@ const (
 	LayerTracks   = "tracks"
 )
 
-// Windows of the patrol layers: a default (when from/to are not given) and a maximum.
+// Default windows of the patrol layers, when from and to are not given. The longest
+// windows are their owners': [coverage.MaxWindow] and [position.MaxTrackWindow].
 const (
 	coverageDefault = 7 * 24 * time.Hour
-	coverageMax     = 366 * 24 * time.Hour
 	tracksDefault   = 24 * time.Hour
-	tracksMax       = 7 * 24 * time.Hour
 	// TracksMinZoom is the lowest zoom the tracks layer draws: below it a day of a
 	// city's tracks is a smear, and the tiles would be large.
 	TracksMinZoom = 11
 )
 
-// windowOf resolves a request's from/to: to defaults to the end of the current hour
-// (so that tiles of the default window stay valid for up to an hour), from to span
-// before to; both are cut to whole seconds, as the cache key writes them. Errors:
-// invalid for an unreadable time, from not before to, or a window longer than max —
-// whichever bounds were given.
-func windowOf(q url.Values, span, max time.Duration, now time.Time) (from, to time.Time, err error) {
-	var given [2]*time.Time
-	for i, k := range []string{"from", "to"} {
-		v := q.Get(k)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return time.Time{}, time.Time{}, apperr.Invalidf("parameter %s=%q must be an RFC 3339 time", k, v)
-		}
-		t = t.UTC().Truncate(time.Second)
-		given[i] = &t
-	}
-	to = now.UTC().Truncate(time.Hour).Add(time.Hour)
-	if given[1] != nil {
-		to = *given[1]
-	}
-	from = to.Add(-span)
-	if given[0] != nil {
-		from = *given[0]
-	}
-	if !from.Before(to) || to.Sub(from) > max {
-		return time.Time{}, time.Time{}, apperr.Invalidf("the window must have from before to and span at most %s", max)
-	}
-	return from, to, nil
+// window is the time window [From, To) of a patrol layer, in whole seconds (UTC).
+type window struct {
+	From, To time.Time
 }
 
-// windowKey is the cache-key form of a request's window (see windowOf).
-func windowKey(q url.Values, span, max time.Duration, now time.Time) (string, error) {
-	from, to, err := windowOf(q, span, max, now)
-	if err != nil {
-		return "", err
-	}
-	return "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339), nil
+// String returns the window as a query string, "from=…&to=…" in RFC 3339.
+func (w window) String() string {
+	return "from=" + w.From.Format(time.RFC3339) + "&to=" + w.To.Format(time.RFC3339)
+}
+
+// windowOf reads a request's from and to: to defaults to the end of the hour of now (so
+// that tiles of the default window stay valid for up to an hour), from to span before
+// to; both are cut to whole seconds, as the window's String writes them. Errors:
+// invalid for an unreadable time, from not before to, or a window longer than max —
+// whichever bounds were given.
+func windowOf(q url.Values, span, max time.Duration, now time.Time) (window, error) {
+	hourEnd := now.UTC().Truncate(time.Hour).Add(time.Hour)
+	from, to, err := httpx.TimeRangeTruncated(q, hourEnd, span, max, time.Second)
+	return window{From: from, To: to}, err
 }
 
 // coverageLayer draws patrol coverage per cell over a window: visits, distinct officers,
@@ -79,11 +60,11 @@ func windowKey(q url.Values, span, max time.Duration, now time.Time) (string, er
 type coverageLayer struct {
 	db   *pgxpool.Pool
 	grid *grid.Store
-	now  func() time.Time
 }
 
-func (l coverageLayer) Params(q url.Values) (string, error) {
-	return windowKey(q, coverageDefault, coverageMax, l.now())
+// Parse reads the window (see windowOf) at r.Now. Errors: invalid.
+func (l coverageLayer) Parse(_ context.Context, q url.Values, r Request) (window, error) {
+	return windowOf(q, coverageDefault, coverage.MaxWindow, r.Now)
 }
 
 func (l coverageLayer) Fields() map[string]string {
@@ -91,16 +72,12 @@ func (l coverageLayer) Fields() map[string]string {
 		"dwell_s": "Number", "last_visit": "String", "cells": "Number"}
 }
 
-func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil || cityRes == 0 {
 		return nil, err
 	}
 	res := rollupResolution(r.Tile.Z, cityRes)
-	from, to, err := windowOf(r.Query, coverageDefault, coverageMax, l.now())
-	if err != nil {
-		return nil, err
-	}
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, `
 		WITH c AS (
@@ -116,12 +93,12 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 		SELECT c.up, min(c.township), count(*)::int, coalesce(sum(v.visits), 0)::int, coalesce(max(v.officers), 0)::int,
 		       coalesce(sum(v.dwell_s), 0), max(v.last_visit)
 		FROM c LEFT JOIN v ON v.h3 = c.h3
-		GROUP BY c.up ORDER BY c.up`, b[0], b[1], b[2], b[3], res, r.Township, from, to)
+		GROUP BY c.up ORDER BY c.up`, b[0], b[1], b[2], b[3], res, r.Township, w.From, w.To)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	for rows.Next() {
 		var cell int64
 		var township string
@@ -132,7 +109,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 			return nil, pgdb.Translate(err, "tile")
 		}
 		c := grid.Cell(cell)
-		out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
 			"h3": c.String(), "township": township, "cells": cells, "visits": visits, "officers": officers,
 			"dwell_s": float64(int64(dwell)), "last_visit": last,
 		}})
@@ -143,44 +120,50 @@ func (l coverageLayer) Features(ctx context.Context, r Request) ([]Feature, erro
 // tracksLayer draws officers' tracks over a window as lines split at gaps, simplified to
 // half a pixel of the zoom.
 type tracksLayer struct {
-	db  *pgxpool.Pool
-	now func() time.Time
+	db *pgxpool.Pool
 }
 
-func (l tracksLayer) Params(q url.Values) (string, error) {
-	w, err := windowKey(q, tracksDefault, tracksMax, l.now())
-	if err != nil {
-		return "", err
+// trackParams are the parameters of the tracks layer: the window and an officer ("" =
+// every officer).
+type trackParams struct {
+	window
+	Officer string
+}
+
+// String returns the window and the officer as a query string.
+func (p trackParams) String() string {
+	s := p.window.String()
+	if p.Officer != "" {
+		s += "&officer=" + url.QueryEscape(p.Officer)
 	}
-	if o := q.Get("officer"); o != "" {
-		w += "&officer=" + url.QueryEscape(o)
-	}
-	return w, nil
+	return s
+}
+
+// Parse reads the window (see windowOf) at r.Now and the officer. Errors: invalid.
+func (l tracksLayer) Parse(_ context.Context, q url.Values, r Request) (trackParams, error) {
+	w, err := windowOf(q, tracksDefault, position.MaxTrackWindow, r.Now)
+	return trackParams{window: w, Officer: q.Get("officer")}, err
 }
 
 func (l tracksLayer) Fields() map[string]string {
 	return map[string]string{"officer": "String", "start": "String", "end": "String", "points": "Number", "length_m": "Number"}
 }
 
-func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error) {
+func (l tracksLayer) Features(ctx context.Context, r Request, p trackParams) ([]mvt.Feature, error) {
 	if r.Tile.Z < TracksMinZoom {
 		return nil, nil
-	}
-	from, to, err := windowOf(r.Query, tracksDefault, tracksMax, l.now())
-	if err != nil {
-		return nil, err
 	}
 	b := bufferedBound(r.Tile)
 	rows, err := l.db.Query(ctx, `
 		SELECT officer, time, lon, lat, h3 FROM positions
 		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
 		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8) AND ($9 = '' OR officer = $9)
-		ORDER BY officer, time`, b[0], b[1], b[2], b[3], from, to, r.Township, r.Query.Get("officer"), r.Officer)
+		ORDER BY officer, time`, b[0], b[1], b[2], b[3], p.From, p.To, r.Township, p.Officer, r.Officer)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
 	defer rows.Close()
-	var out []Feature
+	var out []mvt.Feature
 	var officer string
 	var pts []track.Point
 	flush := func() {
@@ -189,7 +172,7 @@ func (l tracksLayer) Features(ctx context.Context, r Request) ([]Feature, error)
 			if len(seg.Line) < 2 {
 				continue
 			}
-			out = append(out, Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
+			out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
 				"officer": officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
 			}})
 		}

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // VersionsConfig sets up a [Versions].
@@ -39,7 +41,7 @@ func DefaultVersionsConfig() VersionsConfig {
 // # Guarantee
 //
 // For every tile T at any zoom: if a change touching T's area or its buffer (the
-// region [Encode] draws in T) was recorded by Touch, TouchBound or TouchLayer, then
+// region [mvt.Encode] draws in T) was recorded by Touch, TouchBound or TouchLayer, then
 // Version(layer, T) read after it differs from any value read before it. Versions only
 // grow, so an old version never comes back (in a process: they start again from zero
 // on restart, together with the in-memory cache; ETags stay safe because they hash the
@@ -93,7 +95,7 @@ const (
 )
 
 // edgeSlack widens the buffer margin used to find touched tiles by a hair beyond
-// [Margin], so that rounding can never make Versions miss a tile that [Encode], doing
+// [mvt.Margin], so that rounding can never make Versions miss a tile that [mvt.Encode], doing
 // its own arithmetic, draws a point in.
 const edgeSlack = 1e-9
 
@@ -126,14 +128,14 @@ func (v *Versions) Touch(layer string, p orb.Point) {
 	if v.cfg.MinZoom > 0 {
 		v.bump(lh, kindLow, 0, 0, 0)
 	}
-	if !finite(p[0]) || !finite(p[1]) {
+	a, ok := mvt.Project(orb.Bound{Min: p, Max: p})
+	if !ok {
 		// Nowhere in particular: be safe.
 		v.bump(lh, kindEpoch, 0, 0, 0)
 		return
 	}
-	wx, wy := worldXY(p)
 	for z := v.cfg.MinZoom; z <= v.cfg.MaxZoom; z++ {
-		v.bumpSpan(lh, kindOwn, worldSpan(wx, wy, wx, wy, z, Margin+edgeSlack))
+		v.bumpRange(lh, kindOwn, a.Tiles(z, mvt.Margin+edgeSlack))
 	}
 }
 
@@ -147,16 +149,16 @@ func (v *Versions) TouchBound(layer string, b orb.Bound) {
 	if v.cfg.MinZoom > 0 {
 		v.bump(lh, kindLow, 0, 0, 0)
 	}
-	wx0, wy0, wx1, wy1, ok := boundWorld(b)
+	a, ok := mvt.Project(b)
 	if !ok {
 		v.bump(lh, kindEpoch, 0, 0, 0)
 		return
 	}
 	limit := uint64(v.cfg.MaxBoundTiles)
-	var prev span
+	var prev mvt.Range
 	for z := v.cfg.MinZoom; z <= v.cfg.MaxZoom; z++ {
-		r := worldSpan(wx0, wy0, wx1, wy1, z, Margin+edgeSlack)
-		if r.count() > limit {
+		r := a.Tiles(z, mvt.Margin+edgeSlack)
+		if r.Count() > limit {
 			if z == v.cfg.MinZoom {
 				v.bump(lh, kindEpoch, 0, 0, 0)
 				return
@@ -164,11 +166,11 @@ func (v *Versions) TouchBound(layer string, b orb.Bound) {
 			// Too many tiles here: the tiles of the zoom above stand for all their
 			// descendants. The mask bit goes first, so that whoever sees the bumped
 			// counter also looks at it.
-			v.areaZooms.Or(1 << prev.z)
-			v.bumpSpan(lh, kindArea, prev)
+			v.areaZooms.Or(1 << prev.Z)
+			v.bumpRange(lh, kindArea, prev)
 			return
 		}
-		v.bumpSpan(lh, kindOwn, r)
+		v.bumpRange(lh, kindOwn, r)
 		prev = r
 	}
 }
@@ -183,7 +185,7 @@ func (v *Versions) TouchLayer(layer string) {
 // to build the tile, and touch only after committing changes: then a tile built from
 // data older than a change is stored under a version older than that change, which no
 // later request asks for.
-func (v *Versions) Version(layer string, t Tile) uint64 {
+func (v *Versions) Version(layer string, t mvt.Tile) uint64 {
 	lh := layerHash(layer)
 	sum := v.load(lh, kindEpoch, 0, 0, 0)
 	if t.Z < v.cfg.MinZoom {
@@ -205,10 +207,10 @@ func (v *Versions) Version(layer string, t Tile) uint64 {
 	return sum
 }
 
-func (v *Versions) bumpSpan(lh uint64, kind uint64, r span) {
-	for y := r.y0; y <= r.y1; y++ {
-		for x := r.x0; x <= r.x1; x++ {
-			v.bump(lh, kind, r.z, x, y)
+func (v *Versions) bumpRange(lh uint64, kind uint64, r mvt.Range) {
+	for y := r.Y0; y <= r.Y1; y++ {
+		for x := r.X0; x <= r.X1; x++ {
+			v.bump(lh, kind, r.Z, x, y)
 		}
 	}
 }

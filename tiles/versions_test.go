@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 func newVersions(t testing.TB, cfg tiles.VersionsConfig) *tiles.Versions {
@@ -22,7 +23,7 @@ func newVersions(t testing.TB, cfg tiles.VersionsConfig) *tiles.Versions {
 }
 
 // snapshot reads the version of every tile in ts.
-func snapshot(v *tiles.Versions, layer string, ts []tiles.Tile) []uint64 {
+func snapshot(v *tiles.Versions, layer string, ts []mvt.Tile) []uint64 {
 	out := make([]uint64, len(ts))
 	for i, t := range ts {
 		out[i] = v.Version(layer, t)
@@ -31,14 +32,14 @@ func snapshot(v *tiles.Versions, layer string, ts []tiles.Tile) []uint64 {
 }
 
 // around returns the tiles within d columns and rows of t at its zoom.
-func around(t tiles.Tile, d int) []tiles.Tile {
+func around(t mvt.Tile, d int) []mvt.Tile {
 	n := int64(1) << t.Z
-	var out []tiles.Tile
+	var out []mvt.Tile
 	for dy := -d; dy <= d; dy++ {
 		for dx := -d; dx <= d; dx++ {
 			x, y := int64(t.X)+int64(dx), int64(t.Y)+int64(dy)
 			if x >= 0 && y >= 0 && x < n && y < n {
-				out = append(out, tiles.Tile{Z: t.Z, X: uint32(x), Y: uint32(y)})
+				out = append(out, mvt.Tile{Z: t.Z, X: uint32(x), Y: uint32(y)})
 			}
 		}
 	}
@@ -46,8 +47,8 @@ func around(t tiles.Tile, d int) []tiles.Tile {
 }
 
 // buffered reports whether tile t draws point p: p lies in t's area or its buffer.
-func buffered(t tiles.Tile, p orb.Point) bool {
-	return t.BoundWithBuffer(tiles.BufferPixels, 4096).Contains(p)
+func buffered(t mvt.Tile, p orb.Point) bool {
+	return t.BoundWithBuffer(mvt.BufferPixels, 4096).Contains(p)
 }
 
 // TestTouchPoint checks that a point changes the version of every tile holding it at
@@ -55,10 +56,10 @@ func buffered(t tiles.Tile, p orb.Point) bool {
 func TestTouchPoint(t *testing.T) {
 	v := newVersions(t, tiles.DefaultVersionsConfig())
 	// The centre of a zoom 16 tile in Beijing.
-	p := tiles.Covering(orb.Point{116.4, 39.9}, 16).Bound().Center()
-	var ts []tiles.Tile
+	p := mvt.Covering(orb.Point{116.4, 39.9}, 16).Bound().Center()
+	var ts []mvt.Tile
 	for z := uint32(0); z <= 20; z++ {
-		ts = append(ts, around(tiles.Covering(p, z), 2)...)
+		ts = append(ts, around(mvt.Covering(p, z), 2)...)
 	}
 	before := snapshot(v, "cases", ts)
 	v.Touch("cases", p)
@@ -70,10 +71,10 @@ func TestTouchPoint(t *testing.T) {
 			want = buffered(tl, p)
 		} else {
 			// Above the index zooms a tile shares its zoom 16 ancestor's version.
-			want = tl.Ancestor(16) == tiles.Covering(p, 16)
+			want = tl.Ancestor(16) == mvt.Covering(p, 16)
 		}
 		if changed != want {
-			t.Errorf("tile %v changed = %v, want %v (holds p: %v)", tl, changed, want, tl == tiles.Covering(p, tl.Z))
+			t.Errorf("tile %v changed = %v, want %v (holds p: %v)", tl, changed, want, tl == mvt.Covering(p, tl.Z))
 		}
 	}
 }
@@ -81,8 +82,8 @@ func TestTouchPoint(t *testing.T) {
 // TestTouchNearEdge checks the buffer rule: a point within a 64th of a tile's width of
 // its east edge touches the east neighbour too, one further in does not.
 func TestTouchNearEdge(t *testing.T) {
-	tl := tiles.Tile{Z: 12, X: 3372, Y: 1552}
-	east := tiles.Tile{Z: 12, X: 3373, Y: 1552}
+	tl := mvt.Tile{Z: 12, X: 3372, Y: 1552}
+	east := mvt.Tile{Z: 12, X: 3373, Y: 1552}
 	b := tl.Bound()
 	w := b.Max[0] - b.Min[0]
 	mid := (b.Min[1] + b.Max[1]) / 2
@@ -121,7 +122,7 @@ func TestTouchAgreesWithEncode(t *testing.T) {
 	for range 3000 {
 		z := uint32(rng.IntN(17))
 		// Points near tile edges, where the rule matters.
-		home := tiles.Covering(orb.Point{116 + rng.Float64(), 39.5 + rng.Float64()}, z)
+		home := mvt.Covering(orb.Point{116 + rng.Float64(), 39.5 + rng.Float64()}, z)
 		hb := home.Bound()
 		fx := []float64{rng.Float64() / 32, 1 - rng.Float64()/32, rng.Float64()}[rng.IntN(3)]
 		fy := []float64{rng.Float64() / 32, 1 - rng.Float64()/32, rng.Float64()}[rng.IntN(3)]
@@ -131,7 +132,7 @@ func TestTouchAgreesWithEncode(t *testing.T) {
 		v.Touch("cases", p)
 		after := snapshot(v, "cases", ts)
 		for i, tl := range ts {
-			data, err := tiles.Encode(tl, tiles.Layer{Name: "cases", Features: []tiles.Feature{{Geometry: p}}})
+			data, err := mvt.Encode(tl, mvt.Layer{Name: "cases", Features: []mvt.Feature{{Geometry: p}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,10 +159,10 @@ func TestTouchBoundTownship(t *testing.T) {
 	// About 8.5 km by 11 km.
 	box := orb.Bound{Min: orb.Point{116.35, 39.85}, Max: orb.Point{116.45, 39.95}}
 	far := orb.Point{117.0, 40.4} // about 70 km away
-	var ts []tiles.Tile
+	var ts []mvt.Tile
 	for z := uint32(8); z <= 18; z++ {
 		for _, corner := range []orb.Point{box.Min, box.Max, {box.Min[0], box.Max[1]}, box.Center(), far} {
-			ts = append(ts, around(tiles.Covering(corner, z), 2)...)
+			ts = append(ts, around(mvt.Covering(corner, z), 2)...)
 		}
 	}
 	before := snapshot(v, "townships", ts)
@@ -169,8 +170,8 @@ func TestTouchBoundTownship(t *testing.T) {
 	after := snapshot(v, "townships", ts)
 	for i, tl := range ts {
 		changed := before[i] != after[i]
-		meets := func(tl tiles.Tile) bool {
-			return tl.BoundWithBuffer(tiles.BufferPixels, 4096).Intersects(box)
+		meets := func(tl mvt.Tile) bool {
+			return tl.BoundWithBuffer(mvt.BufferPixels, 4096).Intersects(box)
 		}
 		want := meets(tl.Ancestor(16))
 		if tl.Z <= 16 {
@@ -190,12 +191,12 @@ func TestTouchBoundLarge(t *testing.T) {
 	inside := []orb.Point{{116.4, 39.9}, {115.95, 39.45}, {117.05, 40.35}}
 	far := []orb.Point{{118.5, 39.9}, {116.4, 41.5}}
 	for z := uint32(0); z <= 20; z++ {
-		var in, out []tiles.Tile
+		var in, out []mvt.Tile
 		for _, p := range inside {
-			in = append(in, tiles.Covering(p, z))
+			in = append(in, mvt.Covering(p, z))
 		}
 		for _, p := range far {
-			if c := tiles.Covering(p, z); !c.BoundWithBuffer(2*4096, 4096).Intersects(box) {
+			if c := mvt.Covering(p, z); !c.BoundWithBuffer(2*4096, 4096).Intersects(box) {
 				out = append(out, c) // far enough even for the coarser zoom's tiles
 			}
 		}
@@ -228,11 +229,11 @@ func TestTouchBoundWholeWorldAndInvalid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := newVersions(t, tiles.DefaultVersionsConfig())
 			rng := rand.New(rand.NewPCG(9, 10))
-			var ts []tiles.Tile
+			var ts []mvt.Tile
 			for range 200 {
 				z := uint32(rng.IntN(21))
 				n := uint32(1) << z
-				ts = append(ts, tiles.Tile{Z: z, X: rng.Uint32N(n), Y: rng.Uint32N(n)})
+				ts = append(ts, mvt.Tile{Z: z, X: rng.Uint32N(n), Y: rng.Uint32N(n)})
 			}
 			before := snapshot(v, "l", ts)
 			v.TouchBound("l", tt.b)
@@ -248,7 +249,7 @@ func TestTouchBoundWholeWorldAndInvalid(t *testing.T) {
 
 func TestTouchLayer(t *testing.T) {
 	v := newVersions(t, tiles.DefaultVersionsConfig())
-	ts := []tiles.Tile{{}, {Z: 5, X: 3, Y: 4}, {Z: 14, X: 13490, Y: 6208}, {Z: 22, X: 1, Y: 2}}
+	ts := []mvt.Tile{{}, {Z: 5, X: 3, Y: 4}, {Z: 14, X: 13490, Y: 6208}, {Z: 22, X: 1, Y: 2}}
 	hot0, cases0 := snapshot(v, "hotspots", ts), snapshot(v, "cases", ts)
 	v.TouchLayer("hotspots")
 	hot1, cases1 := snapshot(v, "hotspots", ts), snapshot(v, "cases", ts)
@@ -267,7 +268,7 @@ func TestTouchLayer(t *testing.T) {
 func TestVersionsLayersIndependent(t *testing.T) {
 	v := newVersions(t, tiles.DefaultVersionsConfig())
 	p := orb.Point{116.4, 39.9}
-	ts := tiles.TilesAt(p, 0, 18)
+	ts := mvt.TilesAt(p, 0, 18)
 	before := snapshot(v, "tracks", ts)
 	v.Touch("cases", p)
 	v.TouchBound("coverage", orb.Bound{Min: p, Max: p})
@@ -283,14 +284,14 @@ func TestVersionsMinZoom(t *testing.T) {
 	cfg := tiles.DefaultVersionsConfig()
 	cfg.MinZoom = 4
 	v := newVersions(t, cfg)
-	low := tiles.Tile{Z: 2, X: 0, Y: 3} // the other side of the world
+	low := mvt.Tile{Z: 2, X: 0, Y: 3} // the other side of the world
 	p := orb.Point{116.4, 39.9}
-	l0, h0 := v.Version("l", low), v.Version("l", tiles.Covering(p, 15))
+	l0, h0 := v.Version("l", low), v.Version("l", mvt.Covering(p, 15))
 	v.Touch("l", p)
 	if v.Version("l", low) == l0 {
 		t.Error("a tile below MinZoom did not change")
 	}
-	if v.Version("l", tiles.Covering(p, 15)) == h0 {
+	if v.Version("l", mvt.Covering(p, 15)) == h0 {
 		t.Error("the point's tile did not change")
 	}
 }
@@ -339,7 +340,7 @@ func TestVersionsBoundedMemory(t *testing.T) {
 	}
 	p := orb.Point{116.4, 39.9}
 	box := orb.Bound{Min: orb.Point{116.35, 39.85}, Max: orb.Point{116.45, 39.95}}
-	tl := tiles.Covering(p, 18)
+	tl := mvt.Covering(p, 18)
 	for name, f := range map[string]func(){
 		"Touch":      func() { v.Touch("cases", p) },
 		"TouchBound": func() { v.TouchBound("grids", box) },
@@ -356,7 +357,7 @@ func TestVersionsBoundedMemory(t *testing.T) {
 func TestVersionsConcurrent(t *testing.T) {
 	v := newVersions(t, tiles.DefaultVersionsConfig())
 	p := orb.Point{116.4, 39.9}
-	tl := tiles.Covering(p, 15)
+	tl := mvt.Covering(p, 15)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(2)

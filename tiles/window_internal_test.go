@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 func TestWindowOf(t *testing.T) {
@@ -23,7 +25,8 @@ func TestWindowOf(t *testing.T) {
 		{"from=yesterday", ""},
 	} {
 		q, _ := url.ParseQuery(tc.query)
-		key, err := windowKey(q, tracksDefault, tracksMax, now)
+		w, err := windowOf(q, tracksDefault, position.MaxTrackWindow, now)
+		key := w.String()
 		if tc.key == "" {
 			if err == nil {
 				t.Errorf("%s: accepted as %s", tc.query, key)
@@ -33,9 +36,8 @@ func TestWindowOf(t *testing.T) {
 		if err != nil || key != tc.key {
 			t.Errorf("%s: %q, %v; want %q", tc.query, key, err, tc.key)
 		}
-		from, to, _ := windowOf(q, tracksDefault, tracksMax, now)
-		if want := "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339); want != key || from.Nanosecond() != 0 {
-			t.Errorf("%s: the query would read %v–%v, the key says %s", tc.query, from, to, key)
+		if w.From.Nanosecond() != 0 || w.To.Nanosecond() != 0 {
+			t.Errorf("%s: the query would read %v–%v, the key says %s", tc.query, w.From, w.To, key)
 		}
 	}
 }

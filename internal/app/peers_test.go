@@ -18,7 +18,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // TestTwoInstancesShareLiveFeedAndTiles runs two servers on one database, as a scaled-out
@@ -70,7 +70,7 @@ func TestTwoInstancesShareLiveFeedAndTiles(t *testing.T) {
 
 	// Warm the second instance's caches of the tiles the changes will touch.
 	fix := orb.Point{120.221, 31.815}
-	tile := tiles.TilesAt(fix, 15, 15)[0]
+	tile := mvt.TilesAt(fix, 15, 15)[0]
 	tracksPath := fmt.Sprintf("/tiles/tracks/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
 	casesPath := fmt.Sprintf("/tiles/cases/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
 	for _, path := range []string{tracksPath, casesPath} {

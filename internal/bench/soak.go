@@ -30,6 +30,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // SoakOptions size the soak. Counts are taken as given (0: none of that client);
@@ -557,16 +558,16 @@ func squadronFor(i, n int, squadrons []string, weight func(string) int) string {
 }
 
 // viewport returns the cols × rows tiles at zoom z centred on the tile holding p.
-func viewport(p orb.Point, z uint32, cols, rows int) []tiles.Tile {
-	c := tiles.Covering(p, z)
+func viewport(p orb.Point, z uint32, cols, rows int) []mvt.Tile {
+	c := mvt.Covering(p, z)
 	n := int64(1) << z
-	var out []tiles.Tile
+	var out []mvt.Tile
 	for dy := range rows {
 		for dx := range cols {
 			x := int64(c.X) + int64(dx-cols/2)
 			y := int64(c.Y) + int64(dy-rows/2)
 			if x >= 0 && y >= 0 && x < n && y < n {
-				out = append(out, tiles.Tile{Z: z, X: uint32(x), Y: uint32(y)})
+				out = append(out, mvt.Tile{Z: z, X: uint32(x), Y: uint32(y)})
 			}
 		}
 	}

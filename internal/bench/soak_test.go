@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/geo"
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 func TestHistogramBuckets(t *testing.T) {
@@ -230,11 +230,11 @@ func TestViewport(t *testing.T) {
 	if len(vp) != 15 {
 		t.Fatalf("viewport(13, 5×3) gave %d tiles, want 15", len(vp))
 	}
-	c := tiles.Covering(p, 13)
+	c := mvt.Covering(p, 13)
 	if vp[7] != c {
 		t.Errorf("middle tile of the viewport = %v, want %v (the one holding the point)", vp[7], c)
 	}
-	if vp[0] != (tiles.Tile{Z: 13, X: c.X - 2, Y: c.Y - 1}) || vp[14] != (tiles.Tile{Z: 13, X: c.X + 2, Y: c.Y + 1}) {
+	if vp[0] != (mvt.Tile{Z: 13, X: c.X - 2, Y: c.Y - 1}) || vp[14] != (mvt.Tile{Z: 13, X: c.X + 2, Y: c.Y + 1}) {
 		t.Errorf("viewport corners %v and %v, want 2 tiles left and 1 up, 2 right and 1 down of %v", vp[0], vp[14], c)
 	}
 	if got := viewport(orb.Point{-179.99, 85}, 2, 5, 3); len(got) != 6 {

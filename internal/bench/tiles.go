@@ -25,6 +25,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // TilesOptions size the tiles benchmark.
@@ -98,7 +99,7 @@ type tileSet struct {
 	minZ, maxZ uint32
 	peerTable  string // the peer's layer, schema.table
 	peerQuery  string
-	tiles      []tiles.Tile
+	tiles      []mvt.Tile
 }
 
 func (s tileSet) name() string { return fmt.Sprintf("%s z%d–%d", s.layer, s.minZ, s.maxZ) }
@@ -349,10 +350,10 @@ const maxTilesPerZoom = 20_000
 
 // cityTiles returns the tiles touching b at zooms minZ to maxZ, in an order shuffled by
 // seed: consecutive requests are not neighbours, as with many users panning at once.
-func cityTiles(b orb.Bound, minZ, maxZ uint32, seed uint64) ([]tiles.Tile, error) {
-	var out []tiles.Tile
+func cityTiles(b orb.Bound, minZ, maxZ uint32, seed uint64) ([]mvt.Tile, error) {
+	var out []mvt.Tile
 	for z := minZ; z <= maxZ; z++ {
-		ts, err := tiles.TilesTouching(b, z, maxTilesPerZoom)
+		ts, err := mvt.TilesTouching(b, z, maxTilesPerZoom)
 		if err != nil {
 			return nil, err
 		}
@@ -378,7 +379,7 @@ func percentile[T cmp.Ordered](sorted []T, p float64) T {
 // target is a server the load is sent to.
 type target struct {
 	name   string
-	url    func(t tiles.Tile) string
+	url    func(t mvt.Tile) string
 	header http.Header
 }
 
@@ -387,7 +388,7 @@ func ourTarget(addr, token, layer string, gzip bool) target {
 	if gzip {
 		h.Set("Accept-Encoding", "gzip")
 	}
-	return target{name: "ours", header: h, url: func(t tiles.Tile) string {
+	return target{name: "ours", header: h, url: func(t mvt.Tile) string {
 		return fmt.Sprintf("http://%s/tiles/%s/%d/%d/%d.mvt", addr, layer, t.Z, t.X, t.Y)
 	}}
 }
@@ -398,7 +399,7 @@ func peerTarget(base string, s tileSet, gzip bool) target {
 		h.Set("Accept-Encoding", "gzip")
 	}
 	base = strings.TrimSuffix(base, "/")
-	return target{name: "peer", header: h, url: func(t tiles.Tile) string {
+	return target{name: "peer", header: h, url: func(t mvt.Tile) string {
 		return fmt.Sprintf("%s/%s/%d/%d/%d.pbf?%s", base, s.peerTable, t.Z, t.X, t.Y, s.peerQuery)
 	}}
 }
@@ -590,7 +591,7 @@ func measureSizes(ctx context.Context, dbURL, token string, city orb.Bound, opt 
 		}
 		for _, tg := range targets {
 			for z := uint32(sizeMinZ); z <= sizeMaxZ; z++ {
-				ts, err := tiles.TilesTouching(city, z, maxTilesPerZoom)
+				ts, err := mvt.TilesTouching(city, z, maxTilesPerZoom)
 				if err != nil {
 					return nil, err
 				}

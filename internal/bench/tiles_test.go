@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 func TestPercentile(t *testing.T) {
@@ -52,9 +52,9 @@ func TestCityTiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []tiles.Tile
+	var want []mvt.Tile
 	for z := uint32(12); z <= 14; z++ {
-		ts, _ := tiles.TilesTouching(city, z, 1<<20)
+		ts, _ := mvt.TilesTouching(city, z, 1<<20)
 		want = append(want, ts...)
 	}
 	if len(got) != len(want) {
@@ -64,7 +64,7 @@ func TestCityTiles(t *testing.T) {
 		t.Errorf("cityTiles did not shuffle")
 	}
 	sorted := slices.Clone(got)
-	byZXY := func(a, b tiles.Tile) int {
+	byZXY := func(a, b mvt.Tile) int {
 		if a.Z != b.Z {
 			return int(a.Z) - int(b.Z)
 		}

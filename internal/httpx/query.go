@@ -42,14 +42,24 @@ func QueryFloat(r *http.Request, name string, lo, hi float64) (float64, error) {
 // missing from means span before to. Errors: invalid when a time is malformed, from is
 // not before to, or the window is longer than max.
 func TimeRange(q url.Values, now time.Time, span, max time.Duration) (from, to time.Time, err error) {
-	to, err = queryTime(q, "to", now)
+	return TimeRangeTruncated(q, now, span, max, 0)
+}
+
+// TimeRangeTruncated is [TimeRange] with both ends, given or by default, in UTC and
+// truncated to a multiple of unit (time.Time.Truncate) before they are checked, so that
+// a window written at that precision (in a cache key, say) reads back as the same
+// window. A unit <= 0 truncates nothing. Errors: as TimeRange's.
+func TimeRangeTruncated(q url.Values, now time.Time, span, max, unit time.Duration) (from, to time.Time, err error) {
+	to, err = QueryTime(q, "to", now)
 	if err != nil {
 		return
 	}
-	from, err = queryTime(q, "from", to.Add(-span))
+	to = truncate(to, unit)
+	from, err = QueryTime(q, "from", to.Add(-span))
 	if err != nil {
 		return
 	}
+	from = truncate(from, unit)
 	if !from.Before(to) {
 		return from, to, apperr.Invalidf("from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
@@ -60,7 +70,16 @@ func TimeRange(q url.Values, now time.Time, span, max time.Duration) (from, to t
 	return from, to, nil
 }
 
-func queryTime(q url.Values, name string, def time.Time) (time.Time, error) {
+func truncate(t time.Time, unit time.Duration) time.Time {
+	if unit <= 0 {
+		return t
+	}
+	return t.UTC().Truncate(unit)
+}
+
+// QueryTime reads an RFC 3339 time query parameter; def when absent. Errors: invalid,
+// naming the parameter.
+func QueryTime(q url.Values, name string, def time.Time) (time.Time, error) {
 	s := q.Get(name)
 	if s == "" {
 		return def, nil

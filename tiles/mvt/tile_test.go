@@ -1,4 +1,4 @@
-package tiles_test
+package mvt_test
 
 import (
 	"math"
@@ -10,37 +10,37 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 func TestParseTile(t *testing.T) {
 	tests := []struct {
 		name    string
 		z, x, y string
-		want    tiles.Tile
+		want    mvt.Tile
 		wantErr bool
 	}{
-		{"zoom 0", "0", "0", "0", tiles.Tile{}, false},
-		{"zoom 14", "14", "13490", "6208", tiles.Tile{Z: 14, X: 13490, Y: 6208}, false},
-		{"last tile of zoom 22", "22", "4194303", "4194303", tiles.Tile{Z: 22, X: 1<<22 - 1, Y: 1<<22 - 1}, false},
-		{"x past the edge", "1", "2", "0", tiles.Tile{}, true},
-		{"y past the edge", "3", "0", "8", tiles.Tile{}, true},
-		{"zoom above 22", "23", "0", "0", tiles.Tile{}, true},
-		{"negative", "2", "-1", "0", tiles.Tile{}, true},
-		{"plus sign", "+2", "1", "0", tiles.Tile{}, true},
-		{"leading zero", "02", "1", "0", tiles.Tile{}, true},
-		{"hex", "0x2", "1", "0", tiles.Tile{}, true},
-		{"empty", "", "0", "0", tiles.Tile{}, true},
-		{"space", " 2", "1", "0", tiles.Tile{}, true},
-		{"fraction", "2.0", "1", "0", tiles.Tile{}, true},
-		{"underscore", "1_0", "1", "0", tiles.Tile{}, true},
-		{"overflow", "99999999999999999999", "1", "0", tiles.Tile{}, true},
-		{"full-width digit", "１", "0", "0", tiles.Tile{}, true},
-		{"extension left on", "2", "1", "0.mvt", tiles.Tile{}, true},
+		{"zoom 0", "0", "0", "0", mvt.Tile{}, false},
+		{"zoom 14", "14", "13490", "6208", mvt.Tile{Z: 14, X: 13490, Y: 6208}, false},
+		{"last tile of zoom 22", "22", "4194303", "4194303", mvt.Tile{Z: 22, X: 1<<22 - 1, Y: 1<<22 - 1}, false},
+		{"x past the edge", "1", "2", "0", mvt.Tile{}, true},
+		{"y past the edge", "3", "0", "8", mvt.Tile{}, true},
+		{"zoom above 22", "23", "0", "0", mvt.Tile{}, true},
+		{"negative", "2", "-1", "0", mvt.Tile{}, true},
+		{"plus sign", "+2", "1", "0", mvt.Tile{}, true},
+		{"leading zero", "02", "1", "0", mvt.Tile{}, true},
+		{"hex", "0x2", "1", "0", mvt.Tile{}, true},
+		{"empty", "", "0", "0", mvt.Tile{}, true},
+		{"space", " 2", "1", "0", mvt.Tile{}, true},
+		{"fraction", "2.0", "1", "0", mvt.Tile{}, true},
+		{"underscore", "1_0", "1", "0", mvt.Tile{}, true},
+		{"overflow", "99999999999999999999", "1", "0", mvt.Tile{}, true},
+		{"full-width digit", "１", "0", "0", mvt.Tile{}, true},
+		{"extension left on", "2", "1", "0.mvt", mvt.Tile{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tiles.ParseTile(tt.z, tt.x, tt.y)
+			got, err := mvt.ParseTile(tt.z, tt.x, tt.y)
 			if tt.wantErr {
 				if apperr.CodeOf(err) != apperr.Invalid {
 					t.Errorf("ParseTile(%q, %q, %q) = %v, %v; want an invalid error", tt.z, tt.x, tt.y, got, err)
@@ -55,20 +55,20 @@ func TestParseTile(t *testing.T) {
 }
 
 func TestParseTileMaxZoom(t *testing.T) {
-	if _, err := tiles.ParseTileMaxZoom("17", "0", "0", 16); err == nil {
+	if _, err := mvt.ParseTileMaxZoom("17", "0", "0", 16); err == nil {
 		t.Error("ParseTileMaxZoom(17, 0, 0, 16) succeeded, want an error")
 	}
-	if got, err := tiles.ParseTileMaxZoom("16", "65535", "1", 16); err != nil || got != (tiles.Tile{Z: 16, X: 65535, Y: 1}) {
+	if got, err := mvt.ParseTileMaxZoom("16", "65535", "1", 16); err != nil || got != (mvt.Tile{Z: 16, X: 65535, Y: 1}) {
 		t.Errorf("ParseTileMaxZoom(16, 65535, 1, 16) = %v, %v", got, err)
 	}
 	// Above ZoomLimit the limit holds.
-	if _, err := tiles.ParseTileMaxZoom("31", "0", "0", 99); err == nil {
+	if _, err := mvt.ParseTileMaxZoom("31", "0", "0", 99); err == nil {
 		t.Error("ParseTileMaxZoom(31, 0, 0, 99) succeeded, want an error")
 	}
 }
 
 func TestTileString(t *testing.T) {
-	if got := (tiles.Tile{Z: 14, X: 13490, Y: 6208}).String(); got != "14/13490/6208" {
+	if got := (mvt.Tile{Z: 14, X: 13490, Y: 6208}).String(); got != "14/13490/6208" {
 		t.Errorf("String() = %q", got)
 	}
 }
@@ -79,7 +79,7 @@ func TestBoundMatchesMaptile(t *testing.T) {
 	for range 1000 {
 		z := uint32(rng.IntN(23))
 		n := uint32(1) << z
-		tl := tiles.Tile{Z: z, X: rng.Uint32N(n), Y: rng.Uint32N(n)}
+		tl := mvt.Tile{Z: z, X: rng.Uint32N(n), Y: rng.Uint32N(n)}
 		got := tl.Bound()
 		want := maptile.New(tl.X, tl.Y, maptile.Zoom(z)).Bound()
 		for i, v := range [4]float64{got.Min[0] - want.Min[0], got.Min[1] - want.Min[1], got.Max[0] - want.Max[0], got.Max[1] - want.Max[1]} {
@@ -92,7 +92,7 @@ func TestBoundMatchesMaptile(t *testing.T) {
 			got.Min[0] + (0.01+0.98*rng.Float64())*(got.Max[0]-got.Min[0]),
 			got.Min[1] + (0.01+0.98*rng.Float64())*(got.Max[1]-got.Min[1]),
 		}
-		if c := tiles.Covering(p, z); c != tl {
+		if c := mvt.Covering(p, z); c != tl {
 			t.Fatalf("Covering(%v, %d) = %v, want %v", p, z, c, tl)
 		}
 		if m := maptile.At(p, maptile.Zoom(z)); m.X != tl.X || m.Y != tl.Y {
@@ -106,19 +106,19 @@ func TestCoveringEdges(t *testing.T) {
 		name string
 		p    orb.Point
 		z    uint32
-		want tiles.Tile
+		want mvt.Tile
 	}{
-		{"origin goes south-east", orb.Point{0, 0}, 1, tiles.Tile{Z: 1, X: 1, Y: 1}},
-		{"antimeridian east edge", orb.Point{180, 10}, 2, tiles.Tile{Z: 2, X: 3, Y: 1}},
-		{"beyond the east edge", orb.Point{200, 10}, 2, tiles.Tile{Z: 2, X: 3, Y: 1}},
-		{"north pole", orb.Point{0, 90}, 3, tiles.Tile{Z: 3, X: 4, Y: 0}},
-		{"south pole", orb.Point{0, -90}, 3, tiles.Tile{Z: 3, X: 4, Y: 7}},
-		{"NaN", orb.Point{math.NaN(), math.NaN()}, 3, tiles.Tile{Z: 3}},
-		{"zoom above the limit", orb.Point{-180, 89}, 40, tiles.Tile{Z: tiles.ZoomLimit}},
+		{"origin goes south-east", orb.Point{0, 0}, 1, mvt.Tile{Z: 1, X: 1, Y: 1}},
+		{"antimeridian east edge", orb.Point{180, 10}, 2, mvt.Tile{Z: 2, X: 3, Y: 1}},
+		{"beyond the east edge", orb.Point{200, 10}, 2, mvt.Tile{Z: 2, X: 3, Y: 1}},
+		{"north pole", orb.Point{0, 90}, 3, mvt.Tile{Z: 3, X: 4, Y: 0}},
+		{"south pole", orb.Point{0, -90}, 3, mvt.Tile{Z: 3, X: 4, Y: 7}},
+		{"NaN", orb.Point{math.NaN(), math.NaN()}, 3, mvt.Tile{Z: 3}},
+		{"zoom above the limit", orb.Point{-180, 89}, 40, mvt.Tile{Z: mvt.ZoomLimit}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tiles.Covering(tt.p, tt.z); got != tt.want {
+			if got := mvt.Covering(tt.p, tt.z); got != tt.want {
 				t.Errorf("Covering(%v, %d) = %v, want %v", tt.p, tt.z, got, tt.want)
 			}
 		})
@@ -126,18 +126,18 @@ func TestCoveringEdges(t *testing.T) {
 }
 
 func TestParentChildren(t *testing.T) {
-	tl := tiles.Tile{Z: 5, X: 17, Y: 9}
-	if got, want := tl.Parent(), (tiles.Tile{Z: 4, X: 8, Y: 4}); got != want {
+	tl := mvt.Tile{Z: 5, X: 17, Y: 9}
+	if got, want := tl.Parent(), (mvt.Tile{Z: 4, X: 8, Y: 4}); got != want {
 		t.Errorf("Parent() = %v, want %v", got, want)
 	}
-	if got := (tiles.Tile{}).Parent(); got != (tiles.Tile{}) {
+	if got := (mvt.Tile{}).Parent(); got != (mvt.Tile{}) {
 		t.Errorf("zoom 0 Parent() = %v, want itself", got)
 	}
-	if got, want := tl.Ancestor(2), (tiles.Tile{Z: 2, X: 2, Y: 1}); got != want {
+	if got, want := tl.Ancestor(2), (mvt.Tile{Z: 2, X: 2, Y: 1}); got != want {
 		t.Errorf("Ancestor(2) = %v, want %v", got, want)
 	}
 	kids := tl.Children()
-	want := [4]tiles.Tile{{Z: 6, X: 34, Y: 18}, {Z: 6, X: 35, Y: 18}, {Z: 6, X: 34, Y: 19}, {Z: 6, X: 35, Y: 19}}
+	want := [4]mvt.Tile{{Z: 6, X: 34, Y: 18}, {Z: 6, X: 35, Y: 18}, {Z: 6, X: 34, Y: 19}, {Z: 6, X: 35, Y: 19}}
 	if kids != want {
 		t.Errorf("Children() = %v, want %v", kids, want)
 	}
@@ -154,22 +154,22 @@ func TestParentChildren(t *testing.T) {
 
 func TestTilesAt(t *testing.T) {
 	p := orb.Point{116.4, 39.9}
-	got := tiles.TilesAt(p, 3, 16)
+	got := mvt.TilesAt(p, 3, 16)
 	if len(got) != 14 {
 		t.Fatalf("TilesAt gave %d tiles, want 14", len(got))
 	}
 	for i, tl := range got {
-		if want := tiles.Covering(p, uint32(3+i)); tl != want {
+		if want := mvt.Covering(p, uint32(3+i)); tl != want {
 			t.Errorf("TilesAt[%d] = %v, want %v", i, tl, want)
 		}
 	}
-	if got := tiles.TilesAt(p, 5, 4); got != nil {
+	if got := mvt.TilesAt(p, 5, 4); got != nil {
 		t.Errorf("TilesAt(5, 4) = %v, want nil", got)
 	}
 }
 
 func TestTilesTouching(t *testing.T) {
-	tl := tiles.Tile{Z: 10, X: 843, Y: 388}
+	tl := mvt.Tile{Z: 10, X: 843, Y: 388}
 	b := tl.Bound()
 	inner := orb.Bound{
 		Min: orb.Point{b.Min[0] + 1e-6, b.Min[1] + 1e-6},
@@ -180,14 +180,14 @@ func TestTilesTouching(t *testing.T) {
 		b       orb.Bound
 		z       uint32
 		limit   int
-		want    []tiles.Tile
+		want    []mvt.Tile
 		wantErr apperr.Code
 	}{
-		{"inside one tile", inner, 10, 10, []tiles.Tile{tl}, ""},
-		{"its four children", inner, 11, 10, []tiles.Tile{
+		{"inside one tile", inner, 10, 10, []mvt.Tile{tl}, ""},
+		{"its four children", inner, 11, 10, []mvt.Tile{
 			{Z: 11, X: 1686, Y: 776}, {Z: 11, X: 1687, Y: 776}, {Z: 11, X: 1686, Y: 777}, {Z: 11, X: 1687, Y: 777},
 		}, ""},
-		{"its exact bound also holds the east and south edges", b, 10, 10, []tiles.Tile{
+		{"its exact bound also holds the east and south edges", b, 10, 10, []mvt.Tile{
 			{Z: 10, X: 843, Y: 388}, {Z: 10, X: 844, Y: 388}, {Z: 10, X: 843, Y: 389}, {Z: 10, X: 844, Y: 389},
 		}, ""},
 		{"over the limit", inner, 14, 255, nil, apperr.TooLarge},
@@ -197,7 +197,7 @@ func TestTilesTouching(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tiles.TilesTouching(tt.b, tt.z, tt.limit)
+			got, err := mvt.TilesTouching(tt.b, tt.z, tt.limit)
 			if apperr.CodeOf(err) != tt.wantErr {
 				t.Fatalf("TilesTouching error = %v, want code %q", err, tt.wantErr)
 			}
@@ -215,7 +215,7 @@ func TestTilesTouching(t *testing.T) {
 }
 
 func TestBoundWithBuffer(t *testing.T) {
-	tl := tiles.Tile{Z: 12, X: 3372, Y: 1552}
+	tl := mvt.Tile{Z: 12, X: 3372, Y: 1552}
 	b, bb := tl.Bound(), tl.BoundWithBuffer(64, 4096)
 	w := b.Max[0] - b.Min[0]
 	if got := bb.Max[0] - bb.Min[0]; math.Abs(got-w*(1+2.0/64)) > 1e-12 {
@@ -225,11 +225,11 @@ func TestBoundWithBuffer(t *testing.T) {
 		t.Errorf("buffered bound %v does not grow %v in latitude", bb, b)
 	}
 	// The buffered bound ends where the neighbours' 64th rows/columns do.
-	east := tiles.Tile{Z: 12, X: tl.X + 1, Y: tl.Y}.Bound()
+	east := mvt.Tile{Z: 12, X: tl.X + 1, Y: tl.Y}.Bound()
 	if want := east.Min[0] + (east.Max[0]-east.Min[0])/64; math.Abs(bb.Max[0]-want) > 1e-12 {
 		t.Errorf("buffered east edge = %v, want %v", bb.Max[0], want)
 	}
-	south := tiles.Tile{Z: 12, X: tl.X, Y: tl.Y + 1}
+	south := mvt.Tile{Z: 12, X: tl.X, Y: tl.Y + 1}
 	if got, want := bb.Min[1], south.BoundWithBuffer(-4032, 4096).Min[1]; math.Abs(got-want) > 1e-12 {
 		t.Errorf("buffered south edge = %v, want %v", got, want)
 	}

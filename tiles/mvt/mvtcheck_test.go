@@ -1,4 +1,4 @@
-package tiles_test
+package mvt_test
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package tiles
+package mvt
 
 import (
 	"fmt"
@@ -213,71 +213,73 @@ func TilesAt(p orb.Point, minZ, maxZ uint32) []Tile {
 // returns an *apperr.Error with code too_large instead, without building the list.
 func TilesTouching(b orb.Bound, z uint32, limit int) ([]Tile, error) {
 	z = min(z, ZoomLimit)
-	r, ok := tileRange(b, z, 0)
+	a, ok := Project(b)
 	if !ok {
 		return nil, nil
 	}
-	if r.count() > uint64(max(limit, 0)) {
-		return nil, apperr.New(apperr.TooLarge, "%d tiles at zoom %d touch the bound; the limit is %d", r.count(), z, limit)
+	r := a.Tiles(z, 0)
+	if r.Count() > uint64(max(limit, 0)) {
+		return nil, apperr.New(apperr.TooLarge, "%d tiles at zoom %d touch the bound; the limit is %d", r.Count(), z, limit)
 	}
-	out := make([]Tile, 0, r.count())
-	for y := r.y0; y <= r.y1; y++ {
-		for x := r.x0; x <= r.x1; x++ {
+	out := make([]Tile, 0, r.Count())
+	for y := r.Y0; y <= r.Y1; y++ {
+		for x := r.X0; x <= r.X1; x++ {
 			out = append(out, Tile{Z: z, X: x, Y: y})
 		}
 	}
 	return out, nil
 }
 
-// span is an inclusive rectangle of tiles at one zoom.
-type span struct {
-	z              uint32
-	x0, y0, x1, y1 uint32
+// Range is an inclusive rectangle of tiles at zoom Z: columns X0 to X1, rows Y0 to Y1.
+type Range struct {
+	Z              uint32
+	X0, Y0, X1, Y1 uint32
 }
 
-func (r span) count() uint64 {
-	return uint64(r.x1-r.x0+1) * uint64(r.y1-r.y0+1)
+// Count returns the number of tiles in r.
+func (r Range) Count() uint64 {
+	return uint64(r.X1-r.X0+1) * uint64(r.Y1-r.Y0+1)
 }
 
-// tileRange returns the tiles at zoom z that hold a point of b, or, when margin > 0, the
-// tiles whose extent grown by margin (a fraction of a tile, on each side, edges
-// included) holds a point of b. It reports false for an empty or non-finite b.
-func tileRange(b orb.Bound, z uint32, margin float64) (span, bool) {
-	wx0, wy0, wx1, wy1, ok := boundWorld(b)
-	if !ok {
-		return span{}, false
-	}
-	return worldSpan(wx0, wy0, wx1, wy1, z, margin), true
+// Area is a WGS-84 bound projected to Web Mercator once, to find the tiles it meets at
+// many zooms.
+type Area struct {
+	// x from west to east, y from north to south, as fractions of the world (worldXY).
+	x0, y0, x1, y1 float64
 }
 
-// boundWorld returns b in world fractions (see worldXY): x from west to east, y from
-// north to south. It reports false for an empty or non-finite b.
-func boundWorld(b orb.Bound) (wx0, wy0, wx1, wy1 float64, ok bool) {
+// Project returns b (WGS-84) as an [Area]. It reports false for an empty or non-finite
+// b. Latitudes beyond ±[MaxLatitude] are taken as the edge of the world.
+func Project(b orb.Bound) (Area, bool) {
 	for _, v := range [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
 		if !finite(v) {
-			return 0, 0, 0, 0, false
+			return Area{}, false
 		}
 	}
 	if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
-		return 0, 0, 0, 0, false
+		return Area{}, false
 	}
-	wx0, wy1 = worldXY(b.Min) // south-west: smallest x, largest y
-	wx1, wy0 = worldXY(b.Max)
-	return wx0, wy0, wx1, wy1, true
+	var a Area
+	a.x0, a.y1 = worldXY(b.Min) // south-west: smallest x, largest y
+	a.x1, a.y0 = worldXY(b.Max)
+	return a, true
 }
 
-// worldSpan is tileRange for the rectangle [wx0, wx1] × [wy0, wy1] in world fractions
-// (see worldXY).
-func worldSpan(wx0, wy0, wx1, wy1 float64, z uint32, margin float64) span {
+// Tiles returns the tiles at zoom z that hold a point of a, with the edge rule of
+// [Covering]; or, when margin > 0, the tiles whose extent grown by margin (a fraction of
+// a tile's width, on each side, edges included) holds a point of a. A zoom above
+// [ZoomLimit] is taken as ZoomLimit.
+func (a Area) Tiles(z uint32, margin float64) Range {
+	z = min(z, ZoomLimit)
 	n := uint32(1) << z
 	fn := float64(n)
 	if margin == 0 {
-		return span{z, cell(wx0*fn, n), cell(wy0*fn, n), cell(wx1*fn, n), cell(wy1*fn, n)}
+		return Range{z, cell(a.x0*fn, n), cell(a.y0*fn, n), cell(a.x1*fn, n), cell(a.y1*fn, n)}
 	}
 	// Tile i's grown extent [i-m, i+1+m] holds f iff i is in [f-1-m, f+m].
 	lo := func(f float64) uint32 { return cell(math.Ceil(f-1-margin), n) }
 	hi := func(f float64) uint32 { return cell(math.Floor(f+margin), n) }
-	return span{z, lo(wx0 * fn), lo(wy0 * fn), hi(wx1 * fn), hi(wy1 * fn)}
+	return Range{z, lo(a.x0 * fn), lo(a.y0 * fn), hi(a.x1 * fn), hi(a.y1 * fn)}
 }
 
 // check returns an error for an invalid tile.

@@ -1,7 +1,7 @@
 // The checks that decode with orb's own MVT decoder, an implementation independent of
 // ours, and the baseline benchmark that encodes with orb's encoder.
 
-package tiles_test
+package mvt_test
 
 import (
 	"math"
@@ -10,18 +10,19 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
+	orbmvt "github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
+	"github.com/gridwatch/gridwatch/tiles/mvt/mvttest"
 )
 
 // orbDecode fails t when orb's decoder rejects data.
 func orbDecode(t *testing.T, data []byte) {
 	t.Helper()
-	if _, err := mvt.Unmarshal(data); err != nil {
-		t.Fatalf("mvt.Unmarshal: %v", err)
+	if _, err := orbmvt.Unmarshal(data); err != nil {
+		t.Fatalf("orbmvt.Unmarshal: %v", err)
 	}
 }
 
@@ -29,11 +30,11 @@ func orbDecode(t *testing.T, data []byte) {
 // that a hole comes back as a hole of its polygon, not as a polygon of its own.
 func TestEncodeHoleSurvivesOrb(t *testing.T) {
 	poly := orb.Polygon{square(100, 100, 900, 900, false), square(300, 300, 600, 600, false)}
-	data, err := tiles.Encode(testTile, tiles.Layer{Name: "l", Features: []tiles.Feature{{ID: 1, Geometry: poly}}})
+	data, err := mvt.Encode(testTile, mvt.Layer{Name: "l", Features: []mvt.Feature{{ID: 1, Geometry: poly}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := mvt.Unmarshal(data)
+	layers, err := orbmvt.Unmarshal(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,15 +58,15 @@ func TestEncodeHoleSurvivesOrb(t *testing.T) {
 // TestEncodeMatchesOrbDecoder decodes a busy tile with orb's decoder and checks the
 // feature count, types and properties against the input.
 func TestEncodeMatchesOrbDecoder(t *testing.T) {
-	fs := hexagons(testTile, 500)
-	data, err := tiles.Encode(testTile, tiles.Layer{Name: "cells", Features: fs})
+	fs := mvttest.Hexagons(testTile, 500)
+	data, err := mvt.Encode(testTile, mvt.Layer{Name: "cells", Features: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := readMVT(data, 64); err != nil {
 		t.Fatalf("readMVT: %v", err)
 	}
-	layers, err := mvt.Unmarshal(data)
+	layers, err := orbmvt.Unmarshal(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestEncodeMatchesOrbDecoder(t *testing.T) {
 }
 
 // toGeoJSON converts features for orb's encoder.
-func toGeoJSON(fs []tiles.Feature) *geojson.FeatureCollection {
+func toGeoJSON(fs []mvt.Feature) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
 	for _, f := range fs {
 		g := geojson.NewFeature(orb.Clone(f.Geometry))
@@ -104,7 +105,7 @@ func toGeoJSON(fs []tiles.Feature) *geojson.FeatureCollection {
 
 // benchOrb is the baseline: the same features through orb's own pipeline (project,
 // clip to a 64 unit buffer, marshal), without winding or property fixes.
-func benchOrb(b *testing.B, t tiles.Tile, fs []tiles.Feature) {
+func benchOrb(b *testing.B, t mvt.Tile, fs []mvt.Feature) {
 	mt := maptile.New(t.X, t.Y, maptile.Zoom(t.Z))
 	clipBound := orb.Bound{Min: orb.Point{-64, -64}, Max: orb.Point{4096 + 64, 4096 + 64}}
 	b.ReportAllocs()
@@ -113,11 +114,11 @@ func benchOrb(b *testing.B, t tiles.Tile, fs []tiles.Feature) {
 		b.StopTimer()
 		fc := toGeoJSON(fs) // orb projects in place: a fresh copy for every round
 		b.StartTimer()
-		layers := mvt.Layers{mvt.NewLayer("l", fc)}
+		layers := orbmvt.Layers{orbmvt.NewLayer("l", fc)}
 		layers.ProjectToTile(mt)
 		layers.Clip(clipBound)
 		layers.RemoveEmpty(0, 0)
-		data, err := mvt.Marshal(layers)
+		data, err := orbmvt.Marshal(layers)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func benchOrb(b *testing.B, t tiles.Tile, fs []tiles.Feature) {
 
 // BenchmarkOrbEncodeHexagonsZ10 is the baseline of BenchmarkEncodeHexagonsZ10.
 func BenchmarkOrbEncodeHexagonsZ10(b *testing.B) {
-	benchOrb(b, benchZ10, hexagons(benchZ10, 10_000))
+	benchOrb(b, benchZ10, mvttest.Hexagons(benchZ10, 10_000))
 }
 
 // BenchmarkOrbEncodePointsZ14 is the baseline of BenchmarkEncodePointsZ14.

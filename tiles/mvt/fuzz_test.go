@@ -1,4 +1,4 @@
-package tiles_test
+package mvt_test
 
 import (
 	"encoding/binary"
@@ -7,7 +7,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
+	"github.com/gridwatch/gridwatch/tiles/mvt/mvttest"
 )
 
 // FuzzParseTile checks that ParseTile either rejects its input as invalid or returns a
@@ -15,14 +16,14 @@ import (
 func FuzzParseTile(f *testing.F) {
 	f.Add("14", "13490", "6208")
 	f.Fuzz(func(t *testing.T, z, x, y string) {
-		tl, err := tiles.ParseTile(z, x, y)
+		tl, err := mvt.ParseTile(z, x, y)
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("ParseTile(%q, %q, %q) error %v is not invalid", z, x, y, err)
 			}
 			return
 		}
-		if !tl.Valid() || tl.Z > tiles.DefaultMaxZoom {
+		if !tl.Valid() || tl.Z > mvt.DefaultMaxZoom {
 			t.Fatalf("ParseTile(%q, %q, %q) = %v, not a valid tile", z, x, y, tl)
 		}
 		if got, want := tl.String(), z+"/"+x+"/"+y; got != want {
@@ -33,7 +34,7 @@ func FuzzParseTile(f *testing.F) {
 
 // fuzzTiles are the tiles FuzzEncode encodes into: the world, a continent, a city block
 // and the deepest zoom.
-var fuzzTiles = []tiles.Tile{{}, {Z: 5, X: 26, Y: 12}, testTile, {Z: 22, X: 3453590, Y: 1589455}}
+var fuzzTiles = []mvt.Tile{{}, {Z: 5, X: 26, Y: 12}, testTile, {Z: 22, X: 3453590, Y: 1589455}}
 
 // FuzzEncode builds a geometry from fuzz bytes, in and around a tile, encodes it, and
 // checks the result with the independent reader: valid command streams, coordinates in
@@ -56,7 +57,7 @@ func FuzzEncode(f *testing.F) {
 				paths, cur = append(paths, cur), nil
 				continue
 			}
-			cur = append(cur, px(tl, float64(x)/4, float64(y)/4))
+			cur = append(cur, mvttest.Pixel(tl, float64(x)/4, float64(y)/4))
 		}
 		paths = append(paths, cur)
 		var g orb.Geometry
@@ -92,14 +93,14 @@ func FuzzEncode(f *testing.F) {
 			}
 			g = c
 		}
-		out, err := tiles.Encode(tl, tiles.Layer{Name: "f", Features: []tiles.Feature{{ID: 1, Geometry: g}}})
+		out, err := mvt.Encode(tl, mvt.Layer{Name: "f", Features: []mvt.Feature{{ID: 1, Geometry: g}}})
 		if err != nil {
 			t.Fatalf("Encode: %v", err)
 		}
 		if out == nil {
 			return
 		}
-		if _, err := readMVT(out, tiles.BufferPixels); err != nil {
+		if _, err := readMVT(out, mvt.BufferPixels); err != nil {
 			t.Fatalf("readMVT: %v", err)
 		}
 	})
@@ -119,7 +120,7 @@ func FuzzParseTileMaxZoom(f *testing.F) {
 	f.Add("9999999999", "0", "0", uint32(1<<31))
 	f.Add("14", "13490", "6208"+string(make([]byte, 100)), uint32(14))
 	f.Fuzz(func(t *testing.T, z, x, y string, maxZoom uint32) {
-		tl, err := tiles.ParseTileMaxZoom(z, x, y, maxZoom)
+		tl, err := mvt.ParseTileMaxZoom(z, x, y, maxZoom)
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("ParseTileMaxZoom(%q, %q, %q, %d) error %v is not invalid", z, x, y, maxZoom, err)
@@ -129,7 +130,7 @@ func FuzzParseTileMaxZoom(f *testing.F) {
 			}
 			return
 		}
-		if !tl.Valid() || tl.Z > min(maxZoom, tiles.ZoomLimit) {
+		if !tl.Valid() || tl.Z > min(maxZoom, mvt.ZoomLimit) {
 			t.Fatalf("ParseTileMaxZoom(%q, %q, %q, %d) = %v", z, x, y, maxZoom, tl)
 		}
 		if got, want := tl.String(), z+"/"+x+"/"+y; got != want {

@@ -1,4 +1,4 @@
-package tiles_test
+package mvt_test
 
 import (
 	"bytes"
@@ -12,25 +12,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb"
 
-	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
+	"github.com/gridwatch/gridwatch/tiles/mvt/mvttest"
 )
 
 // testTile is a zoom 14 tile in the middle of Beijing.
-var testTile = tiles.Covering(orb.Point{116.4, 39.9}, 14)
-
-// px returns the WGS-84 position of point (x, y), in units of a 4096 extent, of tile t.
-func px(t tiles.Tile, x, y float64) orb.Point {
-	n := math.Exp2(float64(t.Z))
-	fx := (float64(t.X) + x/4096) / n
-	fy := (float64(t.Y) + y/4096) / n
-	return orb.Point{fx*360 - 180, math.Atan(math.Sinh(math.Pi*(1-2*fy))) * 180 / math.Pi}
-}
+var testTile = mvt.Covering(orb.Point{116.4, 39.9}, 14)
 
 // ring returns a closed WGS-84 ring through the given tile points of testTile.
 func ring(pts ...[2]float64) orb.Ring {
 	r := make(orb.Ring, 0, len(pts)+1)
 	for _, p := range pts {
-		r = append(r, px(testTile, p[0], p[1]))
+		r = append(r, mvttest.Pixel(testTile, p[0], p[1]))
 	}
 	return append(r, r[0])
 }
@@ -46,16 +39,16 @@ func square(x0, y0, x1, y1 float64, cw bool) orb.Ring {
 
 // encode encodes features in one layer "l" of testTile and checks the result with the
 // independent reader.
-func encode(t *testing.T, features ...tiles.Feature) mvtLayer {
+func encode(t *testing.T, features ...mvt.Feature) mvtLayer {
 	t.Helper()
-	data, err := tiles.Encode(testTile, tiles.Layer{Name: "l", Features: features})
+	data, err := mvt.Encode(testTile, mvt.Layer{Name: "l", Features: features})
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
 	if data == nil {
 		return mvtLayer{}
 	}
-	tile, err := readMVT(data, tiles.BufferPixels)
+	tile, err := readMVT(data, mvt.BufferPixels)
 	if err != nil {
 		t.Fatalf("readMVT: %v", err)
 	}
@@ -83,11 +76,11 @@ func TestEncodeWinding(t *testing.T) {
 		}, []bool{true, false, true}},
 		{"hole across the tile edge", orb.Polygon{square(-1000, -1000, 3000, 3000, true), square(-500, 100, 500, 900, true)}, []bool{true, false}},
 		{"ring", square(100, 100, 900, 900, false), []bool{true}},
-		{"bound", orb.Bound{Min: px(testTile, 10, 20), Max: px(testTile, 30, 5)}, []bool{true}},
+		{"bound", orb.Bound{Min: mvttest.Pixel(testTile, 10, 20), Max: mvttest.Pixel(testTile, 30, 5)}, []bool{true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := encode(t, tiles.Feature{ID: 1, Geometry: tt.geom})
+			l := encode(t, mvt.Feature{ID: 1, Geometry: tt.geom})
 			if len(l.features) != 1 {
 				t.Fatalf("got %d features, want 1", len(l.features))
 			}
@@ -104,7 +97,7 @@ func TestEncodeWinding(t *testing.T) {
 }
 
 func TestEncodeClipping(t *testing.T) {
-	const lo, hi = -tiles.BufferPixels, 4096 + tiles.BufferPixels
+	const lo, hi = -mvt.BufferPixels, 4096 + mvt.BufferPixels
 	tests := []struct {
 		name     string
 		geom     orb.Geometry
@@ -119,23 +112,23 @@ func TestEncodeClipping(t *testing.T) {
 		{"hole across the edge stays a hole",
 			orb.Polygon{square(-1000, -1000, 3000, 3000, true), square(-500, 100, 500, 900, true)}, 3, &[4]int64{lo, lo, 3000, 3000}},
 		{"line across the tile",
-			orb.LineString{px(testTile, -3000, 2048), px(testTile, 7000, 2048)}, 2, &[4]int64{lo, 2048, hi, 2048}},
+			orb.LineString{mvttest.Pixel(testTile, -3000, 2048), mvttest.Pixel(testTile, 7000, 2048)}, 2, &[4]int64{lo, 2048, hi, 2048}},
 		{"line leaving and coming back gives two pieces",
-			orb.LineString{px(testTile, 100, 100), px(testTile, 100, -500), px(testTile, 300, -500), px(testTile, 300, 100)}, 2, &[4]int64{100, lo, 300, 100}},
-		{"point in the buffer kept", px(testTile, -30, 4100), 1, &[4]int64{-30, 4100, -30, 4100}},
-		{"point outside the buffer dropped", px(testTile, -100, 100), 0, nil},
+			orb.LineString{mvttest.Pixel(testTile, 100, 100), mvttest.Pixel(testTile, 100, -500), mvttest.Pixel(testTile, 300, -500), mvttest.Pixel(testTile, 300, 100)}, 2, &[4]int64{100, lo, 300, 100}},
+		{"point in the buffer kept", mvttest.Pixel(testTile, -30, 4100), 1, &[4]int64{-30, 4100, -30, 4100}},
+		{"point outside the buffer dropped", mvttest.Pixel(testTile, -100, 100), 0, nil},
 		{"point far away dropped", orb.Point{0, 0}, 0, nil},
 		{"polygon outside dropped", orb.Polygon{square(5000, 5000, 6000, 6000, true)}, 0, nil},
-		{"line outside dropped", orb.LineString{px(testTile, -500, 0), px(testTile, -500, 4000)}, 0, nil},
-		{"multipoint keeps the points inside", orb.MultiPoint{px(testTile, 1, 2), px(testTile, -1000, 2), px(testTile, 3, 4)}, 1, &[4]int64{1, 2, 3, 4}},
+		{"line outside dropped", orb.LineString{mvttest.Pixel(testTile, -500, 0), mvttest.Pixel(testTile, -500, 4000)}, 0, nil},
+		{"multipoint keeps the points inside", orb.MultiPoint{mvttest.Pixel(testTile, 1, 2), mvttest.Pixel(testTile, -1000, 2), mvttest.Pixel(testTile, 3, 4)}, 1, &[4]int64{1, 2, 3, 4}},
 		{"polygon below a pixel dropped", orb.Polygon{square(10.1, 10.1, 10.3, 10.3, true)}, 0, nil},
-		{"line within a pixel dropped", orb.LineString{px(testTile, 10.1, 10.1), px(testTile, 10.2, 10.3)}, 0, nil},
+		{"line within a pixel dropped", orb.LineString{mvttest.Pixel(testTile, 10.1, 10.1), mvttest.Pixel(testTile, 10.2, 10.3)}, 0, nil},
 		{"NaN dropped", orb.Point{math.NaN(), 39.9}, 0, nil},
 		{"point at the pole, far away, dropped", orb.Point{0, 89}, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := encode(t, tiles.Feature{ID: 7, Geometry: tt.geom})
+			l := encode(t, mvt.Feature{ID: 7, Geometry: tt.geom})
 			if tt.wantType == 0 {
 				if len(l.features) != 0 {
 					t.Fatalf("got %d features, want none", len(l.features))
@@ -167,8 +160,8 @@ func TestEncodeClipping(t *testing.T) {
 }
 
 func TestEncodeLinePieces(t *testing.T) {
-	l := encode(t, tiles.Feature{Geometry: orb.LineString{
-		px(testTile, 100, 100), px(testTile, 100, -500), px(testTile, 300, -500), px(testTile, 300, 100),
+	l := encode(t, mvt.Feature{Geometry: orb.LineString{
+		mvttest.Pixel(testTile, 100, 100), mvttest.Pixel(testTile, 100, -500), mvttest.Pixel(testTile, 300, -500), mvttest.Pixel(testTile, 300, 100),
 	}})
 	want := [][][2]int64{{{100, 100}, {100, -64}}, {{300, -64}, {300, 100}}}
 	if diff := cmp.Diff(want, l.features[0].lines, cmp.AllowUnexported()); diff != "" {
@@ -177,11 +170,11 @@ func TestEncodeLinePieces(t *testing.T) {
 }
 
 func TestEncodeCollectionSplit(t *testing.T) {
-	l := encode(t, tiles.Feature{
+	l := encode(t, mvt.Feature{
 		ID: 9,
 		Geometry: orb.Collection{
-			px(testTile, 10, 10),
-			orb.LineString{px(testTile, 0, 0), px(testTile, 100, 100)},
+			mvttest.Pixel(testTile, 10, 10),
+			orb.LineString{mvttest.Pixel(testTile, 0, 0), mvttest.Pixel(testTile, 100, 100)},
 			orb.Collection{orb.Polygon{square(100, 100, 200, 200, false)}},
 			orb.Point{0, 0}, // outside: no feature
 		},
@@ -200,11 +193,11 @@ func TestEncodeCollectionSplit(t *testing.T) {
 }
 
 func TestEncodeIDs(t *testing.T) {
-	at := px(testTile, 5, 5)
+	at := mvttest.Pixel(testTile, 5, 5)
 	l := encode(t,
-		tiles.Feature{ID: 42, Geometry: at},
-		tiles.Feature{ID: 0, Geometry: at},
-		tiles.Feature{ID: 1<<63 + 12345, Geometry: at},
+		mvt.Feature{ID: 42, Geometry: at},
+		mvt.Feature{ID: 0, Geometry: at},
+		mvt.Feature{ID: 1<<63 + 12345, Geometry: at},
 	)
 	type id struct {
 		ID  uint64
@@ -268,7 +261,7 @@ func TestEncodeProperties(t *testing.T) {
 		"null":     nullInt{},
 		"duration": 90 * time.Second,
 	}
-	l := encode(t, tiles.Feature{ID: 1, Geometry: px(testTile, 1, 1), Properties: props})
+	l := encode(t, mvt.Feature{ID: 1, Geometry: mvttest.Pixel(testTile, 1, 1), Properties: props})
 	want := map[string]mvtValue{
 		"str":      {"string", "a"},
 		"bool":     {"bool", true},
@@ -293,15 +286,15 @@ func TestEncodeProperties(t *testing.T) {
 }
 
 func TestEncodePropertyValuesShared(t *testing.T) {
-	at := px(testTile, 5, 5)
-	var fs []tiles.Feature
+	at := mvttest.Pixel(testTile, 5, 5)
+	var fs []mvt.Feature
 	for i := range 100 {
-		fs = append(fs, tiles.Feature{ID: uint64(i + 1), Geometry: at, Properties: map[string]any{
+		fs = append(fs, mvt.Feature{ID: uint64(i + 1), Geometry: at, Properties: map[string]any{
 			"sector": []string{"a", "b"}[i%2], "n": i % 3, "far": nil,
 		}})
 	}
 	// A feature outside the tile must not add its keys or values.
-	fs = append(fs, tiles.Feature{Geometry: orb.Point{0, 0}, Properties: map[string]any{"outside": "zzz"}})
+	fs = append(fs, mvt.Feature{Geometry: orb.Point{0, 0}, Properties: map[string]any{"outside": "zzz"}})
 	l := encode(t, fs...)
 	if diff := cmp.Diff([]string{"n", "sector"}, l.keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
@@ -314,16 +307,16 @@ func TestEncodePropertyValuesShared(t *testing.T) {
 func TestEncodeEmpty(t *testing.T) {
 	tests := []struct {
 		name   string
-		layers []tiles.Layer
+		layers []mvt.Layer
 	}{
 		{"no layers", nil},
-		{"no features", []tiles.Layer{{Name: "a"}}},
-		{"nil geometry", []tiles.Layer{{Name: "a", Features: []tiles.Feature{{ID: 1}}}}},
-		{"all outside", []tiles.Layer{{Name: "a", Features: []tiles.Feature{{Geometry: orb.Point{0, 0}}}}, {Name: "b"}}},
+		{"no features", []mvt.Layer{{Name: "a"}}},
+		{"nil geometry", []mvt.Layer{{Name: "a", Features: []mvt.Feature{{ID: 1}}}}},
+		{"all outside", []mvt.Layer{{Name: "a", Features: []mvt.Feature{{Geometry: orb.Point{0, 0}}}}, {Name: "b"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data, err := tiles.Encode(testTile, tt.layers...)
+			data, err := mvt.Encode(testTile, tt.layers...)
 			if err != nil || data != nil {
 				t.Errorf("Encode = %v, %v; want nil, nil", data, err)
 			}
@@ -332,11 +325,11 @@ func TestEncodeEmpty(t *testing.T) {
 }
 
 func TestEncodeLayers(t *testing.T) {
-	in := tiles.Feature{Geometry: px(testTile, 1, 1)}
-	data, err := tiles.Encode(testTile,
-		tiles.Layer{Name: "cases", Features: []tiles.Feature{in}},
-		tiles.Layer{Name: "empty"},
-		tiles.Layer{Name: "small", Extent: 256, Features: []tiles.Feature{{Geometry: px(testTile, 4096+64, 0)}}},
+	in := mvt.Feature{Geometry: mvttest.Pixel(testTile, 1, 1)}
+	data, err := mvt.Encode(testTile,
+		mvt.Layer{Name: "cases", Features: []mvt.Feature{in}},
+		mvt.Layer{Name: "empty"},
+		mvt.Layer{Name: "small", Extent: 256, Features: []mvt.Feature{{Geometry: mvttest.Pixel(testTile, 4096+64, 0)}}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -359,27 +352,27 @@ func TestEncodeLayers(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
-	at := px(testTile, 1, 1)
+	at := mvttest.Pixel(testTile, 1, 1)
 	tests := []struct {
 		name   string
-		tile   tiles.Tile
-		layers []tiles.Layer
+		tile   mvt.Tile
+		layers []mvt.Layer
 		want   string
 	}{
-		{"invalid tile", tiles.Tile{Z: 1, X: 2}, []tiles.Layer{{Name: "a"}}, "not a valid tile"},
-		{"no name", testTile, []tiles.Layer{{}}, "without a name"},
-		{"duplicate name", testTile, []tiles.Layer{{Name: "a"}, {Name: "a"}}, "two layers"},
-		{"extent", testTile, []tiles.Layer{{Name: "a", Extent: 1 << 21}}, "extent"},
-		{"property type", testTile, []tiles.Layer{{Name: "a", Features: []tiles.Feature{
+		{"invalid tile", mvt.Tile{Z: 1, X: 2}, []mvt.Layer{{Name: "a"}}, "not a valid tile"},
+		{"no name", testTile, []mvt.Layer{{}}, "without a name"},
+		{"duplicate name", testTile, []mvt.Layer{{Name: "a"}, {Name: "a"}}, "two layers"},
+		{"extent", testTile, []mvt.Layer{{Name: "a", Extent: 1 << 21}}, "extent"},
+		{"property type", testTile, []mvt.Layer{{Name: "a", Features: []mvt.Feature{
 			{ID: 5, Geometry: at, Properties: map[string]any{"bad": struct{}{}}},
 		}}}, `feature 0 (id 5): property "bad": unsupported property type struct {}`},
-		{"bytes from a valuer", testTile, []tiles.Layer{{Name: "a", Features: []tiles.Feature{
+		{"bytes from a valuer", testTile, []mvt.Layer{{Name: "a", Features: []mvt.Feature{
 			{Geometry: at, Properties: map[string]any{"b": bytesValuer{}}},
 		}}}, "bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tiles.Encode(tt.tile, tt.layers...)
+			_, err := mvt.Encode(tt.tile, tt.layers...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Encode error = %v, want one containing %q", err, tt.want)
 			}
@@ -394,13 +387,13 @@ func (bytesValuer) Value() (driver.Value, error) { return []byte("x"), nil }
 // TestEncodeDeterministic checks that equal input gives equal bytes, whatever the order
 // Go's maps are iterated in: ETags rely on it.
 func TestEncodeDeterministic(t *testing.T) {
-	fs := hexagons(testTile, 300)
-	first, err := tiles.Encode(testTile, tiles.Layer{Name: "cells", Features: fs})
+	fs := mvttest.Hexagons(testTile, 300)
+	first, err := mvt.Encode(testTile, mvt.Layer{Name: "cells", Features: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		again, err := tiles.Encode(testTile, tiles.Layer{Name: "cells", Features: fs})
+		again, err := mvt.Encode(testTile, mvt.Layer{Name: "cells", Features: fs})
 		if err != nil {
 			t.Fatal(err)
 		}
