@@ -155,15 +155,15 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Tokens:   auth.NewStore(pool),
 		Grid:     grid.NewStore(pool, cfg.H3Resolution),
 		Officers: officer.NewStore(pool),
-		Coverage: coverage.NewStore(pool),
 		Live:     live.NewBroker(pool),
 		Bus:      cluster.New(pool),
 		limits:   newLimiters(*cfg.RateLimits),
 		metrics:  metrics.New(pool),
 	}
+	s.Coverage = coverage.NewStore(pool, s.Grid)
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
 	s.Cases = cases.NewStore(pool, s.Grid)
-	s.Analytics = analytics.NewStore(pool)
+	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)
 	s.Plans = planning.NewStore(pool, s.Analytics)
 	if s.Tiles, err = tiles.NewServer(pool, s.Grid, s.Analytics, cfg.TileCacheBytes); err != nil {
 		pool.Close()

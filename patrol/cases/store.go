@@ -237,14 +237,15 @@ func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Case, err
 }
 
 // List returns cases by report time, newest first. Scoped tokens see their township,
-// officers their own cases. Errors: invalid (unknown sector or status).
+// officers their own cases. Errors: forbidden (a device token, a scoped token naming
+// another township).
 func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, error) {
 	if who.Role == auth.Officer {
 		f.Officer = who.Officer
 	} else if who.Role == auth.Device {
 		return nil, apperr.Forbiddenf("role %s may not read cases", who.Role)
 	}
-	township, err := who.TownshipFilter(f.Township)
+	f, err := f.scoped(who)
 	if err != nil {
 		return nil, err
 	}
@@ -252,20 +253,8 @@ func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, 
 		f.Limit = 1000
 	}
 	f.Limit = min(f.Limit, 10_000)
-	open := -1
-	if f.Open != nil {
-		open = map[bool]int{false: 0, true: 1}[*f.Open]
-	}
-	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE ($1 = '' OR township = $1)
-		  AND ($2 = '' OR sector = $2 OR ($2 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
-		  AND ($3 = '' OR status = $3)
-		  AND ($4 = -1 OR (status NOT IN ('resolved', 'referred', 'closed')) = ($4 = 1))
-		  AND ($5::timestamptz IS NULL OR reported_at >= $5)
-		  AND ($6::timestamptz IS NULL OR reported_at < $6)
-		  AND ($7 = '' OR officer = $7)
-		ORDER BY reported_at DESC, id DESC LIMIT $8`,
-		township, f.Sector, string(f.Status), open, nullTime(f.From), nullTime(f.To), f.Officer, f.Limit)
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+filterWhere+`
+		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cases")
 	}

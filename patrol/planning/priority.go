@@ -15,6 +15,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
 // Weights of the priority components; each component lies in [0, 1].
@@ -67,7 +68,7 @@ func (s *Store) priorities(ctx context.Context, squadron, township string, now t
 	if err := rows.Err(); err != nil {
 		return nil, pgdb.Translate(err, "cells")
 	}
-	q := analytics.Query{Townships: []string{township}, From: now.Add(-30 * 24 * time.Hour), To: now, K: 1}
+	q := analytics.Query{Filter: cases.Filter{Townships: []string{township}, From: now.Add(-30 * 24 * time.Hour), To: now}, K: 1}
 	hotZ := map[grid.Cell]float64{}
 	if hs, err := s.analytics.HotSpots(ctx, q, 1); err == nil {
 		for i, c := range hs.Cells {
