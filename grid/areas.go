@@ -83,6 +83,12 @@ func (s *Store) Squadron(ctx context.Context, code string) (Squadron, error) {
 	return list[0], nil
 }
 
+// SquadronTownship returns the township of a squadron. Errors: not_found.
+func (s *Store) SquadronTownship(ctx context.Context, code string) (string, error) {
+	q, err := s.Squadron(ctx, code)
+	return q.Township, err
+}
+
 // squadrons reads the squadrons a condition selects.
 func (s *Store) squadrons(ctx context.Context, where string, args ...any) ([]Squadron, error) {
 	rows, err := s.db.Query(ctx, `SELECT code, name, township, ST_X(base), ST_Y(base) FROM squadrons `+where, args...)

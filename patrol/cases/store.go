@@ -17,6 +17,8 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 // Locator places a point on the grid (package grid's Store).
@@ -25,12 +27,26 @@ type Locator interface {
 	Resolution(ctx context.Context) (int, error)
 }
 
+// Officers finds the officers cases are assigned to (package officer's Store).
+type Officers interface {
+	Get(ctx context.Context, id string) (officer.Officer, error)
+	List(ctx context.Context, f officer.Filter) ([]officer.Officer, error)
+}
+
+// Positions reads officers' newest positions (package position's Store).
+type Positions interface {
+	LatestOf(ctx context.Context, officerID string) (position.Stored, error)
+	Nearest(ctx context.Context, officers []string, p orb.Point, since time.Time, limit int) ([]position.Nearby, error)
+}
+
 // Store keeps cases and their history in PostgreSQL.
 type Store struct {
-	db       *pgxpool.Pool
-	locator  Locator
-	now      func() time.Time
-	onChange func(p orb.Point)
+	db        *pgxpool.Pool
+	locator   Locator
+	officers  Officers
+	positions Positions
+	now       func() time.Time
+	onChange  func(p orb.Point)
 }
 
 // OnChange registers f to be called, after the commit, with the position of every case
@@ -44,8 +60,8 @@ func (s *Store) changed(c Case) {
 }
 
 // NewStore returns a Store.
-func NewStore(db *pgxpool.Pool, locator Locator) *Store {
-	return &Store{db: db, locator: locator, now: time.Now}
+func NewStore(db *pgxpool.Pool, locator Locator, officers Officers, positions Positions) *Store {
+	return &Store{db: db, locator: locator, officers: officers, positions: positions, now: time.Now}
 }
 
 // Sectors returns the reference list of sectors, core ones first.
