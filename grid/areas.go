@@ -68,9 +68,30 @@ func (s *Store) CreateSquadron(ctx context.Context, q Squadron) error {
 
 // Squadrons lists squadrons by code, of one township when township is not "".
 func (s *Store) Squadrons(ctx context.Context, township string) ([]Squadron, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT code, name, township, ST_X(base), ST_Y(base)
-		FROM squadrons WHERE $1 = '' OR township = $1 ORDER BY code`, township)
+	return s.squadrons(ctx, `WHERE $1 = '' OR township = $1 ORDER BY code`, township)
+}
+
+// Squadron returns one squadron. Errors: not_found.
+func (s *Store) Squadron(ctx context.Context, code string) (Squadron, error) {
+	list, err := s.squadrons(ctx, `WHERE code = $1`, code)
+	if err != nil {
+		return Squadron{}, err
+	}
+	if len(list) == 0 {
+		return Squadron{}, apperr.NotFoundf("no squadron %q", code)
+	}
+	return list[0], nil
+}
+
+// SquadronTownship returns the township of a squadron. Errors: not_found.
+func (s *Store) SquadronTownship(ctx context.Context, code string) (string, error) {
+	q, err := s.Squadron(ctx, code)
+	return q.Township, err
+}
+
+// squadrons reads the squadrons a condition selects.
+func (s *Store) squadrons(ctx context.Context, where string, args ...any) ([]Squadron, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, name, township, ST_X(base), ST_Y(base) FROM squadrons `+where, args...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "squadrons")
 	}

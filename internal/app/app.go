@@ -150,21 +150,22 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		DB:       pool,
-		Tokens:   auth.NewStore(pool),
-		Grid:     grid.NewStore(pool, cfg.H3Resolution),
-		Officers: officer.NewStore(pool),
-		Coverage: coverage.NewStore(pool),
-		Live:     live.NewBroker(pool),
-		Bus:      cluster.New(pool),
-		limits:   newLimiters(*cfg.RateLimits),
-		metrics:  metrics.New(pool),
+		cfg:     cfg,
+		DB:      pool,
+		Tokens:  auth.NewStore(pool),
+		Grid:    grid.NewStore(pool, cfg.H3Resolution),
+		Bus:     cluster.New(pool),
+		limits:  newLimiters(*cfg.RateLimits),
+		metrics: metrics.New(pool),
 	}
-	s.Positions = position.NewStore(pool, s.Officers, s.Grid, cfg.Filter)
-	s.Cases = cases.NewStore(pool, s.Grid)
-	s.Analytics = analytics.NewStore(pool)
-	s.Plans = planning.NewStore(pool, s.Analytics)
+	s.Officers = officer.NewStore(pool, s.Grid)
+	s.Coverage = coverage.NewStore(pool, s.Grid)
+	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
+	s.Live = live.NewBroker(s.Positions)
+	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
+	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)
+	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
+		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(pool, s.Grid, s.Analytics, cfg.TileCacheBytes); err != nil {
 		pool.Close()
 		return nil, err
@@ -299,7 +300,7 @@ func (s *Server) keepPartitionsAhead(ctx context.Context) {
 	tick := time.NewTicker(partitionCheck)
 	defer tick.Stop()
 	for {
-		if _, err := s.DB.Exec(ctx, `SELECT ensure_position_partitions(current_date - 1, current_date + 2)`); err != nil && ctx.Err() == nil {
+		if err := s.Positions.KeepPartitionsAhead(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("creating position partitions ahead", "err", err)
 		}
 		select {

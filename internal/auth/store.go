@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -70,14 +71,14 @@ func (s *Store) Create(ctx context.Context, spec TokenSpec) (string, Identity, e
 		expires = &t
 	}
 	id := Identity{Name: spec.Name, Role: spec.Role, Township: spec.Township, Officer: spec.Officer}
+	// The township's foreign key refuses an unknown township (townships are grid's).
 	err := s.db.QueryRow(ctx, `
 		INSERT INTO api_tokens (name, role, township, officer, token_hash, expires_at)
-		SELECT $1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6
-		WHERE $3 = '' OR EXISTS (SELECT 1 FROM townships WHERE code = $3)
+		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6)
 		RETURNING id`,
 		spec.Name, spec.Role, spec.Township, spec.Officer, HashToken(token), expires,
 	).Scan(&id.TokenID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "api_tokens_township_fkey" {
 		return "", Identity{}, apperr.Invalidf("unknown township %q", spec.Township)
 	}
 	if err != nil {

@@ -3,61 +3,53 @@ package analytics
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
-// unitQueries select, per level, each unit's code, area, patrol visits and hours over
-// [from, to), and its cases per sector. $1 townships (empty: all), $2 from, $3 to.
-var unitQueries = map[string]string{
-	"township": `
-		SELECT t.code, t.area_km2,
-		       coalesce(v.visits, 0)::int, coalesce(v.dwell_s, 0) / 3600,
-		       coalesce((SELECT jsonb_object_agg(sector, n) FROM (
-		           SELECT sector, count(*) AS n FROM cases k
-		           WHERE k.township = t.code AND k.reported_at >= $2 AND k.reported_at < $3 GROUP BY sector) s), '{}')
-		FROM townships t
-		LEFT JOIN (SELECT c.township, sum(v.visits) AS visits, sum(v.dwell_s) AS dwell_s
-		           FROM coverage v JOIN cells c ON c.h3 = v.h3
-		           WHERE v.hour >= date_trunc('hour', $2::timestamptz) AND v.hour < $3 GROUP BY c.township) v ON v.township = t.code
-		WHERE coalesce(cardinality($1::text[]), 0) = 0 OR t.code = ANY($1)
-		ORDER BY t.code`,
-	"grid": `
-		SELECT g.code, ST_Area(g.geom::geography) / 1e6,
-		       coalesce(v.visits, 0)::int, coalesce(v.dwell_s, 0) / 3600,
-		       coalesce((SELECT jsonb_object_agg(sector, n) FROM (
-		           SELECT sector, count(*) AS n FROM cases k
-		           WHERE k.grid_area = g.code AND k.reported_at >= $2 AND k.reported_at < $3 GROUP BY sector) s), '{}')
-		FROM grid_areas g
-		LEFT JOIN (SELECT c.grid_area, sum(v.visits) AS visits, sum(v.dwell_s) AS dwell_s
-		           FROM coverage v JOIN cells c ON c.h3 = v.h3
-		           WHERE v.hour >= date_trunc('hour', $2::timestamptz) AND v.hour < $3 GROUP BY c.grid_area) v ON v.grid_area = g.code
-		WHERE coalesce(cardinality($1::text[]), 0) = 0 OR g.township = ANY($1)
-		ORDER BY g.code`,
-}
-
-// units reads the blind-zone units of a level.
+// units reads the blind-zone units of a level (township or grid) in the study
+// townships: each unit's area, patrol visits and hours over [from, to), and its cases per
+// sector.
 func (s *Store) units(ctx context.Context, level string, townships []string, from, to time.Time) ([]blindzone.Unit, error) {
-	rows, err := s.db.Query(ctx, unitQueries[level], townships, from, to)
+	areas, err := s.grid.AreaSizes(ctx, level, townships)
 	if err != nil {
-		return nil, pgdb.Translate(err, "blind-zone units")
+		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (blindzone.Unit, error) {
-		var u blindzone.Unit
-		err := row.Scan(&u.Code, &u.AreaKm2, &u.PatrolVisits, &u.PatrolHours, &u.CasesBySector)
-		return u, err
-	})
-	return list, pgdb.Translate(err, "blind-zone units")
+	patrols, err := s.coverage.ByArea(ctx, level, from, to)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.cases.CountsByArea(ctx, level, cases.Filter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(areas))
+	units := make([]blindzone.Unit, len(areas))
+	for i, a := range areas {
+		index[a.Code] = i
+		units[i] = blindzone.Unit{Code: a.Code, AreaKm2: a.AreaKm2, CasesBySector: map[string]int{}}
+	}
+	for _, p := range patrols {
+		if i, ok := index[p.Code]; ok {
+			units[i].PatrolVisits, units[i].PatrolHours = p.Visits, p.DwellS/3600
+		}
+	}
+	for _, c := range counts {
+		if i, ok := index[c.Area]; ok {
+			units[i].CasesBySector[c.Sector] = c.N
+		}
+	}
+	return units, nil
 }
 
 // cellUnits reads every cell of the study area pooled with its k-ring: a cell alone holds
@@ -71,48 +63,21 @@ func (s *Store) cellUnits(ctx context.Context, townships []string, k int, from, 
 	for i, c := range cells {
 		ids[i] = int64(c.H3)
 	}
-	type cellStats struct {
-		visits int
-		hours  float64
-		cases  map[string]int
-	}
-	stats := make(map[grid.Cell]*cellStats, len(cells))
-	for _, c := range cells {
-		stats[c.H3] = &cellStats{cases: map[string]int{}}
-	}
-	rows, err := s.db.Query(ctx, `
-		SELECT h3, sum(visits)::int, sum(dwell_s) / 3600 FROM coverage
-		WHERE h3 = ANY($1) AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3 GROUP BY h3`, ids, from, to)
+	patrols, err := s.coverage.Totals(ctx, ids, from, to)
 	if err != nil {
-		return nil, pgdb.Translate(err, "coverage")
+		return nil, err
 	}
-	for rows.Next() {
-		var c int64
-		var v int
-		var h float64
-		if err := rows.Scan(&c, &v, &h); err != nil {
-			return nil, pgdb.Translate(err, "coverage")
-		}
-		st := stats[grid.Cell(c)]
-		st.visits, st.hours = v, h
-	}
-	rows.Close()
-	rows, err = s.db.Query(ctx, `
-		SELECT h3, sector, count(*)::int FROM cases
-		WHERE h3 = ANY($1) AND reported_at >= $2 AND reported_at < $3 GROUP BY h3, sector`, ids, from, to)
+	counts, err := s.cases.CountsByCell(ctx, cases.Filter{From: from, To: to}, ids)
 	if err != nil {
-		return nil, pgdb.Translate(err, "cases")
+		return nil, err
 	}
-	for rows.Next() {
-		var c int64
-		var sector string
-		var n int
-		if err := rows.Scan(&c, &sector, &n); err != nil {
-			return nil, pgdb.Translate(err, "cases")
+	casesOf := make(map[grid.Cell]map[string]int, len(cells))
+	for _, c := range counts {
+		if casesOf[c.H3] == nil {
+			casesOf[c.H3] = map[string]int{}
 		}
-		stats[grid.Cell(c)].cases[sector] += n
+		casesOf[c.H3][c.Sector] += c.N
 	}
-	rows.Close()
 	hexes := make([]grid.Cell, len(cells))
 	for i, c := range cells {
 		hexes[i] = c.H3
@@ -123,11 +88,11 @@ func (s *Store) cellUnits(ctx context.Context, townships []string, k int, from, 
 	for i, c := range cells {
 		u := blindzone.Unit{Code: c.H3.String(), CasesBySector: map[string]int{}}
 		for _, j := range append([]int32{int32(i)}, rings[i]...) {
-			st := stats[hexes[j]]
+			p := patrols[hexes[j]]
 			u.AreaKm2 += area[j]
-			u.PatrolVisits += st.visits
-			u.PatrolHours += st.hours
-			for sec, n := range st.cases {
+			u.PatrolVisits += p.Visits
+			u.PatrolHours += p.DwellS / 3600
+			for sec, n := range casesOf[hexes[j]] {
 				u.CasesBySector[sec] += n
 			}
 		}
@@ -136,14 +101,18 @@ func (s *Store) cellUnits(ctx context.Context, townships []string, k int, from, 
 	return units, nil
 }
 
-// sectors reads the sector list for the analysis.
+// sectors reads the sector list for the analysis, by code.
 func (s *Store) sectors(ctx context.Context) ([]blindzone.Sector, error) {
-	rows, err := s.db.Query(ctx, `SELECT code, core FROM sectors ORDER BY code`)
+	list, err := s.cases.Sectors(ctx)
 	if err != nil {
-		return nil, pgdb.Translate(err, "sectors")
+		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[blindzone.Sector])
-	return list, pgdb.Translate(err, "sectors")
+	out := make([]blindzone.Sector, len(list))
+	for i, sec := range list {
+		out[i] = blindzone.Sector{Code: sec.Code, Core: sec.Core}
+	}
+	slices.SortFunc(out, func(a, b blindzone.Sector) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
 }
 
 // DefaultLevel is the blind-zone level of a query that names none: townships when the
@@ -228,25 +197,7 @@ func (s *Store) UnitShapes(ctx context.Context, level string, results []blindzon
 		}
 		return out, nil
 	}
-	table := map[string]string{"township": "townships", "grid": "grid_areas"}[level]
-	rows, err := s.db.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM `+pgx.Identifier{table}.Sanitize())
-	if err != nil {
-		return nil, pgdb.Translate(err, level)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var code string
-		var b []byte
-		if err := rows.Scan(&code, &b); err != nil {
-			return nil, pgdb.Translate(err, level)
-		}
-		g, err := wkb.Unmarshal(b)
-		if err != nil {
-			return nil, err
-		}
-		out[code] = g
-	}
-	return out, pgdb.Translate(rows.Err(), level)
+	return s.grid.Shapes(ctx, level)
 }
 
 // writeUnits answers the blind-zone results as a FeatureCollection of the units' shapes.

@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/hotspot"
 )
 
@@ -65,36 +66,25 @@ func (h *Handler) Routes() []api.Route {
 	}
 }
 
-// Query selects what an analysis covers.
+// Query selects what an analysis covers: the cases of a filter (Townships, the study
+// townships, none = the whole city; Sector; the window From, To) and the statistics'
+// parameters. The analyses count cases of every status.
 type Query struct {
-	Sector       string   // "", "non_core" or a sector code
-	Townships    []string // the study townships; none = the whole city
-	From, To     time.Time
+	cases.Filter
 	K            int // neighbourhood ring, 1..5
 	Permutations int // hot spots: conditional permutations, 0 = analytic
 }
 
-// ParseQuery reads the parameters the analyses share — sector, from/to (default span
-// before now), township, k, permutations — and confines a scoped caller to its township.
-// Errors: invalid, forbidden.
+// ParseQuery reads the parameters the analyses share — the case filter (sector, from/to
+// with the default span before now, township; see cases.ParseFilter), k, permutations —
+// and confines a scoped caller to its township. Errors: invalid, forbidden.
 func (s *Store) ParseQuery(ctx context.Context, q url.Values, who auth.Identity, now time.Time, span time.Duration, limits Limits) (Query, error) {
 	limits.defaults()
 	var p Query
 	var err error
-	switch p.Sector = q.Get("sector"); p.Sector {
-	case "", "all":
-		p.Sector = ""
-	case "non_core":
-	default:
-		ok, err := s.KnownSector(ctx, p.Sector)
-		if err != nil {
-			return p, err
-		}
-		if !ok {
-			return p, apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or all, non_core)", p.Sector)
-		}
-	}
-	if p.From, p.To, err = httpx.TimeRange(q, now, span, limits.MaxWindow); err != nil {
+	// s answers the sector lookups; ParseFilter asks only for a sector code.
+	if p.Filter, err = cases.ParseFilter(ctx, q, who, s,
+		cases.Window{Now: now, Span: span, Max: limits.MaxWindow, Always: true, AnyStatus: true}); err != nil {
 		return p, err
 	}
 	if p.K, err = httpx.QueryInt(q, "k", 1, 1, 5); err != nil {
@@ -102,17 +92,6 @@ func (s *Store) ParseQuery(ctx context.Context, q url.Values, who auth.Identity,
 	}
 	if p.Permutations, err = httpx.QueryInt(q, "permutations", 0, 0, limits.MaxPermutations); err != nil {
 		return p, err
-	}
-	if t := q.Get("township"); t != "" {
-		p.Townships = strings.Split(t, ",")
-	}
-	if who.Scoped() {
-		for _, t := range p.Townships {
-			if err := who.CheckTownship(t); err != nil {
-				return p, err
-			}
-		}
-		p.Townships = []string{who.Township}
 	}
 	return p, nil
 }
@@ -172,7 +151,7 @@ func (s *Store) HotSpots(ctx context.Context, q Query, seed uint64) (HotSpots, e
 	if err != nil {
 		return HotSpots{}, err
 	}
-	events, err := s.Cases(ctx, q.Townships, q.Sector, q.From, q.To)
+	events, err := s.cases.Reports(ctx, q.Filter)
 	if err != nil {
 		return HotSpots{}, err
 	}

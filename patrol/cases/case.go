@@ -91,17 +91,6 @@ type NewCase struct {
 	ReportedAt  time.Time // zero means now
 }
 
-// Filter selects cases; zero fields select all.
-type Filter struct {
-	Township string
-	Sector   string // a sector code, or "non_core" for every sector but the core two
-	Status   Status
-	Open     *bool // true: not yet resolved/referred/closed; false: those
-	From, To time.Time
-	Officer  string
-	Limit    int // default 1,000, at most 10,000
-}
-
 // EventType is what happened to a case.
 type EventType string
 

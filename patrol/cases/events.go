@@ -2,15 +2,16 @@ package cases
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/officer"
 )
 
 // milestone names the column of cases that an event's first occurrence sets.
@@ -121,15 +122,14 @@ func (s *Store) fillEvent(ctx context.Context, tx pgx.Tx, who auth.Identity, c C
 		if ne.Officer == "" {
 			return apperr.Invalidf("assign needs an officer")
 		}
-		var township, squadron string
-		err := tx.QueryRow(ctx, `SELECT township, squadron FROM officers WHERE id = $1`, ne.Officer).Scan(&township, &squadron)
-		if errors.Is(err, pgx.ErrNoRows) {
+		o, err := s.officers.Get(ctx, ne.Officer)
+		if apperr.CodeOf(err) == apperr.NotFound {
 			return apperr.Invalidf("unknown officer %q", ne.Officer)
 		}
 		if err != nil {
 			return err
 		}
-		if c.Township == nil || township != *c.Township {
+		if c.Township == nil || o.Township != *c.Township {
 			return apperr.Invalidf("officer %s is not of the case's township", ne.Officer)
 		}
 		officer := ne.Officer
@@ -143,11 +143,10 @@ func (s *Store) fillEvent(ctx context.Context, tx pgx.Tx, who auth.Identity, c C
 	case EventAccept, EventArrive, EventResolve:
 		e.Officer = c.Officer
 		if ne.Type == EventArrive && c.Officer != nil {
-			var lat, lon float64
-			err := tx.QueryRow(ctx, `SELECT ST_Y(geom), ST_X(geom) FROM officer_latest WHERE officer = $1`, *c.Officer).Scan(&lat, &lon)
+			p, err := s.positions.LatestOf(ctx, *c.Officer)
 			if err == nil {
-				e.Lat, e.Lon = &lat, &lon
-			} else if !errors.Is(err, pgx.ErrNoRows) {
+				e.Lat, e.Lon = &p.Lat, &p.Lon
+			} else if apperr.CodeOf(err) != apperr.NotFound {
 				return err
 			}
 		}
@@ -184,29 +183,57 @@ func (s *Store) Suggest(ctx context.Context, who auth.Identity, id int64) ([]Sug
 	if c.Township == nil {
 		return []Suggestion{}, nil
 	}
-	rows, err := s.db.Query(ctx, `
-		SELECT o.id, o.name, ST_Distance(l.geom::geography, c.geom::geography), l.time,
-		       (SELECT count(*) FROM cases x WHERE x.officer = o.id AND x.status IN ('assigned', 'accepted', 'on_site'))::int
-		FROM cases c
-		JOIN officers o ON (c.squadron IS NOT NULL AND o.squadron = c.squadron) OR (c.squadron IS NULL AND o.township = c.township)
-		JOIN officer_latest l ON l.officer = o.id
-		WHERE c.id = $1 AND l.time > $2
-		ORDER BY l.geom <-> c.geom, o.id
-		LIMIT $3`, id, s.now().Add(-OnDutyWithin), maxSuggestions)
-	if err != nil {
-		return nil, pgdb.Translate(err, "officers")
+	f := officer.Filter{Township: *c.Township}
+	if c.Squadron != nil {
+		f = officer.Filter{Squadron: *c.Squadron}
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Suggestion, error) {
-		var g Suggestion
-		err := row.Scan(&g.Officer, &g.Name, &g.DistanceM, &g.LastFix, &g.OpenCases)
-		g.DistanceM = float64(int64(g.DistanceM + 0.5))
-		g.ETAS = float64(int64(g.DistanceM * detourFactor / travelSpeedMS))
-		return g, err
-	})
+	officers, err := s.officers.List(ctx, f)
 	if err != nil {
-		return nil, pgdb.Translate(err, "officers")
+		return nil, err
+	}
+	ids := make([]string, len(officers))
+	names := make(map[string]string, len(officers))
+	for i, o := range officers {
+		ids[i], names[o.ID] = o.ID, o.Name
+	}
+	near, err := s.positions.Nearest(ctx, ids, orb.Point{c.Lon, c.Lat}, s.now().Add(-OnDutyWithin), maxSuggestions)
+	if err != nil {
+		return nil, err
+	}
+	nearIDs := make([]string, len(near))
+	for i, n := range near {
+		nearIDs[i] = n.Officer
+	}
+	open, err := s.openCases(ctx, nearIDs)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Suggestion, len(near))
+	for i, n := range near {
+		d := float64(int64(n.DistanceM + 0.5))
+		list[i] = Suggestion{Officer: n.Officer, Name: names[n.Officer], DistanceM: d, ETAS: float64(int64(d * detourFactor / travelSpeedMS)),
+			LastFix: n.Time, OpenCases: open[n.Officer]}
 	}
 	// <-> orders by planar degrees; the geodesic distance decides.
 	sortByDistance(list)
 	return list, nil
+}
+
+// openCases counts, per officer, the cases assigned to them and not yet resolved,
+// referred or closed.
+func (s *Store) openCases(ctx context.Context, officers []string) (map[string]int, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT officer, count(*)::int FROM cases
+		WHERE officer = ANY($1) AND status IN ('assigned', 'accepted', 'on_site') GROUP BY officer`, officers)
+	if err != nil {
+		return nil, pgdb.Translate(err, "open cases")
+	}
+	out := map[string]int{}
+	var id string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id] = n
+		return nil
+	})
+	return out, pgdb.Translate(err, "open cases")
 }

@@ -99,52 +99,23 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f := Filter{Township: q.Get("township"), Sector: q.Get("sector"), Status: Status(q.Get("status"))}
-	var err error
-	if f.Limit, err = httpx.QueryInt(r.URL.Query(), "limit", 1000, 1, 10_000); err != nil {
+	limit, err := httpx.QueryInt(r.URL.Query(), "limit", 1000, 1, 10_000)
+	if err != nil {
 		return err
 	}
-	if q.Get("from") != "" || q.Get("to") != "" {
-		if f.From, f.To, err = httpx.TimeRange(r.URL.Query(), time.Now(), 30*24*time.Hour, maxWindow); err != nil {
-			return err
-		}
+	who := auth.Caller(r)
+	f, err := ParseFilter(r.Context(), r.URL.Query(), who, h.store,
+		Window{Now: time.Now(), Span: 30 * 24 * time.Hour, Max: maxWindow})
+	if err != nil {
+		return err
 	}
-	if f.Status != "" && !validStatus(f.Status) {
-		return apperr.Invalidf("unknown status %q", f.Status)
-	}
-	if f.Sector != "" && f.Sector != "non_core" {
-		if err := h.knownSector(r, f.Sector); err != nil {
-			return err
-		}
-	}
-	list, err := h.store.List(r.Context(), auth.Caller(r), f)
+	f.Limit = limit
+	list, err := h.store.List(r.Context(), who, f)
 	if err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, list)
 	return nil
-}
-
-func validStatus(s Status) bool {
-	switch s {
-	case StatusReported, StatusAssigned, StatusAccepted, StatusOnSite, StatusResolved, StatusReferred, StatusClosed:
-		return true
-	}
-	return false
-}
-
-func (h *Handler) knownSector(r *http.Request, code string) error {
-	list, err := h.store.Sectors(r.Context())
-	if err != nil {
-		return err
-	}
-	for _, s := range list {
-		if s.Code == code {
-			return nil
-		}
-	}
-	return apperr.Invalidf("unknown sector %q (see /api/v1/sectors; or non_core)", code)
 }
 
 func caseID(r *http.Request) (int64, error) {

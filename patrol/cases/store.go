@@ -17,6 +17,8 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 // Locator places a point on the grid (package grid's Store).
@@ -25,12 +27,26 @@ type Locator interface {
 	Resolution(ctx context.Context) (int, error)
 }
 
+// Officers finds the officers cases are assigned to (package officer's Store).
+type Officers interface {
+	Get(ctx context.Context, id string) (officer.Officer, error)
+	List(ctx context.Context, f officer.Filter) ([]officer.Officer, error)
+}
+
+// Positions reads officers' newest positions (package position's Store).
+type Positions interface {
+	LatestOf(ctx context.Context, officerID string) (position.Stored, error)
+	Nearest(ctx context.Context, officers []string, p orb.Point, since time.Time, limit int) ([]position.Nearby, error)
+}
+
 // Store keeps cases and their history in PostgreSQL.
 type Store struct {
-	db       *pgxpool.Pool
-	locator  Locator
-	now      func() time.Time
-	onChange func(p orb.Point)
+	db        *pgxpool.Pool
+	locator   Locator
+	officers  Officers
+	positions Positions
+	now       func() time.Time
+	onChange  func(p orb.Point)
 }
 
 // OnChange registers f to be called, after the commit, with the position of every case
@@ -44,8 +60,8 @@ func (s *Store) changed(c Case) {
 }
 
 // NewStore returns a Store.
-func NewStore(db *pgxpool.Pool, locator Locator) *Store {
-	return &Store{db: db, locator: locator, now: time.Now}
+func NewStore(db *pgxpool.Pool, locator Locator, officers Officers, positions Positions) *Store {
+	return &Store{db: db, locator: locator, officers: officers, positions: positions, now: time.Now}
 }
 
 // Sectors returns the reference list of sectors, core ones first.
@@ -237,14 +253,15 @@ func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Case, err
 }
 
 // List returns cases by report time, newest first. Scoped tokens see their township,
-// officers their own cases. Errors: invalid (unknown sector or status).
+// officers their own cases. Errors: forbidden (a device token, a scoped token naming
+// another township).
 func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, error) {
 	if who.Role == auth.Officer {
 		f.Officer = who.Officer
 	} else if who.Role == auth.Device {
 		return nil, apperr.Forbiddenf("role %s may not read cases", who.Role)
 	}
-	township, err := who.TownshipFilter(f.Township)
+	f, err := f.scoped(who)
 	if err != nil {
 		return nil, err
 	}
@@ -252,20 +269,8 @@ func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, 
 		f.Limit = 1000
 	}
 	f.Limit = min(f.Limit, 10_000)
-	open := -1
-	if f.Open != nil {
-		open = map[bool]int{false: 0, true: 1}[*f.Open]
-	}
-	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE ($1 = '' OR township = $1)
-		  AND ($2 = '' OR sector = $2 OR ($2 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
-		  AND ($3 = '' OR status = $3)
-		  AND ($4 = -1 OR (status NOT IN ('resolved', 'referred', 'closed')) = ($4 = 1))
-		  AND ($5::timestamptz IS NULL OR reported_at >= $5)
-		  AND ($6::timestamptz IS NULL OR reported_at < $6)
-		  AND ($7 = '' OR officer = $7)
-		ORDER BY reported_at DESC, id DESC LIMIT $8`,
-		township, f.Sector, string(f.Status), open, nullTime(f.From), nullTime(f.To), f.Officer, f.Limit)
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+filterWhere+`
+		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cases")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
@@ -21,38 +22,156 @@ type Cell struct {
 	LastVisit *time.Time `json:"last_visit"` // null: not visited in the window
 }
 
-// Store reads the coverage table that ingest keeps up to date.
-type Store struct{ db *pgxpool.Pool }
+// Cells lists the cells of townships (package grid's Store).
+type Cells interface {
+	CellTownships(ctx context.Context, townships []string) ([]grid.CellTownship, error)
+}
+
+// Store keeps the coverage table that ingest brings up to date.
+type Store struct {
+	db    *pgxpool.Pool
+	cells Cells
+}
 
 // NewStore returns a Store on db.
-func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
+func NewStore(db *pgxpool.Pool, cells Cells) *Store { return &Store{db: db, cells: cells} }
 
 // Cells returns the coverage of every cell of a township ("" = the whole city) over
 // [from, to), unvisited cells included with zeros. The window is resolved to whole hours:
 // a bucket counts when its hour starts in [from truncated to the hour, to).
 func (s *Store) Cells(ctx context.Context, township string, from, to time.Time) ([]Cell, error) {
+	var townships []string
+	if township != "" {
+		townships = []string{township}
+	}
+	cells, err := s.cells.CellTownships(ctx, townships)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(cells))
+	for i, c := range cells {
+		ids[i] = int64(c.H3)
+	}
+	totals, err := s.Totals(ctx, ids, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Cell, len(cells))
+	for i, c := range cells {
+		t := totals[c.H3]
+		out[i] = Cell{H3: h3.Cell(c.H3).String(), Township: c.Township, Visits: t.Visits, Officers: t.Officers,
+			DwellS: t.DwellS, LastVisit: t.LastVisit}
+	}
+	return out, nil
+}
+
+// Totals is a cell's coverage over a window.
+type Totals struct {
+	Visits    int
+	Officers  int // distinct officers
+	DwellS    float64
+	LastVisit *time.Time // nil: not visited in the window
+}
+
+// Totals returns the coverage of the given cells over [from, to), resolved to whole
+// hours as in Cells; cells not visited in the window are left out.
+func (s *Store) Totals(ctx context.Context, cells []int64, from, to time.Time) (map[grid.Cell]Totals, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT c.h3, c.township, coalesce(v.visits, 0)::int, coalesce(v.officers, 0)::int,
-		       coalesce(v.dwell_s, 0), v.last_visit
-		FROM cells c
-		LEFT JOIN (
-			SELECT h3, sum(visits) AS visits, count(DISTINCT officer) AS officers,
-			       sum(dwell_s) AS dwell_s, max(last_visit) AS last_visit
-			FROM coverage
-			WHERE hour >= date_trunc('hour', $2::timestamptz) AND hour < $3
-			  AND ($1 = '' OR h3 IN (SELECT h3 FROM cells WHERE township = $1))
-			GROUP BY h3) v ON v.h3 = c.h3
-		WHERE $1 = '' OR c.township = $1
-		ORDER BY c.h3`, township, from, to)
+		SELECT h3, sum(visits)::int, count(DISTINCT officer)::int, sum(dwell_s), max(last_visit)
+		FROM coverage
+		WHERE h3 = ANY($1) AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3
+		GROUP BY h3`, cells, from, to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "coverage")
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Cell, error) {
-		var c Cell
-		var cell int64
-		err := row.Scan(&cell, &c.Township, &c.Visits, &c.Officers, &c.DwellS, &c.LastVisit)
-		c.H3 = h3.Cell(cell).String()
-		return c, err
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[cellTotals])
+	if err != nil {
+		return nil, pgdb.Translate(err, "coverage")
+	}
+	out := make(map[grid.Cell]Totals, len(list))
+	for _, t := range list {
+		out[t.H3] = t.Totals
+	}
+	return out, nil
+}
+
+// cellTotals is a row of Totals.
+type cellTotals struct {
+	H3 grid.Cell
+	Totals
+}
+
+// LastVisits returns, for each of the given cells visited in an hour from since on, its
+// last visit.
+func (s *Store) LastVisits(ctx context.Context, cells []int64, since time.Time) (map[grid.Cell]time.Time, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT h3, max(last_visit) FROM coverage WHERE h3 = ANY($1) AND hour >= $2 GROUP BY h3`, cells, since)
+	if err != nil {
+		return nil, pgdb.Translate(err, "coverage")
+	}
+	out := map[grid.Cell]time.Time{}
+	var c int64
+	var last time.Time
+	_, err = pgx.ForEachRow(rows, []any{&c, &last}, func() error {
+		out[grid.Cell(c)] = last
+		return nil
 	})
+	return out, pgdb.Translate(err, "coverage")
+}
+
+// AreaTotals is the coverage of a township or grid area over a window.
+type AreaTotals struct {
+	Code   string
+	Visits int
+	DwellS float64
+}
+
+// ByArea returns the coverage of each township (level grid.LevelTownship) or grid area
+// (grid.LevelGrid) over [from, to), resolved to whole hours as in Cells; areas not
+// visited are left out. It reads the function coverage_by_area (migration 0008), which
+// joins grid's cells.
+func (s *Store) ByArea(ctx context.Context, level string, from, to time.Time) ([]AreaTotals, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, visits::int, dwell_s FROM coverage_by_area($1, $2, $3) WHERE code IS NOT NULL`,
+		level, from, to)
+	if err != nil {
+		return nil, pgdb.Translate(err, "coverage")
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AreaTotals])
 	return list, pgdb.Translate(err, "coverage")
+}
+
+// Change is what ingest adds to one bucket of an officer: the difference its new fixes
+// make (see Delta) and the last visit they bring.
+type Change struct {
+	Key
+	Officer string
+	Visits  int
+	DwellS  float64
+	Last    time.Time
+}
+
+// Add adds changes to the coverage table inside ingest's transaction tx, keeping each
+// bucket's latest last visit.
+func (s *Store) Add(ctx context.Context, tx pgx.Tx, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	cells := make([]int64, len(changes))
+	hours := make([]time.Time, len(changes))
+	officers := make([]string, len(changes))
+	visits := make([]int32, len(changes))
+	dwell := make([]float64, len(changes))
+	lasts := make([]time.Time, len(changes))
+	for i, c := range changes {
+		cells[i], hours[i], officers[i], visits[i], dwell[i], lasts[i] = c.H3, c.Hour, c.Officer, int32(c.Visits), c.DwellS, c.Last
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO coverage AS c (h3, hour, officer, visits, dwell_s, last_visit)
+		SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[], $5::float8[], $6::timestamptz[])
+		ON CONFLICT (h3, hour, officer) DO UPDATE
+		SET visits = c.visits + EXCLUDED.visits,
+		    dwell_s = c.dwell_s + EXCLUDED.dwell_s,
+		    last_visit = greatest(c.last_visit, EXCLUDED.last_visit)`,
+		cells, hours, officers, visits, dwell, lasts)
+	return err
 }

@@ -12,13 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -28,9 +23,15 @@ const QueueLength = 4096
 // heartbeat keeps proxies from closing an idle stream.
 const heartbeat = 15 * time.Second
 
+// Positions serves the newest position of each officer, of one township when not ""
+// (package position's Store).
+type Positions interface {
+	Latest(ctx context.Context, township string) ([]position.Stored, error)
+}
+
 // Broker distributes positions to subscribers.
 type Broker struct {
-	db *pgxpool.Pool
+	positions Positions
 
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
@@ -44,9 +45,9 @@ type subscriber struct {
 	once     sync.Once
 }
 
-// NewBroker returns a Broker; db serves the latest positions on connect.
-func NewBroker(db *pgxpool.Pool) *Broker {
-	return &Broker{db: db, subs: map[*subscriber]struct{}{}}
+// NewBroker returns a Broker; positions serves the latest positions on connect.
+func NewBroker(positions Positions) *Broker {
+	return &Broker{positions: positions, subs: map[*subscriber]struct{}{}}
 }
 
 // Publish hands stored positions to every subscriber allowed to see them, without
@@ -106,7 +107,7 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) error {
 	// (a position may come twice; clients keep the newest per officer).
 	sub := b.subscribe(township)
 	defer b.unsubscribe(sub)
-	latest, err := b.latest(r.Context(), township)
+	latest, err := b.positions.Latest(r.Context(), township)
 	if err != nil {
 		return err
 	}
@@ -171,22 +172,4 @@ func writeEvent(w http.ResponseWriter, p position.Stored) error {
 	}
 	_, err = fmt.Fprintf(w, "event: position\ndata: %s\n\n", b)
 	return err
-}
-
-// latest returns the newest position of each officer, of one township when not "".
-func (b *Broker) latest(ctx context.Context, township string) ([]position.Stored, error) {
-	rows, err := b.db.Query(ctx, `
-		SELECT officer, township, ST_Y(geom), ST_X(geom), time, h3
-		FROM officer_latest WHERE $1 = '' OR township = $1 ORDER BY officer`, township)
-	if err != nil {
-		return nil, pgdb.Translate(err, "latest positions")
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (position.Stored, error) {
-		var p position.Stored
-		var cell int64
-		err := row.Scan(&p.Officer, &p.Township, &p.Lat, &p.Lon, &p.Time, &cell)
-		p.H3 = grid.CellString(cell)
-		return p, err
-	})
-	return list, pgdb.Translate(err, "latest positions")
 }

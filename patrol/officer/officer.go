@@ -4,7 +4,6 @@ package officer
 
 import (
 	"context"
-	"errors"
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
@@ -40,11 +39,22 @@ func (o Officer) Validate() error {
 	return nil
 }
 
-// Store keeps officers in PostgreSQL.
-type Store struct{ db *pgxpool.Pool }
+// Squadrons tells the township of a squadron (package grid's Store).
+type Squadrons interface {
+	// SquadronTownship returns the township of a squadron. Errors: not_found.
+	SquadronTownship(ctx context.Context, code string) (string, error)
+}
 
-// NewStore returns a Store on db.
-func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
+// Store keeps officers in PostgreSQL.
+type Store struct {
+	db        *pgxpool.Pool
+	squadrons Squadrons
+}
+
+// NewStore returns a Store on db; squadrons places new officers' squadrons.
+func NewStore(db *pgxpool.Pool, squadrons Squadrons) *Store {
+	return &Store{db: db, squadrons: squadrons}
+}
 
 // Create stores an officer; the township is the squadron's. A non-empty scope confines
 // the squadron to that township. It returns the stored officer. Errors: invalid (bad
@@ -54,22 +64,20 @@ func (s *Store) Create(ctx context.Context, o Officer, scope string) (Officer, e
 	if err := o.Validate(); err != nil {
 		return Officer{}, err
 	}
-	var inScope bool
-	err := s.db.QueryRow(ctx, `SELECT township = $2 OR $2 = '' FROM squadrons WHERE code = $1`, o.Squadron, scope).Scan(&inScope)
-	if errors.Is(err, pgx.ErrNoRows) {
+	township, err := s.squadrons.SquadronTownship(ctx, o.Squadron)
+	if apperr.CodeOf(err) == apperr.NotFound {
 		return Officer{}, apperr.Invalidf("unknown squadron %q", o.Squadron)
 	}
 	if err != nil {
-		return Officer{}, pgdb.Translate(err, "squadron "+o.Squadron)
+		return Officer{}, err
 	}
-	if !inScope {
+	if scope != "" && township != scope {
 		return Officer{}, apperr.Forbiddenf("squadron %s is not of township %s", o.Squadron, scope)
 	}
-	err = s.db.QueryRow(ctx, `
-		INSERT INTO officers (id, name, squadron, township, device_id)
-		SELECT $1, $2, q.code, q.township, NULLIF($4, '') FROM squadrons q WHERE q.code = $3
-		RETURNING township`, o.ID, o.Name, o.Squadron, o.DeviceID).Scan(&o.Township)
-	if err != nil {
+	o.Township = township
+	if _, err := s.db.Exec(ctx, `
+		INSERT INTO officers (id, name, squadron, township, device_id) VALUES ($1, $2, $3, $4, NULLIF($5, ''))`,
+		o.ID, o.Name, o.Squadron, o.Township, o.DeviceID); err != nil {
 		return Officer{}, pgdb.Translate(err, "officer "+o.ID+" or device "+o.DeviceID)
 	}
 	return o, nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
 // OfficerCompliance compares one officer's plan with where the officer went.
@@ -83,22 +82,17 @@ func (s *Store) Compliance(ctx context.Context, who auth.Identity, id int64) (Co
 
 // firstVisits returns, per cell, when the officer was first there in [from, to).
 func (s *Store) firstVisits(ctx context.Context, officer string, from, to time.Time) (map[string]time.Time, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT h3, min(time) FROM positions WHERE officer = $1 AND time >= $2 AND time < $3 GROUP BY h3`, officer, from, to)
+	points, err := s.src.Positions.Points(ctx, officer, from, to)
 	if err != nil {
-		return nil, pgdb.Translate(err, "positions")
+		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]time.Time{}
-	for rows.Next() {
-		var c int64
-		var t time.Time
-		if err := rows.Scan(&c, &t); err != nil {
-			return nil, pgdb.Translate(err, "positions")
+	for _, p := range points { // in time order: the first fix in a cell is the first visit
+		if c := grid.CellString(p.H3); out[c].IsZero() {
+			out[c] = p.Time
 		}
-		out[grid.CellString(c)] = t
 	}
-	return out, pgdb.Translate(rows.Err(), "positions")
+	return out, nil
 }
 
 // gpx is the GPX 1.1 document of a plan: one route per officer.

@@ -12,9 +12,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
 // Weights of the priority components; each component lies in [0, 1].
@@ -36,38 +36,45 @@ type CellPriority struct {
 	Reasons  []string
 }
 
+// waiting are the statuses of the open cases that wait in a cell for an officer.
+var waiting = []cases.Status{cases.StatusReported, cases.StatusAssigned, cases.StatusAccepted}
+
 // priorities computes the priority of every cell of the squadron's grid areas at time now.
 func (s *Store) priorities(ctx context.Context, squadron, township string, now time.Time, w Weights) ([]CellPriority, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT c.h3,
-		       (SELECT max(v.last_visit) FROM coverage v WHERE v.h3 = c.h3 AND v.hour >= $2::timestamptz - interval '30 days'),
-		       (SELECT count(*) FROM cases k WHERE k.h3 = c.h3 AND k.status IN ('reported', 'assigned', 'accepted'))::int
-		FROM cells c JOIN grid_areas g ON g.code = c.grid_area
-		WHERE g.squadron = $1 ORDER BY c.h3`, squadron, now)
+	hexes, err := s.src.Grid.SquadronCells(ctx, squadron)
 	if err != nil {
-		return nil, pgdb.Translate(err, "cells")
+		return nil, err
+	}
+	ids := make([]int64, len(hexes))
+	for i, c := range hexes {
+		ids[i] = int64(c)
+	}
+	lastVisits, err := s.src.Coverage.LastVisits(ctx, ids, now.Add(-30*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.src.Cases.CountsByCell(ctx, cases.Filter{Statuses: waiting}, ids)
+	if err != nil {
+		return nil, err
 	}
 	type raw struct {
 		cell  grid.Cell
 		last  *time.Time
 		cases int
 	}
-	var cells []raw
-	for rows.Next() {
-		var r raw
-		var c int64
-		if err := rows.Scan(&c, &r.last, &r.cases); err != nil {
-			rows.Close()
-			return nil, pgdb.Translate(err, "cells")
+	cells := make([]raw, len(hexes))
+	index := make(map[grid.Cell]int, len(hexes))
+	for i, c := range hexes {
+		cells[i] = raw{cell: c}
+		index[c] = i
+		if t, ok := lastVisits[c]; ok {
+			cells[i].last = &t
 		}
-		r.cell = grid.Cell(c)
-		cells = append(cells, r)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, pgdb.Translate(err, "cells")
+	for _, n := range counts {
+		cells[index[n.H3]].cases += n.N
 	}
-	q := analytics.Query{Townships: []string{township}, From: now.Add(-30 * 24 * time.Hour), To: now, K: 1}
+	q := analytics.Query{Filter: cases.Filter{Townships: []string{township}, From: now.Add(-30 * 24 * time.Hour), To: now}, K: 1}
 	hotZ := map[grid.Cell]float64{}
 	if hs, err := s.analytics.HotSpots(ctx, q, 1); err == nil {
 		for i, c := range hs.Cells {

@@ -18,8 +18,12 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/plan"
+	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/roads"
+	"github.com/gridwatch/gridwatch/patrol/track"
 )
 
 // Limits and defaults of planning.
@@ -92,18 +96,43 @@ const (
 	TravelStraight = "straight"
 )
 
+// Sources are the stores planning reads the other domains through.
+type Sources struct {
+	Grid interface {
+		// Squadron returns one squadron. Errors: not_found.
+		Squadron(ctx context.Context, code string) (grid.Squadron, error)
+		SquadronCells(ctx context.Context, squadron string) ([]grid.Cell, error)
+	}
+	Officers interface {
+		// Get returns one officer. Errors: not_found.
+		Get(ctx context.Context, id string) (officer.Officer, error)
+	}
+	Positions interface {
+		// LatestOf returns an officer's newest position. Errors: not_found.
+		LatestOf(ctx context.Context, officerID string) (position.Stored, error)
+		Points(ctx context.Context, officerID string, from, to time.Time) ([]track.Point, error)
+	}
+	Coverage interface {
+		LastVisits(ctx context.Context, cells []int64, since time.Time) (map[grid.Cell]time.Time, error)
+	}
+	Cases interface {
+		CountsByCell(ctx context.Context, f cases.Filter, cells []int64) ([]cases.CellCount, error)
+	}
+}
+
 // Store plans and checks plans.
 type Store struct {
 	db        *pgxpool.Pool
 	analytics *analytics.Store
 	roads     *roads.Store
+	src       Sources
 	now       func() time.Time
 }
 
 // NewStore returns a Store. Plans route along the road network when one is loaded and
 // pgRouting is installed.
-func NewStore(db *pgxpool.Pool, a *analytics.Store) *Store {
-	return &Store{db: db, analytics: a, roads: roads.NewStore(db), now: time.Now}
+func NewStore(db *pgxpool.Pool, a *analytics.Store, src Sources) *Store {
+	return &Store{db: db, analytics: a, roads: roads.NewStore(db), src: src, now: time.Now}
 }
 
 // validate checks a request's numbers. Errors: invalid.
@@ -149,23 +178,18 @@ func (s *Store) Prepare(ctx context.Context, who auth.Identity, req Request) (Pr
 	if err := req.validate(); err != nil {
 		return Prepared{}, err
 	}
-	var township string
-	var base *orb.Point
-	var bx, by *float64
-	err := s.db.QueryRow(ctx, `SELECT township, ST_X(base), ST_Y(base) FROM squadrons WHERE code = $1`, req.Squadron).Scan(&township, &bx, &by)
-	if errors.Is(err, pgx.ErrNoRows) {
+	squadron, err := s.src.Grid.Squadron(ctx, req.Squadron)
+	if apperr.CodeOf(err) == apperr.NotFound {
 		return Prepared{}, apperr.Invalidf("unknown squadron %q", req.Squadron)
 	}
 	if err != nil {
-		return Prepared{}, pgdb.Translate(err, "squadron")
+		return Prepared{}, err
 	}
+	township := squadron.Township
 	if err := who.CheckTownship(township); err != nil {
 		return Prepared{}, err
 	}
-	if bx != nil {
-		base = &orb.Point{*bx, *by}
-	}
-	officers, err := s.starts(ctx, who, req, township, base)
+	officers, err := s.starts(ctx, who, req, township, squadron.Base)
 	if err != nil {
 		return Prepared{}, err
 	}
@@ -296,37 +320,40 @@ func (s *Store) starts(ctx context.Context, who auth.Identity, req Request, town
 			return nil, apperr.Invalidf("officer %s is listed twice", id)
 		}
 		seen[id] = true
-		var otown string
-		var lon, lat *float64
-		var fix *time.Time
-		err := s.db.QueryRow(ctx, `
-			SELECT o.township, ST_X(l.geom), ST_Y(l.geom), l.time
-			FROM officers o LEFT JOIN officer_latest l ON l.officer = o.id WHERE o.id = $1`, id).Scan(&otown, &lon, &lat, &fix)
-		if errors.Is(err, pgx.ErrNoRows) {
+		o, err := s.src.Officers.Get(ctx, id)
+		if apperr.CodeOf(err) == apperr.NotFound {
 			return nil, apperr.Invalidf("unknown officer %q", id)
 		}
 		if err != nil {
-			return nil, pgdb.Translate(err, "officer")
+			return nil, err
 		}
+		otown := o.Township
 		if otown != township {
 			if who.Scoped() {
 				return nil, apperr.Forbiddenf("officer %s is of another township", id)
 			}
 			return nil, apperr.Invalidf("officer %s is of township %s, not the squadron's %s", id, otown, township)
 		}
+		latest, err := s.src.Positions.LatestOf(ctx, id)
+		fixed := err == nil
+		if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+			return nil, err
+		}
 		st := officerStart{id: id}
 		switch {
-		case fix != nil && req.Start.Sub(*fix) < liveStartWithin && fix.Sub(req.Start) < liveStartWithin:
-			st.start, st.from = orb.Point{*lon, *lat}, "live_position"
+		case fixed && req.Start.Sub(latest.Time) < liveStartWithin && latest.Time.Sub(req.Start) < liveStartWithin:
+			st.start, st.from = orb.Point{latest.Lon, latest.Lat}, "live_position"
 		case base != nil:
 			st.start, st.from = *base, "squadron_base"
 		default:
-			var c int64
-			if err := s.db.QueryRow(ctx, `SELECT min(c.h3) FROM cells c JOIN grid_areas g ON g.code = c.grid_area WHERE g.squadron = $1`,
-				req.Squadron).Scan(&c); err != nil {
-				return nil, pgdb.Translate(err, "cells")
+			cells, err := s.src.Grid.SquadronCells(ctx, req.Squadron)
+			if err != nil {
+				return nil, err
 			}
-			st.start, st.from = grid.Geometry(grid.Cell(c)).Center, "squadron_area"
+			if len(cells) == 0 {
+				return nil, apperr.Invalidf("squadron %s has neither a base nor a grid area to start from", req.Squadron)
+			}
+			st.start, st.from = grid.Geometry(cells[0]).Center, "squadron_area"
 		}
 		out = append(out, st)
 	}

@@ -117,18 +117,14 @@ func real(v *float64) *float32 {
 	return &f
 }
 
-// applyCoverage adds to the coverage table the change the inserted fixes make to each
+// coverageChanges returns the change the inserted fixes make to the coverage of each
 // officer's chain (package coverage explains the rules).
-func applyCoverage(ctx context.Context, tx pgx.Tx, batches []officerBatch, inserted []Stored) error {
+func coverageChanges(batches []officerBatch, inserted []Stored) []coverage.Change {
 	byOfficer := map[string][]coverage.Fix{}
 	for _, s := range inserted {
 		byOfficer[s.Officer] = append(byOfficer[s.Officer], coverage.Fix{Time: s.Time, H3: s.cell})
 	}
-	var cells []int64
-	var hours, lasts []time.Time
-	var officers []string
-	var visits []int32
-	var dwell []float64
+	var changes []coverage.Change
 	for _, b := range batches {
 		added := byOfficer[b.officer.ID]
 		if len(added) == 0 {
@@ -146,26 +142,10 @@ func applyCoverage(ctx context.Context, tx pgx.Tx, batches []officerBatch, inser
 			if last.IsZero() {
 				last = k.Hour // the row exists already; greatest() keeps its last visit
 			}
-			cells = append(cells, k.H3)
-			hours = append(hours, k.Hour)
-			officers = append(officers, b.officer.ID)
-			visits = append(visits, int32(d.Visits))
-			dwell = append(dwell, d.DwellS)
-			lasts = append(lasts, last)
+			changes = append(changes, coverage.Change{Key: k, Officer: b.officer.ID, Visits: d.Visits, DwellS: d.DwellS, Last: last})
 		}
 	}
-	if len(cells) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO coverage AS c (h3, hour, officer, visits, dwell_s, last_visit)
-		SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[], $5::float8[], $6::timestamptz[])
-		ON CONFLICT (h3, hour, officer) DO UPDATE
-		SET visits = c.visits + EXCLUDED.visits,
-		    dwell_s = c.dwell_s + EXCLUDED.dwell_s,
-		    last_visit = greatest(c.last_visit, EXCLUDED.last_visit)`,
-		cells, hours, officers, visits, dwell, lasts)
-	return err
+	return changes
 }
 
 // updateLatest moves each officer's latest position forward to its newest inserted fix.

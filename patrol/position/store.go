@@ -18,6 +18,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
@@ -54,11 +55,18 @@ type Resolver interface {
 	Resolution(ctx context.Context) (int, error)
 }
 
+// Coverage adds ingest's changes to patrol coverage inside its transaction (package
+// coverage's Store).
+type Coverage interface {
+	Add(ctx context.Context, tx pgx.Tx, changes []coverage.Change) error
+}
+
 // Store writes and reads positions.
 type Store struct {
 	db       *pgxpool.Pool
 	officers *officer.Store
 	grid     Resolver
+	coverage Coverage
 	filter   ingest.FilterConfig
 	now      func() time.Time
 
@@ -96,8 +104,8 @@ func (s *Store) timed(st Stage, f func() error) error {
 }
 
 // NewStore returns a Store. filter tunes the plausibility checks (zero: defaults).
-func NewStore(db *pgxpool.Pool, officers *officer.Store, grid Resolver, filter ingest.FilterConfig) *Store {
-	return &Store{db: db, officers: officers, grid: grid, filter: filter, now: time.Now, partitions: map[string]bool{}}
+func NewStore(db *pgxpool.Pool, officers *officer.Store, grid Resolver, cov Coverage, filter ingest.FilterConfig) *Store {
+	return &Store{db: db, officers: officers, grid: grid, coverage: cov, filter: filter, now: time.Now, partitions: map[string]bool{}}
 }
 
 // SetClock replaces the clock that judges future and too-old fixes (tests, demo data).
@@ -200,7 +208,7 @@ func (s *Store) store(ctx context.Context, batches []officerBatch, res *Result) 
 		}
 		res.Accepted = len(inserted)
 		res.Stored = inserted
-		if err := s.timed(StageCoverage, func() error { return applyCoverage(ctx, tx, batches, inserted) }); err != nil {
+		if err := s.timed(StageCoverage, func() error { return s.coverage.Add(ctx, tx, coverageChanges(batches, inserted)) }); err != nil {
 			return err
 		}
 		return s.timed(StageLatest, func() error { return updateLatest(ctx, tx, inserted) })
