@@ -19,8 +19,8 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/tiles"
@@ -40,25 +40,15 @@ type tileCity struct {
 
 func newTileCity(t *testing.T) *tileCity {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	sq := func(lo, hi float64) orb.MultiPolygon {
-		return orb.MultiPolygon{{{{lo, 31.80}, {hi, 31.80}, {hi, 31.88}, {lo, 31.88}, {lo, 31.80}}}}
-	}
-	if _, err := srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲镇", Geom: sq(120.20, 120.30)}, {Code: "B", Name: "乙镇", Geom: sq(120.30, 120.40)}}, 9); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Grid.CreateGridArea(ctx, grid.NewGridArea{Code: "A-G1", Name: "甲一", Township: "A", Polygon: sq(120.20, 120.25)[0]}); err != nil {
-		t.Fatal(err)
-	}
-	c := &tileCity{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), caseAt: map[string]orb.Point{}}
-	t.Cleanup(c.http.Close)
-	c.admin, _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Admin})
-	c.supA, _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "supA", Role: auth.Supervisor, Township: "A"})
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{
+			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
+			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
+		},
+		GridAreas: []grid.NewGridArea{{Code: "A-G1", Name: "甲一", Township: "A", Polygon: apptest.Box(120.20, 31.80, 120.25, 31.88)[0]}},
+		Tokens:    map[string]auth.TokenSpec{"wall": {Role: auth.Admin}, "supA": {Role: auth.Supervisor, Township: "A"}},
+	})
+	c := &tileCity{t: t, srv: tc.Server, http: tc.HTTP, admin: tc.Tokens["wall"], supA: tc.Tokens["supA"], caseAt: map[string]orb.Point{}}
 	for code, p := range map[string]orb.Point{"A": {120.26, 31.84}, "B": {120.34, 31.84}} {
 		c.report(p, "urban_management")
 		c.caseAt[code] = p

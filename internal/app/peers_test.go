@@ -43,7 +43,7 @@ func TestTwoInstancesShareLiveFeedAndTiles(t *testing.T) {
 		servers[i], clients[i] = srv, apptest.Client{TB: t, URL: hs.URL, Tokens: map[string]string{}}
 	}
 	first, second := servers[0], servers[1]
-	square := orb.MultiPolygon{{{{120.20, 31.80}, {120.24, 31.80}, {120.24, 31.83}, {120.20, 31.83}, {120.20, 31.80}}}}
+	square := apptest.Box(120.20, 31.80, 120.24, 31.83)
 	if _, err := first.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲", Geom: square}}, 9); err != nil {
 		t.Fatal(err)
 	}

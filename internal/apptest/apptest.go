@@ -1,4 +1,3 @@
-// Package apptest helps end-to-end tests talk JSON to a running server with named tokens.
 package apptest
 
 import (

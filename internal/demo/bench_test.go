@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
@@ -23,7 +24,7 @@ import (
 // like the others).
 func BenchmarkDemoDayQueries(b *testing.B) {
 	ctx := context.Background()
-	srv, now := loadWholeDemo(b)
+	srv, now, _ := loadWholeDemo(b)
 	token, _, err := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "bench", Role: auth.Analyst})
 	if err != nil {
 		b.Fatal(err)
@@ -69,26 +70,28 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 }
 
 // loadWholeDemo opens a server on a fresh database with the whole demo city — townships,
-// a day of patrols, 90 days of cases — for the read-side benchmarks, with access logs off
-// (they would bury the figures).
-func loadWholeDemo(b *testing.B) (*app.Server, time.Time) {
-	b.Helper()
+// a day of patrols, 90 days of cases — and returns it with the time the demo ends at and
+// the centres of the case clusters, with access logs off (they would bury benchmark
+// figures).
+func loadWholeDemo(tb testing.TB) (*app.Server, time.Time, []grid.Cell) {
+	tb.Helper()
 	ctx := context.Background()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(b)})
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(tb)})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	now := time.Now()
 	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil {
-		b.Fatal(err)
+	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return srv, now
+	return srv, now, centres
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/patrol/casegen"
+	"github.com/gridwatch/gridwatch/internal/demo/casegen"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )

@@ -1,7 +1,3 @@
-// Package demo loads the synthetic demo city into a database: the 17 townships of
-// Jiangyin with synthetic shapes (package grid/democity), their H3 cells, three squadrons
-// each and grid areas of 50–150 cells covering every cell. Loading is idempotent: a
-// second run re-imports the same shapes and keeps what exists.
 package demo
 
 import (
@@ -14,7 +10,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/demo/democity"
 )
 
 // DefaultSeed makes the demo city the same on every machine.
@@ -26,13 +22,9 @@ var squadronNumerals = []string{"一", "二", "三", "四", "五", "六", "七",
 // Load imports the demo city's townships at resolution res (0: the store's default) and,
 // for each township without grid areas yet, creates its squadrons and grid areas.
 func Load(ctx context.Context, store *grid.Store, seed int64, res int) error {
-	body, err := democity.Shapes(seed).MarshalJSON()
+	towns, err := Townships(seed)
 	if err != nil {
 		return err
-	}
-	towns, err := grid.ParseTownships(body, geo.WGS84)
-	if err != nil {
-		return fmt.Errorf("demo shapes: %w", err)
 	}
 	result, err := store.Import(ctx, towns, res)
 	if err != nil {
@@ -59,6 +51,20 @@ func Load(ctx context.Context, store *grid.Store, seed int64, res int) error {
 	}
 	slog.InfoContext(ctx, "demo city loaded", "townships", len(result.Townships), "resolution", result.Resolution, "new_grid_areas", areas)
 	return nil
+}
+
+// Townships returns the demo city's townships for seed as an import reads them, through
+// the GeoJSON an operator would upload, so that benchmarks and tests time the same input.
+func Townships(seed int64) ([]grid.TownshipInput, error) {
+	body, err := democity.Shapes(seed).MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	towns, err := grid.ParseTownships(body, geo.WGS84)
+	if err != nil {
+		return nil, fmt.Errorf("demo shapes: %w", err)
+	}
+	return towns, nil
 }
 
 // divide creates a township's squadrons and grid areas and returns how many areas.

@@ -8,9 +8,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/grid/democity"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/internal/demo/democity"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 

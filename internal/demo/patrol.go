@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/demo/simulate"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
-	"github.com/gridwatch/gridwatch/patrol/simulate"
 )
 
 // CellsPerOfficer sizes the demo's bureaus: a squadron gets one officer per this many

@@ -21,7 +21,7 @@ import (
 // straight-line travel, then along the demo city's streets (pgRouting).
 func BenchmarkPlanDemoShift(b *testing.B) {
 	ctx := context.Background()
-	srv, now := loadWholeDemo(b)
+	srv, now, _ := loadWholeDemo(b)
 	officers, err := srv.Officers.List(ctx, officer.Filter{Squadron: "320281101-Q1"})
 	if err != nil || len(officers) < 6 {
 		b.Fatalf("%d officers, %v", len(officers), err)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gridwatch/gridwatch/geo"
-	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/demo/democity"
 	"github.com/gridwatch/gridwatch/patrol/roads"
 )
 

@@ -16,7 +16,6 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
@@ -32,54 +31,27 @@ type city struct {
 	tokens map[string]string
 }
 
-func square(minLon, maxLon float64) orb.MultiPolygon {
-	return orb.MultiPolygon{{{{minLon, 31.80}, {maxLon, 31.80}, {maxLon, 31.88}, {minLon, 31.88}, {minLon, 31.80}}}}
-}
-
 func newCity(t testing.TB) *city {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲镇", Geom: square(120.20, 120.30)}, {Code: "B", Name: "乙镇", Geom: square(120.30, 120.40)}}, 9)
-	must(err)
-	for _, q := range []grid.Squadron{{Code: "A1", Name: "甲一", Township: "A"}, {Code: "A2", Name: "甲二", Township: "A"}, {Code: "B1", Name: "乙一", Township: "B"}} {
-		must(srv.Grid.CreateSquadron(ctx, q))
-	}
-	_, err = srv.Grid.CreateGridArea(ctx, grid.NewGridArea{Code: "A1-G1", Name: "甲一网格", Township: "A", Squadron: "A1",
-		Polygon: square(120.20, 120.25)[0]})
-	must(err)
-	for _, o := range []officer.Officer{{ID: "a1-1", Squadron: "A1"}, {ID: "a1-2", Squadron: "A1"}, {ID: "a1-3", Squadron: "A1"}, {ID: "a2-1", Squadron: "A2"}, {ID: "b-1", Squadron: "B1"}} {
-		o.Name = "警员 " + o.ID
-		_, err := srv.Officers.Create(ctx, o, "")
-		must(err)
-	}
-	c := &city{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), tokens: map[string]string{}}
-	t.Cleanup(c.http.Close)
-	for name, spec := range map[string]auth.TokenSpec{
-		"admin":     {Role: auth.Admin},
-		"analyst":   {Role: auth.Analyst},
-		"supA":      {Role: auth.Supervisor, Township: "A"},
-		"supB":      {Role: auth.Supervisor, Township: "B"},
-		"reporter":  {Role: auth.Reporter},
-		"officer11": {Role: auth.Officer, Officer: "a1-1"},
-		"officer12": {Role: auth.Officer, Officer: "a1-2"},
-	} {
-		spec.Name = name
-		tok, _, err := srv.Tokens.Create(ctx, spec)
-		must(err)
-		c.tokens[name] = tok
-	}
-	return c
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{
+			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
+			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
+		},
+		Squadrons: []grid.Squadron{{Code: "A1", Name: "甲一", Township: "A"}, {Code: "A2", Name: "甲二", Township: "A"}, {Code: "B1", Name: "乙一", Township: "B"}},
+		GridAreas: []grid.NewGridArea{{Code: "A1-G1", Name: "甲一网格", Township: "A", Squadron: "A1", Polygon: apptest.Box(120.20, 31.80, 120.25, 31.88)[0]}},
+		Officers:  []officer.Officer{{ID: "a1-1", Squadron: "A1"}, {ID: "a1-2", Squadron: "A1"}, {ID: "a1-3", Squadron: "A1"}, {ID: "a2-1", Squadron: "A2"}, {ID: "b-1", Squadron: "B1"}},
+		Tokens: map[string]auth.TokenSpec{
+			"admin":     {Role: auth.Admin},
+			"analyst":   {Role: auth.Analyst},
+			"supA":      {Role: auth.Supervisor, Township: "A"},
+			"supB":      {Role: auth.Supervisor, Township: "B"},
+			"reporter":  {Role: auth.Reporter},
+			"officer11": {Role: auth.Officer, Officer: "a1-1"},
+			"officer12": {Role: auth.Officer, Officer: "a1-2"},
+		},
+	})
+	return &city{t: t, srv: tc.Server, http: tc.HTTP, tokens: tc.Tokens}
 }
 
 func (c *city) do(method, path, who string, body any, out any) (int, string) {

@@ -1,42 +1,28 @@
 package open311_test
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/paulmach/orb"
-
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 // TestOpen311AgainstTheRealStore drives /open311/v2 of a whole server on PostGIS the way
 // a GeoReport client does: discover services, post a request with a reporter's api_key,
 // read it back by both paths and formats, and get errors in the spec's format.
 func TestOpen311AgainstTheRealStore(t *testing.T) {
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	square := orb.MultiPolygon{{{{120.20, 31.80}, {120.30, 31.80}, {120.30, 31.88}, {120.20, 31.88}, {120.20, 31.80}}}}
-	if _, err := srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "320281001", Name: "澄江", Geom: square}}, 9); err != nil {
-		t.Fatal(err)
-	}
-	key, _, _ := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "12345 hotline", Role: auth.Reporter})
-	analyst, _, _ := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "analyst", Role: auth.Analyst})
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{{Code: "320281001", Name: "澄江", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)}},
+		Tokens:    map[string]auth.TokenSpec{"12345 hotline": {Role: auth.Reporter}, "analyst": {Role: auth.Analyst}},
+	})
+	ts, key, analyst := tc.HTTP, tc.Tokens["12345 hotline"], tc.Tokens["analyst"]
 	get := func(path string) (int, string) {
 		resp, err := http.Get(ts.URL + "/open311/v2/" + path)
 		if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -32,41 +31,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	sq := func(lo, hi float64) orb.MultiPolygon {
-		return orb.MultiPolygon{{{{lo, 31.80}, {hi, 31.80}, {hi, 31.83}, {lo, 31.83}, {lo, 31.80}}}}
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲", Geom: sq(120.20, 120.24)}, {Code: "B", Name: "乙", Geom: sq(120.24, 120.28)}}, 9)
-	must(err)
-	must(srv.Grid.CreateSquadron(ctx, grid.Squadron{Code: "A1", Name: "甲一", Township: "A", Base: &orb.Point{120.22, 31.815}}))
-	must(srv.Grid.CreateSquadron(ctx, grid.Squadron{Code: "B1", Name: "乙一", Township: "B"}))
-	_, err = srv.Grid.CreateGridArea(ctx, grid.NewGridArea{Code: "A1-G1", Name: "网格", Township: "A", Squadron: "A1", Polygon: sq(120.20, 120.24)[0]})
-	must(err)
-	for _, o := range []officer.Officer{{ID: "a1", Squadron: "A1"}, {ID: "a2", Squadron: "A1"}, {ID: "b1", Squadron: "B1"}} {
-		o.Name = o.ID
-		_, err := srv.Officers.Create(ctx, o, "")
-		must(err)
-	}
-	e := &env{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), tokens: map[string]string{}}
-	t.Cleanup(e.http.Close)
-	for name, spec := range map[string]auth.TokenSpec{"supA": {Role: auth.Supervisor, Township: "A"}, "supB": {Role: auth.Supervisor, Township: "B"}, "admin": {Role: auth.Admin}} {
-		spec.Name = name
-		tok, _, err := srv.Tokens.Create(ctx, spec)
-		must(err)
-		e.tokens[name] = tok
-	}
-	return e
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{
+			{Code: "A", Name: "甲", Geom: apptest.Box(120.20, 31.80, 120.24, 31.83)},
+			{Code: "B", Name: "乙", Geom: apptest.Box(120.24, 31.80, 120.28, 31.83)},
+		},
+		Squadrons: []grid.Squadron{{Code: "A1", Name: "甲一", Township: "A", Base: &orb.Point{120.22, 31.815}}, {Code: "B1", Name: "乙一", Township: "B"}},
+		GridAreas: []grid.NewGridArea{{Code: "A1-G1", Name: "网格", Township: "A", Squadron: "A1", Polygon: apptest.Box(120.20, 31.80, 120.24, 31.83)[0]}},
+		Officers:  []officer.Officer{{ID: "a1", Name: "a1", Squadron: "A1"}, {ID: "a2", Name: "a2", Squadron: "A1"}, {ID: "b1", Name: "b1", Squadron: "B1"}},
+		Tokens:    map[string]auth.TokenSpec{"supA": {Role: auth.Supervisor, Township: "A"}, "supB": {Role: auth.Supervisor, Township: "B"}, "admin": {Role: auth.Admin}},
+	})
+	return &env{t: t, srv: tc.Server, http: tc.HTTP, tokens: tc.Tokens}
 }
 
 func (e *env) do(method, path, who string, body any) (int, []byte) {

@@ -21,8 +21,8 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
@@ -41,28 +41,21 @@ var now = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 
 func newCity(t *testing.T) *city {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
+	spec := apptest.Spec{
+		Townships: []grid.TownshipInput{{Code: "320281001", Name: "澄江", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)}},
+		Squadrons: []grid.Squadron{{Code: "Q1", Name: "一中队", Township: "320281001"}},
+		Tokens:    map[string]auth.TokenSpec{"admin": {Role: auth.Admin}},
 	}
-	t.Cleanup(srv.Close)
-	srv.Positions.SetClock(func() time.Time { return now })
-	square := orb.MultiPolygon{{{{120.20, 31.80}, {120.30, 31.80}, {120.30, 31.88}, {120.20, 31.88}, {120.20, 31.80}}}}
-	if _, err := srv.Grid.Import(ctx, []grid.TownshipInput{{Code: "320281001", Name: "澄江", Geom: square}}, 9); err != nil {
-		t.Fatal(err)
+	officers := []string{"o1", "o2", "o3"}
+	for _, id := range officers {
+		spec.Officers = append(spec.Officers, officer.Officer{ID: id, Squadron: "Q1", DeviceID: "dev-" + id})
+		spec.Tokens["phone "+id] = auth.TokenSpec{Role: auth.Device, Officer: id}
 	}
-	if err := srv.Grid.CreateSquadron(ctx, grid.Squadron{Code: "Q1", Name: "一中队", Township: "320281001"}); err != nil {
-		t.Fatal(err)
-	}
-	c := &city{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), device: map[string]string{}}
-	t.Cleanup(c.http.Close)
-	c.admin, _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "admin", Role: auth.Admin})
-	for _, id := range []string{"o1", "o2", "o3"} {
-		if _, err := srv.Officers.Create(ctx, officer.Officer{ID: id, Name: "警员 " + id, Squadron: "Q1", DeviceID: "dev-" + id}, ""); err != nil {
-			t.Fatal(err)
-		}
-		c.device[id], _, _ = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "phone " + id, Role: auth.Device, Officer: id})
+	tc := apptest.NewCity(t, spec)
+	tc.Server.Positions.SetClock(func() time.Time { return now })
+	c := &city{t: t, srv: tc.Server, http: tc.HTTP, admin: tc.Tokens["admin"], device: map[string]string{}}
+	for _, id := range officers {
+		c.device[id] = tc.Tokens["phone "+id]
 	}
 	return c
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gridwatch/gridwatch/internal/demo/simulate"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
-	"github.com/gridwatch/gridwatch/patrol/simulate"
 	"github.com/gridwatch/gridwatch/patrol/track"
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"

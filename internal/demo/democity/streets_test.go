@@ -5,7 +5,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/demo/democity"
 )
 
 func TestStreetsCoverTheCity(t *testing.T) {

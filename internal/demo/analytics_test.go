@@ -1,4 +1,4 @@
-package analytics_test
+package demo_test
 
 import (
 	"context"
@@ -15,10 +15,8 @@ import (
 
 	"github.com/uber/h3-go/v4"
 
-	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 type props = map[string]any
@@ -35,22 +33,7 @@ type collection struct {
 // built without non-core cases, and the hot spot report the clusters the generator made.
 func TestAnalyticsFindWhatTheDemoBuilt(t *testing.T) {
 	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	now := time.Now()
-	if err := demo.Load(ctx, srv.Grid, demo.DefaultSeed, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
-		t.Fatal(err)
-	}
-	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, now, centres := loadWholeDemo(t)
 	analyst, _, _ := srv.Tokens.Create(ctx, auth.TokenSpec{Name: "analyst", Role: auth.Analyst})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()

@@ -1,4 +1,4 @@
-package grid_test
+package demo_test
 
 import (
 	"context"
@@ -10,21 +10,16 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/gridwatch/gridwatch/geo"
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/grid/democity"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 // demoTownships returns the demo city's townships as an import would read them.
 func demoTownships(b *testing.B) []grid.TownshipInput {
-	body, err := democity.Shapes(1).MarshalJSON()
-	if err != nil {
-		b.Fatal(err)
-	}
-	towns, err := grid.ParseTownships(body, geo.WGS84)
+	towns, err := demo.Townships(demo.DefaultSeed)
 	if err != nil {
 		b.Fatal(err)
 	}

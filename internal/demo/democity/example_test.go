@@ -3,7 +3,7 @@ package democity_test
 import (
 	"fmt"
 
-	"github.com/gridwatch/gridwatch/grid/democity"
+	"github.com/gridwatch/gridwatch/internal/demo/democity"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/uber/h3-go/v4"

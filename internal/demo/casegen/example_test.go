@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gridwatch/gridwatch/patrol/casegen"
+	"github.com/gridwatch/gridwatch/internal/demo/casegen"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/uber/h3-go/v4"
 )
