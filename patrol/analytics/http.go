@@ -254,7 +254,9 @@ func (s *Store) Emerging(ctx context.Context, q Query, steps Steps, timeK int) (
 	if err != nil {
 		return EmergingSpots{}, err
 	}
-	events, err := s.Cases(ctx, q.Townships, q.Sector, steps.Steps[0].From, q.To)
+	f := q.Filter
+	f.From, f.To = steps.Steps[0].From, steps.Steps[len(steps.Steps)-1].To
+	events, err := s.cases.Reports(ctx, f)
 	if err != nil {
 		return EmergingSpots{}, err
 	}

@@ -60,12 +60,6 @@ func (s *Store) Cells(ctx context.Context, townships []string) ([]StudyCell, err
 // CaseEvent is a case reduced to what the hot spot analyses need.
 type CaseEvent = cases.Report
 
-// Cases returns the cases reported in [from, to) in the study townships (all when none)
-// of a sector selection: "" for all, "non_core", or a sector code.
-func (s *Store) Cases(ctx context.Context, townships []string, sector string, from, to time.Time) ([]CaseEvent, error) {
-	return s.cases.Reports(ctx, cases.Filter{Townships: townships, Sector: sector, From: from, To: to})
-}
-
 // KnownSector reports whether code names a sector.
 func (s *Store) KnownSector(ctx context.Context, code string) (bool, error) {
 	return s.cases.KnownSector(ctx, code)
