@@ -30,3 +30,19 @@ type RowError struct {
 	Reason  string `json:"reason"`  // a stable code, e.g. missing, unknown_sector, unknown_township
 	Message string `json:"message"` // a sentence for a person
 }
+
+// SheetRow is one row of a sheet or CSV file as read, merged cells already carried to
+// every cell they cover.
+type SheetRow struct {
+	Row   int // 1-based row number in the file
+	Cells []string
+}
+
+// Format is the kind of file a list comes in.
+type Format string
+
+// The formats an import reads.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+)
