@@ -380,6 +380,10 @@ type soakWall struct {
 	snapshot atomic.Int64 // latest positions expected at the first connection
 }
 
+// soakOfficerPrefix starts the ID of every officer the soak creates, so that their fixes
+// can be told from others when the soak runs in place.
+const soakOfficerPrefix = "soak-"
+
 // soakRun is one soak: the city, its clients and their counters.
 type soakRun struct {
 	srv       *app.Server
@@ -492,7 +496,7 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 		start := grid.Geometry(grid.Cell(cells[rng.IntN(len(cells))])).Center
 		inside := func(p orb.Point) bool { return townshipOf[int64(grid.CellAt(p, res))] == town }
 		d := &soakDevice{
-			officer:  fmt.Sprintf("soak-%05d", i),
+			officer:  fmt.Sprintf("%s%05d", soakOfficerPrefix, i),
 			deviceID: fmt.Sprintf("soak-dev-%05d", i),
 			township: town,
 			osmand:   opt.OsmAndEvery > 0 && i%opt.OsmAndEvery == opt.OsmAndEvery-1,
@@ -579,18 +583,11 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 	opt := r.opt
 	rep := SoakReport{Options: opt, RejectedCodes: map[string]int64{}}
 	// What the walls get first: the latest position of every officer they may see.
-	latest := map[string]int64{}
+	// Unreadable counts leave nil: the walls are then expected to get the fixes alone.
+	latest, _ := r.srv.Positions.LatestCounts(ctx)
 	var latestAll int64
-	if rows, err := r.srv.DB.Query(ctx, "SELECT township, count(*) FROM officer_latest GROUP BY township"); err == nil {
-		for rows.Next() {
-			var t string
-			var n int64
-			if rows.Scan(&t, &n) == nil {
-				latest[t] = n
-				latestAll += n
-			}
-		}
-		rows.Close()
+	for _, n := range latest {
+		latestAll += n
 	}
 	runtime.GC() // the setup's garbage is not the soak's
 	r.rec = newRecorder(time.Now())
@@ -742,13 +739,15 @@ progress:
 	// A fresh context: the counts matter most when the run was interrupted.
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if err := r.srv.DB.QueryRow(endCtx, `SELECT count(*) FROM positions WHERE officer LIKE 'soak-%'`).Scan(&rep.FixesStored); err != nil {
+	var err error
+	if rep.FixesStored, err = r.srv.Positions.Count(endCtx, soakOfficerPrefix); err != nil {
 		fmt.Fprintf(log, "soak: counting stored fixes: %v\n", err)
 		rep.FixesStored = -1
 	}
-	_ = r.srv.DB.QueryRow(endCtx, `SELECT
-		(SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = 'positions'::regclass),
-		pg_total_relation_size('coverage'), (SELECT count(*) FROM positions)`).Scan(&rep.PositionBytes, &rep.CoverageBytes, &rep.PositionRows)
+	// Sizes are for the report only: one that cannot be read stays 0.
+	rep.PositionBytes, _ = r.srv.Positions.DiskBytes(endCtx)
+	rep.CoverageBytes, _ = r.srv.Coverage.DiskBytes(endCtx)
+	rep.PositionRows, _ = r.srv.Positions.Count(endCtx, "")
 	rep.TileCache = r.srv.Tiles.CacheStats()
 	notified, _ := r.srv.Bus.Counts() // after the drain: the bus sends asynchronously
 	rep.NotifySent = notified - notifyStart
