@@ -407,8 +407,8 @@ type soakRun struct {
 // officers, the devices' tokens and the walls' and analysts' tokens.
 func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.Writer) (*soakRun, error) {
 	step := time.Now()
-	var towns, existing int
-	if err := srv.DB.QueryRow(ctx, "SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM cases)").Scan(&towns, &existing); err != nil {
+	towns, existing, err := cityContents(ctx, srv)
+	if err != nil {
 		return nil, err
 	}
 	if towns == 0 {
@@ -422,7 +422,7 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 		if err := loadCases(ctx, srv, opt.Cases, opt.Seed); err != nil {
 			return nil, fmt.Errorf("load cases: %w", err)
 		}
-		if _, err := srv.DB.Exec(ctx, "ANALYZE cases"); err != nil {
+		if err := srv.Cases.Analyze(ctx); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(log, "%d cases written by COPY in %s\n", opt.Cases, time.Since(step).Round(time.Millisecond))
@@ -434,50 +434,32 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 	}
 	r := &soakRun{srv: srv, opt: opt, ackedIn: map[string]*atomic.Int64{}, rejectedCodes: map[string]int64{}}
 
-	rows, err := srv.DB.Query(ctx, `SELECT code, ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) AS p FROM townships) t ORDER BY code`)
+	points, err := srv.Grid.TownshipPoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var t soakTownship
-		if err := rows.Scan(&t.code, &t.point[0], &t.point[1]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		r.townships = append(r.townships, t)
-		r.ackedIn[t.code] = &atomic.Int64{}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, p := range points {
+		r.townships = append(r.townships, soakTownship{code: p.Code, point: p.Point})
+		r.ackedIn[p.Code] = &atomic.Int64{}
 	}
 
 	// Cells: where devices may walk (their township) and where they start (their
 	// squadron's grid areas).
-	rows, err = srv.DB.Query(ctx, `SELECT c.h3, c.township, coalesce(g.squadron, '') FROM cells c
-		LEFT JOIN grid_areas g ON g.code = c.grid_area ORDER BY c.h3`)
+	places, err := srv.Grid.CellPlaces(ctx)
 	if err != nil {
 		return nil, err
 	}
 	townshipOf := map[int64]string{}
 	squadronCells := map[string][]int64{}
 	squadronTownship := map[string]string{}
-	for rows.Next() {
-		var cell int64
-		var town, sq string
-		if err := rows.Scan(&cell, &town, &sq); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		townshipOf[cell] = town
-		if sq != "" {
+	for _, c := range places {
+		cell := int64(c.H3)
+		townshipOf[cell] = c.Township
+		if c.Squadron != nil && *c.Squadron != "" {
+			sq := *c.Squadron
 			squadronCells[sq] = append(squadronCells[sq], cell)
-			squadronTownship[sq] = town
+			squadronTownship[sq] = c.Township
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(squadronCells) == 0 {
 		return nil, errors.New("the city has no squadron with grid areas")
