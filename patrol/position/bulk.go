@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 )
 
@@ -46,13 +44,7 @@ func (s *Store) LatestCounts(ctx context.Context) (map[string]int64, error) {
 	if err != nil {
 		return nil, pgdb.Translate(err, "latest positions")
 	}
-	out := map[string]int64{}
-	var town string
-	var n int64
-	_, err = pgx.ForEachRow(rows, []any{&town, &n}, func() error {
-		out[town] = n
-		return nil
-	})
+	out, err := pgdb.CollectMap[string, int64](rows)
 	return out, pgdb.Translate(err, "latest positions")
 }
 
