@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
@@ -23,7 +24,7 @@ func TestTokenCreatePrintsTokenLast(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDB(t)
 	pool := pgtest.NewPoolFor(t, url)
-	pgtest.AddTownship(t, pool, "320281001", "澄江")
+	apptest.AddTownship(t, pool, "320281001", "澄江")
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"token", "create", "--db", url, "--role", "supervisor", "--township", "320281001", "--name", "wall"}, &stdout, &stderr)
 	if err != nil {
@@ -124,7 +125,7 @@ func TestImportRoadsAndGPXCommands(t *testing.T) {
 		t.Errorf("import roads printed %s (%v), want 4 edges between 5 vertices", stdout.String(), err)
 	}
 
-	pgtest.AddTownship(t, pool, "320281001", "澄江")
+	apptest.AddTownship(t, pool, "320281001", "澄江")
 	grids := grid.NewStore(pool, grid.DefaultResolution)
 	if err := grids.CreateSquadron(ctx, grid.Squadron{Code: "Q1", Name: "一中队", Township: "320281001"}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/migrations"
@@ -37,7 +38,7 @@ func newEnvWith(t *testing.T, cfg app.Config) *env {
 	t.Cleanup(srv.Close)
 	e := &env{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), tokens: map[auth.Role]string{}}
 	t.Cleanup(e.http.Close)
-	pgtest.AddTownship(t, srv.DB, "320281001", "澄江")
+	apptest.AddTownship(t, srv.DB, "320281001", "澄江")
 	for _, r := range auth.Roles {
 		spec := auth.TokenSpec{Name: "test-" + string(r), Role: r}
 		if r == auth.Officer || r == auth.Device {

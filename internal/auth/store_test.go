@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
@@ -17,7 +18,7 @@ func TestStoreLifecycle(t *testing.T) {
 	if _, _, err := store.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Supervisor, Township: "320281001"}); apperr.CodeOf(err) != apperr.Invalid {
 		t.Errorf("token for an unknown township: err = %v, want invalid", err)
 	}
-	pgtest.AddTownship(t, pool, "320281001", "澄江")
+	apptest.AddTownship(t, pool, "320281001", "澄江")
 
 	token, id, err := store.Create(ctx, auth.TokenSpec{Name: "wall", Role: auth.Supervisor, Township: "320281001"})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -120,18 +119,21 @@ func Ingest(ctx context.Context, opt IngestOptions, log io.Writer) (IngestReport
 		return rep, fmt.Errorf("raw COPY: %w", err)
 	}
 	fmt.Fprintf(log, "raw COPY done in %s\n", rep.Copy.Round(time.Millisecond))
-	if _, err := srv.DB.Exec(ctx, "TRUNCATE positions, coverage, officer_latest"); err != nil {
+	if err := srv.Positions.Truncate(ctx); err != nil {
+		return rep, err
+	}
+	if err := srv.Coverage.Truncate(ctx); err != nil {
 		return rep, err
 	}
 	before := stageTimes(srv)
 	if rep.HTTP, err = postAll(ctx, srv, token, perOfficer, opt); err != nil {
 		return rep, fmt.Errorf("HTTP ingest: %w", err)
 	}
-	var stored int
-	if err := srv.DB.QueryRow(ctx, "SELECT count(*) FROM positions").Scan(&stored); err != nil {
+	stored, err := srv.Positions.Count(ctx, "")
+	if err != nil {
 		return rep, err
 	}
-	if stored != opt.Fixes {
+	if stored != int64(opt.Fixes) {
 		return rep, fmt.Errorf("HTTP ingest stored %d fixes, want %d", stored, opt.Fixes)
 	}
 	after := stageTimes(srv)
@@ -200,26 +202,26 @@ func generate(opt IngestOptions) [][]genFix {
 	return out
 }
 
-// rawCopy writes every fix with COPY in binary format, the fastest way PostgreSQL
-// takes rows, with the same number of streams as HTTP clients.
+// rawCopy writes every fix with binary COPY (position.Store.CopyRaw, the fastest way
+// PostgreSQL takes rows), with the same number of streams as HTTP clients.
 func rawCopy(ctx context.Context, srv *app.Server, perOfficer [][]genFix, streams int) (time.Duration, error) {
 	// Partitions exist before timing, as they do for the HTTP run.
-	if _, err := srv.DB.Exec(ctx, "SELECT ensure_position_partitions((now() - interval '2 days')::date, (now() + interval '1 day')::date)"); err != nil {
+	now := time.Now()
+	if err := srv.Positions.EnsurePartitions(ctx, now.Add(-48*time.Hour), now.Add(24*time.Hour)); err != nil {
 		return 0, err
 	}
-	rows := make([][][]any, streams)
-	for i, fixes := range perOfficer {
-		for _, f := range fixes {
-			cell := int64(grid.CellAt(orb.Point{f.Lon, f.Lat}, 9))
-			rows[i%streams] = append(rows[i%streams], []any{f.Officer, f.t, "B1", f.Lon, f.Lat, cell, float32(f.Accuracy), float32(f.Speed)})
+	batches := make([]position.BaselineBatch, streams)
+	for i, walk := range perOfficer {
+		for _, f := range walk {
+			batches[i%streams].Add(position.BaselineFix{Officer: f.Officer, Time: f.t, Township: "B1", Lon: f.Lon, Lat: f.Lat,
+				H3: grid.CellAt(orb.Point{f.Lon, f.Lat}, 9), AccuracyM: float32(f.Accuracy), SpeedMS: float32(f.Speed)})
 		}
 	}
-	cols := []string{"officer", "time", "township", "lon", "lat", "h3", "accuracy_m", "speed_ms"}
 	start := time.Now()
 	errs := make(chan error, streams)
 	for s := range streams {
 		go func() {
-			_, err := srv.DB.CopyFrom(ctx, pgx.Identifier{"positions"}, cols, pgx.CopyFromRows(rows[s]))
+			_, err := srv.Positions.CopyRaw(ctx, batches[s])
 			errs <- err
 		}()
 	}

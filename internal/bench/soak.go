@@ -380,6 +380,10 @@ type soakWall struct {
 	snapshot atomic.Int64 // latest positions expected at the first connection
 }
 
+// soakOfficerPrefix starts the ID of every officer the soak creates, so that their fixes
+// can be told from others when the soak runs in place.
+const soakOfficerPrefix = "soak-"
+
 // soakRun is one soak: the city, its clients and their counters.
 type soakRun struct {
 	srv       *app.Server
@@ -403,8 +407,8 @@ type soakRun struct {
 // officers, the devices' tokens and the walls' and analysts' tokens.
 func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.Writer) (*soakRun, error) {
 	step := time.Now()
-	var towns, existing int
-	if err := srv.DB.QueryRow(ctx, "SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM cases)").Scan(&towns, &existing); err != nil {
+	towns, existing, err := cityContents(ctx, srv)
+	if err != nil {
 		return nil, err
 	}
 	if towns == 0 {
@@ -418,7 +422,7 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 		if err := loadCases(ctx, srv, opt.Cases, opt.Seed); err != nil {
 			return nil, fmt.Errorf("load cases: %w", err)
 		}
-		if _, err := srv.DB.Exec(ctx, "ANALYZE cases"); err != nil {
+		if err := srv.Cases.Analyze(ctx); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(log, "%d cases written by COPY in %s\n", opt.Cases, time.Since(step).Round(time.Millisecond))
@@ -430,50 +434,32 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 	}
 	r := &soakRun{srv: srv, opt: opt, ackedIn: map[string]*atomic.Int64{}, rejectedCodes: map[string]int64{}}
 
-	rows, err := srv.DB.Query(ctx, `SELECT code, ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) AS p FROM townships) t ORDER BY code`)
+	points, err := srv.Grid.TownshipPoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var t soakTownship
-		if err := rows.Scan(&t.code, &t.point[0], &t.point[1]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		r.townships = append(r.townships, t)
-		r.ackedIn[t.code] = &atomic.Int64{}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, p := range points {
+		r.townships = append(r.townships, soakTownship{code: p.Code, point: p.Point})
+		r.ackedIn[p.Code] = &atomic.Int64{}
 	}
 
 	// Cells: where devices may walk (their township) and where they start (their
 	// squadron's grid areas).
-	rows, err = srv.DB.Query(ctx, `SELECT c.h3, c.township, coalesce(g.squadron, '') FROM cells c
-		LEFT JOIN grid_areas g ON g.code = c.grid_area ORDER BY c.h3`)
+	places, err := srv.Grid.CellPlaces(ctx)
 	if err != nil {
 		return nil, err
 	}
 	townshipOf := map[int64]string{}
 	squadronCells := map[string][]int64{}
 	squadronTownship := map[string]string{}
-	for rows.Next() {
-		var cell int64
-		var town, sq string
-		if err := rows.Scan(&cell, &town, &sq); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		townshipOf[cell] = town
-		if sq != "" {
+	for _, c := range places {
+		cell := int64(c.H3)
+		townshipOf[cell] = c.Township
+		if c.Squadron != nil && *c.Squadron != "" {
+			sq := *c.Squadron
 			squadronCells[sq] = append(squadronCells[sq], cell)
-			squadronTownship[sq] = town
+			squadronTownship[sq] = c.Township
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(squadronCells) == 0 {
 		return nil, errors.New("the city has no squadron with grid areas")
@@ -492,7 +478,7 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 		start := grid.Geometry(grid.Cell(cells[rng.IntN(len(cells))])).Center
 		inside := func(p orb.Point) bool { return townshipOf[int64(grid.CellAt(p, res))] == town }
 		d := &soakDevice{
-			officer:  fmt.Sprintf("soak-%05d", i),
+			officer:  fmt.Sprintf("%s%05d", soakOfficerPrefix, i),
 			deviceID: fmt.Sprintf("soak-dev-%05d", i),
 			township: town,
 			osmand:   opt.OsmAndEvery > 0 && i%opt.OsmAndEvery == opt.OsmAndEvery-1,
@@ -579,18 +565,11 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 	opt := r.opt
 	rep := SoakReport{Options: opt, RejectedCodes: map[string]int64{}}
 	// What the walls get first: the latest position of every officer they may see.
-	latest := map[string]int64{}
+	// Unreadable counts leave nil: the walls are then expected to get the fixes alone.
+	latest, _ := r.srv.Positions.LatestCounts(ctx)
 	var latestAll int64
-	if rows, err := r.srv.DB.Query(ctx, "SELECT township, count(*) FROM officer_latest GROUP BY township"); err == nil {
-		for rows.Next() {
-			var t string
-			var n int64
-			if rows.Scan(&t, &n) == nil {
-				latest[t] = n
-				latestAll += n
-			}
-		}
-		rows.Close()
+	for _, n := range latest {
+		latestAll += n
 	}
 	runtime.GC() // the setup's garbage is not the soak's
 	r.rec = newRecorder(time.Now())
@@ -742,13 +721,15 @@ progress:
 	// A fresh context: the counts matter most when the run was interrupted.
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if err := r.srv.DB.QueryRow(endCtx, `SELECT count(*) FROM positions WHERE officer LIKE 'soak-%'`).Scan(&rep.FixesStored); err != nil {
+	var err error
+	if rep.FixesStored, err = r.srv.Positions.Count(endCtx, soakOfficerPrefix); err != nil {
 		fmt.Fprintf(log, "soak: counting stored fixes: %v\n", err)
 		rep.FixesStored = -1
 	}
-	_ = r.srv.DB.QueryRow(endCtx, `SELECT
-		(SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = 'positions'::regclass),
-		pg_total_relation_size('coverage'), (SELECT count(*) FROM positions)`).Scan(&rep.PositionBytes, &rep.CoverageBytes, &rep.PositionRows)
+	// Sizes are for the report only: one that cannot be read stays 0.
+	rep.PositionBytes, _ = r.srv.Positions.DiskBytes(endCtx)
+	rep.CoverageBytes, _ = r.srv.Coverage.DiskBytes(endCtx)
+	rep.PositionRows, _ = r.srv.Positions.Count(endCtx, "")
 	rep.TileCache = r.srv.Tiles.CacheStats()
 	notified, _ := r.srv.Bus.Counts() // after the drain: the bus sends asynchronously
 	rep.NotifySent = notified - notifyStart

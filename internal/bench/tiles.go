@@ -16,14 +16,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/tiles"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
@@ -244,9 +243,9 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 	if err != nil {
 		return TilesReport{}, err
 	}
-	city, err := cityBound(ctx, loader.DB)
+	city, err := loader.Grid.Extent(ctx)
 	if err != nil {
-		return TilesReport{}, err
+		return TilesReport{}, fmt.Errorf("city bound: %w", err)
 	}
 	sets := slices.Clone(tileSets)
 	for i := range sets {
@@ -302,8 +301,8 @@ func redactURL(s string) string {
 // prepareTiles loads what is missing — the demo city, the synthetic cases — creates the
 // peer's view and returns the number of cases.
 func prepareTiles(ctx context.Context, srv *app.Server, opt TilesOptions, log io.Writer) (int, error) {
-	var towns, existing int
-	if err := srv.DB.QueryRow(ctx, "SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM cases)").Scan(&towns, &existing); err != nil {
+	towns, existing, err := cityContents(ctx, srv)
+	if err != nil {
 		return 0, err
 	}
 	if towns == 0 {
@@ -323,26 +322,23 @@ func prepareTiles(ctx context.Context, srv *app.Server, opt TilesOptions, log io
 	}
 	// pg_tileserv filters on the geometry it serves: give it the index a deployment of it
 	// would have (ours reads cells by their centre, which has its index).
-	if _, err := srv.DB.Exec(ctx, `CREATE OR REPLACE VIEW `+pgx.Identifier{peerCellsView}.Sanitize()+
-		` AS SELECT h3, township, grid_area, geom FROM cells`); err != nil {
+	if err := srv.Grid.CreateCellsView(ctx, peerCellsView); err != nil {
 		return 0, err
 	}
-	if _, err := srv.DB.Exec(ctx, `CREATE INDEX IF NOT EXISTS bench_cells_geom_idx ON cells USING gist (geom)`); err != nil {
+	if err := srv.Cases.Analyze(ctx); err != nil {
 		return 0, err
 	}
-	_, err := srv.DB.Exec(ctx, "ANALYZE cases; ANALYZE cells")
-	return existing, err
+	return existing, srv.Grid.Analyze(ctx)
 }
 
-// cityBound returns the extent of the townships, in WGS-84.
-func cityBound(ctx context.Context, db *pgxpool.Pool) (orb.Bound, error) {
-	var b orb.Bound
-	err := db.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(geom)::geometry AS e FROM townships) x`).Scan(&b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1])
+// cityContents returns how many townships and cases the server's database holds.
+func cityContents(ctx context.Context, srv *app.Server) (towns, reported int, err error) {
+	list, err := srv.Grid.Townships(ctx, "")
 	if err != nil {
-		return b, fmt.Errorf("city bound: %w", err)
+		return 0, 0, err
 	}
-	return b, nil
+	reported, err = srv.Cases.Count(ctx)
+	return len(list), reported, err
 }
 
 // maxTilesPerZoom bounds a tile set: the benchmark requests every tile of it.
@@ -713,41 +709,33 @@ func loadCases(ctx context.Context, srv *app.Server, n int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	rows, err := srv.DB.Query(ctx, `SELECT c.h3, ST_X(c.center), ST_Y(c.center), c.township, c.grid_area, g.squadron
-		FROM cells c LEFT JOIN grid_areas g ON g.code = c.grid_area`)
+	places, err := srv.Grid.CellPlaces(ctx)
 	if err != nil {
 		return err
 	}
-	cells := map[int64]cityCell{}
-	for rows.Next() {
-		var id int64
-		var c cityCell
-		if err := rows.Scan(&id, &c.center[0], &c.center[1], &c.township, &c.gridArea, &c.squadron); err != nil {
-			rows.Close()
-			return err
-		}
-		cells[id] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	cells := make(map[int64]cityCell, len(places))
+	for _, c := range places {
+		cells[int64(c.H3)] = cityCell{center: c.Center, township: c.Township, gridArea: c.GridArea, squadron: c.Squadron}
 	}
 	if len(cells) == 0 {
 		return errors.New("the city has no cells")
 	}
-	rows, err = srv.DB.Query(ctx, "SELECT code FROM sectors ORDER BY code")
+	list, err := srv.Cases.Sectors(ctx)
 	if err != nil {
 		return err
 	}
-	sectors, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
+	sectors := make([]string, len(list))
+	for i, sec := range list {
+		sectors[i] = sec.Code
 	}
+	slices.Sort(sectors) // by code, so that a seed draws the same sectors whatever the list's order
 	cs := generateCases(n, cells, res, sectors, time.Now(), seed)
-	cols := []string{"sector", "title", "lon", "lat", "h3", "township", "grid_area", "squadron", "source", "status", "reporter", "reported_at"}
-	_, err = srv.DB.CopyFrom(ctx, pgx.Identifier{"cases"}, cols, pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
-		c := cs[i]
-		return []any{c.sector, "bench case", c.p[0], c.p[1], c.cell, c.township, c.gridArea, c.squadron, c.source, c.status, "bench", c.reportedAt}, nil
-	}))
+	bulk := make([]cases.BulkCase, len(cs))
+	for i, c := range cs {
+		bulk[i] = cases.BulkCase{Sector: c.sector, Title: "bench case", Lon: c.p[0], Lat: c.p[1], H3: grid.Cell(c.cell),
+			Township: c.township, GridArea: c.gridArea, Squadron: c.squadron, Source: cases.Source(c.source),
+			Status: cases.Status(c.status), Reporter: "bench", ReportedAt: c.reportedAt}
+	}
+	_, err = srv.Cases.CopyBulk(ctx, bulk)
 	return err
 }

@@ -204,16 +204,3 @@ func randomSuffix() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// AddTownship inserts a township with a small square geometry and no cells, for tests of
-// things that only need a township to exist (token scopes, say). Grid tests import real
-// townships through package grid.
-func AddTownship(t testing.TB, db *pgxpool.Pool, code, name string) {
-	t.Helper()
-	_, err := db.Exec(context.Background(), `
-		INSERT INTO townships (code, name, geom, area_km2)
-		VALUES ($1, $2, ST_Multi(ST_MakeEnvelope(120.2, 31.8, 120.21, 31.81, 4326)), 1)`, code, name)
-	if err != nil {
-		t.Fatalf("add township %s: %v", code, err)
-	}
-}

@@ -228,12 +228,6 @@ func (s *Store) openCases(ctx context.Context, officers []string) (map[string]in
 	if err != nil {
 		return nil, pgdb.Translate(err, "open cases")
 	}
-	out := map[string]int{}
-	var id string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-		out[id] = n
-		return nil
-	})
+	out, err := pgdb.CollectMap[string, int](rows)
 	return out, pgdb.Translate(err, "open cases")
 }

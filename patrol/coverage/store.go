@@ -109,13 +109,7 @@ func (s *Store) LastVisits(ctx context.Context, cells []int64, since time.Time) 
 	if err != nil {
 		return nil, pgdb.Translate(err, "coverage")
 	}
-	out := map[grid.Cell]time.Time{}
-	var c int64
-	var last time.Time
-	_, err = pgx.ForEachRow(rows, []any{&c, &last}, func() error {
-		out[grid.Cell(c)] = last
-		return nil
-	})
+	out, err := pgdb.CollectMap[grid.Cell, time.Time](rows)
 	return out, pgdb.Translate(err, "coverage")
 }
 

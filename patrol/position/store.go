@@ -262,9 +262,8 @@ func (s *Store) ensurePartitions(ctx context.Context, batches []officerBatch) er
 	if hi.Before(lo) {
 		return nil
 	}
-	if _, err := s.db.Exec(ctx, "SELECT ensure_position_partitions($1::date, $2::date)",
-		lo.UTC().Format(time.DateOnly), hi.UTC().Format(time.DateOnly)); err != nil {
-		return fmt.Errorf("create position partitions: %w", pgdb.Translate(err, "position partitions"))
+	if err := s.EnsurePartitions(ctx, lo, hi); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	for d := lo.UTC().Truncate(24 * time.Hour); !d.After(hi); d = d.Add(24 * time.Hour) {
