@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
@@ -62,7 +63,7 @@ func (m *memo) get(key string, compute func() (any, error)) (any, error) {
 
 // analyses is what the analysis layers need of package analytics.
 type analyses interface {
-	ParseScopedQuery(ctx context.Context, q url.Values, township string, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
+	ParseQuery(ctx context.Context, q url.Values, who auth.Identity, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
 	HotSpots(ctx context.Context, q analytics.Query, seed uint64) (analytics.HotSpots, error)
 	BlindZones(ctx context.Context, level string, q analytics.Query) ([]blindzone.Result, error)
 	UnitShapes(ctx context.Context, level string, results []blindzone.Result) (map[string]orb.Geometry, error)
@@ -109,11 +110,11 @@ func (p analysisParams) String() string {
 }
 
 // Parse reads the parameters the analyses share (see analytics.Store.ParseQuery), for the
-// caller's township, and level. The default window ends at the end of the hour of r.Now,
+// caller of r (confined to its township), and level. The default window ends at the end of the hour of r.Now,
 // so that the memo and the cache serve the whole hour. Errors: invalid, forbidden.
 func (l analysisLayer) Parse(ctx context.Context, q url.Values, r Request) (analysisParams, error) {
 	now := r.Now.Truncate(time.Hour).Add(time.Hour)
-	query, err := l.store.ParseScopedQuery(ctx, q, r.Township, now, analysisSpan, analytics.Limits{})
+	query, err := l.store.ParseQuery(ctx, q, r.Caller, now, analysisSpan, analytics.Limits{})
 	if err != nil {
 		return analysisParams{}, err
 	}
@@ -137,7 +138,7 @@ func (l analysisLayer) Fields() map[string]string {
 }
 
 func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams) ([]mvt.Feature, error) {
-	key := p.String() + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
+	key := p.String() + "|" + r.Caller.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
 	bound := r.Tile.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	if l.name == LayerHotspots {
 		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, p.Query, 1) })

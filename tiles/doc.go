@@ -10,7 +10,7 @@
 //
 //	t, err := mvt.ParseTile(z, x, y)          // outside input: apperr.Invalid on error
 //	query, build, err := layer.parse(ctx, r.URL.Query(),
-//		Request{Tile: t, Township: scope, Officer: officer, Now: now}) // once: typed, validated
+//		Request{Tile: t, Caller: who, Officer: officer, Now: now}) // once: typed, validated
 //	key := Key{Layer: name, Tile: t, Params: query.String(),
 //		Version: versions.Version(name, t)}   // read the version BEFORE querying
 //	entry, err := cache.GetOrBuild(ctx, key, func(ctx context.Context) ([]byte, error) {

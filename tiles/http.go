@@ -133,7 +133,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	// The request is parsed once, here: its canonical form is the cache key, and the
 	// features are built from the same parsed values, at the same clock reading.
 	query, build, err := src.parse(r.Context(), r.URL.Query(),
-		Request{Tile: t, Township: who.Township, Officer: officer, Now: s.now()})
+		Request{Tile: t, Caller: who, Officer: officer, Now: s.now()})
 	if err != nil {
 		return err
 	}

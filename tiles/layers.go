@@ -82,7 +82,7 @@ func (l polygonLayer) Fields() map[string]string {
 
 func (l polygonLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Township)
+	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Caller.Township)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
@@ -150,7 +150,7 @@ func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.F
 		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
 		FROM cells
 		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		GROUP BY 1 ORDER BY 1`, b[0], b[1], b[2], b[3], res, r.Township)
+		GROUP BY 1 ORDER BY 1`, b[0], b[1], b[2], b[3], res, r.Caller.Township)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
@@ -221,7 +221,7 @@ func (l caseLayer) Fields() map[string]string {
 
 func (l caseLayer) Features(ctx context.Context, r Request, p caseParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	args := []any{b[0], b[1], b[2], b[3], r.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
+	args := []any{b[0], b[1], b[2], b[3], r.Caller.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
 	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 )
 
 // TestCaseQueryCanonical checks that the cases layer keys the cache by the parsed
@@ -29,7 +30,7 @@ func TestCaseQueryCanonical(t *testing.T) {
 	}{
 		{"one instant in two zones", "from=2026-11-27T08:00:00%2B08:00&sector=water", "sector=water&from=2026-11-27T00:00:00Z", Request{}, Request{}, true},
 		{"other status", "status=closed", "status=reported", Request{}, Request{}, false},
-		{"other township", "", "", Request{Township: "A"}, Request{Township: "B"}, false},
+		{"other township", "", "", Request{Caller: auth.Identity{Township: "A"}}, Request{Caller: auth.Identity{Township: "B"}}, false},
 		{"officer confined", "", "", Request{}, Request{Officer: "o1"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
