@@ -61,20 +61,21 @@ func (m *memo) get(key string, compute func() (any, error)) (any, error) {
 	return v, nil
 }
 
-// analyses is what the analysis layers need of package analytics.
-type analyses interface {
+// Analyses is what the analysis layers read of package analytics (its Store): the
+// parsed analysis of a request, its results and the shapes of blind-zone units.
+type Analyses interface {
 	ParseQuery(ctx context.Context, q url.Values, who auth.Identity, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
 	HotSpots(ctx context.Context, q analytics.Query, seed uint64) (analytics.HotSpots, error)
 	BlindZones(ctx context.Context, level string, q analytics.Query) ([]blindzone.Result, error)
 	UnitShapes(ctx context.Context, level string, results []blindzone.Result) (map[string]orb.Geometry, error)
 }
 
-var _ analyses = (*analytics.Store)(nil)
+var _ Analyses = (*analytics.Store)(nil)
 
 // analysisLayer draws the result of an analysis over the whole study area, computed once
 // per parameters and data version (see memo) and cut into tiles.
 type analysisLayer struct {
-	store    analyses
+	store    Analyses
 	versions *Versions
 	name     string
 	memo     *memo

@@ -17,8 +17,6 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
-	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
@@ -35,30 +33,31 @@ const (
 
 // Server serves vector tiles of the layers, cached and invalidated by data versions.
 type Server struct {
-	db       *pgxpool.Pool
+	grid     Grid
 	sources  map[string]layer
 	cache    *Cache
 	versions *Versions
 	now      func() time.Time
 }
 
-// NewServer returns a Server on db with a tile cache of cacheBytes.
-func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes int64) (*Server, error) {
+// NewServer returns a Server of the layers over db and the stores st, with a tile cache
+// of cacheBytes. Errors: none from a valid configuration (see NewVersions).
+func NewServer(db *pgxpool.Pool, st Stores, cacheBytes int64) (*Server, error) {
 	versions, err := NewVersions(DefaultVersionsConfig())
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
-		db: db,
+		grid: st.Grid,
 		sources: map[string]layer{
-			LayerTownships:  bind(polygonLayer{db: db, query: townshipQuery}),
-			LayerGrids:      bind(polygonLayer{db: db, query: gridQuery, extra: "squadron"}),
-			LayerCells:      bind(cellLayer{db: db, grid: g}),
-			LayerCases:      bind(caseLayer{db: db, grid: g}),
-			LayerCoverage:   bind(coverageLayer{db: db, grid: g}),
+			LayerTownships:  bind(polygonLayer{grid: st.Grid, level: grid.LevelTownship}),
+			LayerGrids:      bind(polygonLayer{grid: st.Grid, level: grid.LevelGrid}),
+			LayerCells:      bind(cellLayer{grid: st.Grid}),
+			LayerCases:      bind(caseLayer{db: db, grid: st.Grid}),
+			LayerCoverage:   bind(coverageLayer{db: db, grid: st.Grid}),
 			LayerTracks:     bind(tracksLayer{db: db}),
-			LayerHotspots:   bind(analysisLayer{store: a, versions: versions, name: LayerHotspots, memo: &memo{}}),
-			LayerBlindzones: bind(analysisLayer{store: a, versions: versions, name: LayerBlindzones, memo: &memo{}}),
+			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: &memo{}}),
+			LayerBlindzones: bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerBlindzones, memo: &memo{}}),
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
@@ -179,16 +178,13 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		scheme = "https"
 	}
 	bounds := []float64{-180, -85.0511, 180, 85.0511}
-	var minX, minY, maxX, maxY *float64
 	// The bounds of what the caller may see: its township's for a scoped token.
-	err = s.db.QueryRow(r.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(geom) e FROM townships WHERE $1 = '' OR code = $1) x`, auth.Caller(r).Township).
-		Scan(&minX, &minY, &maxX, &maxY)
+	extent, ok, err := s.grid.Extent(r.Context(), auth.Caller(r).Township)
 	if err != nil {
-		return pgdb.Translate(err, "townships")
+		return err
 	}
-	if minX != nil {
-		bounds = []float64{*minX, *minY, *maxX, *maxY}
+	if ok {
+		bounds = []float64{extent.Min[0], extent.Min[1], extent.Max[0], extent.Max[1]}
 	}
 	url := fmt.Sprintf("%s://%s/tiles/%s/{z}/{x}/{y}.mvt", scheme, r.Host, name)
 	if q := r.URL.RawQuery; q != "" {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/httpx"
@@ -55,17 +54,15 @@ func RollupCells(c grid.Cell) []grid.Cell {
 // not show.
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }
 
-// bufferedBound is the area a tile draws, in WGS-84, as PostGIS arguments.
-func bufferedBound(t mvt.Tile) [4]float64 {
-	b := t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
-	return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+// bufferedBound is the area a tile draws, in WGS-84.
+func bufferedBound(t mvt.Tile) orb.Bound {
+	return t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 }
 
-// polygonLayer draws a table of named polygons (townships, grid areas).
+// polygonLayer draws the townships or the grid areas (a grid.Level).
 type polygonLayer struct {
-	db    *pgxpool.Pool
-	query string // $1-$4 bound, $5 tolerance, $6 township ("" = all); selects code, name, township, extra, wkb
-	extra string // name of the fourth column's property
+	grid  Grid
+	level string
 }
 
 func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
@@ -74,59 +71,32 @@ func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, err
 
 func (l polygonLayer) Fields() map[string]string {
 	f := map[string]string{"code": "String", "name": "String", "township": "String"}
-	if l.extra != "" {
-		f[l.extra] = "String"
+	if l.level == grid.LevelGrid {
+		f["squadron"] = "String"
 	}
 	return f
 }
 
 func (l polygonLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Caller.Township)
+	areas, err := l.grid.AreaShapes(ctx, l.level, bufferedBound(r.Tile), simplifyTolerance(r.Tile.Z), r.Caller.Township)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var code, name, township string
-		var extra *string
-		var geom []byte
-		if err := rows.Scan(&code, &name, &township, &extra, &geom); err != nil {
-			return nil, pgdb.Translate(err, "tile")
+	out := make([]mvt.Feature, 0, len(areas))
+	for i, a := range areas {
+		props := map[string]any{"code": a.Code, "name": a.Name, "township": a.Township}
+		if l.level == grid.LevelGrid {
+			props["squadron"] = a.Squadron
 		}
-		g, err := wkb.Unmarshal(geom)
-		if err != nil {
-			return nil, err
-		}
-		props := map[string]any{"code": code, "name": name, "township": township}
-		if l.extra != "" {
-			props[l.extra] = extra
-		}
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: a.Geom, Properties: props})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
-
-// townshipQuery and gridQuery feed polygonLayer.
-const (
-	townshipQuery = `
-		SELECT code, name, code, NULL::text, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
-		FROM townships
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR code = $6)
-		ORDER BY code`
-	gridQuery = `
-		SELECT code, name, township, squadron, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
-		FROM grid_areas
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		ORDER BY code`
-)
 
 // cellLayer draws the H3 cells with their township and grid area, rolled up to parent
 // cells (with a count of cells) below zoom 12.
 type cellLayer struct {
-	db   *pgxpool.Pool
-	grid *grid.Store
+	grid Grid
 }
 
 func (l cellLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
@@ -142,41 +112,24 @@ func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.F
 	if err != nil || cityRes == 0 {
 		return nil, err
 	}
-	res := rollupResolution(r.Tile.Z, cityRes)
-	b := bufferedBound(r.Tile)
-	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
-	rows, err := l.db.Query(ctx, `
-		SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell,
-		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
-		FROM cells
-		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		GROUP BY 1 ORDER BY 1`, b[0], b[1], b[2], b[3], res, r.Caller.Township)
+	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var cell int64
-		var township string
-		var gridArea *string
-		var n int
-		if err := rows.Scan(&cell, &township, &gridArea, &n); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		c := grid.Cell(cell)
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
-			"h3": c.String(), "township": township, "grid": gridArea, "cells": n, "resolution": c.Resolution(),
+	out := make([]mvt.Feature, 0, len(cells))
+	for i, c := range cells {
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+			"h3": c.H3.String(), "township": c.Township, "grid": c.GridArea, "cells": c.Cells, "resolution": c.H3.Resolution(),
 		}})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
 
 // caseLayer draws cases as points with sector, status and time; below zoom 12, clusters
 // (one point per parent cell, at its centre, with a count).
 type caseLayer struct {
 	db   *pgxpool.Pool
-	grid *grid.Store
+	grid Grid
 }
 
 // caseParams are the filters of the cases layer: sector and status ("" = any) and the
@@ -221,7 +174,7 @@ func (l caseLayer) Fields() map[string]string {
 
 func (l caseLayer) Features(ctx context.Context, r Request, p caseParams) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	args := []any{b[0], b[1], b[2], b[3], r.Caller.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
+	args := []any{b.Min[0], b.Min[1], b.Max[0], b.Max[1], r.Caller.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
 	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)

@@ -59,7 +59,7 @@ func windowOf(q url.Values, span, max time.Duration, now time.Time) (window, err
 // officers the most in any child, last visit the latest).
 type coverageLayer struct {
 	db   *pgxpool.Pool
-	grid *grid.Store
+	grid Grid
 }
 
 // Parse reads the window (see windowOf) at r.Now. Errors: invalid.
@@ -93,7 +93,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt
 		SELECT c.up, min(c.township), count(*)::int, coalesce(sum(v.visits), 0)::int, coalesce(max(v.officers), 0)::int,
 		       coalesce(sum(v.dwell_s), 0), max(v.last_visit)
 		FROM c LEFT JOIN v ON v.h3 = c.h3
-		GROUP BY c.up ORDER BY c.up`, b[0], b[1], b[2], b[3], res, r.Caller.Township, w.From, w.To)
+		GROUP BY c.up ORDER BY c.up`, b.Min[0], b.Min[1], b.Max[0], b.Max[1], res, r.Caller.Township, w.From, w.To)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}
@@ -158,7 +158,7 @@ func (l tracksLayer) Features(ctx context.Context, r Request, p trackParams) ([]
 		SELECT officer, time, lon, lat, h3 FROM positions
 		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
 		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8) AND ($9 = '' OR officer = $9)
-		ORDER BY officer, time`, b[0], b[1], b[2], b[3], p.From, p.To, r.Caller.Township, p.Officer, r.Officer)
+		ORDER BY officer, time`, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.From, p.To, r.Caller.Township, p.Officer, r.Officer)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tile")
 	}

@@ -1,0 +1,29 @@
+package tiles
+
+import (
+	"context"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+)
+
+// The layers read their data through the stores that own it, each through the small
+// interface of its need below; package app hands them the real stores.
+
+// Grid is what the layers read of the base map (package grid's Store): townships, grid
+// areas and cells in a tile's bound, the city's resolution and the extent of townships.
+type Grid interface {
+	Resolution(ctx context.Context) (int, error)
+	AreaShapes(ctx context.Context, level string, b orb.Bound, toleranceDeg float64, township string) ([]grid.AreaShape, error)
+	CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]grid.RolledCell, error)
+	Extent(ctx context.Context, township string) (orb.Bound, bool, error)
+}
+
+var _ Grid = (*grid.Store)(nil)
+
+// Stores are the data behind the layers.
+type Stores struct {
+	Grid     Grid
+	Analyses Analyses
+}
