@@ -120,7 +120,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt
 // tracksLayer draws officers' tracks over a window as lines split at gaps, simplified to
 // half a pixel of the zoom.
 type tracksLayer struct {
-	db *pgxpool.Pool
+	tracks Tracks
 }
 
 // trackParams are the parameters of the tracks layer: the window and an officer ("" =
@@ -153,45 +153,28 @@ func (l tracksLayer) Features(ctx context.Context, r Request, p trackParams) ([]
 	if r.Tile.Z < TracksMinZoom {
 		return nil, nil
 	}
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, `
-		SELECT officer, time, lon, lat, h3 FROM positions
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
-		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8) AND ($9 = '' OR officer = $9)
-		ORDER BY officer, time`, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.From, p.To, r.Caller.Township, p.Officer, r.Officer)
-	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+	officer := p.Officer
+	if r.Officer != "" {
+		if officer != "" && officer != r.Officer {
+			return nil, nil // an officer token draws its own track only
+		}
+		officer = r.Officer
 	}
-	defer rows.Close()
+	tracks, err := l.tracks.TracksIn(ctx, bufferedBound(r.Tile), p.From, p.To, r.Caller.Township, officer)
+	if err != nil {
+		return nil, err
+	}
+	tol := simplifyTolerance(r.Tile.Z) * 111_000 // metres
 	var out []mvt.Feature
-	var officer string
-	var pts []track.Point
-	flush := func() {
-		tol := simplifyTolerance(r.Tile.Z) * 111_000 // metres
-		for _, seg := range track.Segments(pts, track.SegmentOptions{SimplifyM: tol}) {
+	for _, t := range tracks {
+		for _, seg := range track.Segments(t.Points, track.SegmentOptions{SimplifyM: tol}) {
 			if len(seg.Line) < 2 {
 				continue
 			}
 			out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
-				"officer": officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
+				"officer": t.Officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
 			}})
 		}
-		pts = pts[:0]
 	}
-	for rows.Next() {
-		var o string
-		var p track.Point
-		if err := rows.Scan(&o, &p.Time, &p.Pos[0], &p.Pos[1], &p.H3); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		if o != officer && len(pts) > 0 {
-			flush()
-		}
-		officer = o
-		pts = append(pts, p)
-	}
-	if len(pts) > 0 {
-		flush()
-	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }

@@ -2,10 +2,12 @@ package tiles
 
 import (
 	"context"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 // The layers read their data through the stores that own it, each through the small
@@ -22,8 +24,16 @@ type Grid interface {
 
 var _ Grid = (*grid.Store)(nil)
 
+// Tracks is what the tracks layer reads of positions (package position's Store).
+type Tracks interface {
+	TracksIn(ctx context.Context, b orb.Bound, from, to time.Time, township, officer string) ([]position.OfficerTrack, error)
+}
+
+var _ Tracks = (*position.Store)(nil)
+
 // Stores are the data behind the layers.
 type Stores struct {
 	Grid     Grid
+	Tracks   Tracks
 	Analyses Analyses
 }
