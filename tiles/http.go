@@ -54,7 +54,7 @@ func NewServer(db *pgxpool.Pool, st Stores, cacheBytes int64) (*Server, error) {
 			LayerGrids:      bind(polygonLayer{grid: st.Grid, level: grid.LevelGrid}),
 			LayerCells:      bind(cellLayer{grid: st.Grid}),
 			LayerCases:      bind(caseLayer{db: db, grid: st.Grid}),
-			LayerCoverage:   bind(coverageLayer{db: db, grid: st.Grid}),
+			LayerCoverage:   bind(coverageLayer{grid: st.Grid, coverage: st.Coverage}),
 			LayerTracks:     bind(tracksLayer{tracks: st.Tracks}),
 			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: &memo{}}),
 			LayerBlindzones: bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerBlindzones, memo: &memo{}}),

@@ -5,12 +5,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/track"
@@ -58,8 +56,8 @@ func windowOf(q url.Values, span, max time.Duration, now time.Time) (window, err
 // dwell and last visit, rolled up to parent cells below zoom 12 (visits and dwell summed,
 // officers the most in any child, last visit the latest).
 type coverageLayer struct {
-	db   *pgxpool.Pool
-	grid Grid
+	grid     Grid
+	coverage Coverage
 }
 
 // Parse reads the window (see windowOf) at r.Now. Errors: invalid.
@@ -77,44 +75,18 @@ func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt
 	if err != nil || cityRes == 0 {
 		return nil, err
 	}
-	res := rollupResolution(r.Tile.Z, cityRes)
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, `
-		WITH c AS (
-			SELECT h3, township, CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS up
-			FROM cells
-			WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)),
-		v AS (
-			SELECT c.up, c.h3, sum(v.visits) AS visits, count(DISTINCT v.officer) AS officers,
-			       sum(v.dwell_s) AS dwell_s, max(v.last_visit) AS last_visit
-			FROM c JOIN coverage v ON v.h3 = c.h3
-			WHERE v.hour >= date_trunc('hour', $7::timestamptz) AND v.hour < $8
-			GROUP BY c.up, c.h3)
-		SELECT c.up, min(c.township), count(*)::int, coalesce(sum(v.visits), 0)::int, coalesce(max(v.officers), 0)::int,
-		       coalesce(sum(v.dwell_s), 0), max(v.last_visit)
-		FROM c LEFT JOIN v ON v.h3 = c.h3
-		GROUP BY c.up ORDER BY c.up`, b.Min[0], b.Min[1], b.Max[0], b.Max[1], res, r.Caller.Township, w.From, w.To)
+	cells, err := l.coverage.Rollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township, w.From, w.To)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var cell int64
-		var township string
-		var cells, visits, officers int
-		var dwell float64
-		var last *time.Time
-		if err := rows.Scan(&cell, &township, &cells, &visits, &officers, &dwell, &last); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		c := grid.Cell(cell)
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
-			"h3": c.String(), "township": township, "cells": cells, "visits": visits, "officers": officers,
-			"dwell_s": float64(int64(dwell)), "last_visit": last,
+	out := make([]mvt.Feature, 0, len(cells))
+	for i, c := range cells {
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+			"h3": c.H3.String(), "township": c.Township, "cells": c.Cells, "visits": c.Visits, "officers": c.Officers,
+			"dwell_s": float64(int64(c.DwellS)), "last_visit": c.LastVisit,
 		}})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
 
 // tracksLayer draws officers' tracks over a window as lines split at gaps, simplified to

@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -24,6 +25,14 @@ type Grid interface {
 
 var _ Grid = (*grid.Store)(nil)
 
+// Coverage is what the coverage layer reads of patrol coverage (package coverage's
+// Store).
+type Coverage interface {
+	Rollup(ctx context.Context, b orb.Bound, res int, township string, from, to time.Time) ([]coverage.RolledCell, error)
+}
+
+var _ Coverage = (*coverage.Store)(nil)
+
 // Tracks is what the tracks layer reads of positions (package position's Store).
 type Tracks interface {
 	TracksIn(ctx context.Context, b orb.Bound, from, to time.Time, township, officer string) ([]position.OfficerTrack, error)
@@ -34,6 +43,7 @@ var _ Tracks = (*position.Store)(nil)
 // Stores are the data behind the layers.
 type Stores struct {
 	Grid     Grid
+	Coverage Coverage
 	Tracks   Tracks
 	Analyses Analyses
 }
