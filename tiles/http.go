@@ -53,7 +53,7 @@ func NewServer(db *pgxpool.Pool, st Stores, cacheBytes int64) (*Server, error) {
 			LayerTownships:  bind(polygonLayer{grid: st.Grid, level: grid.LevelTownship}),
 			LayerGrids:      bind(polygonLayer{grid: st.Grid, level: grid.LevelGrid}),
 			LayerCells:      bind(cellLayer{grid: st.Grid}),
-			LayerCases:      bind(caseLayer{db: db, grid: st.Grid}),
+			LayerCases:      bind(caseLayer{cases: st.Cases, grid: st.Grid}),
 			LayerCoverage:   bind(coverageLayer{grid: st.Grid, coverage: st.Coverage}),
 			LayerTracks:     bind(tracksLayer{tracks: st.Tracks}),
 			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: &memo{}}),

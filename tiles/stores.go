@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -24,6 +25,17 @@ type Grid interface {
 }
 
 var _ Grid = (*grid.Store)(nil)
+
+// Cases is what the cases layer reads of cases (package cases' Store): the sector
+// lookup of cases.ParseFilter, and the points and per-cell counts of a filter in a
+// tile's bound.
+type Cases interface {
+	cases.SectorChecker
+	Points(ctx context.Context, b orb.Bound, f cases.Filter, limit int) ([]cases.Point, error)
+	CellTotals(ctx context.Context, b orb.Bound, f cases.Filter) ([]cases.CellTotal, error)
+}
+
+var _ Cases = (*cases.Store)(nil)
 
 // Coverage is what the coverage layer reads of patrol coverage (package coverage's
 // Store).
@@ -43,6 +55,7 @@ var _ Tracks = (*position.Store)(nil)
 // Stores are the data behind the layers.
 type Stores struct {
 	Grid     Grid
+	Cases    Cases
 	Coverage Coverage
 	Tracks   Tracks
 	Analyses Analyses
