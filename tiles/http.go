@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
@@ -40,9 +39,9 @@ type Server struct {
 	now      func() time.Time
 }
 
-// NewServer returns a Server of the layers over db and the stores st, with a tile cache
-// of cacheBytes. Errors: none from a valid configuration (see NewVersions).
-func NewServer(db *pgxpool.Pool, st Stores, cacheBytes int64) (*Server, error) {
+// NewServer returns a Server of the layers over the stores st, with a tile cache of
+// cacheBytes. Errors: those of NewVersions with the default configuration.
+func NewServer(st Stores, cacheBytes int64) (*Server, error) {
 	versions, err := NewVersions(DefaultVersionsConfig())
 	if err != nil {
 		return nil, err
