@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -91,23 +90,14 @@ type analysisParams struct {
 	Level string
 }
 
-// String returns the parameters as a sorted query string.
+// String returns the parameters as query strings: the case filter's canonical form
+// (cases.Filter.String) and the statistics' parameters, sorted.
 func (p analysisParams) String() string {
-	q := p.Query
-	v := url.Values{
-		"from":         {q.From.UTC().Format(time.RFC3339Nano)},
-		"to":           {q.To.UTC().Format(time.RFC3339Nano)},
-		"k":            {strconv.Itoa(q.K)},
-		"permutations": {strconv.Itoa(q.Permutations)},
-		"township":     {strings.Join(q.Townships, ",")},
-	}
-	if q.Sector != "" {
-		v.Set("sector", q.Sector)
-	}
+	v := url.Values{"k": {strconv.Itoa(p.Query.K)}, "permutations": {strconv.Itoa(p.Query.Permutations)}}
 	if p.Level != "" {
 		v.Set("level", p.Level)
 	}
-	return v.Encode()
+	return p.Query.Filter.String() + "|" + v.Encode()
 }
 
 // Parse reads the parameters the analyses share (see analytics.Store.ParseQuery), for the
