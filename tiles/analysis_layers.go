@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
@@ -60,20 +60,21 @@ func (m *memo) get(key string, compute func() (any, error)) (any, error) {
 	return v, nil
 }
 
-// analyses is what the analysis layers need of package analytics.
-type analyses interface {
-	ParseScopedQuery(ctx context.Context, q url.Values, township string, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
+// Analyses is what the analysis layers read of package analytics (its Store): the
+// parsed analysis of a request, its results and the shapes of blind-zone units.
+type Analyses interface {
+	ParseQuery(ctx context.Context, q url.Values, who auth.Identity, now time.Time, span time.Duration, limits analytics.Limits) (analytics.Query, error)
 	HotSpots(ctx context.Context, q analytics.Query, seed uint64) (analytics.HotSpots, error)
 	BlindZones(ctx context.Context, level string, q analytics.Query) ([]blindzone.Result, error)
 	UnitShapes(ctx context.Context, level string, results []blindzone.Result) (map[string]orb.Geometry, error)
 }
 
-var _ analyses = (*analytics.Store)(nil)
+var _ Analyses = (*analytics.Store)(nil)
 
 // analysisLayer draws the result of an analysis over the whole study area, computed once
 // per parameters and data version (see memo) and cut into tiles.
 type analysisLayer struct {
-	store    analyses
+	store    Analyses
 	versions *Versions
 	name     string
 	memo     *memo
@@ -89,31 +90,22 @@ type analysisParams struct {
 	Level string
 }
 
-// String returns the parameters as a sorted query string.
+// String returns the parameters as query strings: the case filter's canonical form
+// (cases.Filter.String) and the statistics' parameters, sorted.
 func (p analysisParams) String() string {
-	q := p.Query
-	v := url.Values{
-		"from":         {q.From.UTC().Format(time.RFC3339Nano)},
-		"to":           {q.To.UTC().Format(time.RFC3339Nano)},
-		"k":            {strconv.Itoa(q.K)},
-		"permutations": {strconv.Itoa(q.Permutations)},
-		"township":     {strings.Join(q.Townships, ",")},
-	}
-	if q.Sector != "" {
-		v.Set("sector", q.Sector)
-	}
+	v := url.Values{"k": {strconv.Itoa(p.Query.K)}, "permutations": {strconv.Itoa(p.Query.Permutations)}}
 	if p.Level != "" {
 		v.Set("level", p.Level)
 	}
-	return v.Encode()
+	return p.Query.Filter.String() + "|" + v.Encode()
 }
 
 // Parse reads the parameters the analyses share (see analytics.Store.ParseQuery), for the
-// caller's township, and level. The default window ends at the end of the hour of r.Now,
+// caller of r (confined to its township), and level. The default window ends at the end of the hour of r.Now,
 // so that the memo and the cache serve the whole hour. Errors: invalid, forbidden.
 func (l analysisLayer) Parse(ctx context.Context, q url.Values, r Request) (analysisParams, error) {
 	now := r.Now.Truncate(time.Hour).Add(time.Hour)
-	query, err := l.store.ParseScopedQuery(ctx, q, r.Township, now, analysisSpan, analytics.Limits{})
+	query, err := l.store.ParseQuery(ctx, q, r.Caller, now, analysisSpan, analytics.Limits{})
 	if err != nil {
 		return analysisParams{}, err
 	}
@@ -137,7 +129,7 @@ func (l analysisLayer) Fields() map[string]string {
 }
 
 func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams) ([]mvt.Feature, error) {
-	key := p.String() + "|" + r.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
+	key := p.String() + "|" + r.Caller.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
 	bound := r.Tile.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	if l.name == LayerHotspots {
 		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, p.Query, 1) })

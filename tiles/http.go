@@ -10,15 +10,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
-	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
@@ -35,30 +32,31 @@ const (
 
 // Server serves vector tiles of the layers, cached and invalidated by data versions.
 type Server struct {
-	db       *pgxpool.Pool
+	grid     Grid
 	sources  map[string]layer
 	cache    *Cache
 	versions *Versions
 	now      func() time.Time
 }
 
-// NewServer returns a Server on db with a tile cache of cacheBytes.
-func NewServer(db *pgxpool.Pool, g *grid.Store, a *analytics.Store, cacheBytes int64) (*Server, error) {
+// NewServer returns a Server of the layers over the stores st, with a tile cache of
+// cacheBytes. Errors: those of NewVersions with the default configuration.
+func NewServer(st Stores, cacheBytes int64) (*Server, error) {
 	versions, err := NewVersions(DefaultVersionsConfig())
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
-		db: db,
+		grid: st.Grid,
 		sources: map[string]layer{
-			LayerTownships:  bind(polygonLayer{db: db, query: townshipQuery}),
-			LayerGrids:      bind(polygonLayer{db: db, query: gridQuery, extra: "squadron"}),
-			LayerCells:      bind(cellLayer{db: db, grid: g}),
-			LayerCases:      bind(caseLayer{db: db, grid: g}),
-			LayerCoverage:   bind(coverageLayer{db: db, grid: g}),
-			LayerTracks:     bind(tracksLayer{db: db}),
-			LayerHotspots:   bind(analysisLayer{store: a, versions: versions, name: LayerHotspots, memo: &memo{}}),
-			LayerBlindzones: bind(analysisLayer{store: a, versions: versions, name: LayerBlindzones, memo: &memo{}}),
+			LayerTownships:  bind(polygonLayer{grid: st.Grid, level: grid.LevelTownship}),
+			LayerGrids:      bind(polygonLayer{grid: st.Grid, level: grid.LevelGrid}),
+			LayerCells:      bind(cellLayer{grid: st.Grid}),
+			LayerCases:      bind(caseLayer{cases: st.Cases, grid: st.Grid}),
+			LayerCoverage:   bind(coverageLayer{grid: st.Grid, coverage: st.Coverage}),
+			LayerTracks:     bind(tracksLayer{tracks: st.Tracks}),
+			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: &memo{}}),
+			LayerBlindzones: bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerBlindzones, memo: &memo{}}),
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
@@ -133,7 +131,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	// The request is parsed once, here: its canonical form is the cache key, and the
 	// features are built from the same parsed values, at the same clock reading.
 	query, build, err := src.parse(r.Context(), r.URL.Query(),
-		Request{Tile: t, Township: who.Township, Officer: officer, Now: s.now()})
+		Request{Tile: t, Caller: who, Officer: officer, Now: s.now()})
 	if err != nil {
 		return err
 	}
@@ -179,16 +177,13 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		scheme = "https"
 	}
 	bounds := []float64{-180, -85.0511, 180, 85.0511}
-	var minX, minY, maxX, maxY *float64
 	// The bounds of what the caller may see: its township's for a scoped token.
-	err = s.db.QueryRow(r.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(geom) e FROM townships WHERE $1 = '' OR code = $1) x`, auth.Caller(r).Township).
-		Scan(&minX, &minY, &maxX, &maxY)
+	extent, ok, err := s.grid.Extent(r.Context(), auth.Caller(r).Township)
 	if err != nil {
-		return pgdb.Translate(err, "townships")
+		return err
 	}
-	if minX != nil {
-		bounds = []float64{*minX, *minY, *maxX, *maxY}
+	if ok {
+		bounds = []float64{extent.Min[0], extent.Min[1], extent.Max[0], extent.Max[1]}
 	}
 	url := fmt.Sprintf("%s://%s/tiles/%s/{z}/{x}/{y}.mvt", scheme, r.Host, name)
 	if q := r.URL.RawQuery; q != "" {

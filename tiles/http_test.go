@@ -405,3 +405,44 @@ func TestDenseCaseTileStaysWithinBudget(t *testing.T) {
 		t.Errorf("dense tile: %d features, %v cases, %d bytes; want a few cells with counts", len(l.Features), total, len(a.body))
 	}
 }
+
+// TestCaseFilterLikeTheAPI checks that the cases layer reads its filter by the rules of
+// the cases API: an unknown sector or status is refused as the list refuses it, and the
+// selections the API takes are drawn, each under a cache key of its own.
+func TestCaseFilterLikeTheAPI(t *testing.T) {
+	c := newTileCity(t)
+	c.report(orb.Point{c.caseAt["A"][0] + 0.0001, c.caseAt["A"][1]}, "fire")
+	path := tilePath(tiles.LayerCases, mvt.Covering(c.caseAt["A"], 14))
+	for _, q := range []string{"sector=astrology", "status=lost", "status=reported,lost"} {
+		api := c.get("/api/v1/cases?"+q, c.admin)
+		a := c.get(path+"?"+q, c.admin)
+		var p struct{ Code string }
+		if err := json.Unmarshal(a.body, &p); err != nil || a.status != 400 || p.Code != "invalid" ||
+			a.header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("GET %s?%s = %d %q %s, want 400 problem+json, code invalid", path, q, a.status, a.header.Get("Content-Type"), a.body)
+		}
+		if api.status != a.status {
+			t.Errorf("?%s: the cases API answers %d, the tile %d", q, api.status, a.status)
+		}
+	}
+	for _, tc := range []struct {
+		query string
+		want  int // cases drawn
+	}{
+		{"", 2},
+		{"sector=all", 2},
+		{"sector=non_core", 1},
+		{"sector=urban_management", 1},
+		{"status=reported,closed", 2},
+		{"status=closed", 0},
+	} {
+		a := c.get(path+"?"+tc.query, c.admin)
+		got := 0
+		if a.status == 200 {
+			got = len(decode(t, a.body).Features)
+		}
+		if (a.status != 200 && a.status != 204) || got != tc.want {
+			t.Errorf("GET %s?%s = %d with %d cases, want %d", path, tc.query, a.status, got, tc.want)
+		}
+	}
+}

@@ -5,17 +5,12 @@ import (
 	"math"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridwatch/gridwatch/grid"
-	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
@@ -55,17 +50,15 @@ func RollupCells(c grid.Cell) []grid.Cell {
 // not show.
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }
 
-// bufferedBound is the area a tile draws, in WGS-84, as PostGIS arguments.
-func bufferedBound(t mvt.Tile) [4]float64 {
-	b := t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
-	return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+// bufferedBound is the area a tile draws, in WGS-84.
+func bufferedBound(t mvt.Tile) orb.Bound {
+	return t.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 }
 
-// polygonLayer draws a table of named polygons (townships, grid areas).
+// polygonLayer draws the townships or the grid areas (a grid.Level).
 type polygonLayer struct {
-	db    *pgxpool.Pool
-	query string // $1-$4 bound, $5 tolerance, $6 township ("" = all); selects code, name, township, extra, wkb
-	extra string // name of the fourth column's property
+	grid  Grid
+	level string
 }
 
 func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
@@ -74,59 +67,32 @@ func (l polygonLayer) Parse(context.Context, url.Values, Request) (noParams, err
 
 func (l polygonLayer) Fields() map[string]string {
 	f := map[string]string{"code": "String", "name": "String", "township": "String"}
-	if l.extra != "" {
-		f[l.extra] = "String"
+	if l.level == grid.LevelGrid {
+		f["squadron"] = "String"
 	}
 	return f
 }
 
 func (l polygonLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, l.query, b[0], b[1], b[2], b[3], simplifyTolerance(r.Tile.Z), r.Township)
+	areas, err := l.grid.AreaShapes(ctx, l.level, bufferedBound(r.Tile), simplifyTolerance(r.Tile.Z), r.Caller.Township)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var code, name, township string
-		var extra *string
-		var geom []byte
-		if err := rows.Scan(&code, &name, &township, &extra, &geom); err != nil {
-			return nil, pgdb.Translate(err, "tile")
+	out := make([]mvt.Feature, 0, len(areas))
+	for i, a := range areas {
+		props := map[string]any{"code": a.Code, "name": a.Name, "township": a.Township}
+		if l.level == grid.LevelGrid {
+			props["squadron"] = a.Squadron
 		}
-		g, err := wkb.Unmarshal(geom)
-		if err != nil {
-			return nil, err
-		}
-		props := map[string]any{"code": code, "name": name, "township": township}
-		if l.extra != "" {
-			props[l.extra] = extra
-		}
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g, Properties: props})
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: a.Geom, Properties: props})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
-
-// townshipQuery and gridQuery feed polygonLayer.
-const (
-	townshipQuery = `
-		SELECT code, name, code, NULL::text, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
-		FROM townships
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR code = $6)
-		ORDER BY code`
-	gridQuery = `
-		SELECT code, name, township, squadron, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
-		FROM grid_areas
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		ORDER BY code`
-)
 
 // cellLayer draws the H3 cells with their township and grid area, rolled up to parent
 // cells (with a count of cells) below zoom 12.
 type cellLayer struct {
-	db   *pgxpool.Pool
-	grid *grid.Store
+	grid Grid
 }
 
 func (l cellLayer) Parse(context.Context, url.Values, Request) (noParams, error) {
@@ -142,76 +108,35 @@ func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.F
 	if err != nil || cityRes == 0 {
 		return nil, err
 	}
-	res := rollupResolution(r.Tile.Z, cityRes)
-	b := bufferedBound(r.Tile)
-	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
-	rows, err := l.db.Query(ctx, `
-		SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell,
-		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
-		FROM cells
-		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		GROUP BY 1 ORDER BY 1`, b[0], b[1], b[2], b[3], res, r.Township)
+	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var cell int64
-		var township string
-		var gridArea *string
-		var n int
-		if err := rows.Scan(&cell, &township, &gridArea, &n); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		c := grid.Cell(cell)
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
-			"h3": c.String(), "township": township, "grid": gridArea, "cells": n, "resolution": c.Resolution(),
+	out := make([]mvt.Feature, 0, len(cells))
+	for i, c := range cells {
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+			"h3": c.H3.String(), "township": c.Township, "grid": c.GridArea, "cells": c.Cells, "resolution": c.H3.Resolution(),
 		}})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
 
 // caseLayer draws cases as points with sector, status and time; below zoom 12, clusters
 // (one point per parent cell, at its centre, with a count).
 type caseLayer struct {
-	db   *pgxpool.Pool
-	grid *grid.Store
+	cases Cases
+	grid  Grid
 }
 
-// caseParams are the filters of the cases layer: sector and status ("" = any) and the
-// reporting window [From, To), each end open when zero.
-type caseParams struct {
-	Sector, Status string
-	From, To       time.Time
-}
-
-// String returns the filters as a sorted query string, times in UTC.
-func (p caseParams) String() string {
-	v := url.Values{}
-	for k, s := range map[string]string{"sector": p.Sector, "status": p.Status} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	for k, t := range map[string]time.Time{"from": p.From, "to": p.To} {
-		if !t.IsZero() {
-			v.Set(k, t.UTC().Format(time.RFC3339Nano))
-		}
-	}
-	return v.Encode()
-}
-
-// Parse reads sector, status, from and to. Errors: invalid for a time that is not RFC
-// 3339.
-func (l caseLayer) Parse(_ context.Context, q url.Values, _ Request) (caseParams, error) {
-	p := caseParams{Sector: q.Get("sector"), Status: q.Get("status")}
-	var err error
-	if p.From, err = httpx.QueryTime(q, "from", time.Time{}); err != nil {
-		return p, err
-	}
-	p.To, err = httpx.QueryTime(q, "to", time.Time{})
-	return p, err
+// Parse reads the case filter by the rules of the cases API (cases.ParseFilter: sector
+// incl. non_core and all, status, township, from and to), each end of the window open
+// when not given, confined to the caller's township and to the officer of an officer
+// token. Errors: invalid (unknown sector or status, a bad time), forbidden (a scoped
+// caller naming another township), and the sector lookup's.
+func (l caseLayer) Parse(ctx context.Context, q url.Values, r Request) (cases.Filter, error) {
+	f, err := cases.ParseFilter(ctx, q, r.Caller, l.cases, cases.Window{Open: true})
+	f.Officer = r.Officer
+	return f, err
 }
 
 func (l caseLayer) Fields() map[string]string {
@@ -219,42 +144,25 @@ func (l caseLayer) Fields() map[string]string {
 		"township": "String", "count": "Number"}
 }
 
-func (l caseLayer) Features(ctx context.Context, r Request, p caseParams) ([]mvt.Feature, error) {
+func (l caseLayer) Features(ctx context.Context, r Request, f cases.Filter) ([]mvt.Feature, error) {
 	b := bufferedBound(r.Tile)
-	args := []any{b[0], b[1], b[2], b[3], r.Township, p.Sector, p.Status, nullTime(p.From), nullTime(p.To), r.Officer}
-	const where = `geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
-		AND ($6 = '' OR sector = $6 OR ($6 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
-		AND ($7 = '' OR status = $7) AND ($8::timestamptz IS NULL OR reported_at >= $8) AND ($9::timestamptz IS NULL OR reported_at < $9)
-		AND ($10 = '' OR officer = $10)`
 	if r.Tile.Z < 12 {
-		return l.clusters(ctx, rollupRes(r.Tile.Z), where, args)
+		return l.clusters(ctx, b, f, rollupRes(r.Tile.Z))
 	}
-	rows, err := l.db.Query(ctx, `SELECT id, sector, status, reported_at, coalesce(township, ''), lon, lat FROM cases WHERE `+where+
-		` ORDER BY id LIMIT `+strconv.Itoa(MaxCasePoints+1), args...)
+	points, err := l.cases.Points(ctx, b, f, MaxCasePoints+1)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var id int64
-		var sector, status, township string
-		var at time.Time
-		var p orb.Point
-		if err := rows.Scan(&id, &sector, &status, &at, &township, &p[0], &p[1]); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		out = append(out, mvt.Feature{ID: uint64(id), Geometry: p, Properties: map[string]any{
-			"id": id, "sector": sector, "status": status, "reported_at": at, "township": township, "count": 1,
-		}})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, pgdb.Translate(err, "tile")
-	}
-	if len(out) > MaxCasePoints {
+	if len(points) > MaxCasePoints {
 		// Too dense to draw point by point within the tile's size budget: one point per
 		// cell of the city's resolution instead.
-		return l.clusters(ctx, func(cityRes int) int { return cityRes }, where, args)
+		return l.clusters(ctx, b, f, func(cityRes int) int { return cityRes })
+	}
+	out := make([]mvt.Feature, 0, len(points))
+	for _, p := range points {
+		out = append(out, mvt.Feature{ID: uint64(p.ID), Geometry: orb.Point{p.Lon, p.Lat}, Properties: map[string]any{
+			"id": p.ID, "sector": p.Sector, "status": string(p.Status), "reported_at": p.ReportedAt, "township": p.Township, "count": 1,
+		}})
 	}
 	return out, nil
 }
@@ -268,8 +176,9 @@ func rollupRes(z uint32) func(cityRes int) int {
 	return func(cityRes int) int { return rollupResolution(z, cityRes) }
 }
 
-// clusters groups the cases of a tile by the cell of the given resolution.
-func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) int, where string, args []any) ([]mvt.Feature, error) {
+// clusters groups the cases of f in the WGS-84 bound b by the cell of the given
+// resolution.
+func (l caseLayer) clusters(ctx context.Context, b orb.Bound, f cases.Filter, resolution func(cityRes int) int) ([]mvt.Feature, error) {
 	cityRes, err := l.grid.Resolution(ctx)
 	if err != nil {
 		return nil, err
@@ -278,23 +187,13 @@ func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) in
 		cityRes = grid.DefaultResolution
 	}
 	res := resolution(cityRes)
-	rows, err := l.db.Query(ctx, `SELECT h3, count(*)::int FROM cases WHERE `+where+` GROUP BY h3`, args...)
+	totals, err := l.cases.CellTotals(ctx, b, f)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
 	counts := map[grid.Cell]int{}
-	for rows.Next() {
-		var cell int64
-		var n int
-		if err := rows.Scan(&cell, &n); err != nil {
-			rows.Close()
-			return nil, pgdb.Translate(err, "tile")
-		}
-		counts[grid.Cell(cell).Parent(res)] += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, pgdb.Translate(err, "tile")
+	for _, t := range totals {
+		counts[t.H3.Parent(res)] += t.N
 	}
 	out := make([]mvt.Feature, 0, len(counts))
 	for c, n := range counts {
@@ -308,11 +207,4 @@ func (l caseLayer) clusters(ctx context.Context, resolution func(cityRes int) in
 		out[i].ID = uint64(i + 1)
 	}
 	return out, nil
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }

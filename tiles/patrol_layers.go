@@ -5,12 +5,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/httpx"
-	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/track"
@@ -58,8 +56,8 @@ func windowOf(q url.Values, span, max time.Duration, now time.Time) (window, err
 // dwell and last visit, rolled up to parent cells below zoom 12 (visits and dwell summed,
 // officers the most in any child, last visit the latest).
 type coverageLayer struct {
-	db   *pgxpool.Pool
-	grid *grid.Store
+	grid     Grid
+	coverage Coverage
 }
 
 // Parse reads the window (see windowOf) at r.Now. Errors: invalid.
@@ -77,50 +75,24 @@ func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt
 	if err != nil || cityRes == 0 {
 		return nil, err
 	}
-	res := rollupResolution(r.Tile.Z, cityRes)
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, `
-		WITH c AS (
-			SELECT h3, township, CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS up
-			FROM cells
-			WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)),
-		v AS (
-			SELECT c.up, c.h3, sum(v.visits) AS visits, count(DISTINCT v.officer) AS officers,
-			       sum(v.dwell_s) AS dwell_s, max(v.last_visit) AS last_visit
-			FROM c JOIN coverage v ON v.h3 = c.h3
-			WHERE v.hour >= date_trunc('hour', $7::timestamptz) AND v.hour < $8
-			GROUP BY c.up, c.h3)
-		SELECT c.up, min(c.township), count(*)::int, coalesce(sum(v.visits), 0)::int, coalesce(max(v.officers), 0)::int,
-		       coalesce(sum(v.dwell_s), 0), max(v.last_visit)
-		FROM c LEFT JOIN v ON v.h3 = c.h3
-		GROUP BY c.up ORDER BY c.up`, b[0], b[1], b[2], b[3], res, r.Township, w.From, w.To)
+	cells, err := l.coverage.Rollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township, w.From, w.To)
 	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []mvt.Feature
-	for rows.Next() {
-		var cell int64
-		var township string
-		var cells, visits, officers int
-		var dwell float64
-		var last *time.Time
-		if err := rows.Scan(&cell, &township, &cells, &visits, &officers, &dwell, &last); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		c := grid.Cell(cell)
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: grid.Geometry(c).Boundary, Properties: map[string]any{
-			"h3": c.String(), "township": township, "cells": cells, "visits": visits, "officers": officers,
-			"dwell_s": float64(int64(dwell)), "last_visit": last,
+	out := make([]mvt.Feature, 0, len(cells))
+	for i, c := range cells {
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+			"h3": c.H3.String(), "township": c.Township, "cells": c.Cells, "visits": c.Visits, "officers": c.Officers,
+			"dwell_s": float64(int64(c.DwellS)), "last_visit": c.LastVisit,
 		}})
 	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }
 
 // tracksLayer draws officers' tracks over a window as lines split at gaps, simplified to
 // half a pixel of the zoom.
 type tracksLayer struct {
-	db *pgxpool.Pool
+	tracks Tracks
 }
 
 // trackParams are the parameters of the tracks layer: the window and an officer ("" =
@@ -153,45 +125,28 @@ func (l tracksLayer) Features(ctx context.Context, r Request, p trackParams) ([]
 	if r.Tile.Z < TracksMinZoom {
 		return nil, nil
 	}
-	b := bufferedBound(r.Tile)
-	rows, err := l.db.Query(ctx, `
-		SELECT officer, time, lon, lat, h3 FROM positions
-		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND time >= $5 AND time < $6
-		  AND ($7 = '' OR township = $7) AND ($8 = '' OR officer = $8) AND ($9 = '' OR officer = $9)
-		ORDER BY officer, time`, b[0], b[1], b[2], b[3], p.From, p.To, r.Township, p.Officer, r.Officer)
-	if err != nil {
-		return nil, pgdb.Translate(err, "tile")
+	officer := p.Officer
+	if r.Officer != "" {
+		if officer != "" && officer != r.Officer {
+			return nil, nil // an officer token draws its own track only
+		}
+		officer = r.Officer
 	}
-	defer rows.Close()
+	tracks, err := l.tracks.TracksIn(ctx, bufferedBound(r.Tile), p.From, p.To, r.Caller.Township, officer)
+	if err != nil {
+		return nil, err
+	}
+	tol := simplifyTolerance(r.Tile.Z) * 111_000 // metres
 	var out []mvt.Feature
-	var officer string
-	var pts []track.Point
-	flush := func() {
-		tol := simplifyTolerance(r.Tile.Z) * 111_000 // metres
-		for _, seg := range track.Segments(pts, track.SegmentOptions{SimplifyM: tol}) {
+	for _, t := range tracks {
+		for _, seg := range track.Segments(t.Points, track.SegmentOptions{SimplifyM: tol}) {
 			if len(seg.Line) < 2 {
 				continue
 			}
 			out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: orb.LineString(seg.Line), Properties: map[string]any{
-				"officer": officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
+				"officer": t.Officer, "start": seg.Start, "end": seg.End, "points": seg.Points, "length_m": float64(int64(seg.LengthM)),
 			}})
 		}
-		pts = pts[:0]
 	}
-	for rows.Next() {
-		var o string
-		var p track.Point
-		if err := rows.Scan(&o, &p.Time, &p.Pos[0], &p.Pos[1], &p.H3); err != nil {
-			return nil, pgdb.Translate(err, "tile")
-		}
-		if o != officer && len(pts) > 0 {
-			flush()
-		}
-		officer = o
-		pts = append(pts, p)
-	}
-	if len(pts) > 0 {
-		flush()
-	}
-	return out, pgdb.Translate(rows.Err(), "tile")
+	return out, nil
 }

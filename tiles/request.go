@@ -5,18 +5,19 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // Request is what every layer knows of a tile request before reading its own
-// parameters: the tile, the caller's township scope ("" = all), the officer an officer
-// token is confined to ("" = none) and the time of the request, read once so that the
-// cache key and the query see the same clock.
+// parameters: the tile, the caller (auth.Caller; its Township is the scope of what the
+// tile shows, "" = all), the officer an officer token is confined to ("" = none) and the
+// time of the request, read once so that the cache key and the query see the same clock.
 type Request struct {
-	Tile     mvt.Tile
-	Township string
-	Officer  string
-	Now      time.Time
+	Tile    mvt.Tile
+	Caller  auth.Identity
+	Officer string
+	Now     time.Time
 }
 
 // Params are a layer's query parameters, parsed and validated once per request.
@@ -47,7 +48,7 @@ type Query[P Params] struct {
 
 // String returns the canonical form of q's parameters and scope.
 func (q Query[P]) String() string {
-	return q.Params.String() + "|township=" + q.Township + "|officer=" + q.Officer
+	return q.Params.String() + "|township=" + q.Caller.Township + "|officer=" + q.Officer
 }
 
 // layer is a [Source] whose parameter type is hidden, so that a server holds all its

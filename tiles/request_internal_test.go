@@ -6,7 +6,13 @@ import (
 	"testing"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 )
+
+// anySector is a Cases that knows every sector: all that parsing asks of it.
+type anySector struct{ Cases }
+
+func (anySector) KnownSector(context.Context, string) (bool, error) { return true, nil }
 
 // TestCaseQueryCanonical checks that the cases layer keys the cache by the parsed
 // filters: one instant written two ways is one key, a scope or an officer is another,
@@ -14,7 +20,7 @@ import (
 func TestCaseQueryCanonical(t *testing.T) {
 	parse := func(raw string, r Request) (string, error) {
 		q, _ := url.ParseQuery(raw)
-		p, _, err := bind(caseLayer{}).parse(context.Background(), q, r)
+		p, _, err := bind(caseLayer{cases: anySector{}}).parse(context.Background(), q, r)
 		if err != nil {
 			return "", err
 		}
@@ -29,7 +35,7 @@ func TestCaseQueryCanonical(t *testing.T) {
 	}{
 		{"one instant in two zones", "from=2026-11-27T08:00:00%2B08:00&sector=water", "sector=water&from=2026-11-27T00:00:00Z", Request{}, Request{}, true},
 		{"other status", "status=closed", "status=reported", Request{}, Request{}, false},
-		{"other township", "", "", Request{Township: "A"}, Request{Township: "B"}, false},
+		{"other township", "", "", Request{Caller: auth.Identity{Township: "A"}}, Request{Caller: auth.Identity{Township: "B"}}, false},
 		{"officer confined", "", "", Request{}, Request{Officer: "o1"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,7 +154,7 @@ func (h *handler) asset(w http.ResponseWriter, r *http.Request, name string) err
 		hd.Set("Content-Type", ctype)
 	}
 	body := full
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if httpx.AcceptsEncoding(r.Header, "gzip") {
 		if gz, err := fs.Stat(h.bundle, full+".gz"); err == nil && gz.Mode().IsRegular() {
 			body = full + ".gz"
 			hd.Set("Content-Encoding", "gzip")

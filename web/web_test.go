@@ -110,6 +110,11 @@ func TestAssetsAreCachedAndGzipped(t *testing.T) {
 	if b, _ := io.ReadAll(zr); string(b) != `console.log("gridwatch")` {
 		t.Errorf("gunzipped = %q", b)
 	}
+	// A coding refused with q=0 is not served, though the header names it.
+	res = get(t, h, http.MethodGet, "/assets/app-ABC.js", map[string]string{"Accept-Encoding": "gzip;q=0, br"})
+	if res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip;q=0: Content-Encoding = %q, want none", res.Header.Get("Content-Encoding"))
+	}
 	// CSS has no .gz: served as is even to gzip clients.
 	res = get(t, h, http.MethodGet, "/assets/app-DEF.css", map[string]string{"Accept-Encoding": "gzip"})
 	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {

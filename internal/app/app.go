@@ -166,7 +166,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
-	if s.Tiles, err = tiles.NewServer(pool, s.Grid, s.Analytics, cfg.TileCacheBytes); err != nil {
+	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,
+		Tracks: s.Positions, Analyses: s.Analytics}, cfg.TileCacheBytes); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -42,6 +42,10 @@ type Window struct {
 	// AnyStatus leaves the status parameter unread: the caller counts cases of every
 	// status.
 	AnyStatus bool
+	// Open leaves an end the query does not name open and checks neither the order nor
+	// the length of the window; Now, Span, Max and Always are not read. The cases layer
+	// of the map tiles reads its window so: its cache key must not depend on the clock.
+	Open bool
 }
 
 // SectorChecker reports whether a code names a sector (the case Store does).
@@ -78,8 +82,16 @@ func ParseFilter(ctx context.Context, q url.Values, who auth.Identity, sectors S
 			f.Statuses = append(f.Statuses, Status(name))
 		}
 	}
-	if w.Always || q.Get("from") != "" || q.Get("to") != "" {
-		var err error
+	var err error
+	switch {
+	case w.Open:
+		if f.From, err = httpx.QueryTime(q, "from", time.Time{}); err != nil {
+			return f, err
+		}
+		if f.To, err = httpx.QueryTime(q, "to", time.Time{}); err != nil {
+			return f, err
+		}
+	case w.Always || q.Get("from") != "" || q.Get("to") != "":
 		if f.From, f.To, err = httpx.TimeRange(q, w.Now, w.Span, w.Max); err != nil {
 			return f, err
 		}

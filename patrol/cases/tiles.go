@@ -24,13 +24,11 @@ type Point struct {
 // inBound is the condition that a case lies in the WGS-84 bound given as $8 to $11.
 const inBound = `geom && ST_MakeEnvelope($8, $9, $10, $11, 4326)`
 
-func boundArgs(b orb.Bound) []any { return []any{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} }
-
 // Points returns the cases of a filter within a WGS-84 bound, by id, at most limit of
 // them (Filter.Limit does not apply). The caller has scoped the filter.
 func (s *Store) Points(ctx context.Context, b orb.Bound, f Filter, limit int) ([]Point, error) {
 	rows, err := s.db.Query(ctx, `SELECT id, sector, status, reported_at, coalesce(township, ''), lon, lat
-		FROM cases WHERE `+inBound+` AND `+filterWhere+` ORDER BY id LIMIT $12`, f.filterArgs(append(boundArgs(b), limit)...)...)
+		FROM cases WHERE `+inBound+` AND `+filterWhere+` ORDER BY id LIMIT $12`, f.filterArgs(append(pgdb.BoundArgs(b), limit)...)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "case points")
 	}
@@ -49,5 +47,5 @@ type CellTotal struct {
 // the filter.
 func (s *Store) CellTotals(ctx context.Context, b orb.Bound, f Filter) ([]CellTotal, error) {
 	return collect[CellTotal](ctx, s, `SELECT h3, count(*)::int FROM cases WHERE `+inBound+` AND `+filterWhere+`
-		GROUP BY h3 ORDER BY h3`, f.filterArgs(boundArgs(b)...))
+		GROUP BY h3 ORDER BY h3`, f.filterArgs(pgdb.BoundArgs(b)...))
 }

@@ -1,0 +1,103 @@
+package grid
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+)
+
+// The reads of the base map that map tiles draw.
+
+// AreaShape is a township or grid area as a map draws it.
+type AreaShape struct {
+	Code, Name string
+	Township   string  // a township's own code, or a grid area's township
+	Squadron   *string // a grid area's squadron; nil for a township or a grid area with none
+	Geom       orb.Geometry
+}
+
+// shapeQueries select, per level, code, name, township, squadron and the shape as WKB,
+// simplified by $5 degrees, of the areas whose box meets the bound $1-$4 (WGS-84) in
+// township $6 ("" = all), by code.
+var shapeQueries = map[string]string{
+	LevelTownship: `
+		SELECT code, name, code, NULL::text, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
+		FROM townships
+		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR code = $6)
+		ORDER BY code`,
+	LevelGrid: `
+		SELECT code, name, township, squadron, ST_AsBinary(ST_SimplifyPreserveTopology(geom, $5))
+		FROM grid_areas
+		WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
+		ORDER BY code`,
+}
+
+// AreaShapes returns the areas of a level (LevelTownship or LevelGrid) whose bounding
+// box meets the WGS-84 bound b, in township ("" = every township), by code, their shapes
+// (WGS-84) simplified with a tolerance of toleranceDeg degrees
+// (ST_SimplifyPreserveTopology). Errors: invalid (unknown level), or the database's,
+// translated.
+func (s *Store) AreaShapes(ctx context.Context, level string, b orb.Bound, toleranceDeg float64, township string) ([]AreaShape, error) {
+	sql, ok := shapeQueries[level]
+	if !ok {
+		return nil, errLevel(level)
+	}
+	rows, err := s.db.Query(ctx, sql, append(pgdb.BoundArgs(b), toleranceDeg, township)...)
+	if err != nil {
+		return nil, pgdb.Translate(err, level)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AreaShape, error) {
+		var a AreaShape
+		var geom []byte
+		if err := row.Scan(&a.Code, &a.Name, &a.Township, &a.Squadron, &geom); err != nil {
+			return a, err
+		}
+		a.Geom, err = wkb.Unmarshal(geom)
+		return a, err
+	})
+	return list, pgdb.Translate(err, level)
+}
+
+// RolledCell is a cell, or a parent standing for the cells under it, as a map draws it.
+type RolledCell struct {
+	H3       Cell
+	Township string  // the township of its cells (the first by code when they differ)
+	GridArea *string // a lone cell's grid area; nil for a parent of several cells or a cell in none
+	Cells    int     // the cells of the city's resolution it stands for
+}
+
+// CellRollup returns the cells whose centre lies in the WGS-84 bound b, in township (""
+// = every township), rolled up to their parents at resolution res (the cells themselves
+// when res is the city's resolution or finer), by index. Errors: the database's,
+// translated.
+func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]RolledCell, error) {
+	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
+	rows, err := s.db.Query(ctx, `
+		SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell,
+		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
+		FROM cells
+		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
+		GROUP BY 1 ORDER BY 1`, append(pgdb.BoundArgs(b), res, township)...)
+	if err != nil {
+		return nil, pgdb.Translate(err, "cells")
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RolledCell])
+	return list, pgdb.Translate(err, "cells")
+}
+
+// Extent returns the WGS-84 bound of every township, or of one when township is not "";
+// ok is false when there is none. Errors: the database's, translated.
+func (s *Store) Extent(ctx context.Context, township string) (b orb.Bound, ok bool, err error) {
+	var minX, minY, maxX, maxY *float64
+	err = s.db.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+		FROM (SELECT ST_Extent(geom) e FROM townships WHERE $1 = '' OR code = $1) x`, township).
+		Scan(&minX, &minY, &maxX, &maxY)
+	if err != nil || minX == nil {
+		return b, false, pgdb.Translate(err, "townships")
+	}
+	return orb.Bound{Min: orb.Point{*minX, *minY}, Max: orb.Point{*maxX, *maxY}}, true, nil
+}
