@@ -60,17 +60,6 @@ func (s *Store) TownshipPoints(ctx context.Context) ([]TownshipPoint, error) {
 	return list, pgdb.Translate(err, "townships")
 }
 
-// Extent returns the bounding box of all townships, in WGS-84. Errors: not_found when
-// there is no township.
-func (s *Store) Extent(ctx context.Context) (orb.Bound, error) {
-	var b orb.Bound
-	err := s.db.QueryRow(ctx, `
-		SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(geom)::geometry AS e FROM townships) x WHERE e IS NOT NULL`).
-		Scan(&b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1])
-	return b, pgdb.Translate(err, "townships")
-}
-
 // Analyze refreshes the planner's statistics of townships, grid areas and cells, which a
 // bulk import leaves stale until autovacuum comes by.
 func (s *Store) Analyze(ctx context.Context) error {

@@ -243,9 +243,9 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 	if err != nil {
 		return TilesReport{}, err
 	}
-	city, err := loader.Grid.Extent(ctx)
-	if err != nil {
-		return TilesReport{}, fmt.Errorf("city bound: %w", err)
+	city, ok, err := loader.Grid.Extent(ctx, "")
+	if err != nil || !ok {
+		return TilesReport{}, fmt.Errorf("city bound: no township (%v)", err)
 	}
 	sets := slices.Clone(tileSets)
 	for i := range sets {
