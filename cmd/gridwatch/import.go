@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +21,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 	"github.com/gridwatch/gridwatch/patrol/roads"
 )
 
@@ -34,8 +37,12 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importRoads(ctx, args[1:], stdout, stderr)
 	case "gpx":
 		return importGPX(ctx, args[1:], stdout, stderr)
+	case "powers":
+		return importPowers(ctx, args[1:], stdout, stderr)
+	case "bands":
+		return importBands(ctx, args[1:], stdout, stderr)
 	}
-	return errors.New("import: say what to import: townships|roads FILE.geojson, or gpx --officer ID FILE.gpx")
+	return errors.New("import: say what to import: townships|roads FILE.geojson, gpx --officer ID FILE.gpx, or powers|bands FILE.csv|FILE.xlsx")
 }
 
 // importFile parses the flags of an import command that reads one file in a datum, and
@@ -143,6 +150,103 @@ func importGPX(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	result, err := srv.Positions.Ingest(ctx, ingest.Indexed(fixes, rejected))
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, result)
+}
+
+// listRecorder is the name recorded with the adjustments an import from the command line makes.
+const listRecorder = "gridwatch import"
+
+// importPowers stores a published powers list (赋权清单) as one adjustment.
+func importPowers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var effective, document string
+	rows, db, err := readList("powers", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&effective, "effective", "", "the day the list takes effect, YYYY-MM-DD (default today, China time)")
+		fs.StringVar(&document, "document", "", "the document that published it, e.g. 澄政发〔2018〕12号")
+	})
+	if err != nil {
+		return err
+	}
+	day := powers.DateOf(time.Now())
+	if effective != "" {
+		if day, err = powers.ParseDate(effective); err != nil {
+			return fmt.Errorf("import powers: --effective: %w", err)
+		}
+	}
+	list, bad := powers.ParseList(rows)
+	return importList(ctx, db, stdout, stderr, func(s *powers.Store) (any, error) {
+		return s.ImportList(ctx, listRecorder, powers.ListImport{Effective: day, Document: document, Rows: list, Errors: bad})
+	})
+}
+
+// importBands stores a published discretion list (自由裁量基准).
+func importBands(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	rows, db, err := readList("bands", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	list, bad := powers.ParseBands(rows)
+	return importList(ctx, db, stdout, stderr, func(s *powers.Store) (any, error) {
+		return s.ImportBands(ctx, list, bad)
+	})
+}
+
+// readList parses the flags of a list import — before or after the file — and reads the
+// file, CSV or XLSX by its extension.
+func readList(name string, args []string, stderr io.Writer, more func(*flag.FlagSet)) ([]powers.SheetRow, string, error) {
+	fs := newFlags("import "+name, stderr)
+	db := dbFlag(fs)
+	if more != nil {
+		more(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, "", err
+	}
+	if fs.NArg() == 0 {
+		return nil, "", fmt.Errorf("import %s: give one file, .csv or .xlsx", name)
+	}
+	file := fs.Arg(0)
+	if err := parse(fs, fs.Args()[1:], 0); err != nil {
+		return nil, "", err
+	}
+	var format powers.Format
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".csv":
+		format = powers.CSV
+	case ".xlsx":
+		format = powers.XLSX
+	default:
+		return nil, "", fmt.Errorf("import %s: %s is neither .csv nor .xlsx", name, file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	rows, err := powers.ReadSheet(f, format, powers.MaxListBytes)
+	if err != nil {
+		return nil, "", fmt.Errorf("import %s: %s: %w", name, file, err)
+	}
+	return rows, *db, nil
+}
+
+// importList runs a list import on the server's powers store and prints its result; the
+// bad rows of a refused list go to stderr, one a line.
+func importList(ctx context.Context, db string, stdout, stderr io.Writer, store func(*powers.Store) (any, error)) error {
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: db})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	result, err := store(srv.Powers)
+	if errs, ok := apperr.ExtraOf(err)["errors"].([]powers.RowError); ok {
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "row %d: %s: %s\n", e.Row, e.Reason, e.Message)
+		}
+		return fmt.Errorf("%d bad rows, nothing imported", len(errs))
+	}
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ Usage:
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
   gridwatch import roads FILE.geojson [--datum wgs84|gcj02|bd09]   the network plans route along
   gridwatch import gpx --officer ID FILE.gpx                an officer's recorded track
+  gridwatch import powers FILE.csv|FILE.xlsx [--effective YYYY-MM-DD] [--document TEXT]
+                                                            a published powers list (赋权清单)
+  gridwatch import bands FILE.csv|FILE.xlsx                 a discretion list (自由裁量基准)
   gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
   gridwatch bench tiles  [--peer URL] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
   gridwatch bench soak   [--devices 2000] [--interval 5s] [--walls 20] [--analysts 5] [--duration 5m]

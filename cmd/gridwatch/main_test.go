@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // TestTokenCreatePrintsTokenLast runs the command line as a user would and checks that
@@ -154,5 +155,47 @@ func TestImportRoadsAndGPXCommands(t *testing.T) {
 	}
 	if err := run(ctx, []string{"import", "gpx", "--db", url, "--officer", "ghost", track}, &stdout, &stderr); err == nil {
 		t.Error("import for an unknown officer succeeded")
+	}
+}
+
+func TestImportPowersAndBandsCommands(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDB(t)
+	pgtest.AddTownship(t, pgtest.NewPoolFor(t, url), "320281001", "澄江")
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	os.WriteFile(list, []byte("赋权清单\n序号,事项名称,所属领域,实施部门,事项类别,适用镇街\n"+
+		"1,擅自占用城市道路,城市管理,城管局,行政处罚,全部\n2,餐饮油烟直排,生态环境,生态环境局,行政处罚,澄江\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"import", "powers", "--db", url, list, "--effective", "2018-03-01", "--document", "澄政发〔2018〕12号"},
+		&stdout, &stderr)
+	if err != nil {
+		t.Fatalf("import powers: %v (%s)", err, stderr.String())
+	}
+	var got powers.ImportResult
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || got.Items.Created != 2 || got.Delegations.Granted != 2 {
+		t.Errorf("import powers printed %s (%v), want 2 items and 2 grants", stdout.String(), err)
+	}
+
+	bands := filepath.Join(dir, "bands.csv")
+	os.WriteFile(bands, []byte("事项名称,裁量阶次,适用情形,处罚标准\n擅自占用城市道路,轻微,首次,处500元以上1000元以下罚款\n"), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"import", "bands", "--db", url, bands}, &stdout, &stderr); err != nil {
+		t.Fatalf("import bands: %v (%s)", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"bands": 1`) {
+		t.Errorf("import bands printed %s, want one band", stdout.String())
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("事项名称,所属领域,实施部门,事项类别,适用镇街\n甲,城市美化,城管局,行政处罚,澄江\n乙,城市管理,城管局,行政处罚,火星\n"), 0o644)
+	stderr.Reset()
+	err = run(ctx, []string{"import", "powers", "--db", url, bad}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "2 bad rows") {
+		t.Errorf("bad list: err = %v, want 2 bad rows", err)
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) < 2 ||
+		!strings.HasPrefix(lines[len(lines)-2], "row 2: unknown_sector") || !strings.HasPrefix(lines[len(lines)-1], "row 3: unknown_township") {
+		t.Errorf("bad rows printed %q, want one a line", stderr.String())
 	}
 }

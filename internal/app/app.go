@@ -30,6 +30,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
@@ -122,6 +123,7 @@ type Server struct {
 	Analytics *analytics.Store
 	Tiles     *tiles.Server
 	Plans     *planning.Store
+	Powers    *powers.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -164,6 +166,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Live = live.NewBroker(s.Positions)
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)
+	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

@@ -27,6 +27,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // The authorization matrix: every route the router serves × every principal × the
@@ -118,6 +119,7 @@ type azRule struct {
 	// publicView are the roles whose key reads as the public does (keyed routes).
 	publicView []auth.Role
 	anyStatus  bool // allowed means only "not 401/403" (static pages: 503 before the bundle is built)
+	cityOnly   bool // the city's data: a scoped token is refused (403) whatever it names
 	req        func(e *authzEnv, c azCall) azRequest
 	check      func(e *authzEnv, c azCall, body []byte) error // extra checks of an allowed answer
 }
@@ -273,6 +275,58 @@ var azPolicy = map[string]azRule{
 		req: func(e *authzEnv, c azCall) azRequest {
 			return azRequest{method: "GET", path: fmt.Sprintf("/api/v1/plans/%d/compliance", c.obj.planID)}
 		}},
+
+	// The powers catalog: reference data every role reads; who holds what, readers; changes,
+	// the city's admins.
+	"GET /api/v1/departments": {why: "every role (reference data, like sectors)", roles: azEveryone,
+		targets: azGlobalTarget, req: azGet("/api/v1/departments")},
+	"GET /api/v1/powers/items": {why: "every role (reference data cases cite)", roles: azEveryone,
+		targets: azGlobalTarget, req: azGet("/api/v1/powers/items")},
+	"GET /api/v1/powers": {why: "readers; a scoped token only its township", roles: azReaders, scope: azTownship,
+		list: true, targets: azListTargets, req: azList("/api/v1/powers?at=2018-06-01")},
+	"GET /api/v1/powers/adjustments": {why: "readers; a scoped token only its township's changes", roles: azReaders,
+		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/powers/adjustments")},
+	"POST /api/v1/powers/adjustments": {why: "admin, unscoped: the delegations are the city's", roles: azAdmins,
+		cityOnly: true, targets: azGlobalTarget, req: azPowersAdjust},
+	"PUT /api/v1/powers/items/{code}/bands": {why: "admin, unscoped", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("PUT", "/api/v1/powers/items/"+azItem+"/bands", []map[string]any{
+				{"level": "一般", "min_yuan": 500, "max_yuan": 2000, "conditions": "首次"}})
+		}},
+	"POST /api/v1/powers/import": {why: "admin, unscoped: a list is the city's", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			// A catalog naming no township: the fixture's delegations stay as they are.
+			csv := "事项名称,所属领域,实施部门,事项类别\n" + e.unique("matrix item") + ",城市管理,城管局,行政处罚\n"
+			return azRequest{method: "POST", path: "/api/v1/powers/import?effective=2018-06-01", body: []byte(csv), ctype: "text/csv"}
+		}},
+	"POST /api/v1/powers/bands/import": {why: "admin, unscoped", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			csv := "事项编码,裁量阶次,适用情形,处罚标准\n" + azItem + ",轻微,首次,处500元以上1000元以下罚款\n"
+			return azRequest{method: "POST", path: "/api/v1/powers/bands/import", body: []byte(csv), ctype: "text/csv"}
+		}},
+}
+
+// azItem is the fixture's item, held by both townships from 2018-03-01.
+const azItem = "AZ-U1"
+
+// azPowersAdjust grants a new item of the catalog to township A.
+func azPowersAdjust(e *authzEnv, c azCall) azRequest {
+	code := e.unique("AZ-ADJ")
+	_, err := e.srv.Powers.ImportList(context.Background(), "authz-seed", powers.ListImport{Effective: azDay("2018-03-01"),
+		Rows: []powers.ListRow{{Row: 2, Code: code, Name: "item " + code, Sector: "urban_management", Department: "城管局", Category: "处罚"}}})
+	if err != nil {
+		e.t.Fatalf("item for an adjustment: %v", err)
+	}
+	return azJSON("POST", "/api/v1/powers/adjustments", map[string]any{"effective": "2018-06-01", "document": "matrix",
+		"grant": []map[string]any{{"item": code, "townships": []string{authzA}}}})
+}
+
+func azDay(s string) powers.Date {
+	d, err := powers.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
 
 var (
@@ -438,6 +492,10 @@ func (r azRule) expect(c azCall) azVerdict {
 		return azVerdict{allow: true, why: "reads as the public"}
 	}
 	deny := azVerdict{status: http.StatusForbidden, item: r.items}
+	if r.cityOnly && c.p.scoped() {
+		deny.why = "the city's data: no township scope may change it"
+		return deny
+	}
 	if r.scope != azGlobal && c.p.scoped() && c.tg == azOther {
 		deny.why = "another township than the token's"
 		return deny
@@ -1013,6 +1071,12 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 				e.objs[tg] = o
 			}
 		}
+	}
+	// The powers catalog: one item both townships hold from 2018-03-01.
+	if _, err := srv.Powers.ImportList(ctx, "authz-seed", powers.ListImport{Effective: azDay("2018-03-01"),
+		Rows: []powers.ListRow{{Row: 2, Code: azItem, Name: "authz item", Sector: "urban_management", Department: "城管局",
+			Category: "处罚", Townships: "全部"}}}); err != nil {
+		t.Fatalf("seeding the powers catalog: %v", err)
 	}
 	if len(e.free[authzA]) < 4 || len(e.free[authzB]) < 4 {
 		t.Fatalf("too few free cells for the grid area cases: %d in A, %d in B", len(e.free[authzA]), len(e.free[authzB]))

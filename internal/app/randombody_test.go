@@ -166,6 +166,7 @@ type fixture struct {
 	sector string
 	cell   string
 	caseID string
+	item   string // a powers item, held by the township
 	now    time.Time
 }
 
@@ -215,8 +216,20 @@ func seedRandomBodyData(t *testing.T, e *env) *fixture {
 	}
 	mustPost("/api/v1/cases", "application/json", fx.caseBody(), &c)
 	fx.caseID = strconv.FormatInt(c.ID, 10)
+	var imported struct {
+		Adjustment int64 `json:"adjustment"`
+	}
+	mustPost("/api/v1/powers/import?effective=2018-03-01", "text/csv", powersListCSV, &imported)
+	fx.item = "U-001"
 	return fx
 }
+
+// powersListCSV is a powers list as cities publish them: a title row, a 序号 column, a
+// legal basis with a line break, a department cell left blank under a merged one.
+const powersListCSV = "江阴市镇街赋权清单,,,,,,,\n" +
+	"序号,事项编码,事项名称,所属领域,实施部门,法律依据,事项类别,适用镇街\n" +
+	"1,U-001,擅自占用城市道路,城市管理,城管局,\"《城市道路管理条例》\n第二十七条\",行政处罚,全部\n" +
+	"2,,餐饮油烟直排,生态环境,,《大气污染防治法》,行政处罚,\"澄江、320281001\"\n"
 
 const townshipBody = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"320281001","name":"澄江"},` +
 	`"geometry":{"type":"Polygon","coordinates":[[[120.2,31.8],[120.21,31.8],[120.21,31.81],[120.2,31.81],[120.2,31.8]]]}}]}`
@@ -261,6 +274,14 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 	case "POST /osmand/{key}", "PUT /osmand/{key}":
 		return `{"location":{"timestamp":"` + now + `","coords":{"latitude":31.805,"longitude":120.205,"accuracy":5,"speed":1,"heading":90},` +
 			`"battery":{"level":0.5},"is_moving":true},"device_id":"dev-1"}`, "application/json", false
+	case "POST /api/v1/powers/adjustments":
+		return `{"effective":"2018-06-01","document":"澄政发〔2018〕40号","grant":[{"item":"` + fx.item + `","townships":["320281001"]}],"revoke":[]}`, "application/json", false
+	case "PUT /api/v1/powers/items/{code}/bands":
+		return `[{"level":"轻微","min_yuan":0,"max_yuan":500,"conditions":"首次"},{"level":"严重","min_yuan":2000,"max_yuan":5000,"conditions":"拒不改正"}]`, "application/json", false
+	case "POST /api/v1/powers/import":
+		return powersListCSV, "text/csv", false
+	case "POST /api/v1/powers/bands/import":
+		return "事项编码,裁量阶次,适用情形,处罚标准\n" + fx.item + ",轻微,首次,处500元以上1000元以下罚款\n", "text/csv", false
 	case "POST /open311/v2/requests.{format}":
 		return url.Values{"api_key": {fx.tokens[auth.Reporter]}, "service_code": {fx.sector}, "lat": {"31.805"}, "long": {"120.205"},
 			"description": {"路灯不亮"}, "address_string": {"人民路1号"}}.Encode(), "application/x-www-form-urlencoded", false
@@ -340,7 +361,7 @@ func (fx *fixture) pathParam(rng *rand.Rand, name string) string {
 		case "id":
 			return pick(rng, []string{fx.caseID, "officer-1", "1", fx.caseID + ".gpx", "1.gpx"})
 		case "code":
-			return pick(rng, []string{"320281001", fx.sector, "sq1"})
+			return pick(rng, []string{"320281001", fx.sector, "sq1", fx.item})
 		case "layer":
 			return pick(rng, []string{"townships", "grids", "cells", "coverage", "tracks", "cases", "hotspots", "blindzones"})
 		case "z":
@@ -440,6 +461,8 @@ func randomBody(rng *rand.Rand, tmpl, ct string, geometry bool, fx *fixture) ([]
 	switch {
 	case ct == "application/x-www-form-urlencoded":
 		return mutateForm(rng, tmpl), ct, "mutated form"
+	case ct == "text/csv":
+		return mutateCSV(rng, tmpl), ct, "mutated csv"
 	case strings.HasPrefix(tmpl, "<"):
 		return mutateXML(rng, tmpl), ct, "mutated xml"
 	}
@@ -561,6 +584,18 @@ func mutateForm(rng *rand.Rand, tmpl string) []byte {
 		}
 	}
 	return []byte(q.Encode())
+}
+
+// mutateCSV replaces one to three cells of a CSV list with odd values.
+func mutateCSV(rng *rand.Rand, tmpl string) []byte {
+	lines := strings.Split(tmpl, "\n")
+	for range 1 + rng.IntN(3) {
+		i := rng.IntN(len(lines))
+		cells := strings.Split(lines[i], ",")
+		cells[rng.IntN(len(cells))] = pick(rng, append(oddValues, "全部", "事项名称", `"`, "\r\n", "城市管理"))
+		lines[i] = strings.Join(cells, ",")
+	}
+	return []byte(strings.Join(lines, "\n"))
 }
 
 func mutateXML(rng *rand.Rand, tmpl string) []byte {

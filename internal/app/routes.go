@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 	"github.com/gridwatch/gridwatch/web"
 )
 
@@ -69,6 +70,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		cases.NewHandler(s.Cases).Routes(),
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
+		powers.NewHandler(s.Powers).Routes(),
 	}
 }
 
