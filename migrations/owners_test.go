@@ -34,6 +34,12 @@ var owners = map[string]string{
 	"plan_stops":                 "patrol/planning",
 	"road_vertices":              "patrol/roads",
 	"road_edges":                 "patrol/roads",
+	"departments":                "patrol/powers",
+	"power_items":                "patrol/powers",
+	"power_adjustments":          "patrol/powers",
+	"power_changes":              "patrol/powers",
+	"power_delegations":          "patrol/powers",
+	"powers_refuse_change":       "patrol/powers",
 }
 
 // created finds the tables, views and functions a migration creates.

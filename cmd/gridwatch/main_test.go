@@ -161,7 +161,7 @@ func TestImportRoadsAndGPXCommands(t *testing.T) {
 func TestImportPowersAndBandsCommands(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDB(t)
-	pgtest.AddTownship(t, pgtest.NewPoolFor(t, url), "320281001", "澄江")
+	apptest.AddTownship(t, pgtest.NewPoolFor(t, url), "320281001", "澄江")
 	dir := t.TempDir()
 	list := filepath.Join(dir, "list.csv")
 	os.WriteFile(list, []byte("赋权清单\n序号,事项名称,所属领域,实施部门,事项类别,适用镇街\n"+
