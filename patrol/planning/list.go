@@ -11,12 +11,7 @@ import (
 
 // Summary is a stored plan without its routes, as GET /plans lists it.
 type Summary struct {
-	ID        int64     `json:"id"`
-	Squadron  string    `json:"squadron"`
-	Township  string    `json:"township"`
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	CreatedBy string    `json:"created_by"`
+	Header
 	CreatedAt time.Time `json:"created_at"`
 	Officers  int       `json:"officers"` // routes in the plan
 	Stops     int       `json:"stops"`    // planned cells, all routes together

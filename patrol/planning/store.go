@@ -74,17 +74,22 @@ type Route struct {
 	Priority  float64           `json:"priority"`
 }
 
-// Plan is a stored plan.
-type Plan struct {
+// Header is what identifies a stored plan: its squadron, shift and author.
+type Header struct {
 	ID        int64     `json:"id"`
 	Squadron  string    `json:"squadron"`
 	Township  string    `json:"township"`
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
 	CreatedBy string    `json:"created_by"`
-	Routes    []Route   `json:"routes"`
-	Priority  float64   `json:"priority"`
-	Cells     int       `json:"cells_considered"`
+}
+
+// Plan is a stored plan.
+type Plan struct {
+	Header
+	Routes   []Route `json:"routes"`
+	Priority float64 `json:"priority"`
+	Cells    int     `json:"cells_considered"`
 	// Travel says how travel times were measured: "roads" (along the imported network,
 	// with pgRouting) or "straight" (great-circle distance times the detour factor).
 	Travel string `json:"travel"`
@@ -267,8 +272,8 @@ func (s *Store) Create(ctx context.Context, who auth.Identity, req Request) (Pla
 	if err != nil {
 		return Plan{}, apperr.Wrap(err, apperr.Invalid, "%v", err)
 	}
-	out := Plan{Squadron: req.Squadron, Township: prep.township, Start: req.Start,
-		End: req.Start.Add(time.Duration(req.DurationMin * float64(time.Minute))), CreatedBy: who.Name,
+	out := Plan{Header: Header{Squadron: req.Squadron, Township: prep.township, Start: req.Start,
+		End: req.Start.Add(time.Duration(req.DurationMin * float64(time.Minute))), CreatedBy: who.Name},
 		Priority: round(sol.Priority), Cells: len(prep.Problem.Sites), Travel: TravelStraight}
 	if prep.Roads != nil {
 		out.Travel = TravelRoads
