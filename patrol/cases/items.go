@@ -72,7 +72,7 @@ func (s *Store) jurisdiction(ctx context.Context, nc NewCase, township *string) 
 		if township != nil {
 			where = fmt.Sprintf("township %s does not hold item %s on %s", town, nc.Item, day)
 		}
-		r.note = fmt.Sprintf("routed at intake to %s, which holds item %s where no township does: %s", dept, nc.Item, where)
+		r.note = fmt.Sprintf("routed at intake to %s, the department of item %s: %s", dept, nc.Item, where)
 	}
 	return r, nil
 }
