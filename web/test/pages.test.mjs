@@ -253,7 +253,10 @@ test("analyst: the demo's blind zones are listed with their numbers, with maps a
   assert.match(short, /cannot show: .*intensifying.*historical/);
   await page.waitForTimeout(500);
   console.log(`# analyst: ${await screenshot(page, 'analyst')}`);
-  // The powers matrix: 17 townships × 12 sectors, items held / cases citing them.
+  // The powers matrix over the demo's 90 days: 17 townships × 12 sectors, items held /
+  // cases citing them.
+  await page.selectOption('#analyst-window', '90');
+  await page.waitForFunction(() => /\(9[01] d\)/.test(document.querySelector('#powers-summary')?.textContent ?? ''));
   await page.waitForSelector('#powers-matrix tbody tr');
   const matrix = await page.$$eval('#powers-matrix tbody tr', (rows) => rows.map((r) => ({
     township: r.dataset.township,
