@@ -40,7 +40,10 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := demo.LoadPatrols(ctx, patrols, demo.DefaultSeed, time.Now()); err != nil {
 		return err
 	}
-	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, time.Now()); err != nil {
+	if err := demo.LoadPowers(ctx, srv.Grid, srv.Powers); err != nil {
+		return err
+	}
+	if _, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, time.Now()); err != nil {
 		return err
 	}
 	streets, err := demo.LoadRoads(ctx, roads.NewStore(srv.DB), demo.DefaultSeed)

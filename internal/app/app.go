@@ -165,8 +165,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
 	s.Live = live.NewBroker(s.Positions)
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
-	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
+	s.Cases.UsePowers(s.Powers)
+	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

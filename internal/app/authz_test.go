@@ -284,6 +284,8 @@ var azPolicy = map[string]azRule{
 		targets: azGlobalTarget, req: azGet("/api/v1/powers/items")},
 	"GET /api/v1/powers": {why: "readers; a scoped token only its township", roles: azReaders, scope: azTownship,
 		list: true, targets: azListTargets, req: azList("/api/v1/powers?at=2018-06-01")},
+	"GET /api/v1/powers/usage": {why: "analytics: readers; a scoped token only its township", roles: azReaders,
+		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/powers/usage")},
 	"GET /api/v1/powers/adjustments": {why: "readers; a scoped token only its township's changes", roles: azReaders,
 		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/powers/adjustments")},
 	"POST /api/v1/powers/adjustments": {why: "admin, unscoped: the delegations are the city's", roles: azAdmins,

@@ -263,7 +263,10 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 		return `<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>` +
 			`<trkpt lat="31.805" lon="120.205"><ele>5</ele><time>` + now + `</time></trkpt></trkseg></trk></gpx>`, "application/gpx+xml", false
 	case "POST /api/v1/cases":
-		return fx.caseBody(), "application/json", false
+		// A case citing the township's item (its sector is the item's), so that mutations
+		// reach intake's routing.
+		return `{"item":"` + fx.item + `","title":"占道经营","description":"门前堆物","lat":31.805,"lon":120.205,` +
+			`"reported_at":"` + now + `","source":"patrol"}`, "application/json", false
 	case "POST /api/v1/cases/{id}/events":
 		return `{"type":"assign","officer":"officer-1","note":"派单","at":"` + now + `"}`, "application/json", false
 	case "POST /api/v1/cases/{id}/dispatch":

@@ -19,7 +19,8 @@ import (
 
 // BenchmarkDemoDayQueries measures the read side on the demo city (about 310 officers and
 // a million fixes of one day shift, 90 days of cases): one officer's track and stops over
-// the shift, coverage, hot spots, emerging hot spots and blind zones, against a baseline
+// the shift, coverage, hot spots, emerging hot spots, blind zones and the use of the
+// delegated powers over the 90 days, against a baseline
 // route that answers from the database without work (GET /api/v1/me, which authenticates
 // like the others).
 func BenchmarkDemoDayQueries(b *testing.B) {
@@ -48,6 +49,8 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 		{"blindzones-30d-township", "/api/v1/blindzones?level=township&" + month},
 		{"blindzones-30d-grid", "/api/v1/blindzones?level=grid&" + month},
 		{"blindzones-30d-cell", "/api/v1/blindzones?level=cell&" + month},
+		{"powers-usage-90d", "/api/v1/powers/usage?" + quarter},
+		{"powers-usage-90d-csv", "/api/v1/powers/usage?format=csv&" + quarter},
 	}
 	for _, rt := range routes {
 		b.Run(rt.name, func(b *testing.B) {
@@ -89,7 +92,10 @@ func loadWholeDemo(tb testing.TB) (*app.Server, time.Time, []grid.Cell) {
 	if err := demo.LoadPatrols(ctx, demo.Patrol{Grid: srv.Grid, Officers: srv.Officers, Positions: srv.Positions}, demo.DefaultSeed, now); err != nil {
 		tb.Fatal(err)
 	}
-	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now)
+	if err := demo.LoadPowers(ctx, srv.Grid, srv.Powers); err != nil {
+		tb.Fatal(err)
+	}
+	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, now)
 	if err != nil {
 		tb.Fatal(err)
 	}

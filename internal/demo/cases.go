@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/demo/casegen"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // BlindTownships are the demo townships where every case is urban management or work
@@ -26,10 +27,14 @@ var importer = auth.Identity{Name: "demo-import", Role: auth.Admin}
 
 // LoadCases generates the demo city's cases of the CaseWindow before now — about 700 a
 // month over 11 sectors, clustered hot spots, the blind townships — and stores each with
-// its history through the case store's rules. It does nothing when cases exist already.
-// It returns the hot spots' centre cells (none when it did nothing), the first being the
+// its history through the case store's rules. Each case cites an item of its sector from
+// catalog (none when catalog is nil): one its township holds on the report day when
+// there is one, else one it does not hold, which intake routes to the item's department
+// (only the case's closing follows then). It does nothing when cases exist already. It
+// returns the hot spots' centre cells (none when it did nothing), the first being the
 // one whose rate rises over the window.
-func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, seed int64, now time.Time) ([]grid.Cell, error) {
+func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, catalog *powers.Store,
+	seed int64, now time.Time) ([]grid.Cell, error) {
 	existing, err := store.List(ctx, importer, cases.Filter{Limit: 1})
 	if err != nil || len(existing) > 0 {
 		return nil, err
@@ -59,12 +64,19 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	if err != nil {
 		return nil, err
 	}
+	cite, err := newCitations(ctx, catalog, now.Add(-CaseWindow), now)
+	if err != nil {
+		return nil, err
+	}
 	for i, gc := range res.Cases {
-		events := make([]cases.NewEvent, len(gc.Events))
-		for j, e := range gc.Events {
-			events[j] = cases.NewEvent{Type: e.Type, Officer: e.Officer, Department: e.Department, At: e.At}
+		item, held := cite.item(gc.Sector, gc.Township, gc.ReportedAt, i)
+		var events []cases.NewEvent
+		for _, e := range gc.Events {
+			if held || e.Type == cases.EventClose {
+				events = append(events, cases.NewEvent{Type: e.Type, Officer: e.Officer, Department: e.Department, At: e.At})
+			}
 		}
-		nc := cases.NewCase{Sector: gc.Sector, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
+		nc := cases.NewCase{Sector: gc.Sector, Item: item, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
 			Source: gc.Source, ReportedAt: gc.ReportedAt}
 		if _, err := store.CreateWithHistory(ctx, importer, nc, events); err != nil {
 			return nil, fmt.Errorf("demo case %d: %w", i, err)
@@ -72,4 +84,59 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	}
 	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "hotspots", len(res.HotspotCenters))
 	return res.HotspotCenters, nil
+}
+
+// citations chooses the items the demo's cases cite.
+type citations struct {
+	bySector    map[string][]string // item codes by sector, sorted
+	delegations map[[2]string][]powers.Delegation
+}
+
+// newCitations reads the catalog's items and the delegations of [from, to); a nil catalog
+// gives no items.
+func newCitations(ctx context.Context, catalog *powers.Store, from, to time.Time) (citations, error) {
+	c := citations{bySector: map[string][]string{}, delegations: map[[2]string][]powers.Delegation{}}
+	if catalog == nil {
+		return c, nil
+	}
+	items, err := catalog.Items(ctx, "")
+	if err != nil {
+		return c, err
+	}
+	for _, it := range items { // by code
+		c.bySector[it.Sector] = append(c.bySector[it.Sector], it.Code)
+	}
+	list, err := catalog.Delegations(ctx, "", powers.DateOf(from), powers.DateOf(to).AddDays(1))
+	if err != nil {
+		return c, err
+	}
+	for _, d := range list {
+		key := [2]string{d.Item, d.Township}
+		c.delegations[key] = append(c.delegations[key], d)
+	}
+	return c, nil
+}
+
+// item picks the n-th case's item: among the sector's items the township holds on the
+// report day (China time) when it holds any, else among all the sector's items; "" when
+// the sector has none.
+func (c citations) item(sector, township string, at time.Time, n int) (item string, held bool) {
+	all := c.bySector[sector]
+	if len(all) == 0 {
+		return "", true
+	}
+	day := powers.DateOf(at)
+	var holding []string
+	for _, it := range all {
+		for _, d := range c.delegations[[2]string{it, township}] {
+			if !day.Before(d.ValidFrom.Time) && (d.ValidTo == nil || day.Before(d.ValidTo.Time)) {
+				holding = append(holding, it)
+				break
+			}
+		}
+	}
+	if len(holding) > 0 {
+		return holding[n%len(holding)], true
+	}
+	return all[n%len(all)], false
 }

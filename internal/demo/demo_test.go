@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/internal/demo/democity"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 func count(t *testing.T, db *pgxpool.Pool, sql string, args ...any) int {
@@ -128,7 +129,10 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 
 	// Cases: about 700 a month, 11 sectors, blind townships without non-core cases.
 	start := time.Now()
-	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now)
+	if err := demo.LoadPowers(ctx, srv.Grid, srv.Powers); err != nil {
+		t.Fatal(err)
+	}
+	centres, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, now)
 	if err != nil || len(centres) != 4 {
 		t.Fatalf("LoadCases: %d hot spot centres, %v", len(centres), err)
 	}
@@ -149,10 +153,37 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 			t.Errorf("blind township %s has only %d cases: it should be busy, just not outside the core", tw, k)
 		}
 	}
+	// Powers: 120 items; every township holds 96 today, 澄江 no urban-management item; the
+	// cases cite items, most of them held.
+	if k := count(t, db, "SELECT count(*) FROM power_items"); k != 120 {
+		t.Errorf("%d items, want 120", k)
+	}
+	for _, tw := range []string{demo.Chengjiang, demo.BlindTownships[0]} {
+		held, err := srv.Powers.Held(ctx, tw, powers.DateOf(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		urban := 0
+		for _, h := range held {
+			if h.Sector == "urban_management" {
+				urban++
+			}
+		}
+		if want := map[bool][2]int{true: {87, 0}, false: {96, 9}}[tw == demo.Chengjiang]; len(held) != want[0] || urban != want[1] {
+			t.Errorf("township %s holds %d items, %d of urban management; want %v", tw, len(held), urban, want)
+		}
+	}
+	if c := count(t, db, "SELECT count(*) FROM cases WHERE item IS NULL"); c != 0 {
+		t.Errorf("%d cases cite no item", c)
+	}
+	routed := count(t, db, "SELECT count(*) FROM cases WHERE NOT item_held AND status IN ('referred', 'closed') AND department IS NOT NULL")
+	if notHeld := count(t, db, "SELECT count(*) FROM cases WHERE NOT item_held"); notHeld == 0 || notHeld > n/5 || routed != notHeld {
+		t.Errorf("%d cases routed at intake (%d referred to a department), want some, fewer than a fifth of %d", notHeld, routed, n)
+	}
 	if c := count(t, db, "SELECT count(*) FROM cases WHERE status = 'closed'"); c < n*8/10 {
 		t.Errorf("%d of %d cases closed, want most", c, n)
 	}
-	if again, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, demo.DefaultSeed, now); err != nil || again != nil {
+	if again, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, now); err != nil || again != nil {
 		t.Fatalf("second LoadCases: %v, %v", again, err)
 	}
 	if again := count(t, db, "SELECT count(*) FROM cases"); again != n {

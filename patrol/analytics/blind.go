@@ -21,15 +21,34 @@ import (
 // townships: each unit's area, patrol visits and hours over [from, to), and its cases per
 // sector.
 func (s *Store) units(ctx context.Context, level string, townships []string, from, to time.Time) ([]blindzone.Unit, error) {
+	units, err := s.patrolUnits(ctx, level, townships, from, to)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.cases.CountsByArea(ctx, level, cases.Filter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(units))
+	for i, u := range units {
+		index[u.Code] = i
+	}
+	for _, c := range counts {
+		if i, ok := index[c.Area]; ok {
+			units[i].CasesBySector[c.Sector] = c.N
+		}
+	}
+	return units, nil
+}
+
+// patrolUnits reads the units of a level in the study townships with their area and
+// patrol over [from, to), without cases: what an exposure is measured from.
+func (s *Store) patrolUnits(ctx context.Context, level string, townships []string, from, to time.Time) ([]blindzone.Unit, error) {
 	areas, err := s.grid.AreaSizes(ctx, level, townships)
 	if err != nil {
 		return nil, err
 	}
 	patrols, err := s.coverage.ByArea(ctx, level, from, to)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.cases.CountsByArea(ctx, level, cases.Filter{From: from, To: to})
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +61,6 @@ func (s *Store) units(ctx context.Context, level string, townships []string, fro
 	for _, p := range patrols {
 		if i, ok := index[p.Code]; ok {
 			units[i].PatrolVisits, units[i].PatrolHours = p.Visits, p.DwellS/3600
-		}
-	}
-	for _, c := range counts {
-		if i, ok := index[c.Area]; ok {
-			units[i].CasesBySector[c.Sector] = c.N
 		}
 	}
 	return units, nil
@@ -169,13 +183,21 @@ func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	unused, err := h.store.ItemsUnused(r.Context(), level, p.Query, results)
+	if err != nil {
+		return err
+	}
 	header := []string{"code", "level", "patrol_visits", "patrol_hours", "exposure", "cases_total", "cases_core", "cases_other",
-		"expected_other", "p_absence", "p_adjusted", "kind", "sectors_missing", "reason"}
+		"expected_other", "p_absence", "p_adjusted", "kind", "sectors_missing", "items_unused", "reason"}
 	row := func(i int) []any {
 		res := results[i]
+		items := unused[res.Code]
+		if items == nil {
+			items = []string{}
+		}
 		return []any{res.Code, level, res.PatrolVisits, round(res.PatrolHours, 2), round(res.Exposure, 3), res.CasesTotal,
 			res.CasesCore, res.CasesOther, round(res.ExpectedOther, 3), round(res.PAbsence, 8), round(res.PAdjusted, 8),
-			string(res.Kind), res.SectorsMissing, res.Reason}
+			string(res.Kind), res.SectorsMissing, items, res.Reason}
 	}
 	if p.csv {
 		return write(w, true, "blindzones-"+level, header, len(results), row, nil, nil)

@@ -63,6 +63,7 @@ func (h *Handler) Routes() []api.Route {
 		{Method: http.MethodGet, Pattern: "/hotspots", Roles: api.Readers, Limit: api.LimitExport, Handler: h.hotspots},
 		{Method: http.MethodGet, Pattern: "/hotspots/emerging", Roles: api.Readers, Limit: api.LimitExport, Handler: h.emerging},
 		{Method: http.MethodGet, Pattern: "/blindzones", Roles: api.Readers, Limit: api.LimitExport, Handler: h.blindzones},
+		{Method: http.MethodGet, Pattern: "/powers/usage", Roles: api.Readers, Limit: api.LimitExport, Handler: h.usage},
 	}
 }
 
@@ -311,26 +312,7 @@ func round(x float64, digits int) float64 {
 // hexagons with the rows as properties and extra as members of the collection.
 func write(w http.ResponseWriter, asCSV bool, name string, header []string, n int, row func(int) []any, cellOf func(int) grid.Cell, extra map[string]any) error {
 	if asCSV {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
-		if _, err := io.WriteString(w, byteOrderMark); err != nil {
-			return err
-		}
-		cw := csv.NewWriter(w)
-		if err := cw.Write(header); err != nil {
-			return err
-		}
-		rec := make([]string, len(header))
-		for i := range n {
-			for j, v := range row(i) {
-				rec[j] = csvValue(v)
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return writeCSV(w, name, header, n, row)
 	}
 	fc := geojson.NewFeatureCollection()
 	fc.ExtraMembers = extra
@@ -345,6 +327,31 @@ func write(w http.ResponseWriter, asCSV bool, name string, header []string, n in
 	}
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)
 	return nil
+}
+
+// writeCSV answers n rows as a CSV download named name.csv, with a UTF-8 byte-order mark
+// so that Excel reads the Chinese names right.
+func writeCSV(w http.ResponseWriter, name string, header []string, n int, row func(int) []any) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+	if _, err := io.WriteString(w, byteOrderMark); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for i := range n {
+		for j, v := range row(i) {
+			rec[j] = csvValue(v)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // byteOrderMark starts every CSV export: Excel reads a CSV without it in the system's

@@ -23,6 +23,7 @@ type Cases interface {
 	Reports(ctx context.Context, f cases.Filter) ([]cases.Report, error)
 	CountsByCell(ctx context.Context, f cases.Filter, cells []int64) ([]cases.CellCount, error)
 	CountsByArea(ctx context.Context, level string, f cases.Filter) ([]cases.Count, error)
+	CountsByItem(ctx context.Context, level string, f cases.Filter) ([]cases.ItemCount, error)
 }
 
 // Grid is what the analyses read of the base map (package grid's Store).
@@ -30,6 +31,7 @@ type Grid interface {
 	CellTownships(ctx context.Context, townships []string) ([]grid.CellTownship, error)
 	AreaSizes(ctx context.Context, level string, townships []string) ([]grid.AreaSize, error)
 	Shapes(ctx context.Context, level string) (map[string]orb.Geometry, error)
+	GridAreas(ctx context.Context, township string) ([]grid.GridArea, error)
 }
 
 // Coverage is what the analyses read of patrol coverage (package coverage's Store).
@@ -38,15 +40,18 @@ type Coverage interface {
 	ByArea(ctx context.Context, level string, from, to time.Time) ([]coverage.AreaTotals, error)
 }
 
-// Store gathers cells, cases and coverage for the analyses.
+// Store gathers cells, cases, coverage and the powers catalog for the analyses.
 type Store struct {
 	cases    Cases
 	grid     Grid
 	coverage Coverage
+	powers   Powers
 }
 
 // NewStore returns a Store reading from the stores that own the data.
-func NewStore(c Cases, g Grid, cov Coverage) *Store { return &Store{cases: c, grid: g, coverage: cov} }
+func NewStore(c Cases, g Grid, cov Coverage, p Powers) *Store {
+	return &Store{cases: c, grid: g, coverage: cov, powers: p}
+}
 
 // StudyCell is a cell of the study area.
 type StudyCell = grid.CellTownship

@@ -144,7 +144,7 @@ func Analyze(units []Unit, sectors []Sector, opt Options) ([]Result, error) {
 	}
 
 	n := len(units)
-	exposure, from := exposures(units)
+	exposure, from := Exposures(units)
 	var totalExposure float64
 	for _, e := range exposure {
 		totalExposure += e
@@ -182,11 +182,8 @@ func Analyze(units []Unit, sectors []Sector, opt Options) ([]Result, error) {
 	comparable := make([]bool, n)
 	for i, u := range units {
 		r := &res[i]
-		// The exposure of the other units. When they have (next to) none,
-		// there is no rate to compare with; the tolerance keeps a rounding
-		// residue of the subtraction from posing as a tiny denominator.
-		rest := totalExposure - exposure[i]
-		if rest <= totalExposure*1e-12 {
+		rest, ok := restExposure(totalExposure, exposure[i])
+		if !ok {
 			r.PAbsence = 1
 			continue
 		}
@@ -244,6 +241,37 @@ func Analyze(units []Unit, sectors []Sector, opt Options) ([]Result, error) {
 		r.Reason = reason(r, units[i].AreaKm2, comparable[i], missing[i], alpha, maxRatio)
 	}
 	return res, nil
+}
+
+// restExposure is the exposure of the units other than one: total minus its
+// own. When they have (next to) none there is no rate to compare with, and ok
+// is false; the tolerance keeps a rounding residue of the subtraction from
+// posing as a tiny denominator.
+func restExposure(total, own float64) (rest float64, ok bool) {
+	rest = total - own
+	return rest, rest > total*1e-12
+}
+
+// ExpectedLeaveOneOut returns, for each unit i, the count expected at the rate
+// of the other units: (Σ counts − counts[i]) / (Σ exposure − exposure[i]) ×
+// exposure[i], the leave-one-out expectation [Analyze] compares non-core cases
+// with. comparable[i] is false, and the expectation 0, when the other units
+// have (next to) no exposure. counts and exposure have the same length; counts
+// are ≥ 0 and exposures finite and ≥ 0 (the caller's to check).
+func ExpectedLeaveOneOut(counts []int, exposure []float64) (expected []float64, comparable []bool) {
+	var total int64
+	var totalExposure float64
+	for i, c := range counts {
+		total += int64(c)
+		totalExposure += exposure[i]
+	}
+	expected, comparable = make([]float64, len(counts)), make([]bool, len(counts))
+	for i, c := range counts {
+		if rest, ok := restExposure(totalExposure, exposure[i]); ok {
+			expected[i], comparable[i] = float64(total-int64(c))/rest*exposure[i], true
+		}
+	}
+	return expected, comparable
 }
 
 // resolve applies the defaults and checks the ranges of opt.
@@ -358,10 +386,12 @@ func (m measure) source() Source {
 	return FromArea
 }
 
-// exposures returns every unit's exposure in the common basis and the measure
-// it came from, as the package comment describes. All exposures are 0 when
-// no unit has any measure.
-func exposures(units []Unit) ([]float64, []Source) {
+// Exposures returns every unit's exposure in the common basis and the measure
+// it came from, as the package comment describes, in the order of units. All
+// exposures are 0 when no unit has any measure. Other tests of observed
+// against expected counts (the use of delegated powers) scale by it, so that
+// every analysis measures patrol effort alike.
+func Exposures(units []Unit) ([]float64, []Source) {
 	basis := numMeasures
 	for m := hours; m < numMeasures && basis == numMeasures; m++ {
 		for _, u := range units {

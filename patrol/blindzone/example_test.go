@@ -76,3 +76,18 @@ func ExamplePoissonCDF() {
 	// 0.049787
 	// 0.0124
 }
+
+// Three townships hold an item: the first filed 4 cases over 10 hours of
+// patrol, the second 6 over 20, the third none over 10. Each is compared with
+// the others' rate: the first with 6 cases over 30 hours, the third with 10
+// over 30.
+func ExampleExpectedLeaveOneOut() {
+	expected, comparable := blindzone.ExpectedLeaveOneOut([]int{4, 6, 0}, []float64{10, 20, 10})
+	for i := range expected {
+		fmt.Printf("%.3f %v\n", expected[i], comparable[i])
+	}
+	// Output:
+	// 2.000 true
+	// 4.000 true
+	// 3.333 true
+}

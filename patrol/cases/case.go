@@ -53,25 +53,29 @@ func (s Status) Open() bool { return s != StatusClosed && s != StatusResolved &&
 
 // Case is an enforcement case.
 type Case struct {
-	ID          int64     `json:"id"`
-	Sector      string    `json:"sector"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	Lat         float64   `json:"lat"` // WGS-84
-	Lon         float64   `json:"lon"`
-	H3          string    `json:"h3"`
-	Township    *string   `json:"township"` // nil when outside every township
-	Grid        *string   `json:"grid"`
-	Squadron    *string   `json:"squadron"`
-	Outside     bool      `json:"outside"` // located in no township: accepted and flagged
-	Source      Source    `json:"source"`
-	Status      Status    `json:"status"`
-	Officer     *string   `json:"officer"`    // assigned officer
-	Department  *string   `json:"department"` // department it was referred to
-	ReportedAt  time.Time `json:"reported_at"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Reporter    string    `json:"reporter"` // the name of the token that created it
+	ID          int64   `json:"id"`
+	Sector      string  `json:"sector"`
+	Title       string  `json:"title"`
+	Description string  `json:"description"`
+	Lat         float64 `json:"lat"` // WGS-84
+	Lon         float64 `json:"lon"`
+	H3          string  `json:"h3"`
+	Township    *string `json:"township"` // nil when outside every township
+	Grid        *string `json:"grid"`
+	Squadron    *string `json:"squadron"`
+	Outside     bool    `json:"outside"` // located in no township: accepted and flagged
+	Source      Source  `json:"source"`
+	Status      Status  `json:"status"`
+	Officer     *string `json:"officer"`    // assigned officer
+	Department  *string `json:"department"` // department it was referred to
+	// Item is the enforcement power (事项) the case cites; nil when it cites none.
+	Item *string `json:"item"`
+	// Jurisdiction is what intake found for the item: nil when the case cites none.
+	Jurisdiction *Jurisdiction `json:"jurisdiction"`
+	ReportedAt   time.Time     `json:"reported_at"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+	Reporter     string        `json:"reporter"` // the name of the token that created it
 	// Times of the lifecycle milestones; nil until reached.
 	AssignedAt *time.Time `json:"assigned_at"`
 	AcceptedAt *time.Time `json:"accepted_at"`
@@ -82,13 +86,22 @@ type Case struct {
 
 // NewCase is a case to create.
 type NewCase struct {
-	Sector      string
+	Sector      string // "" takes the item's sector
+	Item        string // the item cited (optional); its sector is the case's
 	Title       string
 	Description string
 	Lat, Lon    float64   // in Datum
 	Datum       geo.Datum // "" means WGS-84
 	Source      Source    // "" means patrol for officers' tokens, citizen_app otherwise
 	ReportedAt  time.Time // zero means now
+}
+
+// Jurisdiction says whether the case's township held the case's item on the report day
+// (China time) and, when it did not, the department that holds it, to which intake
+// routed the case.
+type Jurisdiction struct {
+	Held   bool   `json:"held"`
+	Holder string `json:"holder,omitempty"` // a department code; only when not held
 }
 
 // EventType is what happened to a case.

@@ -59,12 +59,34 @@ const (
 // or grid area (ByGrid), and sector; cases outside every township or grid area are left
 // out. The caller has scoped the filter.
 func (s *Store) CountsByArea(ctx context.Context, level string, f Filter) ([]Count, error) {
-	col := pgx.Identifier{"township"}.Sanitize()
-	if level == ByGrid {
-		col = pgx.Identifier{"grid_area"}.Sanitize()
-	}
+	col := areaColumn(level)
 	return collect[Count](ctx, s, `SELECT `+col+`, sector, count(*)::int FROM cases WHERE `+col+` IS NOT NULL AND `+filterWhere+`
 		GROUP BY `+col+`, sector`, f.filterArgs())
+}
+
+// areaColumn is the column of cases that places a case at a level of CountsByArea.
+func areaColumn(level string) string {
+	if level == ByGrid {
+		return pgx.Identifier{"grid_area"}.Sanitize()
+	}
+	return pgx.Identifier{"township"}.Sanitize()
+}
+
+// ItemCount is how many cases citing one item fall in one township or grid area.
+type ItemCount struct {
+	Area string
+	Item string
+	N    int
+}
+
+// CountsByItem counts the cases of a filter that cite an item, per township (level
+// ByTownship, the default) or grid area (ByGrid) and item; cases citing none, or outside
+// every township or grid area, are left out. Cases count whether or not intake routed
+// them: the item was used in the place. The caller has scoped the filter.
+func (s *Store) CountsByItem(ctx context.Context, level string, f Filter) ([]ItemCount, error) {
+	col := areaColumn(level)
+	return collect[ItemCount](ctx, s, `SELECT `+col+`, item, count(*)::int FROM cases
+		WHERE item IS NOT NULL AND `+col+` IS NOT NULL AND `+filterWhere+` GROUP BY `+col+`, item`, f.filterArgs())
 }
 
 // collect runs a query of case counts and reads its rows into T by position.

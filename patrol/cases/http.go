@@ -64,6 +64,7 @@ func (h *Handler) sectors(w http.ResponseWriter, r *http.Request) error {
 // caseRequest is the body of POST /cases.
 type caseRequest struct {
 	Sector      string     `json:"sector"`
+	Item        string     `json:"item"`
 	Title       string     `json:"title"`
 	Description string     `json:"description"`
 	Lat         *float64   `json:"lat"`
@@ -85,7 +86,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.Invalidf("%v", err)
 	}
-	nc := NewCase{Sector: req.Sector, Title: req.Title, Description: req.Description, Lat: *req.Lat, Lon: *req.Lon,
+	nc := NewCase{Sector: req.Sector, Item: req.Item, Title: req.Title, Description: req.Description, Lat: *req.Lat, Lon: *req.Lon,
 		Datum: datum, Source: req.Source}
 	if req.ReportedAt != nil {
 		nc.ReportedAt = *req.ReportedAt

@@ -19,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // Locator places a point on the grid (package grid's Store).
@@ -39,15 +40,28 @@ type Positions interface {
 	Nearest(ctx context.Context, officers []string, p orb.Point, since time.Time, limit int) ([]position.Nearby, error)
 }
 
+// Powers answers which enforcement power (事项) a case cites and who holds it on a day
+// (package powers' Store).
+type Powers interface {
+	Item(ctx context.Context, code string) (powers.Item, error)
+	Holder(ctx context.Context, item, township string, day powers.Date) (held bool, department string, err error)
+}
+
 // Store keeps cases and their history in PostgreSQL.
 type Store struct {
 	db        *pgxpool.Pool
 	locator   Locator
 	officers  Officers
 	positions Positions
+	powers    Powers
 	now       func() time.Time
 	onChange  func(p orb.Point)
 }
+
+// UsePowers lets cases cite items of the powers catalog p; without it, a case citing an
+// item is refused. The catalog's store reads sectors from this one, so it is wired after
+// both exist.
+func (s *Store) UsePowers(p Powers) { s.powers = p }
 
 // OnChange registers f to be called, after the commit, with the position of every case
 // created or changed (map tiles invalidate with it).
@@ -77,16 +91,24 @@ func (s *Store) Sectors(ctx context.Context) ([]Sector, error) {
 // caseColumns is the select list that scanCase reads.
 const caseColumns = `id, sector, title, description, lat, lon, h3, township, grid_area, squadron, source, status,
 	officer, department, reported_at, created_at, updated_at, reporter,
-	assigned_at, accepted_at, arrived_at, resolved_at, closed_at`
+	assigned_at, accepted_at, arrived_at, resolved_at, closed_at, item, item_held`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
 	var cell int64
+	var held *bool
 	err := row.Scan(&c.ID, &c.Sector, &c.Title, &c.Description, &c.Lat, &c.Lon, &cell, &c.Township, &c.Grid,
 		&c.Squadron, &c.Source, &c.Status, &c.Officer, &c.Department, &c.ReportedAt, &c.CreatedAt, &c.UpdatedAt,
-		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt)
+		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt, &c.Item, &held)
 	c.H3 = grid.CellString(cell)
 	c.Outside = c.Township == nil
+	if held != nil {
+		c.Jurisdiction = &Jurisdiction{Held: *held}
+		if !*held && c.Department != nil {
+			// Intake routed the case to the holder, and a referred case changes hands no more.
+			c.Jurisdiction.Holder = *c.Department
+		}
+	}
 	return c, err
 }
 
@@ -122,8 +144,12 @@ func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
 
 // Create stores a case located to its cell, township, grid area and squadron, with the
 // "report" event that opens its history. A case outside every township is stored and
-// flagged, not refused. Errors: invalid (bad fields, unknown sector), forbidden (a scoped
-// token reporting in another township).
+// flagged, not refused. A case citing an item takes the item's sector; when its township
+// does not hold the item on the report day (China time) — or it falls in no township —
+// intake routes it to the department holding the item: a refer event by the system
+// naming the rule, status referred, in the same transaction. Errors: invalid (bad fields,
+// unknown sector or item, a sector other than the item's), forbidden (a scoped token
+// reporting in another township).
 func (s *Store) Create(ctx context.Context, who auth.Identity, nc NewCase) (Case, error) {
 	return s.CreateWithHistory(ctx, who, nc, nil)
 }
@@ -135,6 +161,9 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 	if err := nc.validate(who, s.now()); err != nil {
 		return Case{}, err
 	}
+	if err := s.citeItem(ctx, &nc); err != nil {
+		return Case{}, err
+	}
 	p := geo.ToWGS84(orb.Point{nc.Lon, nc.Lat}, nc.Datum)
 	cell, township, gridArea, squadron, err := s.place(ctx, p)
 	if err != nil {
@@ -143,14 +172,19 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 	if who.Scoped() && (township == nil || *township != who.Township) {
 		return Case{}, apperr.Forbiddenf("this token reports in township %s only", who.Township)
 	}
+	route, err := s.jurisdiction(ctx, nc, township)
+	if err != nil {
+		return Case{}, err
+	}
 	var c Case
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
-			INSERT INTO cases (sector, title, description, lon, lat, h3, township, grid_area, squadron, source, reporter, reported_at)
-			SELECT code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM sectors WHERE code = $1
+			INSERT INTO cases (sector, title, description, lon, lat, h3, township, grid_area, squadron, source, reporter, reported_at,
+				item, item_held)
+			SELECT code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM sectors WHERE code = $1
 			RETURNING id`, nc.Sector, nc.Title, nc.Description, p[0], p[1], cell, township, gridArea, squadron,
-			nc.Source, who.Name, nc.ReportedAt).Scan(&id)
+			nc.Source, who.Name, nc.ReportedAt, route.item(), route.held()).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.Invalidf("unknown sector %q (see /api/v1/sectors)", nc.Sector)
 		}
@@ -159,6 +193,9 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 		}
 		if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventReport, Status: StatusReported,
 			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}); err != nil {
+			return err
+		}
+		if err := route.apply(ctx, tx, id, nc.ReportedAt); err != nil {
 			return err
 		}
 		for _, ne := range events {

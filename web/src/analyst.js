@@ -1,6 +1,7 @@
 // The analyst's page (/analyst): supervision blind zones ranked with the numbers behind
-// each flag, hot spot and emerging hot spot maps, cases per sector per township and over
-// time, and the downloads (CSV, GeoJSON) behind them.
+// each flag, hot spot and emerging hot spot maps, the use of the delegated powers as a
+// township × sector matrix, cases per sector per township and over time, and the
+// downloads (CSV, GeoJSON) behind them.
 import { api, h, fill, fmtNum, iso, sectors, townships, toast, download, SECTOR_PALETTE } from './common.js';
 import { mapStyle, newMap, loaded, setGeoJSON, emptyFC, labelTownships, uiScale } from './map.js';
 
@@ -25,7 +26,8 @@ export async function analyst(main) {
   const mapPanel = h('section', { class: 'panel stack', 'aria-label': 'hot spots' }, mapBar, mapBox, mapLegend);
   const chartBox = h('section', { class: 'panel chart', id: 'charts', 'aria-label': 'charts' });
   chartBox.classList.add('span2');
-  main.append(h('div', { class: 'work' }, blindBox, mapPanel, chartBox));
+  const powersBox = h('section', { class: 'panel span2', id: 'powers', 'aria-label': 'powers usage' });
+  main.append(h('div', { class: 'work' }, blindBox, mapPanel, powersBox, chartBox));
 
   const [sectorList, towns, grids] = await Promise.all([sectors(), townships(), api('/api/v1/grids')]);
   const townName = Object.fromEntries(towns.map((t) => [t.code, t.name]));
@@ -70,7 +72,9 @@ export async function analyst(main) {
           h('td', { class: 'num' }, fmtNum(r.cases_other)),
           h('td', { class: 'num' }, fmtNum(r.expected_other, 1)),
           h('td', { class: 'num' }, fmtP(r.p_adjusted)),
-          h('td', { class: 'small' }, (r.sectors_missing || []).map((s) => sectorName[s] || s).join('、') || '—'),
+          h('td', { class: 'small' }, (r.sectors_missing || []).map((s) => sectorName[s] || s).join('、') || '—',
+            (r.items_unused || []).length ? h('div', { class: 'items-unused', title: r.items_unused.join(' ') },
+              `${r.items_unused.length} items held, unused`) : ''),
           h('td', { class: 'reasons' }, r.reason))))));
   }
 
@@ -196,8 +200,37 @@ export async function analyst(main) {
         h('div', { id: 'chart-weeks' }, stackedColumns(byWeek, codes, color, w.to))));
   }
 
+  // --- powers: items held, cases citing them, zero use, per township and sector ---
+  async function drawPowers() {
+    fill(powersBox, h('h2', {}, '赋权事项 Powers held and used'), h('p', {}, '…'));
+    const usage = await api(`/api/v1/powers/usage?${q()}`);
+    const cell = Object.fromEntries(usage.sectors.map((s) => [`${s.township}/${s.sector}`, s]));
+    const rowsOf = [...new Set(usage.sectors.map((s) => s.township))].sort();
+    const cols = sectorList.map((x) => x.code);
+    const zero = usage.sectors.filter((s) => s.zero_use).length;
+    fill(powersBox,
+      h('div', { class: 'toolbar' },
+        h('h2', {}, '赋权事项 Powers held and used'),
+        h('span', { class: 'muted', id: 'powers-summary' },
+          `${usage.from} – ${usage.to} (${usage.window_days} d): items held / cases citing them; ⚠ zero use (${zero})`),
+        h('button', { id: 'powers-csv', onclick: () => download(`/api/v1/powers/usage?format=csv&${q()}`, 'powers-usage.csv').catch(fail) }, 'CSV')),
+      h('table', { id: 'powers-matrix' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'township'), cols.map((c) => h('th', { class: 'num' }, sectorName[c] || c)))),
+        h('tbody', {}, rowsOf.map((t) => h('tr', { dataset: { township: t } },
+          h('td', { class: 'unit' }, townName[t] || t),
+          cols.map((c) => {
+            const s = cell[`${t}/${c}`] || { items: 0, cases: 0, expected: 0, zero_use: false, items_zero_use: 0 };
+            const title = `${townName[t] || t} · ${sectorName[c] || c}: ${s.items} items held, ${s.cases} cases, ` +
+              `${fmtNum(s.expected, 1)} expected, p adj. ${fmtP(s.p_adjusted)}; ${s.items_zero_use} items unused`;
+            return h('td', {
+              class: `num powers-cell${s.zero_use ? ' zero-use' : ''}${s.items === 0 ? ' none-held' : ''}`,
+              title, dataset: { sector: c, items: String(s.items), cases: String(s.cases), zero: String(s.zero_use) },
+            }, s.items === 0 && s.cases === 0 ? '0' : `${s.items} / ${s.cases}${s.zero_use ? ' ⚠' : ''}`);
+          }))))));
+  }
+
   function refresh() {
-    Promise.all([loadBlind(), drawMap(), drawCharts()]).catch(fail);
+    Promise.all([loadBlind(), drawMap(), drawPowers(), drawCharts()]).catch(fail);
   }
   refresh();
 }

@@ -1,5 +1,7 @@
 // Dispatch (/dispatch): new cases as they come, the on-duty officers nearest to each
-// (GET /cases/{id}/dispatch), assignment in one click, and the case's full-process record.
+// (GET /cases/{id}/dispatch), assignment in one click, the case's full-process record,
+// and the cases intake routed to a department because their township does not hold the
+// power (事项) they cite — with the rule that sent them there.
 import {
   api, h, fill, fmtTime, ago, fmtNum, sectors, townships, toast, STATUS_COLORS, STATUS_NAMES, OPEN_STATUSES,
 } from './common.js';
@@ -19,13 +21,16 @@ export async function dispatch(main) {
   fill(info, h('p', { class: 'muted' }, 'Select a case, or wait for a new one: it opens by itself.'));
   fill(history, h('h2', {}, '全过程记录 Case history'), h('p', { class: 'muted' }, '—'));
 
-  const [sectorList, towns] = await Promise.all([sectors(), townships()]);
+  const [sectorList, towns, depts, items] = await Promise.all([sectors(), townships(), api('/api/v1/departments'), api('/api/v1/powers/items')]);
+  const deptName = Object.fromEntries(depts.map((d) => [d.code, d.name]));
+  const itemName = Object.fromEntries(items.map((i) => [i.code, i.name]));
   const sectorName = Object.fromEntries(sectorList.map((s) => [s.code, `${s.name_zh} ${s.name_en}`]));
   const townName = Object.fromEntries(towns.map((t) => [t.code, t.name]));
 
   const known = new Set(); // case ids seen so far
   let firstLoad = true;
   let cases = []; // open cases, newest first
+  let routed = []; // referred at intake, newest first
   let selectedID = null;
   let selected = null;
   const fresh = new Set(); // ids that arrived while the page was open
@@ -44,7 +49,8 @@ export async function dispatch(main) {
 
   async function poll() {
     try {
-      const lists = await Promise.all(OPEN_STATUSES.map((s) => api(`/api/v1/cases?status=${s}&limit=500`)));
+      const [referred, ...lists] = await Promise.all(['referred', ...OPEN_STATUSES].map((s) => api(`/api/v1/cases?status=${s}&limit=500`)));
+      routed = referred.filter((c) => c.jurisdiction && !c.jurisdiction.held);
       const next = lists.flat().sort((a, b) => new Date(b.reported_at) - new Date(a.reported_at) || b.id - a.id);
       let newest = null;
       for (const c of next) {
@@ -80,7 +86,9 @@ export async function dispatch(main) {
       h('h2', {}, `待派 New cases `, h('span', { class: 'muted', id: 'waiting-count' }, `(${waiting.length})`)),
       waiting.length ? h('table', { id: 'waiting' }, h('tbody', {}, waiting.slice(0, 100).map(row))) : h('p', { class: 'muted' }, 'No case waiting.'),
       h('h2', { class: 'spaced' }, `处置中 In progress (${working.length})`),
-      h('table', { id: 'working' }, h('tbody', {}, working.slice(0, 100).map(row))));
+      h('table', { id: 'working' }, h('tbody', {}, working.slice(0, 100).map(row))),
+      h('h2', { class: 'spaced' }, `移送 Routed to the holding department (${routed.length})`),
+      h('table', { id: 'routed' }, h('tbody', {}, routed.slice(0, 30).map(row))));
   }
 
   async function select(id) {
@@ -162,6 +170,9 @@ export async function dispatch(main) {
           h('dt', {}, '上报 reported'), h('dd', {}, `${fmtTime(c.reported_at)} (${ago(c.reported_at)}) via ${c.source}`),
           h('dt', {}, '位置 where'), h('dd', {}, `${townName[c.township] || c.township || 'outside every township'} · ${c.grid || '—'} · ${c.squadron || '—'}`),
           h('dt', {}, '处置人 officer'), h('dd', { id: 'case-officer' }, c.officer || '—'),
+          c.item ? [h('dt', {}, '事项 power'), h('dd', { id: 'case-item' }, `${itemName[c.item] || ''} (${c.item})`),
+            h('dt', {}, '管辖 jurisdiction'), h('dd', { id: 'case-jurisdiction', class: c.jurisdiction?.held ? '' : 'routed' },
+              jurisdictionText(c))] : null,
           c.description ? [h('dt', {}, '描述 details'), h('dd', {}, c.description)] : null)),
       h('div', {},
         h('h3', {}, '建议派遣 Suggested officers (on duty, nearest first)'),
@@ -184,6 +195,15 @@ export async function dispatch(main) {
         e.officer ? h('div', { class: 'small' }, `officer ${e.officer}`) : null,
         e.department ? h('div', { class: 'small' }, `department ${e.department}`) : null,
         e.note ? h('div', { class: 'small' }, e.note) : null))));
+  }
+
+  /** Why the case is, or is not, its township's: the rule intake applied. */
+  function jurisdictionText(c) {
+    const town = townName[c.township] || c.township || 'no township';
+    const day = new Date(new Date(c.reported_at).getTime() + 8 * 3600_000).toISOString().slice(0, 10); // China day
+    if (c.jurisdiction?.held) return `${town} holds this power on ${day}: the township handles the case`;
+    const dept = c.jurisdiction?.holder;
+    return `${town} does not hold this power on ${day}: routed at intake to ${deptName[dept] || dept} (${dept}), which holds it`;
   }
 
   await poll();

@@ -179,6 +179,20 @@ test('dispatch: a posted case appears with suggested officers and is assigned in
   assert.equal(after.officer, OFFICER);
   await page.waitForTimeout(500);
   console.log(`# dispatch: ${await screenshot(page, 'dispatch')}`);
+  // 澄江 holds no urban-management power: a case citing one goes to the city bureau at
+  // intake, and the page says why.
+  const routed = await demo.api('/api/v1/cases', {
+    method: 'POST',
+    body: { item: 'JY-CG-01', title: '浏览器测试：占道经营', lat: suggested.lat, lon: suggested.lon, source: 'hotline_12345' },
+  });
+  assert.equal(routed.status, 'referred');
+  assert.deepEqual(routed.jurisdiction.held, false);
+  await page.click(`#routed #case-${routed.id}`, { timeout: 30_000 });
+  await page.waitForSelector('#case-jurisdiction');
+  assert.match(await page.textContent('#case-jurisdiction'), /澄江 does not hold this power on \d{4}-\d\d-\d\d: routed at intake to 市城市综合管理局/);
+  await page.waitForSelector('#events li[data-type=refer]');
+  assert.match(await page.textContent('#events li[data-type=refer]'), /system/);
+  console.log(`# dispatch routed: ${await screenshot(page, 'dispatch-routed')}`);
   assertClean(page);
   await page.context().close();
 });
@@ -239,6 +253,36 @@ test("analyst: the demo's blind zones are listed with their numbers, with maps a
   assert.match(short, /cannot show: .*intensifying.*historical/);
   await page.waitForTimeout(500);
   console.log(`# analyst: ${await screenshot(page, 'analyst')}`);
+  // The powers matrix over the demo's 90 days: 17 townships × 12 sectors, items held /
+  // cases citing them.
+  await page.selectOption('#analyst-window', '90');
+  await page.waitForFunction(() => /\(9[01] d\)/.test(document.querySelector('#powers-summary')?.textContent ?? ''));
+  await page.waitForSelector('#powers-matrix tbody tr');
+  const matrix = await page.$$eval('#powers-matrix tbody tr', (rows) => rows.map((r) => ({
+    township: r.dataset.township,
+    name: r.querySelector('.unit').textContent,
+    cells: Object.fromEntries([...r.querySelectorAll('td.powers-cell')].map((c) => [c.dataset.sector,
+      { items: Number(c.dataset.items), cases: Number(c.dataset.cases), zero: c.dataset.zero === 'true', text: c.textContent }])),
+  })));
+  assert.equal(matrix.length, 17, 'a row per township');
+  const chengjiang = matrix.find((r) => r.township === TOWNSHIP);
+  assert.equal(chengjiang.cells.urban_management.items, 0, "澄江 holds no urban-management item");
+  assert.match(chengjiang.cells.urban_management.text, /^0( \/ \d+)?$/, '0 held (the cases citing them were routed)');
+  for (const r of matrix.filter((x) => x.township !== TOWNSHIP)) {
+    assert.equal(r.cells.urban_management.items, 9, `${r.name}: urban-management items held`);
+    assert.ok(r.cells.urban_management.cases > 0, `${r.name}: urban-management cases cite items`);
+  }
+  assert.equal(chengjiang.cells.fire.items, 0, 'fire powers stayed with the fire service');
+  // Zero use is marked, and only where the demo files no non-core case.
+  const zeroUse = matrix.filter((r) => Object.values(r.cells).some((c) => c.zero)).map((r) => r.name);
+  assert.ok(zeroUse.length > 0 && zeroUse.every((n) => BLIND.includes(n)), `zero use marked in ${zeroUse}`);
+  for (const name of BLIND) {
+    const row = matrix.find((r) => r.name === name);
+    assert.equal(row.cells.market_regulation.cases, 0, `${name}: no market-regulation case`);
+    assert.ok(row.cells.market_regulation.items > 0, `${name}: market-regulation items held`);
+  }
+  await page.$eval('#powers', (el) => el.scrollIntoView());
+  console.log(`# analyst powers: ${await screenshot(page, 'analyst-powers')}`);
   assertClean(page);
   await page.context().close();
 });
