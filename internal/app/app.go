@@ -51,6 +51,9 @@ type Config struct {
 	TileCacheBytes int64
 	// Filter tunes the plausibility checks of incoming fixes (zero: defaults).
 	Filter ingest.FilterConfig
+	// GroupCommit tunes how small ingest requests share transactions (zero fields:
+	// position.DefaultGroupConfig; a negative Window turns it off).
+	GroupCommit position.GroupConfig
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -163,6 +166,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Officers = officer.NewStore(pool, s.Grid)
 	s.Coverage = coverage.NewStore(pool, s.Grid)
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
+	s.Positions.SetGroupCommit(cfg.GroupCommit)
 	s.Live = live.NewBroker(s.Positions)
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage)

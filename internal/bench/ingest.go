@@ -71,10 +71,10 @@ func (r IngestReport) String() string {
   raw binary COPY into positions (baseline): %8.2f s  %9.0f fixes/s
   POST /api/v1/positions over HTTP:          %8.2f s  %9.0f fixes/s
   ratio HTTP / COPY: %.2f
-  server time per 1M fixes by stage: chain %.1f s, insert %.1f s, coverage %.1f s, latest %.1f s
+  server time per 1M fixes by stage: chain %.1f s, filter %.1f s, copy %.1f s, write %.1f s
 `, r.Fixes, r.Officers, r.Clients, r.Batch, r.Copy.Seconds(), r.CopyRate(), r.HTTP.Seconds(), r.HTTPRate(), r.Ratio(),
-		r.StageSecondsPerMillion["chain"], r.StageSecondsPerMillion["insert"],
-		r.StageSecondsPerMillion["coverage"], r.StageSecondsPerMillion["latest"])
+		r.StageSecondsPerMillion["chain"], r.StageSecondsPerMillion["filter"],
+		r.StageSecondsPerMillion["copy"], r.StageSecondsPerMillion["write"])
 }
 
 // genFix is one generated fix.
