@@ -2,9 +2,12 @@ package tiles
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -24,28 +27,109 @@ const (
 )
 
 // memo keeps the last analyses by (parameters, scope, layer version): one whole-city
-// analysis serves every tile of a map wall instead of being computed per tile.
+// analysis serves every tile of a map wall instead of being computed per tile. Concurrent
+// callers of one key share one computation (a wall opening a layer asks for 20–40 tiles
+// at once): the first starts it, the others wait for it.
 type memo struct {
-	mu      sync.Mutex
-	entries map[string]any
-	order   []string
+	mu       sync.Mutex
+	entries  map[string]any
+	order    []string
+	inflight map[string]*memoCall
+
+	// computations counts the computations started, for metrics and tests.
+	computations atomic.Int64
+}
+
+// memoCall is one running computation of memo.get, shared by every caller of its key.
+type memoCall struct {
+	done    chan struct{}
+	v       any
+	err     error
+	waiters int                // callers still waiting; the computation is cancelled when none is
+	cancel  context.CancelFunc // cancels the computation's context
 }
 
 const memoSize = 8
 
-func (m *memo) get(key string, compute func() (any, error)) (any, error) {
+// get returns the value of key, computing it with compute when it is neither kept nor
+// being computed. compute runs on its own goroutine with a context that carries ctx's
+// values but not its cancellation, cancelled once every caller waiting for it has given
+// up: a client that goes away neither fails the others nor wastes their computation. A
+// caller whose ctx ends returns ctx.Err(). Errors are returned to every caller of that
+// computation and not kept: the next call computes again.
+func (m *memo) get(ctx context.Context, key string, compute func(ctx context.Context) (any, error)) (any, error) {
 	m.mu.Lock()
 	if v, ok := m.entries[key]; ok {
 		m.mu.Unlock()
 		return v, nil
 	}
+	if m.inflight == nil {
+		m.inflight = map[string]*memoCall{}
+	}
+	cl, ok := m.inflight[key]
+	if ok {
+		cl.waiters++
+	} else {
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		cl = &memoCall{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		m.inflight[key] = cl
+		m.computations.Add(1)
+		go m.run(cctx, key, cl, compute)
+	}
 	m.mu.Unlock()
-	v, err := compute()
-	if err != nil {
-		return nil, err
+
+	select {
+	case <-cl.done:
+		return cl.v, cl.err
+	case <-ctx.Done():
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	select {
+	case <-cl.done: // finished while we were giving up: take the result after all
+		return cl.v, cl.err
+	default:
+	}
+	cl.waiters--
+	if cl.waiters == 0 {
+		cl.cancel()
+		// A caller arriving from now on must start afresh, not join a cancelled computation.
+		if m.inflight[key] == cl {
+			delete(m.inflight, key)
+		}
+	}
+	return nil, ctx.Err()
+}
+
+// run computes the value of cl, keeps it unless it failed and wakes cl's waiters.
+func (m *memo) run(ctx context.Context, key string, cl *memoCall, compute func(context.Context) (any, error)) {
+	defer cl.cancel()
+	v, err := safeCompute(ctx, compute)
+	m.mu.Lock()
+	if err == nil {
+		m.keep(key, v)
+	}
+	if m.inflight[key] == cl {
+		delete(m.inflight, key)
+	}
+	cl.v, cl.err = v, err
+	m.mu.Unlock()
+	close(cl.done)
+}
+
+// safeCompute runs compute, turning a panic into an error: it runs on a goroutine of its
+// own, where a panic would otherwise take the whole server down.
+func safeCompute(ctx context.Context, compute func(context.Context) (any, error)) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("compute analysis: panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return compute(ctx)
+}
+
+// keep stores v under key, dropping the oldest entry beyond memoSize. m.mu must be held.
+func (m *memo) keep(key string, v any) {
 	if m.entries == nil {
 		m.entries = map[string]any{}
 	}
@@ -57,7 +141,6 @@ func (m *memo) get(key string, compute func() (any, error)) (any, error) {
 		}
 	}
 	m.entries[key] = v
-	return v, nil
 }
 
 // Analyses is what the analysis layers read of package analytics (its Store): the
@@ -132,7 +215,7 @@ func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams
 	key := p.String() + "|" + r.Caller.Township + "|" + versionString(l.versions.Version(l.name, mvt.Tile{}))
 	bound := r.Tile.BoundWithBuffer(mvt.BufferPixels, mvt.DefaultExtent)
 	if l.name == LayerHotspots {
-		v, err := l.memo.get(key, func() (any, error) { return l.store.HotSpots(ctx, p.Query, 1) })
+		v, err := l.memo.get(ctx, key, func(ctx context.Context) (any, error) { return l.store.HotSpots(ctx, p.Query, 1) })
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +225,7 @@ func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams
 	if level == "" {
 		level = analytics.DefaultLevel(p.Query)
 	}
-	v, err := l.memo.get(key, func() (any, error) { return l.blindUnits(ctx, level, p.Query) })
+	v, err := l.memo.get(ctx, key, func(ctx context.Context) (any, error) { return l.blindUnits(ctx, level, p.Query) })
 	if err != nil {
 		return nil, err
 	}

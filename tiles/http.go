@@ -36,6 +36,7 @@ type Server struct {
 	sources  map[string]layer
 	cache    *Cache
 	versions *Versions
+	memos    []*memo // of the analysis layers
 	now      func() time.Time
 }
 
@@ -46,6 +47,7 @@ func NewServer(st Stores, cacheBytes int64) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hot, blind := &memo{}, &memo{}
 	return &Server{
 		grid: st.Grid,
 		sources: map[string]layer{
@@ -55,11 +57,12 @@ func NewServer(st Stores, cacheBytes int64) (*Server, error) {
 			LayerCases:      bind(caseLayer{cases: st.Cases, grid: st.Grid}),
 			LayerCoverage:   bind(coverageLayer{grid: st.Grid, coverage: st.Coverage}),
 			LayerTracks:     bind(tracksLayer{tracks: st.Tracks}),
-			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: &memo{}}),
-			LayerBlindzones: bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerBlindzones, memo: &memo{}}),
+			LayerHotspots:   bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerHotspots, memo: hot}),
+			LayerBlindzones: bind(analysisLayer{store: st.Analyses, versions: versions, name: LayerBlindzones, memo: blind}),
 		},
 		cache:    NewCache(cacheBytes),
 		versions: versions,
+		memos:    []*memo{hot, blind},
 		now:      time.Now,
 	}, nil
 }
@@ -70,6 +73,17 @@ func (s *Server) Versions() *Versions { return s.versions }
 // CacheStats returns the cache's counters.
 func (s *Server) CacheStats() CacheStats { return s.cache.Stats() }
 
+// AnalysisComputations returns how many analyses the analysis layers have computed since
+// the Server was made: one per (parameters, scope, data version) however many tiles
+// asked for it at once, again only after an error or once the analysis was dropped.
+func (s *Server) AnalysisComputations() int64 {
+	var n int64
+	for _, m := range s.memos {
+		n += m.computations.Load()
+	}
+	return n
+}
+
 // tileReaders may read tiles: whoever reads the map.
 var tileReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
 
@@ -79,9 +93,13 @@ var tileReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Of
 var officerLayers = map[string]bool{LayerTownships: true, LayerGrids: true, LayerCells: true,
 	LayerTracks: true, LayerCases: true}
 
-// Routes returns the tile routes, relative to /tiles.
+// Routes returns the tile routes, relative to /tiles. The analysis layers count against
+// the same per-token limit as the analysis routes (api.LimitExport): a cold tile of
+// theirs may run a whole analysis.
 func (s *Server) Routes() []api.Route {
 	return []api.Route{
+		{Method: http.MethodGet, Pattern: "/" + LayerHotspots + "/{z}/{x}/{y}.mvt", Roles: tileReaders, Limit: api.LimitExport, Handler: s.tileOf(LayerHotspots)},
+		{Method: http.MethodGet, Pattern: "/" + LayerBlindzones + "/{z}/{x}/{y}.mvt", Roles: tileReaders, Limit: api.LimitExport, Handler: s.tileOf(LayerBlindzones)},
 		{Method: http.MethodGet, Pattern: "/{layer}/{z}/{x}/{y}.mvt", Roles: tileReaders, Handler: s.tile},
 		{Method: http.MethodGet, Pattern: "/style.json", Roles: tileReaders, Handler: s.style},
 		{Method: http.MethodGet, Pattern: "/{layer}.json", Roles: tileReaders, Handler: s.tileJSON},
@@ -89,7 +107,10 @@ func (s *Server) Routes() []api.Route {
 }
 
 func (s *Server) source(r *http.Request) (string, layer, error) {
-	name := chi.URLParam(r, "layer")
+	return s.sourceNamed(chi.URLParam(r, "layer"))
+}
+
+func (s *Server) sourceNamed(name string) (string, layer, error) {
 	src, ok := s.sources[name]
 	if !ok {
 		return "", nil, apperr.NotFoundf("no tile layer %q (layers: %s)", name, strings.Join(s.Layers(), ", "))
@@ -112,7 +133,16 @@ func (s *Server) Layers() []string {
 // cache key holds the layer, tile, parameters, the caller's township scope and officer
 // confinement and the tile's data version.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
-	name, src, err := s.source(r)
+	return s.serveTile(w, r, chi.URLParam(r, "layer"))
+}
+
+// tileOf is tile for the route of one layer, whose pattern has no {layer}.
+func (s *Server) tileOf(name string) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error { return s.serveTile(w, r, name) }
+}
+
+func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, name string) error {
+	name, src, err := s.sourceNamed(name)
 	if err != nil {
 		return err
 	}

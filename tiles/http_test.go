@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -444,5 +445,40 @@ func TestCaseFilterLikeTheAPI(t *testing.T) {
 		if (a.status != 200 && a.status != 204) || got != tc.want {
 			t.Errorf("GET %s?%s = %d with %d cases, want %d", path, tc.query, a.status, got, tc.want)
 		}
+	}
+}
+
+// TestConcurrentAnalysisTilesComputeOnce: a wall opening the hot spot layer asks for many
+// cold tiles at once; they share one computation of the analysis.
+func TestConcurrentAnalysisTilesComputeOnce(t *testing.T) {
+	c := newTileCity(t)
+	before := c.srv.Tiles.AnalysisComputations()
+	centre := mvt.Covering(orb.Point{120.30, 31.84}, 14)
+	var wall []mvt.Tile
+	for dx := range 8 {
+		for dy := range 4 {
+			wall = append(wall, mvt.Tile{Z: 14, X: centre.X - 4 + uint32(dx), Y: centre.Y - 2 + uint32(dy)})
+		}
+	}
+	statuses := make([]int, len(wall))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, tl := range wall {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i] = c.get(tilePath(tiles.LayerHotspots, tl), c.admin).status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusOK && st != http.StatusNoContent {
+			t.Errorf("tile %v: %d", wall[i], st)
+		}
+	}
+	if n := c.srv.Tiles.AnalysisComputations() - before; n != 1 {
+		t.Errorf("%d concurrent cold tiles of one analysis ran %d computations, want 1", len(wall), n)
 	}
 }

@@ -37,6 +37,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&opt.Officers, "officers", 500, "officers sending them")
 	fs.IntVar(&opt.Clients, "clients", 4, "concurrent HTTP clients (and COPY streams)")
 	fs.IntVar(&opt.Batch, "batch", 1000, "fixes per request")
+	fs.IntVar(&opt.SingleRowFixes, "single-row-fixes", 0, "how many of the fixes the single-row-commit floor writes (0: all)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
+	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -23,6 +24,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	res := resFlag(fs)
 	trustProxy := fs.Bool("trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy that sets it)")
 	cors := fs.String("cors-origins", os.Getenv("GRIDWATCH_CORS_ORIGINS"), "comma-separated origins whose pages may call the API (env GRIDWATCH_CORS_ORIGINS)")
+	group := position.DefaultGroupConfig()
+	fs.DurationVar(&group.Window, "group-window", group.Window, "how long a small ingest request waits for others to share its transaction (negative: off)")
+	fs.IntVar(&group.MaxFixes, "group-max-fixes", group.MaxFixes, "fixes that close a shared ingest transaction early")
+	fs.IntVar(&group.MaxRequestFixes, "group-max-request-fixes", group.MaxRequestFixes, "largest ingest request, in fixes, that shares a transaction")
+	fs.IntVar(&group.Groups, "group-transactions", group.Groups, "shared ingest transactions running at once")
 	limits := app.DefaultRateLimits()
 	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
 	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
@@ -32,7 +38,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
-		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors)})
+		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group})
 	if err != nil {
 		return err
 	}

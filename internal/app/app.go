@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -51,6 +50,9 @@ type Config struct {
 	TileCacheBytes int64
 	// Filter tunes the plausibility checks of incoming fixes (zero: defaults).
 	Filter ingest.FilterConfig
+	// GroupCommit tunes how small ingest requests share transactions (zero fields:
+	// position.DefaultGroupConfig; a negative Window turns it off).
+	GroupCommit position.GroupConfig
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -163,6 +165,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Officers = officer.NewStore(pool, s.Grid)
 	s.Coverage = coverage.NewStore(pool, s.Grid)
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
+	s.Positions.SetGroupCommit(cfg.GroupCommit, newGroupMetrics(s.metrics.Registry()).observe)
 	s.Live = live.NewBroker(s.Positions)
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
@@ -176,13 +179,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.wireInvalidation()
-	for st, name := range position.StageNames {
-		s.metrics.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name:        "gridwatch_ingest_stage_seconds_total",
-			Help:        "Time spent in each stage of position ingest.",
-			ConstLabels: prometheus.Labels{"stage": name},
-		}, func() float64 { return s.Positions.StageTime(position.Stage(st)).Seconds() }))
-	}
+	s.registerMetrics()
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.routes(),

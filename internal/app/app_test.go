@@ -171,6 +171,10 @@ func TestAuthFailuresAreProblems(t *testing.T) {
 func TestMetricsCountByRoutePattern(t *testing.T) {
 	e := newEnv(t)
 	e.do("GET", "/api/v1/me", auth.Admin, nil)
+	e.do("POST", "/api/v1/positions", auth.Admin,
+		strings.NewReader(`{"positions":[{"officer":"nobody","time":"2026-01-01T00:00:00Z","lat":31.8,"lon":120.2}]}`),
+		"Content-Type", "application/json")
+	e.do("GET", "/tiles/cells/12/3418/1663.mvt", auth.Admin, nil)
 	resp, body := e.do("GET", "/metrics", auth.Admin, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /metrics = %d", resp.StatusCode)
@@ -180,6 +184,16 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		`gridwatch_http_request_duration_seconds_bucket{method="GET",route="/api/v1/me"`,
 		`gridwatch_db_pool_max_conns`,
 		`go_goroutines`,
+		`gridwatch_ingest_group_requests_count 1`,
+		`gridwatch_ingest_group_fixes_bucket`,
+		`gridwatch_ingest_group_wait_seconds_bucket`,
+		`gridwatch_ingest_stage_seconds_total{stage="write"}`,
+		`gridwatch_tile_cache_builds_total 1`,
+		`gridwatch_tile_cache_misses_total 1`,
+		`gridwatch_tile_cache_hits_total 0`,
+		`gridwatch_tile_cache_evictions_total 0`,
+		`gridwatch_tile_cache_bytes`,
+		`gridwatch_tile_analysis_computations_total 0`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)

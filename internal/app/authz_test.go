@@ -163,9 +163,13 @@ var azPolicy = map[string]azRule{
 		roles: azTileRoles, targets: azGlobalTarget, variants: azTileLayers, req: azTileJSON, check: azCheckTileJSON},
 	"GET /tiles/{layer}/{z}/{x}/{y}.mvt": {why: "a scoped token's tiles hold only its township; officers see on " +
 		"tiles what the API lets them read: the map, their own track and cases, not readers' coverage or analytics",
-		roles: azTileRoles, scope: azTownship, targets: azGlobalTarget, variants: azTileLayers,
-		variantRoles: map[string][]auth.Role{"coverage": azReaders, "hotspots": azReaders, "blindzones": azReaders},
+		roles: azTileRoles, scope: azTownship, targets: azGlobalTarget, variants: azMapTileLayers,
+		variantRoles: map[string][]auth.Role{"coverage": azReaders},
 		req:          azTile, check: azCheckTile},
+	"GET /tiles/hotspots/{z}/{x}/{y}.mvt": {why: "as the other tiles, readers only (analytics); a route of its own for the analyses' rate limit",
+		roles: azReaders, scope: azTownship, targets: azGlobalTarget, variants: []string{"hotspots"}, req: azTile, check: azCheckTile},
+	"GET /tiles/blindzones/{z}/{x}/{y}.mvt": {why: "as hotspots",
+		roles: azReaders, scope: azTownship, targets: azGlobalTarget, variants: []string{"blindzones"}, req: azTile, check: azCheckTile},
 
 	// /api/v1.
 	"GET /api/v1/me": {why: "all roles", roles: azEveryone, targets: azGlobalTarget, req: azGet("/api/v1/me")},
@@ -334,6 +338,9 @@ func azDay(s string) powers.Date {
 var (
 	azTileRoles  = []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}
 	azTileLayers = []string{"townships", "grids", "cells", "coverage", "tracks", "cases", "hotspots", "blindzones"}
+	// azMapTileLayers are the layers served by the generic tile route; the analyses have
+	// routes of their own.
+	azMapTileLayers = azTileLayers[:6]
 )
 
 // azPrincipal is who calls: a role with or without a township scope, or a bad credential.

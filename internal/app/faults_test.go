@@ -297,48 +297,14 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 	}
 	ctx := context.Background()
 	url := pgtest.NewDB(t)
-	bin := filepath.Join(t.TempDir(), "gridwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/gridwatch").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	srv, err := app.Open(ctx, app.Config{DatabaseURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	officers, devices := faultPatrol(t, srv, 4)
 	srv.Close()
-
-	addr := faultFreeAddr(t)
-	var logs faultLog
-	cmd := exec.Command(bin, "serve", "--db", url, "--addr", addr)
-	cmd.Env = append(os.Environ(), "GRIDWATCH_LOG_LEVEL=warn")
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var exitErr error
-	exited := make(chan struct{})
-	go func() { exitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	faultEventually(t, 20*time.Second, "the server never answered /healthz", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	bin := faultServe(t, url)
+	cmd, addr, base := bin.cmd, bin.addr, bin.base
 
 	plan := faultPlan(officers, 40, 50)
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -407,9 +373,9 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 	})
 	release()
 	select {
-	case <-exited:
-		if exitErr != nil {
-			t.Errorf("gridwatch serve after SIGTERM: %v, want exit status 0", exitErr)
+	case <-bin.exited:
+		if bin.exitErr != nil {
+			t.Errorf("gridwatch serve after SIGTERM: %v, want exit status 0", bin.exitErr)
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("gridwatch serve still running 40 s after SIGTERM (shutdown timeout 30 s)")
@@ -429,6 +395,132 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 		t.Errorf("POST after the server exited = %d, want connection refused", status)
 	}
 
+	db := pgtest.NewPoolFor(t, url)
+	faultCheckStored(t, db, faultKeys(plan), acked)
+	faultCheckCoverage(t, db, officers)
+}
+
+// faultBinary is a gridwatch serve process of the test.
+type faultBinary struct {
+	cmd        *exec.Cmd
+	addr, base string
+	exited     chan struct{} // closed when the process has exited; exitErr is then set
+	exitErr    error
+}
+
+// faultServe builds the gridwatch binary, runs `gridwatch serve` on the database url with
+// extra flags and waits for it to answer /healthz. The process is killed at the end of
+// the test if still running, and its log shown when the test failed.
+func faultServe(t *testing.T, url string, flags ...string) *faultBinary {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gridwatch")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/gridwatch").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	b := &faultBinary{addr: faultFreeAddr(t), exited: make(chan struct{})}
+	b.base = "http://" + b.addr
+	var logs faultLog
+	b.cmd = exec.Command(bin, append([]string{"serve", "--db", url, "--addr", b.addr}, flags...)...)
+	b.cmd.Env = append(os.Environ(), "GRIDWATCH_LOG_LEVEL=warn")
+	b.cmd.Stderr = &logs
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { b.exitErr = b.cmd.Wait(); close(b.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-b.exited:
+		default:
+			_ = b.cmd.Process.Kill()
+			<-b.exited
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	faultEventually(t, 20*time.Second, "the server never answered /healthz", func() bool {
+		resp, err := http.Get(b.base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return b
+}
+
+// TestFaultSIGKILLMidStream runs the gridwatch binary, has many devices post one new fix
+// per request as fast as they are answered (small requests: the group commit path), and
+// kills the process with SIGKILL mid-stream: every fix acknowledged before the kill is
+// stored, exactly once, and coverage agrees with a recomputation from the stored fixes.
+func TestFaultSIGKILLMidStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the gridwatch binary")
+	}
+	ctx := context.Background()
+	url := pgtest.NewDB(t)
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	officers, devices := faultPatrol(t, srv, 16)
+	srv.Close()
+	bin := faultServe(t, url, "--rate-ingest", "off")
+
+	// Each request holds one new fix and repeats the three before it, as a phone
+	// re-sending its buffer does.
+	plan := faultPlan(officers, 400, 1)
+	client := &http.Client{Timeout: 30 * time.Second}
+	var (
+		mu    sync.Mutex
+		acked = map[faultKey]bool{}
+		n     atomic.Int64
+		errs  []string
+	)
+	killed := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range officers {
+		wg.Go(func() {
+			p := faultPoster{url: bin.base, token: devices[i], client: client}
+			for _, batch := range plan[i] {
+				status, body, err := p.post(ctx, batch)
+				if err != nil || status/100 != 2 {
+					select {
+					case <-killed:
+					default:
+						mu.Lock()
+						errs = append(errs, fmt.Sprintf("officer %s before SIGKILL: %d %s %v", officers[i], status, body, err))
+						mu.Unlock()
+					}
+					return
+				}
+				mu.Lock()
+				if msg := faultCheckAnswer(body, len(batch)); msg != "" {
+					errs = append(errs, msg)
+				}
+				for _, f := range batch {
+					acked[f.key()] = true
+				}
+				mu.Unlock()
+				n.Add(1)
+			}
+		})
+	}
+	faultEventually(t, 30*time.Second, "too few requests acknowledged before SIGKILL", func() bool {
+		return n.Load() >= 300
+	})
+	close(killed)
+	if err := bin.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-bin.exited
+	wg.Wait()
+	for _, msg := range errs {
+		t.Error(msg)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d requests (%d distinct fixes) acknowledged before SIGKILL", n.Load(), len(acked))
 	db := pgtest.NewPoolFor(t, url)
 	faultCheckStored(t, db, faultKeys(plan), acked)
 	faultCheckCoverage(t, db, officers)

@@ -76,6 +76,19 @@ func TestRateLimits(t *testing.T) {
 		t.Errorf("a route without a limit answered %d to the limited token", resp.StatusCode)
 	}
 
+	// Analysis tiles count against the analyses' limit of the token, other layers do not.
+	// (This city has no cells: the analysis answers 400, and counts all the same.)
+	for i := range 2 {
+		if resp, body := send("GET", "/tiles/hotspots/12/3418/1663.mvt", tokens["gateway-1"], "10.0.0.1"); resp.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("hot spot tile %d: %d %s", i+1, resp.StatusCode, body)
+		}
+	}
+	resp, body = send("GET", "/tiles/blindzones/12/3418/1663.mvt", tokens["gateway-1"], "10.0.0.1")
+	wantLimited("third analysis tile of one token", resp, body)
+	if resp, body := send("GET", "/tiles/cells/12/3418/1663.mvt", tokens["gateway-1"], "10.0.0.1"); resp.StatusCode != 200 && resp.StatusCode != 204 {
+		t.Errorf("a cells tile answered %d %s to a token out of analysis tiles", resp.StatusCode, body)
+	}
+
 	// Bad tokens: two go through to 401, then the address waits, even with a good token.
 	for i := range 2 {
 		if resp, _ := send("GET", "/api/v1/me", "gw_guessed", "10.0.0.66"); resp.StatusCode != 401 {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +29,9 @@ type IngestOptions struct {
 	Officers    int    // officers sending them (default 500)
 	Clients     int    // concurrent HTTP clients and COPY streams (default 4)
 	Batch       int    // fixes per request (default 1,000)
-	Seed        uint64
+	// SingleRowFixes is how many of the fixes the single-row floor writes (default all).
+	SingleRowFixes int
+	Seed           uint64
 }
 
 func (o *IngestOptions) defaults() {
@@ -46,12 +50,19 @@ func (o *IngestOptions) defaults() {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.SingleRowFixes <= 0 || o.SingleRowFixes > o.Fixes {
+		o.SingleRowFixes = o.Fixes
+	}
 }
 
 // IngestReport is what the ingest benchmark measured.
 type IngestReport struct {
 	Fixes, Officers, Clients, Batch int
 	Copy, HTTP                      time.Duration
+	// CopyFloor and SingleRowFloor are the fixes written straight through pgx with COPY
+	// and one row per commit; HTTPCPU is the CPU of the HTTP run (process and backends).
+	CopyFloor, SingleRowFloor Floor
+	HTTPCPU                   time.Duration
 	// StageSecondsPerMillion is server time per 1M fixes in each ingest stage.
 	StageSecondsPerMillion map[string]float64
 }
@@ -71,10 +82,14 @@ func (r IngestReport) String() string {
   raw binary COPY into positions (baseline): %8.2f s  %9.0f fixes/s
   POST /api/v1/positions over HTTP:          %8.2f s  %9.0f fixes/s
   ratio HTTP / COPY: %.2f
-  server time per 1M fixes by stage: chain %.1f s, insert %.1f s, coverage %.1f s, latest %.1f s
+  floors straight through pgx, same fixes: raw COPY %s
+                                           single-row commits %s
+  HTTP: %.3f ms CPU a fix (process + PostgreSQL); ratio HTTP / single-row commits: %.2f
+  server time per 1M fixes by stage: chain %.1f s, filter %.1f s, copy %.1f s, write %.1f s
 `, r.Fixes, r.Officers, r.Clients, r.Batch, r.Copy.Seconds(), r.CopyRate(), r.HTTP.Seconds(), r.HTTPRate(), r.Ratio(),
-		r.StageSecondsPerMillion["chain"], r.StageSecondsPerMillion["insert"],
-		r.StageSecondsPerMillion["coverage"], r.StageSecondsPerMillion["latest"])
+		r.CopyFloor, r.SingleRowFloor, ms(r.HTTPCPU)/float64(r.Fixes), r.HTTPRate()/r.SingleRowFloor.Rate(),
+		r.StageSecondsPerMillion["chain"], r.StageSecondsPerMillion["filter"],
+		r.StageSecondsPerMillion["copy"], r.StageSecondsPerMillion["write"])
 }
 
 // genFix is one generated fix.
@@ -114,11 +129,27 @@ func Ingest(ctx context.Context, opt IngestOptions, log io.Writer) (IngestReport
 	perOfficer := generate(opt)
 	fmt.Fprintf(log, "generated %d fixes\n", opt.Fixes)
 
+	var dbName string
+	if u, err := url.Parse(dbURL); err == nil {
+		dbName = strings.TrimPrefix(u.Path, "/")
+	}
 	rep := IngestReport{Fixes: opt.Fixes, Officers: opt.Officers, Clients: opt.Clients, Batch: opt.Batch}
-	if rep.Copy, err = rawCopy(ctx, srv, perOfficer, opt.Clients); err != nil {
+	copyBatches, singleBatches, err := baseline(ctx, srv, perOfficer, opt)
+	if err != nil {
+		return rep, err
+	}
+	if rep.CopyFloor, err = writeFloor(ctx, copyBatches, dbName, srv.Positions.CopyRaw); err != nil {
 		return rep, fmt.Errorf("raw COPY: %w", err)
 	}
+	rep.Copy = rep.CopyFloor.Took
 	fmt.Fprintf(log, "raw COPY done in %s\n", rep.Copy.Round(time.Millisecond))
+	if err := srv.Positions.Truncate(ctx); err != nil {
+		return rep, err
+	}
+	if rep.SingleRowFloor, err = writeFloor(ctx, singleBatches, dbName, srv.Positions.InsertRaw); err != nil {
+		return rep, fmt.Errorf("single-row commits: %w", err)
+	}
+	fmt.Fprintf(log, "single-row commits of %d fixes done in %s\n", rep.SingleRowFloor.Fixes, rep.SingleRowFloor.Took.Round(time.Millisecond))
 	if err := srv.Positions.Truncate(ctx); err != nil {
 		return rep, err
 	}
@@ -126,8 +157,13 @@ func Ingest(ctx context.Context, opt IngestOptions, log io.Writer) (IngestReport
 		return rep, err
 	}
 	before := stageTimes(srv)
+	cpuStart, pgStart := cpuTime(), backendCPU(dbName)
 	if rep.HTTP, err = postAll(ctx, srv, token, perOfficer, opt); err != nil {
 		return rep, fmt.Errorf("HTTP ingest: %w", err)
+	}
+	rep.HTTPCPU = cpuTime() - cpuStart
+	for pid, t := range backendCPU(dbName) {
+		rep.HTTPCPU += t - pgStart[pid]
 	}
 	stored, err := srv.Positions.Count(ctx, "")
 	if err != nil {
@@ -202,35 +238,31 @@ func generate(opt IngestOptions) [][]genFix {
 	return out
 }
 
-// rawCopy writes every fix with binary COPY (position.Store.CopyRaw, the fastest way
-// PostgreSQL takes rows), with the same number of streams as HTTP clients.
-func rawCopy(ctx context.Context, srv *app.Server, perOfficer [][]genFix, streams int) (time.Duration, error) {
-	// Partitions exist before timing, as they do for the HTTP run.
+// baseline encodes every fix for the floors, before their clocks start: all of them
+// for COPY, opt.SingleRowFixes for single-row commits, in one batch per client, officer
+// i's fixes in batch i mod clients. The partitions exist before timing, as they do for
+// the HTTP run.
+func baseline(ctx context.Context, srv *app.Server, perOfficer [][]genFix, opt IngestOptions) (copies, singles []position.BaselineBatch, err error) {
 	now := time.Now()
 	if err := srv.Positions.EnsurePartitions(ctx, now.Add(-48*time.Hour), now.Add(24*time.Hour)); err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	batches := make([]position.BaselineBatch, streams)
+	copies = make([]position.BaselineBatch, opt.Clients)
+	singles = make([]position.BaselineBatch, opt.Clients)
+	// The single-row floor takes the same share of every officer's walk.
+	share := float64(opt.SingleRowFixes) / float64(opt.Fixes)
 	for i, walk := range perOfficer {
-		for _, f := range walk {
-			batches[i%streams].Add(position.BaselineFix{Officer: f.Officer, Time: f.t, Township: "B1", Lon: f.Lon, Lat: f.Lat,
-				H3: grid.CellAt(orb.Point{f.Lon, f.Lat}, 9), AccuracyM: float32(f.Accuracy), SpeedMS: float32(f.Speed)})
+		n := int(share*float64(len(walk)) + 0.5)
+		for j, f := range walk {
+			bf := position.BaselineFix{Officer: f.Officer, Time: f.t, Township: "B1", Lon: f.Lon, Lat: f.Lat,
+				H3: grid.CellAt(orb.Point{f.Lon, f.Lat}, 9), AccuracyM: float32(f.Accuracy), SpeedMS: float32(f.Speed)}
+			copies[i%opt.Clients].Add(bf)
+			if j < n {
+				singles[i%opt.Clients].Add(bf)
+			}
 		}
 	}
-	start := time.Now()
-	errs := make(chan error, streams)
-	for s := range streams {
-		go func() {
-			_, err := srv.Positions.CopyRaw(ctx, batches[s])
-			errs <- err
-		}()
-	}
-	for range streams {
-		if err := <-errs; err != nil {
-			return 0, err
-		}
-	}
-	return time.Since(start), nil
+	return copies, singles, nil
 }
 
 // postAll sends every fix through the API: officer i's batches go, in time order, from

@@ -168,6 +168,10 @@ type SoakReport struct {
 	// PostgresCPU is the CPU time of the PostgreSQL backends serving the soak's database
 	// during the load, when the server runs on this machine (0: not measured).
 	PostgresCPU time.Duration
+	// SingleRowFloor and CopyFloor are the fixes the soak stored written again straight
+	// through pgx after the load, one row per commit and with COPY (zero: not measured,
+	// as on a database in place).
+	SingleRowFloor, CopyFloor Floor
 	// NotifySent counts the messages this instance sent to its peers with NOTIFY during
 	// the load (package cluster), one per ingest request that stored fixes unless its
 	// queue overflowed.
@@ -241,6 +245,15 @@ func (r SoakReport) String() string {
 			fmt.Fprintf(&b, "  CPU of PostgreSQL's backends for this database: %.1f s (%.2f cores), %.2f ms per acknowledged fix; both together %.2f ms a fix\n",
 				r.PostgresCPU.Seconds(), r.PostgresCPU.Seconds()/r.Elapsed.Seconds(), ms(r.PostgresCPU)/float64(r.FixesAcked),
 				ms(r.CPU+r.PostgresCPU)/float64(r.FixesAcked))
+		}
+		if r.SingleRowFloor.Fixes > 0 {
+			fmt.Fprintf(&b, "  floors, the stored fixes written again straight through pgx after the load:\n    single-row commits: %s\n    raw COPY:           %s\n",
+				r.SingleRowFloor, r.CopyFloor)
+			if r.PostgresCPU > 0 {
+				fmt.Fprintf(&b, "    the soak's CPU per acknowledged fix is %.1f× the single-row floor's, %.1f× COPY's\n",
+					ms(r.CPU+r.PostgresCPU)/float64(r.FixesAcked)/r.SingleRowFloor.CPUPerFix(),
+					ms(r.CPU+r.PostgresCPU)/float64(r.FixesAcked)/r.CopyFloor.CPUPerFix())
+			}
 		}
 		b.WriteString("  ingest stages, server time per acknowledged fix (summed over concurrent requests):")
 		for _, name := range position.StageNames {
@@ -336,6 +349,12 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	defer run.sizeConn.Close(context.WithoutCancel(ctx))
 	rep := run.run(ctx, log)
 	rep.Database = redactURL(dbURL)
+	// The floors rewrite positions: never on a database the soak was not given to own.
+	if !opt.InPlace && rep.FixesStored > 0 && ctx.Err() == nil {
+		if rep.SingleRowFloor, rep.CopyFloor, err = soakFloors(ctx, srv.Positions, run.dbName, floorStreams, log); err != nil {
+			fmt.Fprintf(log, "soak floors: %v\n", err)
+		}
+	}
 	return rep, ctx.Err()
 }
 

@@ -144,11 +144,11 @@ type Change struct {
 	Last    time.Time
 }
 
-// Add adds changes to the coverage table inside ingest's transaction tx, keeping each
-// bucket's latest last visit.
-func (s *Store) Add(ctx context.Context, tx pgx.Tx, changes []Change) error {
+// QueueAdd queues on b, the pipeline of ingest's transaction, the addition of changes to
+// the coverage table, keeping each bucket's latest last visit.
+func (s *Store) QueueAdd(b *pgx.Batch, changes []Change) {
 	if len(changes) == 0 {
-		return nil
+		return
 	}
 	cells := make([]int64, len(changes))
 	hours := make([]time.Time, len(changes))
@@ -159,7 +159,7 @@ func (s *Store) Add(ctx context.Context, tx pgx.Tx, changes []Change) error {
 	for i, c := range changes {
 		cells[i], hours[i], officers[i], visits[i], dwell[i], lasts[i] = c.H3, c.Hour, c.Officer, int32(c.Visits), c.DwellS, c.Last
 	}
-	_, err := tx.Exec(ctx, `
+	b.Queue(`
 		INSERT INTO coverage AS c (h3, hour, officer, visits, dwell_s, last_visit)
 		SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[], $5::float8[], $6::timestamptz[])
 		ON CONFLICT (h3, hour, officer) DO UPDATE
@@ -167,5 +167,4 @@ func (s *Store) Add(ctx context.Context, tx pgx.Tx, changes []Change) error {
 		    dwell_s = c.dwell_s + EXCLUDED.dwell_s,
 		    last_visit = greatest(c.last_visit, EXCLUDED.last_visit)`,
 		cells, hours, officers, visits, dwell, lasts)
-	return err
 }

@@ -21,21 +21,22 @@ type chainFix struct {
 
 func (c chainFix) coverage() coverage.Fix { return coverage.Fix{Time: c.Time, H3: c.H3} }
 
-// loadChains reads, for every officer of the batch, the stored fixes from the last one
-// before the batch's first time to the first one after its last time. In the usual case
-// (a device sending its newest fixes) that is a single fix: the anchor.
-func loadChains(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
+// queueChains queues the read, for every officer of the batch, of the stored fixes from
+// the last one before the batch's first time to the first one after its last time. In
+// the usual case (a device sending its newest fixes) that is a single fix: the anchor.
+func queueChains(b *pgx.Batch, batches []*officerBatch) {
 	ids := make([]string, len(batches))
 	los := make([]time.Time, len(batches))
 	his := make([]time.Time, len(batches))
 	index := make(map[string]int, len(batches))
-	for i, b := range batches {
-		ids[i] = b.officer.ID
-		los[i] = b.items[0].Fix.Time
-		his[i] = b.items[len(b.items)-1].Fix.Time
-		index[b.officer.ID] = i
+	for i, ob := range batches {
+		ids[i] = ob.officer.ID
+		los[i] = ob.items[0].Fix.Time
+		his[i] = ob.items[len(ob.items)-1].Fix.Time
+		index[ob.officer.ID] = i
+		ob.anchor, ob.old = nil, nil
 	}
-	rows, err := tx.Query(ctx, `
+	b.Queue(`
 		WITH want AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS w(officer, lo, hi)),
 		bounds AS (
 			SELECT w.officer,
@@ -45,26 +46,23 @@ func loadChains(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
 			FROM want w)
 		SELECT p.officer, p.time, p.lon, p.lat, p.h3, p.time < b.first
 		FROM bounds b JOIN positions p ON p.officer = b.officer AND p.time BETWEEN b.lo AND b.hi
-		ORDER BY p.officer, p.time`, ids, los, his)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var f chainFix
-		var before bool
-		if err := rows.Scan(&id, &f.Time, &f.Point[0], &f.Point[1], &f.H3, &before); err != nil {
-			return err
+		ORDER BY p.officer, p.time`, ids, los, his).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			var f chainFix
+			var before bool
+			if err := rows.Scan(&id, &f.Time, &f.Point[0], &f.Point[1], &f.H3, &before); err != nil {
+				return err
+			}
+			ob := batches[index[id]]
+			if before {
+				anchor := f
+				ob.anchor = &anchor
+			}
+			ob.old = append(ob.old, f)
 		}
-		b := &batches[index[id]]
-		if before {
-			anchor := f
-			b.anchor = &anchor
-		}
-		b.old = append(b.old, f)
-	}
-	return rows.Err()
+		return rows.Err()
+	})
 }
 
 // newFixes returns a batch's accepted fixes that are not stored yet, as rows to write:
@@ -95,17 +93,41 @@ var positionColumns = []string{"officer", "time", "township", "lon", "lat", "h3"
 	"accuracy_m", "speed_ms", "heading_deg", "altitude_m", "battery_pct"}
 
 // copyPositions writes new fixes with COPY, the fastest way into PostgreSQL.
-func copyPositions(ctx context.Context, tx pgx.Tx, rows []Stored) error {
+func copyPositions(ctx context.Context, conn *pgx.Conn, rows []Stored) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"positions"}, positionColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+	_, err := conn.CopyFrom(ctx, pgx.Identifier{"positions"}, positionColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 		s := rows[i]
 		f := s.fix
 		return []any{s.Officer, s.Time, s.Township, s.Lon, s.Lat, s.cell,
 			real(f.AccuracyM), real(f.SpeedMS), real(f.HeadingDeg), real(f.AltitudeM), real(f.BatteryPct)}, nil
 	}))
 	return err
+}
+
+// queueInsert queues the insert of new fixes in one statement, for a transaction with
+// too few of them to be worth a COPY's round trip.
+func queueInsert(b *pgx.Batch, rows []Stored) {
+	if len(rows) == 0 {
+		return
+	}
+	officers, townships := make([]string, len(rows)), make([]string, len(rows))
+	times := make([]time.Time, len(rows))
+	lons, lats := make([]float64, len(rows)), make([]float64, len(rows))
+	cells := make([]int64, len(rows))
+	acc, speed, heading, alt, battery := make([]*float32, len(rows)), make([]*float32, len(rows)),
+		make([]*float32, len(rows)), make([]*float32, len(rows)), make([]*float32, len(rows))
+	for i, s := range rows {
+		f := s.fix
+		officers[i], times[i], townships[i], lons[i], lats[i], cells[i] = s.Officer, s.Time, s.Township, s.Lon, s.Lat, s.cell
+		acc[i], speed[i], heading[i], alt[i], battery[i] = real(f.AccuracyM), real(f.SpeedMS), real(f.HeadingDeg), real(f.AltitudeM), real(f.BatteryPct)
+	}
+	b.Queue(`
+		INSERT INTO positions (officer, time, township, lon, lat, h3, accuracy_m, speed_ms, heading_deg, altitude_m, battery_pct)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::bigint[],
+		                     $7::float4[], $8::float4[], $9::float4[], $10::float4[], $11::float4[])`,
+		officers, times, townships, lons, lats, cells, acc, speed, heading, alt, battery)
 }
 
 // real narrows an optional reading to the column's float4; nil stays NULL.
@@ -117,18 +139,17 @@ func real(v *float64) *float32 {
 	return &f
 }
 
-// coverageChanges returns the change the inserted fixes make to the coverage of each
-// officer's chain (package coverage explains the rules).
-func coverageChanges(batches []officerBatch, inserted []Stored) []coverage.Change {
-	byOfficer := map[string][]coverage.Fix{}
-	for _, s := range inserted {
-		byOfficer[s.Officer] = append(byOfficer[s.Officer], coverage.Fix{Time: s.Time, H3: s.cell})
-	}
+// coverageChanges returns the change each officer's new fixes make to the coverage of
+// its chain (package coverage explains the rules).
+func coverageChanges(batches []*officerBatch) []coverage.Change {
 	var changes []coverage.Change
 	for _, b := range batches {
-		added := byOfficer[b.officer.ID]
-		if len(added) == 0 {
+		if len(b.fresh) == 0 {
 			continue
+		}
+		added := make([]coverage.Fix, len(b.fresh))
+		for i, s := range b.fresh {
+			added[i] = coverage.Fix{Time: s.Time, H3: s.cell}
 		}
 		old := make([]coverage.Fix, len(b.old))
 		for i, f := range b.old {
@@ -148,8 +169,9 @@ func coverageChanges(batches []officerBatch, inserted []Stored) []coverage.Chang
 	return changes
 }
 
-// updateLatest moves each officer's latest position forward to its newest inserted fix.
-func updateLatest(ctx context.Context, tx pgx.Tx, inserted []Stored) error {
+// queueLatest queues moving each officer's latest position forward to its newest
+// inserted fix.
+func queueLatest(b *pgx.Batch, inserted []Stored) {
 	newest := map[string]Stored{}
 	for _, s := range inserted {
 		if cur, ok := newest[s.Officer]; !ok || s.Time.After(cur.Time) {
@@ -157,7 +179,7 @@ func updateLatest(ctx context.Context, tx pgx.Tx, inserted []Stored) error {
 		}
 	}
 	if len(newest) == 0 {
-		return nil
+		return
 	}
 	var officers, townships []string
 	var times []time.Time
@@ -171,7 +193,7 @@ func updateLatest(ctx context.Context, tx pgx.Tx, inserted []Stored) error {
 		lats = append(lats, s.Lat)
 		cells = append(cells, s.cell)
 	}
-	_, err := tx.Exec(ctx, `
+	b.Queue(`
 		INSERT INTO officer_latest AS l (officer, time, geom, h3, township)
 		SELECT o, t, ST_SetSRID(ST_MakePoint(lon, lat), 4326), h3, tw
 		FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::bigint[], $6::text[]) AS x(o, t, lon, lat, h3, tw)
@@ -179,5 +201,4 @@ func updateLatest(ctx context.Context, tx pgx.Tx, inserted []Stored) error {
 		SET time = EXCLUDED.time, geom = EXCLUDED.geom, h3 = EXCLUDED.h3, township = EXCLUDED.township
 		WHERE EXCLUDED.time > l.time`,
 		officers, times, lons, lats, cells, townships)
-	return err
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,10 +56,10 @@ type Resolver interface {
 	Resolution(ctx context.Context) (int, error)
 }
 
-// Coverage adds ingest's changes to patrol coverage inside its transaction (package
-// coverage's Store).
+// Coverage queues ingest's changes to patrol coverage on the pipeline that commits them
+// (package coverage's Store).
 type Coverage interface {
-	Add(ctx context.Context, tx pgx.Tx, changes []coverage.Change) error
+	QueueAdd(b *pgx.Batch, changes []coverage.Change)
 }
 
 // Store writes and reads positions.
@@ -69,6 +70,7 @@ type Store struct {
 	coverage Coverage
 	filter   ingest.FilterConfig
 	now      func() time.Time
+	group    *committer // nil: every request commits alone
 
 	mu         sync.Mutex
 	partitions map[string]bool // UTC days known to have a partition
@@ -82,15 +84,15 @@ type Stage int
 
 // The measured stages.
 const (
-	StageChain    Stage = iota // reading each officer's chain around the new fixes
-	StageInsert                // writing the fixes
-	StageCoverage              // applying coverage deltas
-	StageLatest                // moving latest positions
+	StageChain  Stage = iota // BEGIN, the officers' locks and their chains around the new fixes: one round trip
+	StageFilter              // the filter, duplicates and coverage deltas, in Go
+	StageCopy                // COPY of the fixes of a large transaction (small ones go with StageWrite)
+	StageWrite               // the fixes of a small transaction, coverage, latest positions and COMMIT: one round trip
 	numStages
 )
 
 // StageNames are the stages' names, for metrics.
-var StageNames = [numStages]string{"chain", "insert", "coverage", "latest"}
+var StageNames = [numStages]string{"chain", "filter", "copy", "write"}
 
 // StageTime returns the total time spent in a stage since the Store was made.
 func (s *Store) StageTime(st Stage) time.Duration { return time.Duration(s.stageNanos[st].Load()) }
@@ -103,9 +105,12 @@ func (s *Store) timed(st Stage, f func() error) error {
 	return err
 }
 
-// NewStore returns a Store. filter tunes the plausibility checks (zero: defaults).
+// NewStore returns a Store, with group commit at DefaultGroupConfig. filter tunes the
+// plausibility checks (zero: defaults).
 func NewStore(db *pgxpool.Pool, officers *officer.Store, grid Resolver, cov Coverage, filter ingest.FilterConfig) *Store {
-	return &Store{db: db, officers: officers, grid: grid, coverage: cov, filter: filter, now: time.Now, partitions: map[string]bool{}}
+	s := &Store{db: db, officers: officers, grid: grid, coverage: cov, filter: filter, now: time.Now, partitions: map[string]bool{}}
+	s.SetGroupCommit(GroupConfig{})
+	return s
 }
 
 // SetClock replaces the clock that judges future and too-old fixes (tests, demo data).
@@ -113,43 +118,99 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Ingest checks and stores fixes whose Officer is set; items already refused by a parser
 // are passed through as rejections. Rejected items never stop the others. When it
-// returns without error everything accepted is committed; on error nothing is.
+// returns without error everything accepted is committed; on error nothing of this call
+// is.
+//
+// Small calls arriving together share one transaction (group commit, see GroupConfig),
+// each answered after the commit holding its fixes, with the same answer it would get
+// alone. A call whose ctx ends while it waits returns ctx.Err(); its fixes may still be
+// committed, as duplicates-proof as any resent fix.
 func (s *Store) Ingest(ctx context.Context, items []ingest.RawFix) (Result, error) {
-	res := Result{Rejected: []ingest.Rejection{}}
-	byOfficer := map[string][]ingest.RawFix{}
+	r := newRequest(ctx, items)
+	if len(r.ids) == 0 {
+		return r.answer(nil)
+	}
+	if s.group == nil || r.fixes > s.group.cfg.MaxRequestFixes {
+		return r.answer(s.commit(ctx, []*request{r}))
+	}
+	s.group.submit(r)
+	select {
+	case <-r.done:
+		return r.answer(r.err)
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// request is one call of Ingest: its items by officer and, once committed, its answer.
+type request struct {
+	ctx       context.Context
+	parsed    []ingest.Rejection // refused by a parser
+	byOfficer map[string][]ingest.RawFix
+	ids       []string // officers of byOfficer, sorted
+	fixes     int      // items in byOfficer
+	queued    time.Time
+
+	res     Result
+	batches []officerBatch
+	err     error
+	done    chan struct{}
+}
+
+func newRequest(ctx context.Context, items []ingest.RawFix) *request {
+	r := &request{ctx: ctx, byOfficer: map[string][]ingest.RawFix{}, done: make(chan struct{})}
 	for _, it := range items {
 		if it.Reject != nil {
-			res.Rejected = append(res.Rejected, *it.Reject)
+			r.parsed = append(r.parsed, *it.Reject)
 			continue
 		}
-		byOfficer[it.Fix.Officer] = append(byOfficer[it.Fix.Officer], it)
+		r.byOfficer[it.Fix.Officer] = append(r.byOfficer[it.Fix.Officer], it)
+		r.fixes++
 	}
-	ids := make([]string, 0, len(byOfficer))
-	for id := range byOfficer {
-		ids = append(ids, id)
+	for id := range r.byOfficer {
+		r.ids = append(r.ids, id)
 	}
-	sort.Strings(ids)
-	known, err := s.officers.Many(ctx, ids)
-	if err != nil {
-		return Result{}, err
+	sort.Strings(r.ids)
+	r.reset(nil)
+	return r
+}
+
+// reset starts the answer afresh, with the officers known (a transaction run again
+// after a failed one starts from the same items).
+func (r *request) reset(known map[string]officer.Officer) {
+	r.res = Result{Rejected: slices.Clone(r.parsed)}
+	if r.res.Rejected == nil {
+		r.res.Rejected = []ingest.Rejection{}
 	}
-	var batches []officerBatch
-	for _, id := range ids {
+	r.batches = r.batches[:0]
+	for _, id := range r.ids {
 		o, ok := known[id]
 		if !ok {
-			for _, it := range byOfficer[id] {
-				res.Rejected = append(res.Rejected, ingest.Rejection{Index: it.Index, Code: CodeUnknownOfficer,
+			if known == nil {
+				continue
+			}
+			for _, it := range r.byOfficer[id] {
+				r.res.Rejected = append(r.res.Rejected, ingest.Rejection{Index: it.Index, Code: CodeUnknownOfficer,
 					Message: fmt.Sprintf("no officer %q", id)})
 			}
 			continue
 		}
-		batches = append(batches, officerBatch{officer: o, items: sortByTime(byOfficer[id])})
+		r.batches = append(r.batches, officerBatch{officer: o, items: sortByTime(r.byOfficer[id])})
 	}
-	if len(batches) > 0 {
-		if err := s.store(ctx, batches, &res); err != nil {
-			return Result{}, err
-		}
+}
+
+// answer returns the request's result after its transaction ended with err.
+func (r *request) answer(err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
 	}
+	res := r.res
+	for _, b := range r.batches {
+		res.Rejected = append(res.Rejected, b.rejected...)
+		res.Duplicates += len(b.accepted) - len(b.fresh)
+		res.Stored = append(res.Stored, b.fresh...)
+	}
+	res.Accepted = len(res.Stored)
 	slices.SortFunc(res.Rejected, func(a, b ingest.Rejection) int { return a.Index - b.Index })
 	return res, nil
 }
@@ -161,6 +222,8 @@ type officerBatch struct {
 	anchor   *chainFix  // the stored fix just before the batch's first, if any
 	old      []chainFix // stored fixes from the anchor to the one after the batch's last
 	accepted []ingest.Fix
+	rejected []ingest.Rejection
+	fresh    []Stored // accepted and not stored yet: written
 }
 
 func sortByTime(items []ingest.RawFix) []ingest.RawFix {
@@ -168,9 +231,39 @@ func sortByTime(items []ingest.RawFix) []ingest.RawFix {
 	return items
 }
 
-// store runs the transaction: lock the officers, read each one's chain around the new
-// fixes, filter, insert, apply coverage deltas, move latest positions.
-func (s *Store) store(ctx context.Context, batches []officerBatch, res *Result) error {
+// commit stores the fixes of reqs, whose officers are disjoint, in one transaction.
+func (s *Store) commit(ctx context.Context, reqs []*request) error {
+	var ids []string
+	for _, r := range reqs {
+		ids = append(ids, r.ids...)
+	}
+	known, err := s.officers.Many(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var all []*officerBatch
+	for _, r := range reqs {
+		r.reset(known)
+		for i := range r.batches {
+			all = append(all, &r.batches[i])
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.SortFunc(all, func(a, b *officerBatch) int { return strings.Compare(a.officer.ID, b.officer.ID) })
+	return s.store(ctx, all)
+}
+
+// copyMin is the number of new fixes from which a transaction writes them with COPY, a
+// round trip of its own but the fastest way in for many rows; fewer go in one INSERT on
+// the pipeline that commits.
+const copyMin = 500
+
+// store runs the transaction on one connection in two pipelined round trips (three with
+// COPY): BEGIN, lock the officers and read each one's chain around the new fixes; then,
+// after filtering in Go, insert, apply coverage deltas, move latest positions and COMMIT.
+func (s *Store) store(ctx context.Context, batches []*officerBatch) error {
 	resolution, err := s.grid.Resolution(ctx)
 	if err != nil {
 		return err
@@ -182,56 +275,75 @@ func (s *Store) store(ctx context.Context, batches []officerBatch, res *Result) 
 		return err
 	}
 	now := s.now()
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if err := lockOfficers(ctx, tx, batches); err != nil {
-			return err
-		}
-		if err := s.timed(StageChain, func() error { return loadChains(ctx, tx, batches) }); err != nil {
-			return err
-		}
-		var inserted []Stored
-		for i := range batches {
-			b := &batches[i]
-			var prev *ingest.Fix
-			if b.anchor != nil {
-				prev = &ingest.Fix{Time: b.anchor.Time, Point: b.anchor.Point}
-			}
-			accepted, rejected := ingest.Filter(b.items, prev, now, s.filter)
-			res.Rejected = append(res.Rejected, rejected...)
-			b.accepted = accepted
-			fresh := newFixes(b, resolution)
-			res.Duplicates += len(accepted) - len(fresh)
-			inserted = append(inserted, fresh...)
-		}
-		if err := s.timed(StageInsert, func() error { return copyPositions(ctx, tx, inserted) }); err != nil {
-			return err
-		}
-		res.Accepted = len(inserted)
-		res.Stored = inserted
-		if err := s.timed(StageCoverage, func() error { return s.coverage.Add(ctx, tx, coverageChanges(batches, inserted)) }); err != nil {
-			return err
-		}
-		return s.timed(StageLatest, func() error { return updateLatest(ctx, tx, inserted) })
-	})
+	conn, err := s.db.Acquire(ctx)
+	if err != nil {
+		return pgdb.Translate(err, "positions")
+	}
+	defer conn.Release()
+	err = s.transact(ctx, conn.Conn(), batches, resolution, now)
+	if err != nil && !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
+		// The pool would drop a connection left in a transaction: end it instead. The
+		// rollback must run even when ctx is what ended the transaction.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_, _ = conn.Exec(rctx, "ROLLBACK")
+		cancel()
+	}
 	return pgdb.Translate(err, "positions")
 }
 
-// lockOfficers serialises ingest per officer, so that two batches of one officer never
-// compute coverage from the same stale chain. Locks are taken in one order: no deadlock.
-func lockOfficers(ctx context.Context, tx pgx.Tx, batches []officerBatch) error {
-	ids := make([]string, len(batches))
-	for i, b := range batches {
-		ids[i] = b.officer.ID
+func (s *Store) transact(ctx context.Context, conn *pgx.Conn, batches []*officerBatch, resolution int, now time.Time) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	queueLocks(b, batches)
+	queueChains(b, batches)
+	if err := s.timed(StageChain, func() error { return conn.SendBatch(ctx, b).Close() }); err != nil {
+		return err
 	}
-	_, err := tx.Exec(ctx, `
+	var inserted []Stored
+	var changes []coverage.Change
+	_ = s.timed(StageFilter, func() error {
+		for _, ob := range batches {
+			var prev *ingest.Fix
+			if ob.anchor != nil {
+				prev = &ingest.Fix{Time: ob.anchor.Time, Point: ob.anchor.Point}
+			}
+			ob.accepted, ob.rejected = ingest.Filter(ob.items, prev, now, s.filter)
+			ob.fresh = newFixes(ob, resolution)
+			inserted = append(inserted, ob.fresh...)
+		}
+		changes = coverageChanges(batches)
+		return nil
+	})
+	b = &pgx.Batch{}
+	if len(inserted) >= copyMin {
+		if err := s.timed(StageCopy, func() error { return copyPositions(ctx, conn, inserted) }); err != nil {
+			return err
+		}
+	} else {
+		queueInsert(b, inserted)
+	}
+	s.coverage.QueueAdd(b, changes)
+	queueLatest(b, inserted)
+	b.Queue("COMMIT")
+	return s.timed(StageWrite, func() error { return conn.SendBatch(ctx, b).Close() })
+}
+
+// queueLocks serialises ingest per officer, so that two transactions of one officer
+// never compute coverage from the same stale chain. Locks are taken in one order: no
+// deadlock.
+func queueLocks(b *pgx.Batch, batches []*officerBatch) {
+	ids := make([]string, len(batches))
+	for i, ob := range batches {
+		ids[i] = ob.officer.ID
+	}
+	b.Queue(`
 		SELECT pg_advisory_xact_lock(k)
 		FROM (SELECT DISTINCT hashtextextended('officer:' || o, 0) AS k FROM unnest($1::text[]) o ORDER BY k) s`, ids)
-	return err
 }
 
 // ensurePartitions creates the daily partitions the fixes fall in, outside the ingest
 // transaction, once per day per process.
-func (s *Store) ensurePartitions(ctx context.Context, batches []officerBatch) error {
+func (s *Store) ensurePartitions(ctx context.Context, batches []*officerBatch) error {
 	var lo, hi time.Time
 	missing := false
 	s.mu.Lock()

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/tiles"
+)
+
+// registerMetrics adds the collectors of ingest and tiles to the server's registry: the
+// time of each ingest stage, the group transactions of ingest and the tile cache.
+func (s *Server) registerMetrics() {
+	reg := s.metrics.Registry()
+	for st, name := range position.StageNames {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "gridwatch_ingest_stage_seconds_total",
+			Help:        "Time spent in each stage of position ingest.",
+			ConstLabels: prometheus.Labels{"stage": name},
+		}, func() float64 { return s.Positions.StageTime(position.Stage(st)).Seconds() }))
+	}
+
+	cache := func(name, help string, kind prometheus.ValueType, v func(tiles.CacheStats) int64) {
+		opts := prometheus.Opts{Name: "gridwatch_tile_cache_" + name, Help: help}
+		read := func() float64 { return float64(v(s.Tiles.CacheStats())) }
+		if kind == prometheus.CounterValue {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts(opts), read))
+		} else {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts), read))
+		}
+	}
+	cache("hits_total", "Tile lookups answered from the cache.", prometheus.CounterValue, func(c tiles.CacheStats) int64 { return c.Hits })
+	cache("misses_total", "Tile lookups not answered from the cache.", prometheus.CounterValue, func(c tiles.CacheStats) int64 { return c.Misses })
+	cache("builds_total", "Tiles built (concurrent misses of one tile share a build).", prometheus.CounterValue, func(c tiles.CacheStats) int64 { return c.Builds })
+	cache("evictions_total", "Tiles dropped to stay within the cache's budget.", prometheus.CounterValue, func(c tiles.CacheStats) int64 { return c.Evictions })
+	cache("entries", "Tiles held.", prometheus.GaugeValue, func(c tiles.CacheStats) int64 { return c.Entries })
+	cache("bytes", "Bytes held by the tile cache, both encodings and overhead.", prometheus.GaugeValue, func(c tiles.CacheStats) int64 { return c.Bytes })
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "gridwatch_tile_analysis_computations_total",
+		Help: "Analyses computed for the analysis tile layers (concurrent tiles of one analysis share one).",
+	}, func() float64 { return float64(s.Tiles.AnalysisComputations()) }))
+}
+
+// groupMetrics are the statistics of ingest's group transactions.
+type groupMetrics struct {
+	requests, fixes, wait, took prometheus.Histogram
+	retried                     prometheus.Counter
+}
+
+func newGroupMetrics(reg prometheus.Registerer) *groupMetrics {
+	m := &groupMetrics{
+		requests: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gridwatch_ingest_group_requests",
+			Help:    "Ingest requests per group transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+		fixes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gridwatch_ingest_group_fixes",
+			Help:    "Fixes per group transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		wait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gridwatch_ingest_group_wait_seconds",
+			Help:    "Time from a group's first request to the start of its transaction.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		took: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gridwatch_ingest_group_transaction_seconds",
+			Help:    "Time of a group transaction, its requests' retries alone included.",
+			Buckets: []float64{.001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+		retried: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gridwatch_ingest_group_retries_total",
+			Help: "Group transactions that failed, their requests then committed alone.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.fixes, m.wait, m.took, m.retried)
+	return m
+}
+
+// observe records one group transaction; pass it to position.Store.SetGroupCommit.
+func (m *groupMetrics) observe(r position.GroupRun) {
+	m.requests.Observe(float64(r.Requests))
+	m.fixes.Observe(float64(r.Fixes))
+	m.wait.Observe(r.Wait.Seconds())
+	m.took.Observe(r.Took.Seconds())
+	if r.Retried {
+		m.retried.Inc()
+	}
+}
