@@ -62,7 +62,9 @@ func usageCity(t *testing.T) *apptest.City {
 		changes = append(changes, coverage.Change{Key: coverage.Key{H3: int64(cells[0]), Hour: hour}, Officer: "o-" + town,
 			Visits: 1, DwellS: hours * 3600, Last: hour})
 	}
-	if err := pgx.BeginFunc(ctx, c.Server.DB, func(tx pgx.Tx) error { return c.Server.Coverage.Add(ctx, tx, changes) }); err != nil {
+	var batch pgx.Batch
+	c.Server.Coverage.QueueAdd(&batch, changes)
+	if err := c.Server.DB.SendBatch(ctx, &batch).Close(); err != nil {
 		t.Fatal(err)
 	}
 	lon := map[string]float64{"A": 120.21, "B": 120.23, "C": 120.25}
