@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -71,6 +72,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),
+		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 	}
 }
 

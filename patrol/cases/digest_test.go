@@ -8,8 +8,7 @@ import (
 
 // TestDigestKeepsOldChains holds the digest of an event without evidence to the value
 // it had before evidence events existed (computed with that code), so that stored chains
-// still verify, and checks
-// that an evidence hash changes the digest.
+// still verify, and checks that an evidence hash changes the digest.
 func TestDigestKeepsOldChains(t *testing.T) {
 	officer, lat, lon := "a1-1", 31.84, 120.22
 	e := Event{CaseID: 7, Seq: 3, Type: EventArrive, Status: StatusOnSite, Actor: "officer11", ActorRole: "officer",
