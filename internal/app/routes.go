@@ -40,7 +40,9 @@ func (s *Server) routes() http.Handler {
 	r.With(s.guard(), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
-	r.With(s.open311Limit()).Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
+	georeport := open311.NewHandler(s.Cases, s.Tokens)
+	georeport.UseMedia(s.Evidence)
+	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
 
 	r.Route("/tiles", func(r chi.Router) {
 		r.Use(s.guard())

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,7 @@ func newCity(t *testing.T, limits evidence.Limits) *city {
 		Tokens: map[string]auth.TokenSpec{
 			"admin":     {Role: auth.Admin},
 			"analyst":   {Role: auth.Analyst},
+			"reporter":  {Role: auth.Reporter},
 			"officer11": {Role: auth.Officer, Officer: "a1-1"},
 			"officer12": {Role: auth.Officer, Officer: "a1-2"},
 		},
@@ -338,4 +340,49 @@ func TestVerifyFindsChangedAndMissingFiles(t *testing.T) {
 	}
 	var out json.RawMessage
 	c.Do("GET", fmt.Sprintf("/api/v1/cases/%d", c.id), "admin", nil, &out)
+}
+
+func TestOpen311MediaURLKeptAsLink(t *testing.T) {
+	c := newCity(t, evidence.Limits{})
+	post := func(media string) (int, []byte) {
+		form := url.Values{"api_key": {c.Tokens["reporter"]}, "service_code": {"urban_management"}, "lat": {"31.84"},
+			"long": {"120.22"}, "description": {"井盖缺失"}, "media_url": {media}}
+		resp, err := http.PostForm(c.URL+"/open311/v2/requests.json", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, raw
+	}
+	const media = "https://img.example.cn/upload/2026/05/01/井盖.jpg?x=1"
+	code, raw := post(media)
+	if code != 201 {
+		t.Fatalf("POST requests = %d %s", code, raw)
+	}
+	var created []struct {
+		ID string `json:"service_request_id"`
+	}
+	if err := json.Unmarshal(raw, &created); err != nil || len(created) != 1 {
+		t.Fatalf("answer %s: %v", raw, err)
+	}
+	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
+	fmt.Sscan(created[0].ID, &c.id)
+	list := c.list("admin")
+	if len(list) != 1 || list[0].Kind != evidence.Link || list[0].URL == nil || *list[0].URL != media ||
+		list[0].SHA256 != sum([]byte(media)) || list[0].Uploader != "reporter" {
+		t.Fatalf("evidence of the Open311 request = %+v", list)
+	}
+	if v := c.verify(); !v.OK || v.Events != 2 {
+		t.Errorf("verify = %+v", v)
+	}
+	// A link has no file to serve: the server never fetches it.
+	if code, _ := c.Do("GET", "/api/v1/evidence/"+list[0].SHA256, "admin", nil, nil); code != 404 {
+		t.Errorf("GET a link's hash = %d, want 404", code)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "file:///etc/passwd", "//host/x.jpg", "http://user:pw@host/x.jpg"} {
+		if code, raw := post(bad); code != 400 || !strings.Contains(string(raw), "media_url") {
+			t.Errorf("media_url %q = %d %s, want 400", bad, code, raw)
+		}
+	}
 }
