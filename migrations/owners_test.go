@@ -40,6 +40,8 @@ var owners = map[string]string{
 	"power_changes":              "patrol/powers",
 	"power_delegations":          "patrol/powers",
 	"powers_refuse_change":       "patrol/powers",
+	"evidence":                   "patrol/evidence",
+	"evidence_refuse_change":     "patrol/evidence",
 }
 
 // created finds the tables, views and functions a migration creates.

@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -29,6 +30,10 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&group.MaxFixes, "group-max-fixes", group.MaxFixes, "fixes that close a shared ingest transaction early")
 	fs.IntVar(&group.MaxRequestFixes, "group-max-request-fixes", group.MaxRequestFixes, "largest ingest request, in fixes, that shares a transaction")
 	fs.IntVar(&group.Groups, "group-transactions", group.Groups, "shared ingest transactions running at once")
+	evidenceDir := fs.String("evidence-dir", "evidence", "directory of the evidence store (files by SHA-256); back it up with the database")
+	var evidenceLimits evidence.Limits
+	fs.Int64Var(&evidenceLimits.FileBytes, "evidence-max-bytes", evidence.DefaultFileBytes, "largest evidence file, in bytes")
+	fs.Int64Var(&evidenceLimits.RequestBytes, "evidence-max-request-bytes", evidence.DefaultRequestBytes, "largest evidence upload request (all its files), in bytes")
 	limits := app.DefaultRateLimits()
 	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
 	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
@@ -38,7 +43,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
-		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group})
+		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group,
+		EvidenceDir: *evidenceDir, Evidence: evidenceLimits})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,6 +25,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/live"
 	"github.com/gridwatch/gridwatch/patrol/officer"
@@ -64,6 +66,12 @@ type Config struct {
 	TrustProxy bool
 	// CORSOrigins may call the API from pages of their own (see httpx.CORS); none by default.
 	CORSOrigins []string
+	// EvidenceDir is the evidence store's directory (files by SHA-256); "" makes a
+	// temporary one, for tests: a server keeps its evidence in a directory it is given.
+	EvidenceDir string
+	// Evidence bounds uploads (zero fields: evidence.DefaultFileBytes and
+	// DefaultRequestBytes).
+	Evidence evidence.Limits
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.
@@ -126,6 +134,7 @@ type Server struct {
 	Tiles     *tiles.Server
 	Plans     *planning.Store
 	Powers    *powers.Store
+	Evidence  *evidence.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -170,6 +179,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
 	s.Cases.UsePowers(s.Powers)
+	blobs, err := openEvidence(cfg.EvidenceDir)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.Evidence = evidence.NewStore(pool, blobs, s.Cases, s.Positions)
+	s.Cases.UseEvidence(s.Evidence)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
@@ -191,6 +207,20 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// openEvidence opens the evidence store in dir, or in a new temporary directory when dir
+// is "".
+func openEvidence(dir string) (*evidence.Blobs, error) {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "gridwatch-evidence-")
+		if err != nil {
+			return nil, fmt.Errorf("evidence store: %w", err)
+		}
+		slog.Warn("no evidence directory configured: evidence goes to a temporary directory", "dir", tmp)
+		dir = tmp
+	}
+	return evidence.OpenBlobs(dir)
 }
 
 // checkSchema makes sure the database is at this binary's schema version, applying the

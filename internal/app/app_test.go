@@ -31,6 +31,9 @@ func newEnvWith(t *testing.T, cfg app.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg.DatabaseURL = pgtest.NewDB(t)
+	if cfg.EvidenceDir == "" {
+		cfg.EvidenceDir = t.TempDir()
+	}
 	srv, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -248,6 +249,15 @@ var azPolicy = map[string]azRule{
 		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/verify")},
 	"POST /api/v1/cases/{id}/events": {why: "admin; supervisor in its township; the assigned officer",
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvent},
+	"POST /api/v1/cases/{id}/evidence": {why: "as the case's events: admin; supervisor in its township; the assigned officer",
+		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvidenceUpload},
+	"GET /api/v1/cases/{id}/evidence": {why: "the case's evidence: the case's visibility",
+		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/evidence")},
+	"GET /api/v1/evidence/{sha256}": {why: "a file: to those who may read a case holding it",
+		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets,
+		req: func(e *authzEnv, c azCall) azRequest {
+			return azRequest{method: "GET", path: "/api/v1/evidence/" + e.evidenceFile(c.obj.caseID)}
+		}},
 	"GET /api/v1/cases/{id}/dispatch": {why: "admin, supervisor (scoped: its township)", roles: []auth.Role{azAdmin, azSupervisor},
 		scope: azTownship, targets: azTownTargets, req: azCaseGet("/dispatch")},
 	"POST /api/v1/cases/{id}/dispatch": {why: "admin, supervisor (scoped: its township)", roles: []auth.Role{azAdmin, azSupervisor},
@@ -393,6 +403,7 @@ type authzEnv struct {
 	boxes      map[string]orb.Bound // the townships' extents
 	principals []azPrincipal
 	lastFix    map[string]time.Time
+	files      map[int64]string // case → the SHA-256 of an evidence file of it
 }
 
 func TestAuthzMatrix(t *testing.T) {
@@ -790,6 +801,50 @@ func azEvent(e *authzEnv, c azCall) azRequest {
 	return azJSON("POST", fmt.Sprintf("/api/v1/cases/%d/events", id), body)
 }
 
+// azEvidenceUpload uploads a small PNG to a case assigned to the target's officer.
+func azEvidenceUpload(e *authzEnv, c azCall) azRequest {
+	body, ctype := azMultipartPNG(e.unique("upload"))
+	return azRequest{method: "POST", path: fmt.Sprintf("/api/v1/cases/%d/evidence", e.assignedCase(c.obj)), body: body, ctype: ctype}
+}
+
+// azMultipartPNG is a multipart upload of one PNG whose bytes end in tag.
+func azMultipartPNG(tag string) ([]byte, string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, _ := mw.CreateFormFile("file", "a.png")
+	_, _ = w.Write([]byte("\x89PNG\r\n\x1a\n" + tag))
+	_ = mw.Close()
+	return b.Bytes(), mw.FormDataContentType()
+}
+
+// evidenceFile returns the SHA-256 of a file of the case, uploading one (as admin) the
+// first time.
+func (e *authzEnv) evidenceFile(caseID int64) string {
+	e.t.Helper()
+	if sum, ok := e.files[caseID]; ok {
+		return sum
+	}
+	body, ctype := azMultipartPNG(e.unique("file"))
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/evidence", e.url, caseID), bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+e.adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Evidence []struct {
+			SHA256 string `json:"sha256"`
+		} `json:"evidence"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 201 || len(out.Evidence) != 1 {
+		e.t.Fatalf("evidence for case %d: %d %v", caseID, resp.StatusCode, err)
+	}
+	e.files[caseID] = out.Evidence[0].SHA256
+	return out.Evidence[0].SHA256
+}
+
 func azImport(e *authzEnv, c azCall) azRequest {
 	fc := fmt.Sprintf(`{"type":"FeatureCollection","features":[%s]}`, e.features[c.obj.township])
 	return azRequest{method: "POST", path: "/api/v1/townships", body: []byte(fc), ctype: "application/geo+json"}
@@ -973,7 +1028,7 @@ func (e *authzEnv) checkScopedResplit(t *testing.T) {
 func newAuthzEnv(t *testing.T) *authzEnv {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), RateLimits: &app.RateLimits{}})
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), RateLimits: &app.RateLimits{}, EvidenceDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -982,7 +1037,7 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 	t.Cleanup(ts.Close)
 	e := &authzEnv{t: t, srv: srv, url: ts.URL, now: time.Now().UTC().Truncate(time.Second),
 		objs: map[azTarget]azObjects{}, free: map[string][]string{}, features: map[string]json.RawMessage{},
-		lastFix: map[string]time.Time{}}
+		lastFix: map[string]time.Time{}, files: map[int64]string{}}
 	e.adminToken, _, err = srv.Tokens.Create(ctx, auth.TokenSpec{Name: "authz-seed", Role: auth.Admin})
 	if err != nil {
 		t.Fatal(err)

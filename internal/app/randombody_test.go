@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -269,6 +270,16 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 			`"reported_at":"` + now + `","source":"patrol"}`, "application/json", false
 	case "POST /api/v1/cases/{id}/events":
 		return `{"type":"assign","officer":"officer-1","note":"派单","at":"` + now + `"}`, "application/json", false
+	case "POST /api/v1/cases/{id}/evidence":
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for k, v := range map[string]string{"kind": "photo", "captured_at": now, "lat": "31.805", "lon": "120.205", "mock_location": "false"} {
+			_ = mw.WriteField(k, v)
+		}
+		w, _ := mw.CreateFormFile("file", "现场.png")
+		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\n0123456789"))
+		_ = mw.Close()
+		return b.String(), mw.FormDataContentType(), false
 	case "POST /api/v1/cases/{id}/dispatch":
 		return `{"officer":"officer-1","note":"就近"}`, "application/json", false
 	case "POST /api/v1/plans":
@@ -373,6 +384,8 @@ func (fx *fixture) pathParam(rng *rand.Rand, name string) string {
 			return pick(rng, []string{"13665", "3416", "0", "853"})
 		case "y":
 			return pick(rng, []string{"6641", "1660", "0", "415"})
+		case "sha256":
+			return pick(rng, []string{strings.Repeat("ab", 32), strings.Repeat("AB", 32), strings.Repeat("0", 63)})
 		case "format":
 			return pick(rng, []string{"json", "xml", "JSON"})
 		case "key":
@@ -466,6 +479,8 @@ func randomBody(rng *rand.Rand, tmpl, ct string, geometry bool, fx *fixture) ([]
 		return mutateForm(rng, tmpl), ct, "mutated form"
 	case ct == "text/csv":
 		return mutateCSV(rng, tmpl), ct, "mutated csv"
+	case strings.HasPrefix(ct, "multipart/"):
+		return mutateMultipart(rng, tmpl), ct, "mutated multipart"
 	case strings.HasPrefix(tmpl, "<"):
 		return mutateXML(rng, tmpl), ct, "mutated xml"
 	}
@@ -474,6 +489,31 @@ func randomBody(rng *rand.Rand, tmpl, ct string, geometry bool, fx *fixture) ([]
 		panic(err)
 	}
 	return b, ct, "mutated json"
+}
+
+// mutateMultipart changes one thing in a multipart body: a field's value made odd, the
+// body cut short, or a few bytes garbled.
+func mutateMultipart(rng *rand.Rand, tmpl string) []byte {
+	switch rng.IntN(3) {
+	case 0:
+		lines := strings.Split(tmpl, "\r\n")
+		for range 5 {
+			// A value line follows the blank line after a field's header.
+			i := 3 + rng.IntN(len(lines)-3)
+			if lines[i-1] == "" && strings.HasPrefix(lines[i-2], "Content-Disposition") {
+				lines[i] = pick(rng, oddValues)
+				break
+			}
+		}
+		return []byte(strings.Join(lines, "\r\n"))
+	case 1:
+		return []byte(tmpl[:rng.IntN(len(tmpl))])
+	}
+	b := []byte(tmpl)
+	for range 1 + rng.IntN(4) {
+		b[rng.IntN(len(b))] = byte(rng.IntN(256))
+	}
+	return b
 }
 
 // weirdValue returns an absurd JSON value. In geometry, numbers stay out of every

@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -39,7 +40,9 @@ func (s *Server) routes() http.Handler {
 	r.With(s.guard(), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
-	r.With(s.open311Limit()).Mount("/open311/v2", open311.NewHandler(s.Cases, s.Tokens).Routes())
+	georeport := open311.NewHandler(s.Cases, s.Tokens)
+	georeport.UseMedia(s.Evidence)
+	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
 
 	r.Route("/tiles", func(r chi.Router) {
 		r.Use(s.guard())
@@ -71,6 +74,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),
+		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 	}
 }
 

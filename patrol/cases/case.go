@@ -116,6 +116,9 @@ const (
 	EventResolve EventType = "resolve"
 	EventRefer   EventType = "refer"
 	EventClose   EventType = "close"
+	// EventEvidence records a file (or a link) kept as evidence; it leaves the status as
+	// it is. Only AppendEvidence and CreateWithEvidence write it.
+	EventEvidence EventType = "evidence"
 )
 
 // Event is one entry of a case's full-process record.
@@ -133,6 +136,9 @@ type Event struct {
 	// Where the officer was (their latest position), for events on site.
 	Lat *float64 `json:"lat"`
 	Lon *float64 `json:"lon"`
+	// Evidence is the SHA-256 (hex) of the file or link an evidence event records; nil
+	// for other events. The event's hash covers it, so the chain proves the file.
+	Evidence *string `json:"evidence,omitempty"`
 	// PrevHash and Hash chain the record: Hash = SHA-256 over PrevHash and the event's
 	// fields (see Digest).
 	PrevHash string `json:"prev_hash"`

@@ -64,7 +64,9 @@ func ParseEventType(s string) (EventType, bool) {
 // Digest returns the hash of an event chained to the previous one: SHA-256 over the
 // previous hash and the event's fields, each length-prefixed so that no two different
 // events share an input. Times count to the microsecond (what PostgreSQL keeps),
-// coordinates to their exact float64 bits.
+// coordinates to their exact float64 bits. The evidence hash of an evidence event is a
+// last field, present only on such events, so that the hashes of earlier events — which
+// have none — are unchanged.
 func Digest(prev []byte, e Event) []byte {
 	h := sha256.New()
 	field := func(s string) {
@@ -98,6 +100,9 @@ func Digest(prev []byte, e Event) []byte {
 	field(e.At.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
 	field(num(e.Lat))
 	field(num(e.Lon))
+	if e.Evidence != nil {
+		field("evidence:" + *e.Evidence)
+	}
 	return h.Sum(nil)
 }
 

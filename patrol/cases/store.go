@@ -54,6 +54,7 @@ type Store struct {
 	officers  Officers
 	positions Positions
 	powers    Powers
+	evidence  EvidenceChecker
 	now       func() time.Time
 	onChange  func(p orb.Point)
 }
@@ -158,6 +159,13 @@ func (s *Store) Create(ctx context.Context, who auth.Identity, nc NewCase) (Case
 // and under the same rules as AppendEvent: for importing cases handled elsewhere (a
 // referral system, the demo). Errors: those of Create and AppendEvent.
 func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent) (Case, error) {
+	return s.create(ctx, who, nc, events, nil)
+}
+
+// create is CreateWithHistory with after, when not nil, called in the transaction once
+// the case and its history are written.
+func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent,
+	after func(ctx context.Context, tx pgx.Tx, c Case) error) (Case, error) {
 	if err := nc.validate(who, s.now()); err != nil {
 		return Case{}, err
 	}
@@ -203,8 +211,13 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 				return err
 			}
 		}
-		c, err = getCase(ctx, tx, id)
-		return err
+		if c, err = getCase(ctx, tx, id); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(ctx, tx, c)
+		}
+		return nil
 	})
 	if err != nil {
 		return Case{}, pgdb.Translate(err, "case")
@@ -333,11 +346,17 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
 	}
 	e.Seq++
 	e.At = e.At.UTC().Truncate(time.Microsecond)
+	var evidence []byte
+	if e.Evidence != nil {
+		if evidence, err = hex.DecodeString(*e.Evidence); err != nil || len(evidence) != 32 {
+			return apperr.Invalidf("evidence hash %q is not a hex SHA-256", *e.Evidence)
+		}
+	}
 	hash := Digest(prev, e)
 	_, err = tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash)
+		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence)
 	return err
 }
 
@@ -351,27 +370,57 @@ func (s *Store) Events(ctx context.Context, who auth.Identity, id int64) ([]Even
 
 func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash
+		SELECT case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence
 		FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, pgdb.Translate(err, "case history")
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
-		var e Event
-		var prev, hash []byte
-		err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
-			&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash)
-		e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
-		return e, err
-	})
+	list, err := pgx.CollectRows(rows, scanEvent)
 	return list, pgdb.Translate(err, "case history")
 }
 
-// Verify checks the hash chain of a case's history. Errors: not_found, forbidden.
+// scanEvent reads a row of case_events in the column order of events.
+func scanEvent(row pgx.CollectableRow) (Event, error) {
+	var e Event
+	var prev, hash, evidence []byte
+	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
+		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence)
+	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
+	if evidence != nil {
+		h := hex.EncodeToString(evidence)
+		e.Evidence = &h
+	}
+	return e, err
+}
+
+// Verify checks the hash chain of a case's history and, through the evidence checker
+// (UseEvidence), that each evidence event's file is still stored with the bytes its hash
+// names: the first event where either breaks is reported. Errors: not_found, forbidden;
+// those of the checker (a store it cannot read).
 func (s *Store) Verify(ctx context.Context, who auth.Identity, id int64) (Verification, error) {
 	events, err := s.Events(ctx, who, id)
 	if err != nil {
 		return Verification{}, err
 	}
-	return Verify(id, events), nil
+	v := Verify(id, events)
+	if s.evidence == nil {
+		return v, nil
+	}
+	for _, e := range events {
+		if !v.OK && e.Seq >= v.Broken {
+			break
+		}
+		if e.Evidence == nil {
+			continue
+		}
+		problem, err := s.evidence.Check(ctx, e)
+		if err != nil {
+			return Verification{}, fmt.Errorf("check evidence of case %d event %d: %w", id, e.Seq, err)
+		}
+		if problem != "" {
+			v.OK, v.Broken, v.Reason = false, e.Seq, problem
+			break
+		}
+	}
+	return v, nil
 }

@@ -29,6 +29,7 @@ const (
 	maxAddressRunes    = 500
 	maxCodeRunes       = 100
 	maxTitleRunes      = 60
+	maxMediaURLBytes   = 2000
 )
 
 // createForm is the content of a POST requests form, checked.
@@ -39,6 +40,7 @@ type createForm struct {
 	Description string
 	Address     string // address_string; kept in the case's description
 	Source      cases.Source
+	MediaURL    string // media_url: kept as link evidence, never fetched
 }
 
 // readForm reads the parameters of a POST: the body, form-encoded as the spec says
@@ -74,7 +76,8 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 			return nil, bodyError(err)
 		}
 		vals = url.Values(r.MultipartForm.Value)
-		// Files (a photo) are not kept: media_url is the spec's way to attach media.
+		// Files (a photo) are not kept yet: media_url, the spec's way to attach media, is
+		// kept as link evidence; a photo goes through POST /api/v1/cases/{id}/evidence.
 		_ = r.MultipartForm.RemoveAll()
 	default:
 		return nil, apperr.Invalidf("Content-Type %q is not a form: send application/x-www-form-urlencoded", mediaType)
@@ -105,8 +108,8 @@ func bodyError(err error) error {
 // bd09; wgs84 when absent, as the spec's coordinates are) and source (hotline_12345 or
 // citizen_app, the default). Text must be UTF-8 without control characters but line
 // breaks and tabs. api_key, jurisdiction_id, email, first_name, last_name, phone,
-// device_id, account_id, media_url and attribute[…] are not read here. Errors have code
-// invalid.
+// device_id, account_id and attribute[…] are not read here; media_url is checked to be
+// an absolute http or https URL. Errors have code invalid.
 func parseCreateForm(vals url.Values) (createForm, error) {
 	var cf createForm
 	var err error
@@ -136,6 +139,9 @@ func parseCreateForm(vals url.Values) (createForm, error) {
 	if cf.Address, err = field(vals, "address_string", maxAddressRunes, false); err != nil {
 		return cf, err
 	}
+	if cf.MediaURL, err = mediaURL(vals); err != nil {
+		return cf, err
+	}
 	cf.Source = cases.SourceCitizenApp
 	if s := strings.TrimSpace(vals.Get("source")); s != "" {
 		cf.Source = cases.Source(s)
@@ -144,6 +150,22 @@ func parseCreateForm(vals url.Values) (createForm, error) {
 		}
 	}
 	return cf, nil
+}
+
+// mediaURL returns the checked media_url, "" when none was sent.
+func mediaURL(vals url.Values) (string, error) {
+	s := strings.TrimSpace(vals.Get("media_url"))
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > maxMediaURLBytes || !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "", apperr.Invalidf("media_url must be a URL of at most %d bytes without control characters", maxMediaURLBytes)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return "", apperr.Invalidf("media_url %.80q must be an absolute http or https URL without credentials", s)
+	}
+	return s, nil
 }
 
 // field returns the trimmed first value of a text parameter, checking that it is UTF-8,
@@ -256,7 +278,12 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, f format
 	if !ok {
 		return apperr.NotFoundf("service_code %q was not found; GET services.%s lists them", cf.ServiceCode, extension(f))
 	}
-	c, err := h.b.Create(ctx, who, newCase(cf, sector))
+	var c cases.Case
+	if cf.MediaURL != "" && h.media != nil {
+		c, err = h.media.CreateWithLinks(ctx, who, newCase(cf, sector), []string{cf.MediaURL})
+	} else {
+		c, err = h.b.Create(ctx, who, newCase(cf, sector))
+	}
 	if err != nil {
 		return err
 	}

@@ -33,10 +33,19 @@ type Backend interface {
 	Get(ctx context.Context, who auth.Identity, id int64) (cases.Case, error)
 }
 
+// Media keeps the media a request names as evidence of its case (package evidence's
+// Store).
+type Media interface {
+	// CreateWithLinks creates the case with a link evidence record per URL, in one
+	// transaction; errors as Backend's Create.
+	CreateWithLinks(ctx context.Context, who auth.Identity, nc cases.NewCase, urls []string) (cases.Case, error)
+}
+
 // Handler serves GeoReport v2. Mount its Routes at the API endpoint, e.g. /open311/v2/.
 type Handler struct {
 	b      Backend
 	tokens auth.Authenticator
+	media  Media
 
 	// Now is the clock behind the default 90-day window of GET requests; time.Now when
 	// nil. Set it before serving.
@@ -48,6 +57,10 @@ type Handler struct {
 func NewHandler(b Backend, tokens auth.Authenticator) *Handler {
 	return &Handler{b: b, tokens: tokens}
 }
+
+// UseMedia keeps each request's media_url as link evidence of its case through m;
+// without it, media_url is checked and not kept.
+func (h *Handler) UseMedia(m Media) { h.media = m }
 
 func (h *Handler) now() time.Time {
 	if h.Now != nil {
