@@ -40,6 +40,8 @@ var owners = map[string]string{
 	"power_changes":              "patrol/powers",
 	"power_delegations":          "patrol/powers",
 	"powers_refuse_change":       "patrol/powers",
+	"calendar_years":             "patrol/calendar",
+	"calendar_days":              "patrol/calendar",
 }
 
 // created finds the tables, views and functions a migration creates.

@@ -22,6 +22,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/migrations"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
@@ -126,6 +127,7 @@ type Server struct {
 	Tiles     *tiles.Server
 	Plans     *planning.Store
 	Powers    *powers.Store
+	Calendar  *calendar.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -162,6 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		limits:  newLimiters(*cfg.RateLimits),
 		metrics: metrics.New(pool),
 	}
+	s.Calendar = calendar.NewStore(pool)
 	s.Officers = officer.NewStore(pool, s.Grid)
 	s.Coverage = coverage.NewStore(pool, s.Grid)
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
@@ -216,7 +219,8 @@ func checkSchema(ctx context.Context, pool *pgxpool.Pool, migrate bool) error {
 	return nil
 }
 
-// Migrate applies the pending migrations on one connection of pool.
+// Migrate applies the pending migrations on one connection of pool, then stores the
+// working-day calendars this build ships for the years the database has none of.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -230,6 +234,15 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	latest, _ := migrations.Latest()
 	if from != latest {
 		slog.InfoContext(ctx, "database migrated", "from", from, "to", latest)
+	}
+	// The State Council's arrangements this build carries, for the years the database has
+	// none of: working-day deadlines need them from the first case.
+	years, err := calendar.NewStore(pool).LoadShipped(ctx)
+	if err != nil {
+		return fmt.Errorf("load the shipped calendars: %w", err)
+	}
+	if len(years) > 0 {
+		slog.InfoContext(ctx, "working-day calendars loaded", "years", years)
 	}
 	return nil
 }

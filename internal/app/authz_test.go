@@ -310,6 +310,16 @@ var azPolicy = map[string]azRule{
 			csv := "事项编码,裁量阶次,适用情形,处罚标准\n" + azItem + ",轻微,首次,处500元以上1000元以下罚款\n"
 			return azRequest{method: "POST", path: "/api/v1/powers/bands/import", body: []byte(csv), ctype: "text/csv"}
 		}},
+
+	// The working-day calendar: reference data every role reads; a year's arrangement, the
+	// city's admins.
+	"POST /api/v1/calendar": {why: "admin, unscoped: the calendar is the city's", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/calendar", map[string]any{"year": 2031, "holidays": []string{"2031-01-01"},
+				"workdays": []string{}})
+		}},
+	"GET /api/v1/calendar/{year}": {why: "every role (reference data deadlines are counted on)", roles: azEveryone,
+		targets: azGlobalTarget, req: azGet("/api/v1/calendar/2025")},
 }
 
 // azItem is the fixture's item, held by both townships from 2018-03-01.
@@ -1086,6 +1096,9 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 		Rows: []powers.ListRow{{Row: 2, Code: azItem, Name: "authz item", Sector: "urban_management", Department: "城管局",
 			Category: "处罚", Townships: "全部"}}}); err != nil {
 		t.Fatalf("seeding the powers catalog: %v", err)
+	}
+	if _, err := srv.Calendar.LoadShipped(ctx); err != nil {
+		t.Fatalf("seeding the calendars: %v", err)
 	}
 	if len(e.free[authzA]) < 4 || len(e.free[authzB]) < 4 {
 		t.Fatalf("too few free cells for the grid area cases: %d in A, %d in B", len(e.free[authzA]), len(e.free[authzB]))

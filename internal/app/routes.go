@@ -14,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
@@ -71,6 +72,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),
+		calendar.NewHandler(s.Calendar).Routes(),
 	}
 }
 
