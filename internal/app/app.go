@@ -65,6 +65,9 @@ type Config struct {
 	TrustProxy bool
 	// CORSOrigins may call the API from pages of their own (see httpx.CORS); none by default.
 	CORSOrigins []string
+	// Procedure sets the penalty procedure's periods and major-decision rule (zero fields:
+	// the Administrative Penalty Law's periods, cases.DefaultMajorRule).
+	Procedure cases.ProcedureConfig
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.
@@ -173,6 +176,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
 	s.Cases.UsePowers(s.Powers)
+	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
