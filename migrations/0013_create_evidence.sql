@@ -10,7 +10,8 @@ ALTER TABLE case_events
     ADD COLUMN evidence bytea CHECK (evidence IS NULL OR length(evidence) = 32),
     DROP CONSTRAINT case_events_type_check,
     ADD CONSTRAINT case_events_type_check
-        CHECK (type IN ('report', 'assign', 'accept', 'arrive', 'resolve', 'refer', 'close', 'evidence')),
+        CHECK (type IN ('report', 'assign', 'accept', 'arrive', 'resolve', 'refer', 'close',
+                        'file', 'investigate', 'notify', 'review', 'decide', 'deliver', 'execute', 'evidence')),
     ADD CONSTRAINT case_events_evidence_type_check CHECK ((type = 'evidence') = (evidence IS NOT NULL));
 
 CREATE TABLE evidence (

@@ -42,6 +42,8 @@ var owners = map[string]string{
 	"powers_refuse_change":       "patrol/powers",
 	"evidence":                   "patrol/evidence",
 	"evidence_refuse_change":     "patrol/evidence",
+	"calendar_years":             "patrol/calendar",
+	"calendar_days":              "patrol/calendar",
 }
 
 // created finds the tables, views and functions a migration creates.

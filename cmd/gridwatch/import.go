@@ -19,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/powers"
@@ -41,8 +42,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importPowers(ctx, args[1:], stdout, stderr)
 	case "bands":
 		return importBands(ctx, args[1:], stdout, stderr)
+	case "calendar":
+		return importCalendar(ctx, args[1:], stdout, stderr)
 	}
-	return errors.New("import: say what to import: townships|roads FILE.geojson, gpx --officer ID FILE.gpx, or powers|bands FILE.csv|FILE.xlsx")
+	return errors.New("import: say what to import: townships|roads FILE.geojson, gpx --officer ID FILE.gpx, powers|bands FILE.csv|FILE.xlsx, or calendar FILE.json")
 }
 
 // importFile parses the flags of an import command that reads one file in a datum, and
@@ -268,4 +271,24 @@ func withDetails(err error) error {
 	}
 	b, _ := json.MarshalIndent(extra, "", "  ")
 	return fmt.Errorf("%w\n%s", err, b)
+}
+
+// importCalendar stores a year's working-day calendar (the State Council's holiday
+// arrangement) in place of the one it had: {"year","source","holidays","workdays"}.
+func importCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	data, _, db, err := importFile("calendar", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	y, err := calendar.Parse(data)
+	if err != nil {
+		return withDetails(err)
+	}
+	return storeAndPrint(ctx, db, stdout, func(pool *pgxpool.Pool) (any, error) {
+		s := calendar.NewStore(pool)
+		if err := s.Put(ctx, listRecorder, y); err != nil {
+			return nil, err
+		}
+		return s.Get(ctx, y.Year)
+	})
 }

@@ -42,10 +42,11 @@ func openTokens(ctx context.Context, url string) (*pgxpool.Pool, *auth.Store, er
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("token create", stderr)
 	db := dbFlag(fs)
-	role := fs.String("role", "", "admin|supervisor|analyst|officer|device|reporter")
+	role := fs.String("role", "", "admin|supervisor|analyst|officer|device|reporter|legal")
 	name := fs.String("name", "", "who or what the token is for")
 	township := fs.String("township", "", "confine the token to this township code")
-	officer := fs.String("officer", "", "officer ID (officer and device tokens)")
+	officer := fs.String("officer", "", "officer ID (officer and device tokens; optional for legal ones)")
+	qualification := fs.String("qualification", "", "legal tokens: the holder's legal professional qualification certificate number (法律职业资格证书编号)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -59,7 +60,8 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer pool.Close()
-	token, id, err := tokens.Create(ctx, auth.TokenSpec{Name: *name, Role: r, Township: *township, Officer: *officer, TTL: *ttl})
+	token, id, err := tokens.Create(ctx, auth.TokenSpec{Name: *name, Role: r, Township: *township, Officer: *officer, TTL: *ttl,
+		Qualification: *qualification})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/migrations"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
@@ -72,6 +73,9 @@ type Config struct {
 	// Evidence bounds uploads (zero fields: evidence.DefaultFileBytes and
 	// DefaultRequestBytes).
 	Evidence evidence.Limits
+	// Procedure sets the penalty procedure's periods and major-decision rule (zero fields:
+	// the Administrative Penalty Law's periods, cases.DefaultMajorRule).
+	Procedure cases.ProcedureConfig
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.
@@ -135,6 +139,7 @@ type Server struct {
 	Plans     *planning.Store
 	Powers    *powers.Store
 	Evidence  *evidence.Store
+	Calendar  *calendar.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -171,6 +176,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		limits:  newLimiters(*cfg.RateLimits),
 		metrics: metrics.New(pool),
 	}
+	s.Calendar = calendar.NewStore(pool)
 	s.Officers = officer.NewStore(pool, s.Grid)
 	s.Coverage = coverage.NewStore(pool, s.Grid)
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
@@ -186,6 +192,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Evidence = evidence.NewStore(pool, blobs, s.Cases, s.Positions)
 	s.Cases.UseEvidence(s.Evidence)
+	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
@@ -246,7 +253,8 @@ func checkSchema(ctx context.Context, pool *pgxpool.Pool, migrate bool) error {
 	return nil
 }
 
-// Migrate applies the pending migrations on one connection of pool.
+// Migrate applies the pending migrations on one connection of pool, then stores the
+// working-day calendars this build ships for the years the database has none of.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -260,6 +268,15 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	latest, _ := migrations.Latest()
 	if from != latest {
 		slog.InfoContext(ctx, "database migrated", "from", from, "to", latest)
+	}
+	// The State Council's arrangements this build carries, for the years the database has
+	// none of: working-day deadlines need them from the first case.
+	years, err := calendar.NewStore(pool).LoadShipped(ctx)
+	if err != nil {
+		return fmt.Errorf("load the shipped calendars: %w", err)
+	}
+	if len(years) > 0 {
+		slog.InfoContext(ctx, "working-day calendars loaded", "years", years)
 	}
 	return nil
 }

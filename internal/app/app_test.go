@@ -50,6 +50,9 @@ func newEnvWith(t *testing.T, cfg app.Config) *env {
 		if r == auth.Supervisor {
 			spec.Township = "320281001"
 		}
+		if r == auth.Legal {
+			spec.Qualification = "A20193204810001"
+		}
 		tok, _, err := srv.Tokens.Create(ctx, spec)
 		if err != nil {
 			t.Fatal(err)

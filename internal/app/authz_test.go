@@ -99,9 +99,12 @@ const (
 var (
 	azAdmin, azSupervisor, azAnalyst = auth.Admin, auth.Supervisor, auth.Analyst
 	azOfficer, azDevice, azReporter  = auth.Officer, auth.Device, auth.Reporter
-	azEveryone                       = []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azDevice, azReporter}
-	azReaders                        = []auth.Role{azAdmin, azSupervisor, azAnalyst}
-	azAdmins                         = []auth.Role{azAdmin}
+	azLegal                          = auth.Legal
+	azEveryone                       = []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azDevice, azReporter, azLegal}
+	// azCaseReaders read cases: readers, the officers their own, legal reviewers.
+	azCaseReaders = []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azLegal}
+	azReaders     = []auth.Role{azAdmin, azSupervisor, azAnalyst}
+	azAdmins      = []auth.Role{azAdmin}
 )
 
 // azRule is the decision for one route.
@@ -146,13 +149,13 @@ var azPolicy = map[string]azRule{
 	"GET /open311/v2/services/{code}.{format}": {why: "Open311 discovery is public", access: azPublic,
 		targets: azGlobalTarget, req: azGet("/open311/v2/services/urban_management.json")},
 	"GET /open311/v2/requests.{format}": {why: "public; a key sent is checked (wrong → 403) and sees what it may read",
-		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter}, scope: azOwnOnly,
+		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter, azLegal}, scope: azOwnOnly,
 		list: true, badStatus: 403, targets: azGlobalTarget, req: azGet("/open311/v2/requests.json")},
 	"GET /open311/v2/requests/{id}.{format}": {why: "public; a key sent is checked and sees what it may read",
-		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter}, scope: azOwnOnly,
+		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter, azLegal}, scope: azOwnOnly,
 		badStatus: 403, publicView: []auth.Role{azReporter}, targets: azPeerTargets, req: azOpen311Get("requests")},
 	"GET /open311/v2/request/{id}.{format}": {why: "as requests/{id}",
-		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter}, scope: azOwnOnly,
+		access: azKeyed, roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azReporter, azLegal}, scope: azOwnOnly,
 		badStatus: 403, publicView: []auth.Role{azReporter}, targets: azPeerTargets, req: azOpen311Get("request")},
 	"POST /open311/v2/requests.{format}": {why: "api_key of a reporter or admin; missing or wrong → 403; scoped: its township",
 		roles: []auth.Role{azAdmin, azReporter}, scope: azTownship, badStatus: 403, targets: azTownTargets, req: azOpen311Post},
@@ -236,25 +239,27 @@ var azPolicy = map[string]azRule{
 			return azJSON("POST", "/api/v1/cases", map[string]any{"sector": "urban_management", "title": "matrix",
 				"lat": p[1], "lon": p[0]})
 		}},
-	"GET /api/v1/cases": {why: "admin, supervisor, analyst, officer; scoped: its township; officers their cases",
-		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, list: true, targets: azListTargets,
+	"GET /api/v1/cases": {why: "admin, supervisor, analyst, officer, legal; scoped: its township; officers their cases",
+		roles: azCaseReaders, scope: azOwnOnly, list: true, targets: azListTargets,
 		req: azList("/api/v1/cases")},
 	"GET /api/v1/cases/sla": {why: "readers", roles: azReaders, scope: azTownship, list: true, targets: azListTargets,
 		req: azList("/api/v1/cases/sla")},
-	"GET /api/v1/cases/{id}": {why: "same visibility as the list", roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer},
+	"GET /api/v1/cases/overdue": {why: "readers and legal reviewers; scoped: its township", roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azLegal},
+		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/cases/overdue")},
+	"GET /api/v1/cases/{id}": {why: "same visibility as the list", roles: azCaseReaders,
 		scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("")},
 	"GET /api/v1/cases/{id}/events": {why: "the case's history: the case's visibility",
-		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/events")},
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/events")},
 	"GET /api/v1/cases/{id}/verify": {why: "the case's history: the case's visibility",
-		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/verify")},
-	"POST /api/v1/cases/{id}/events": {why: "admin; supervisor in its township; the assigned officer",
-		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvent},
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/verify")},
+	"POST /api/v1/cases/{id}/events": {why: "admin; supervisor in its township; the assigned officer; legal reviewers a review (scoped: its township)",
+		roles: []auth.Role{azAdmin, azSupervisor, azOfficer, azLegal}, scope: azOwnOnly, targets: azPeerTargets, req: azEvent},
 	"POST /api/v1/cases/{id}/evidence": {why: "as the case's events: admin; supervisor in its township; the assigned officer",
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvidenceUpload},
-	"GET /api/v1/cases/{id}/evidence": {why: "the case's evidence: the case's visibility",
-		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/evidence")},
+	"GET /api/v1/cases/{id}/evidence": {why: "the case's evidence: the case's visibility (legal reviewers too)",
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/evidence")},
 	"GET /api/v1/evidence/{sha256}": {why: "a file: to those who may read a case holding it",
-		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, scope: azOwnOnly, targets: azPeerTargets,
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets,
 		req: func(e *authzEnv, c azCall) azRequest {
 			return azRequest{method: "GET", path: "/api/v1/evidence/" + e.evidenceFile(c.obj.caseID)}
 		}},
@@ -320,6 +325,16 @@ var azPolicy = map[string]azRule{
 			csv := "事项编码,裁量阶次,适用情形,处罚标准\n" + azItem + ",轻微,首次,处500元以上1000元以下罚款\n"
 			return azRequest{method: "POST", path: "/api/v1/powers/bands/import", body: []byte(csv), ctype: "text/csv"}
 		}},
+
+	// The working-day calendar: reference data every role reads; a year's arrangement, the
+	// city's admins.
+	"POST /api/v1/calendar": {why: "admin, unscoped: the calendar is the city's", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/calendar", map[string]any{"year": 2031, "holidays": []string{"2031-01-01"},
+				"workdays": []string{}})
+		}},
+	"GET /api/v1/calendar/{year}": {why: "every role (reference data deadlines are counted on)", roles: azEveryone,
+		targets: azGlobalTarget, req: azGet("/api/v1/calendar/2025")},
 }
 
 // azItem is the fixture's item, held by both townships from 2018-03-01.
@@ -793,6 +808,10 @@ func azGPX(e *authzEnv, c azCall) azRequest {
 // every call meets the case in the same state: admins and supervisors re-assign it,
 // officers accept it.
 func azEvent(e *authzEnv, c azCall) azRequest {
+	if c.p.role == auth.Legal {
+		id := e.penaltyCase(c.obj, time.Time{}, cases.EventFile, cases.EventInvestigate, cases.EventNotify)
+		return azJSON("POST", fmt.Sprintf("/api/v1/cases/%d/events", id), map[string]any{"type": "review", "outcome": "approve"})
+	}
 	id := e.assignedCase(c.obj)
 	body := map[string]any{"type": "assign", "officer": c.obj.officer}
 	if c.p.role == auth.Officer {
@@ -1142,6 +1161,13 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 			Category: "处罚", Townships: "全部"}}}); err != nil {
 		t.Fatalf("seeding the powers catalog: %v", err)
 	}
+	if _, err := srv.Calendar.LoadShipped(ctx); err != nil {
+		t.Fatalf("seeding the calendars: %v", err)
+	}
+	// A penalty case filed 200 days ago and never decided in each township: overdue.
+	for _, tg := range []azTarget{azOwn, azOther} {
+		e.penaltyCase(e.objs[tg], e.now.Add(-200*24*time.Hour), cases.EventFile)
+	}
 	if len(e.free[authzA]) < 4 || len(e.free[authzB]) < 4 {
 		t.Fatalf("too few free cells for the grid area cases: %d in A, %d in B", len(e.free[authzA]), len(e.free[authzB]))
 	}
@@ -1158,6 +1184,9 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 			}
 			if role == auth.Officer || role == auth.Device {
 				spec.Officer = e.objs[azOwn].officer
+			}
+			if role == auth.Legal {
+				spec.Qualification = "A20193204810001"
 			}
 			tok, _, err := srv.Tokens.Create(ctx, spec)
 			if err != nil {
@@ -1257,3 +1286,22 @@ func (e *authzEnv) assignedCase(o azObjects) int64 {
 }
 
 func azFtoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// penaltyCase creates a case citing the fixture's item at the target's point, reported at
+// reported (zero: now), with the procedure's events of the types given, an hour apart.
+func (e *authzEnv) penaltyCase(o azObjects, reported time.Time, types ...cases.EventType) int64 {
+	e.t.Helper()
+	if reported.IsZero() {
+		reported = time.Now().Add(-time.Duration(len(types)+1) * time.Hour)
+	}
+	var events []cases.NewEvent
+	for i, t := range types {
+		events = append(events, cases.NewEvent{Type: t, At: reported.Add(time.Duration(i+1) * time.Hour)})
+	}
+	c, err := e.srv.Cases.CreateWithHistory(context.Background(), auth.Identity{Name: "authz-seed", Role: auth.Admin},
+		cases.NewCase{Item: azItem, Title: "penalty " + o.township, Lat: o.point[1], Lon: o.point[0], ReportedAt: reported}, events)
+	if err != nil {
+		e.t.Fatalf("penalty case in %s: %v", o.township, err)
+	}
+	return c.ID
+}

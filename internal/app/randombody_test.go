@@ -296,6 +296,8 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 		return powersListCSV, "text/csv", false
 	case "POST /api/v1/powers/bands/import":
 		return "事项编码,裁量阶次,适用情形,处罚标准\n" + fx.item + ",轻微,首次,处500元以上1000元以下罚款\n", "text/csv", false
+	case "POST /api/v1/calendar":
+		return `{"year":2030,"source":"国务院办公厅通知","holidays":["2030-01-01","2030-10-01"],"workdays":["2030-09-29"]}`, "application/json", false
 	case "POST /open311/v2/requests.{format}":
 		return url.Values{"api_key": {fx.tokens[auth.Reporter]}, "service_code": {fx.sector}, "lat": {"31.805"}, "long": {"120.205"},
 			"description": {"路灯不亮"}, "address_string": {"人民路1号"}}.Encode(), "application/x-www-form-urlencoded", false
@@ -374,6 +376,8 @@ func (fx *fixture) pathParam(rng *rand.Rand, name string) string {
 		switch name {
 		case "id":
 			return pick(rng, []string{fx.caseID, "officer-1", "1", fx.caseID + ".gpx", "1.gpx"})
+		case "year":
+			return pick(rng, []string{"2025", "2026", "2030", "1999"})
 		case "code":
 			return pick(rng, []string{"320281001", fx.sector, "sq1", fx.item})
 		case "layer":

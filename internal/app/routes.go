@@ -14,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
@@ -75,6 +76,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
+		calendar.NewHandler(s.Calendar).Routes(),
 	}
 }
 

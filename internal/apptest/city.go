@@ -58,6 +58,9 @@ func NewCity(t testing.TB, spec Spec) *City {
 			t.Fatalf("test city: %s: %v", what, err)
 		}
 	}
+	// As `gridwatch migrate` does: the working-day calendars the build ships.
+	_, err = srv.Calendar.LoadShipped(ctx)
+	must("shipped calendars", err)
 	res := spec.Resolution
 	if res == 0 {
 		res = DefaultResolution

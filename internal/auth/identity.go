@@ -20,10 +20,11 @@ const (
 	Officer    Role = "officer"    // its own positions and cases
 	Device     Role = "device"     // post positions for its officer only
 	Reporter   Role = "reporter"   // create cases and Open311 requests only
+	Legal      Role = "legal"      // 法制审核员: read cases, review penalty decisions (its township when scoped)
 )
 
 // Roles lists every role, in the order of the documentation.
-var Roles = []Role{Admin, Supervisor, Analyst, Officer, Device, Reporter}
+var Roles = []Role{Admin, Supervisor, Analyst, Officer, Device, Reporter, Legal}
 
 // ParseRole returns the Role named s, or an error listing the valid ones.
 func ParseRole(s string) (Role, error) {
@@ -46,6 +47,9 @@ type Identity struct {
 	Role     Role
 	Township string // township code the token is confined to; "" when unscoped
 	Officer  string // officer ID the token acts for; "" when none
+	// Qualification is the legal professional qualification (法律职业资格证书编号) of a
+	// legal token's holder; "" for other roles.
+	Qualification string
 }
 
 // Scoped reports whether the identity is confined to one township.

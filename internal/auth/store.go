@@ -28,8 +28,11 @@ type TokenSpec struct {
 	Name     string
 	Role     Role
 	Township string        // optional township code scope
-	Officer  string        // officer ID; required for officer and device tokens
+	Officer  string        // officer ID; required for officer and device tokens, optional for legal ones
 	TTL      time.Duration // 0: never expires
+	// Qualification is the holder's legal professional qualification certificate number
+	// (法律职业资格证书编号): required for legal tokens, refused for others.
+	Qualification string
 }
 
 // Validate checks a spec before it reaches the database. Errors have code invalid.
@@ -42,6 +45,12 @@ func (s TokenSpec) Validate() error {
 	}
 	if (s.Role == Officer || s.Role == Device) && s.Officer == "" {
 		return apperr.Invalidf("a %s token needs an officer", s.Role)
+	}
+	if s.Role == Legal && (s.Qualification == "" || len(s.Qualification) > 100) {
+		return apperr.Invalidf("a legal token needs the holder's legal professional qualification (1 to 100 bytes)")
+	}
+	if s.Role != Legal && s.Qualification != "" {
+		return apperr.Invalidf("only a legal token carries a qualification")
 	}
 	if s.TTL < 0 {
 		return apperr.Invalidf("a token's lifetime cannot be negative")
@@ -70,13 +79,13 @@ func (s *Store) Create(ctx context.Context, spec TokenSpec) (string, Identity, e
 		t := time.Now().Add(spec.TTL)
 		expires = &t
 	}
-	id := Identity{Name: spec.Name, Role: spec.Role, Township: spec.Township, Officer: spec.Officer}
+	id := Identity{Name: spec.Name, Role: spec.Role, Township: spec.Township, Officer: spec.Officer, Qualification: spec.Qualification}
 	// The township's foreign key refuses an unknown township (townships are grid's).
 	err := s.db.QueryRow(ctx, `
-		INSERT INTO api_tokens (name, role, township, officer, token_hash, expires_at)
-		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6)
+		INSERT INTO api_tokens (name, role, township, officer, token_hash, expires_at, qualification)
+		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6, NULLIF($7, ''))
 		RETURNING id`,
-		spec.Name, spec.Role, spec.Township, spec.Officer, HashToken(token), expires,
+		spec.Name, spec.Role, spec.Township, spec.Officer, HashToken(token), expires, spec.Qualification,
 	).Scan(&id.TokenID)
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "api_tokens_township_fkey" {
 		return "", Identity{}, apperr.Invalidf("unknown township %q", spec.Township)
@@ -99,12 +108,12 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 		return Identity{}, errBadToken
 	}
 	var id Identity
-	var township, officer *string
+	var township, officer, qualification *string
 	var stored []byte
 	hash := HashToken(token)
 	err := s.db.QueryRow(ctx, `
 		WITH t AS (
-			SELECT id, name, role, township, officer, last_used_at, token_hash
+			SELECT id, name, role, township, officer, last_used_at, token_hash, qualification
 			FROM api_tokens
 			WHERE token_hash = $1 AND revoked_at IS NULL
 			  AND (expires_at IS NULL OR expires_at > now())
@@ -113,9 +122,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 			FROM t
 			WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
 		)
-		SELECT id, name, role, township, officer, token_hash FROM t`,
+		SELECT id, name, role, township, officer, token_hash, qualification FROM t`,
 		hash,
-	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer, &stored)
+	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer, &stored, &qualification)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Identity{}, errBadToken
 	}
@@ -129,23 +138,24 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 	}
 	id.Township = deref(township)
 	id.Officer = deref(officer)
+	id.Qualification = deref(qualification)
 	return id, nil
 }
 
 // List returns all tokens, newest first.
 func (s *Store) List(ctx context.Context) ([]TokenInfo, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT id, name, role, township, officer, created_at, expires_at, revoked_at, last_used_at
+		SELECT id, name, role, township, officer, created_at, expires_at, revoked_at, last_used_at, qualification
 		FROM api_tokens ORDER BY id DESC`)
 	if err != nil {
 		return nil, pgdb.Translate(err, "tokens")
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (TokenInfo, error) {
 		var t TokenInfo
-		var township, officer *string
+		var township, officer, qualification *string
 		err := row.Scan(&t.TokenID, &t.Name, &t.Role, &township, &officer,
-			&t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
-		t.Township, t.Officer = deref(township), deref(officer)
+			&t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt, &qualification)
+		t.Township, t.Officer, t.Qualification = deref(township), deref(officer), deref(qualification)
 		return t, err
 	})
 }

@@ -6,6 +6,7 @@
 package cases
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gridwatch/gridwatch/geo"
@@ -46,7 +47,20 @@ const (
 	StatusResolved Status = "resolved"
 	StatusReferred Status = "referred" // 流转: handed to the responsible department
 	StatusClosed   Status = "closed"
+
+	// The stages of a penalty case (一般程序), after it is filed.
+	StatusFiled         Status = "filed"         // 立案
+	StatusInvestigating Status = "investigating" // 调查取证
+	StatusNotified      Status = "notified"      // 告知: the party told of the proposed decision and its rights
+	StatusReviewed      Status = "reviewed"      // 法制审核 approved
+	StatusDecided       Status = "decided"       // 决定
+	StatusDelivered     Status = "delivered"     // 送达
+	StatusExecuted      Status = "executed"      // 执行
 )
+
+// ProcedureStatuses are the statuses of a penalty case not yet closed.
+var ProcedureStatuses = []Status{StatusFiled, StatusInvestigating, StatusNotified, StatusReviewed, StatusDecided,
+	StatusDelivered, StatusExecuted}
 
 // Open reports whether a case in this status still needs work (Open311 "open").
 func (s Status) Open() bool { return s != StatusClosed && s != StatusResolved && s != StatusReferred }
@@ -82,6 +96,11 @@ type Case struct {
 	ArrivedAt  *time.Time `json:"arrived_at"`
 	ResolvedAt *time.Time `json:"resolved_at"`
 	ClosedAt   *time.Time `json:"closed_at"`
+	// Deadlines of a penalty case's stages (GET /cases/{id} only; absent elsewhere and on
+	// cases never filed). Calendar is "weekdays only" when a working-day period crossed a
+	// year with no calendar.
+	Deadlines []Deadline `json:"deadlines,omitempty"`
+	Calendar  string     `json:"calendar,omitempty"`
 }
 
 // NewCase is a case to create.
@@ -119,6 +138,15 @@ const (
 	// EventEvidence records a file (or a link) kept as evidence; it leaves the status as
 	// it is. Only AppendEvidence and CreateWithEvidence write it.
 	EventEvidence EventType = "evidence"
+
+	// The penalty procedure (一般程序).
+	EventFile        EventType = "file"        // 立案: needs the case to cite an item
+	EventInvestigate EventType = "investigate" // 调查取证
+	EventNotify      EventType = "notify"      // 告知 (陈述申辩, 听证); again to record the party's answer
+	EventReview      EventType = "review"      // 法制审核: approve or reject, legal tokens only
+	EventDecide      EventType = "decide"      // 决定: amount and band level
+	EventDeliver     EventType = "deliver"     // 送达
+	EventExecute     EventType = "execute"     // 执行
 )
 
 // Event is one entry of a case's full-process record.
@@ -143,6 +171,9 @@ type Event struct {
 	// fields (see Digest).
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+	// Detail holds the procedural facts of a penalty event (see Detail) as canonical JSON;
+	// absent on other events. The hash covers it when present.
+	Detail json.RawMessage `json:"detail,omitempty"`
 }
 
 // NewEvent is an event to append through the API.
@@ -152,4 +183,6 @@ type NewEvent struct {
 	Department string
 	Note       string
 	At         time.Time // zero means now
+	// Procedure carries the facts of a penalty event; ignored by other events.
+	Procedure Procedure
 }

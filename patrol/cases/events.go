@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,9 +24,25 @@ var milestone = map[EventType]string{
 	EventClose:   "closed_at",
 }
 
+// officerSteps are the events an assigned officer may append to their case.
+var officerSteps = []EventType{EventAccept, EventArrive, EventResolve, EventRefer, EventInvestigate, EventDeliver}
+
 // mayAct checks who may append an event of type t to case c: admins anywhere, supervisors
-// in their township, the assigned officer for the steps of their own work.
+// in their township, the assigned officer for the steps of their own work; a review only
+// legal tokens (of the case's township when scoped), and they nothing else.
 func mayAct(who auth.Identity, c Case, t EventType) error {
+	if who.Role == auth.Legal || t == EventReview {
+		if who.Role != auth.Legal {
+			return apperr.Forbiddenf("a review (法制审核) is for legal tokens, whose holders have the legal professional qualification")
+		}
+		if t != EventReview {
+			return apperr.Forbiddenf("a legal token may only review cases, not %s them", t)
+		}
+		if who.Scoped() && (c.Township == nil || *c.Township != who.Township) {
+			return apperr.Forbiddenf("case %d is not of township %s", c.ID, who.Township)
+		}
+		return nil
+	}
 	switch who.Role {
 	case auth.Admin, auth.Supervisor:
 		if who.Scoped() && (c.Township == nil || *c.Township != who.Township) {
@@ -33,7 +50,7 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 		}
 		return nil
 	case auth.Officer:
-		if t == EventAssign || t == EventClose {
+		if !slices.Contains(officerSteps, t) {
 			return apperr.Forbiddenf("an officer may not %s cases", t)
 		}
 		if c.Officer == nil || *c.Officer != who.Officer {
@@ -69,7 +86,11 @@ func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne
 // appendInTx is AppendEvent inside the caller's transaction.
 func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id int64, ne NewEvent) (Case, error) {
 	if _, ok := ParseEventType(string(ne.Type)); !ok {
-		return Case{}, apperr.Invalidf("unknown event type %q (assign, accept, arrive, resolve, refer, close)", ne.Type)
+		return Case{}, apperr.Invalidf("unknown event type %q (%s)", ne.Type, eventNames(eventOrder))
+	}
+	detail, err := checkProcedure(ne.Type, &ne.Procedure, ne.Note)
+	if err != nil {
+		return Case{}, err
 	}
 	if len(ne.Note) > 2000 {
 		return Case{}, apperr.Invalidf("the note is longer than 2,000 bytes")
@@ -88,7 +109,11 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if !ok {
 		return Case{}, apperr.Conflictf("case %d is %s: %s is not allowed (allowed: %s)", id, c.Status, ne.Type, allowedList(c.Status))
 	}
-	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At}
+	if next, err = s.checkStage(ctx, tx, who, c, ne, next, &detail); err != nil {
+		return Case{}, err
+	}
+	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At,
+		Detail: detail.raw()}
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
@@ -140,6 +165,12 @@ func (s *Store) fillEvent(ctx context.Context, tx pgx.Tx, who auth.Identity, c C
 		}
 		dept := ne.Department
 		e.Department = &dept
+	case EventInvestigate:
+		// The investigator, for the rule that keeps them from reviewing (查审分离).
+		if who.Officer != "" {
+			o := who.Officer
+			e.Officer = &o
+		}
 	case EventAccept, EventArrive, EventResolve:
 		e.Officer = c.Officer
 		if ne.Type == EventArrive && c.Officer != nil {

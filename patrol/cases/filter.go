@@ -119,7 +119,8 @@ func (f Filter) scoped(who auth.Identity) (Filter, error) {
 
 func validStatus(s Status) bool {
 	switch s {
-	case StatusReported, StatusAssigned, StatusAccepted, StatusOnSite, StatusResolved, StatusReferred, StatusClosed:
+	case StatusReported, StatusAssigned, StatusAccepted, StatusOnSite, StatusResolved, StatusReferred, StatusClosed,
+		StatusFiled, StatusInvestigating, StatusNotified, StatusReviewed, StatusDecided, StatusDelivered, StatusExecuted:
 		return true
 	}
 	return false

@@ -25,9 +25,11 @@ func NewHandler(store *Store) *Handler { return &Handler{store: store} }
 // Role sets of the case routes.
 var (
 	reporters   = []auth.Role{auth.Admin, auth.Supervisor, auth.Officer, auth.Reporter}
-	caseReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
-	caseActors  = []auth.Role{auth.Admin, auth.Supervisor, auth.Officer}
-	dispatchers = []auth.Role{auth.Admin, auth.Supervisor}
+	caseReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer, auth.Legal}
+	caseActors  = []auth.Role{auth.Admin, auth.Supervisor, auth.Officer, auth.Legal}
+	// procedureReaders follow penalty deadlines: readers and legal reviewers.
+	procedureReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Legal}
+	dispatchers      = []auth.Role{auth.Admin, auth.Supervisor}
 )
 
 // MaxCaseBody caps a case or event body.
@@ -43,6 +45,7 @@ func (h *Handler) Routes() []api.Route {
 		{Method: http.MethodPost, Pattern: "/cases", Roles: reporters, MaxBody: MaxCaseBody, Handler: h.create},
 		{Method: http.MethodGet, Pattern: "/cases", Roles: caseReaders, Handler: h.list},
 		{Method: http.MethodGet, Pattern: "/cases/sla", Roles: api.Readers, Handler: h.sla},
+		{Method: http.MethodGet, Pattern: "/cases/overdue", Roles: procedureReaders, Handler: h.overdue},
 		{Method: http.MethodGet, Pattern: "/cases/{id}", Roles: caseReaders, Handler: h.get},
 		{Method: http.MethodPost, Pattern: "/cases/{id}/events", Roles: caseActors, MaxBody: MaxCaseBody, Handler: h.postEvent},
 		{Method: http.MethodGet, Pattern: "/cases/{id}/events", Roles: caseReaders, Handler: h.events},
@@ -132,11 +135,20 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := h.store.Get(r.Context(), auth.Caller(r), id)
+	c, err := h.store.WithDeadlines(r.Context(), auth.Caller(r), id)
 	if err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (h *Handler) overdue(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.store.Overdue(r.Context(), auth.Caller(r), r.URL.Query().Get("township"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
 	return nil
 }
 
@@ -147,6 +159,13 @@ type eventRequest struct {
 	Department string     `json:"department"`
 	Note       string     `json:"note"`
 	At         *time.Time `json:"at"`
+	// The penalty procedure's facts (see Procedure).
+	Hearing        string   `json:"hearing"`
+	Outcome        string   `json:"outcome"`
+	AmountYuan     *float64 `json:"amount_yuan"`
+	Level          string   `json:"level"`
+	Party          string   `json:"party"`
+	LicenceRevoked bool     `json:"licence_revoked"`
 }
 
 // eventAnswer is what an appended event returns: the case after it and the event.
@@ -164,7 +183,9 @@ func (h *Handler) postEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	ne := NewEvent{Type: EventType(req.Type), Officer: req.Officer, Department: req.Department, Note: req.Note}
+	ne := NewEvent{Type: EventType(req.Type), Officer: req.Officer, Department: req.Department, Note: req.Note,
+		Procedure: Procedure{Hearing: req.Hearing, Outcome: req.Outcome, AmountYuan: req.AmountYuan, Level: req.Level,
+			Party: req.Party, LicenceRevoked: req.LicenceRevoked}}
 	if req.At != nil {
 		ne.At = *req.At
 	}

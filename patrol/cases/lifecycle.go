@@ -21,11 +21,21 @@ var transitions = map[EventType]struct {
 	EventArrive:  {from: []Status{StatusAccepted}, to: StatusOnSite},
 	EventResolve: {from: []Status{StatusOnSite}, to: StatusResolved},
 	EventRefer:   {from: []Status{StatusReported, StatusAssigned, StatusAccepted, StatusOnSite}, to: StatusReferred},
-	EventClose:   {from: []Status{StatusResolved, StatusReferred}, to: StatusClosed},
+	EventClose:   {from: []Status{StatusResolved, StatusReferred, StatusExecuted}, to: StatusClosed},
+
+	EventFile:        {from: []Status{StatusReported, StatusAssigned, StatusAccepted, StatusOnSite}, to: StatusFiled},
+	EventInvestigate: {from: []Status{StatusFiled, StatusInvestigating}, to: StatusInvestigating},
+	EventNotify:      {from: []Status{StatusInvestigating, StatusNotified}, to: StatusNotified},
+	// A rejected review sends the case back to investigation (see reviewStatus).
+	EventReview:  {from: []Status{StatusNotified}, to: StatusReviewed},
+	EventDecide:  {from: []Status{StatusNotified, StatusReviewed}, to: StatusDecided},
+	EventDeliver: {from: []Status{StatusDecided}, to: StatusDelivered},
+	EventExecute: {from: []Status{StatusDelivered}, to: StatusExecuted},
 }
 
 // eventOrder lists event types in lifecycle order, for messages.
-var eventOrder = []EventType{EventAssign, EventAccept, EventArrive, EventResolve, EventRefer, EventClose}
+var eventOrder = []EventType{EventAssign, EventAccept, EventArrive, EventResolve, EventRefer, EventFile, EventInvestigate,
+	EventNotify, EventReview, EventDecide, EventDeliver, EventExecute, EventClose}
 
 // Next returns the status an event of type t leads to from status s, and false when the
 // event is not allowed then.
@@ -103,6 +113,10 @@ func Digest(prev []byte, e Event) []byte {
 	if e.Evidence != nil {
 		field("evidence:" + *e.Evidence)
 	}
+	// Events before the procedure have no detail and hash as they always did.
+	if len(e.Detail) > 0 {
+		field(string(e.Detail))
+	}
 	return h.Sum(nil)
 }
 
@@ -138,6 +152,15 @@ func Verify(caseID int64, events []Event) Verification {
 		prev, _ = hex.DecodeString(e.Hash)
 	}
 	return v
+}
+
+// eventNames joins event types for a message.
+func eventNames(list []EventType) string {
+	names := make([]string, len(list))
+	for i, t := range list {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
 }
 
 // allowedList formats the allowed events for an error message.

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -61,4 +62,13 @@ func (s *Store) SLAs(ctx context.Context, who auth.Identity, township string, fr
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[SLA])
 	return list, pgdb.Translate(err, "SLA")
+}
+
+func sortOverdue(list []OverdueStage) {
+	slices.SortStableFunc(list, func(a, b OverdueStage) int {
+		if a.DaysOverdue != b.DaysOverdue {
+			return b.DaysOverdue - a.DaysOverdue
+		}
+		return cmp.Compare(a.Case, b.Case)
+	})
 }

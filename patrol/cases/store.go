@@ -57,6 +57,9 @@ type Store struct {
 	evidence  EvidenceChecker
 	now       func() time.Time
 	onChange  func(p orb.Point)
+	calendar  Calendar
+	periods   Periods
+	major     MajorRule
 }
 
 // UsePowers lets cases cite items of the powers catalog p; without it, a case citing an
@@ -76,7 +79,8 @@ func (s *Store) changed(c Case) {
 
 // NewStore returns a Store.
 func NewStore(db *pgxpool.Pool, locator Locator, officers Officers, positions Positions) *Store {
-	return &Store{db: db, locator: locator, officers: officers, positions: positions, now: time.Now}
+	return &Store{db: db, locator: locator, officers: officers, positions: positions, now: time.Now,
+		periods: DefaultPeriods(), major: DefaultMajorRule()}
 }
 
 // Sectors returns the reference list of sectors, core ones first.
@@ -275,7 +279,7 @@ func getCase(ctx context.Context, q queryer, id int64) (Case, error) {
 // which no API token can have).
 func mayRead(who auth.Identity, c Case) error {
 	switch who.Role {
-	case auth.Admin, auth.Analyst, auth.Supervisor:
+	case auth.Admin, auth.Analyst, auth.Supervisor, auth.Legal:
 		if who.Scoped() && (c.Township == nil || *c.Township != who.Township) {
 			return apperr.Forbiddenf("case %d is not of township %s", c.ID, who.Township)
 		}
@@ -353,10 +357,15 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
 		}
 	}
 	hash := Digest(prev, e)
+	var detail *string
+	if len(e.Detail) > 0 {
+		d := string(e.Detail)
+		detail = &d
+	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence)
+		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail)
 	return err
 }
 
@@ -369,9 +378,33 @@ func (s *Store) Events(ctx context.Context, who auth.Identity, id int64) ([]Even
 }
 
 func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence
-		FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
+	return eventsOf(ctx, s.db, id)
+}
+
+// eventColumns is the select list that scanEvent reads.
+const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail`
+
+// scanEvent reads a row of case_events in the order of eventColumns.
+func scanEvent(row pgx.CollectableRow) (Event, error) {
+	var e Event
+	var prev, hash, evidence []byte
+	var detail *string
+	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
+		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail)
+	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
+	if evidence != nil {
+		h := hex.EncodeToString(evidence)
+		e.Evidence = &h
+	}
+	if detail != nil {
+		e.Detail = []byte(*detail)
+	}
+	return e, err
+}
+
+// eventsOf reads a case's history in order, on a pool or inside a transaction.
+func eventsOf(ctx context.Context, q queryer, id int64) ([]Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, pgdb.Translate(err, "case history")
 	}
@@ -379,18 +412,21 @@ func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
 	return list, pgdb.Translate(err, "case history")
 }
 
-// scanEvent reads a row of case_events in the column order of events.
-func scanEvent(row pgx.CollectableRow) (Event, error) {
-	var e Event
-	var prev, hash, evidence []byte
-	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
-		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence)
-	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
-	if evidence != nil {
-		h := hex.EncodeToString(evidence)
-		e.Evidence = &h
+// eventsOfCases reads the histories of several cases, by case.
+func eventsOfCases(ctx context.Context, q queryer, ids []int64) (map[int64][]Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = ANY($1) ORDER BY case_id, seq`, ids)
+	if err != nil {
+		return nil, pgdb.Translate(err, "case histories")
 	}
-	return e, err
+	list, err := pgx.CollectRows(rows, scanEvent)
+	if err != nil {
+		return nil, pgdb.Translate(err, "case histories")
+	}
+	out := make(map[int64][]Event, len(ids))
+	for _, e := range list {
+		out[e.CaseID] = append(out[e.CaseID], e)
+	}
+	return out, nil
 }
 
 // Verify checks the hash chain of a case's history and, through the evidence checker

@@ -58,7 +58,7 @@ func NewHandler(store *Store, limits Limits) *Handler {
 
 // Routes returns the evidence routes of /api/v1.
 func (h *Handler) Routes() []api.Route {
-	readers := []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
+	readers := []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer, auth.Legal}
 	return []api.Route{
 		{Method: http.MethodPost, Pattern: "/cases/{id}/evidence", Roles: []auth.Role{auth.Admin, auth.Supervisor, auth.Officer},
 			MaxBody: h.limits.RequestBytes, Handler: h.upload},

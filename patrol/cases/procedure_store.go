@@ -1,0 +1,193 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
+)
+
+// Calendar gives the working-day calendar of some years (package calendar's Store).
+type Calendar interface {
+	Between(ctx context.Context, from, to int) (calendar.Calendar, error)
+}
+
+// ProcedureConfig configures the penalty procedure: its periods and which decisions are
+// major. Zero fields take the defaults (DefaultPeriods; a zero MajorRule takes
+// DefaultMajorRule).
+type ProcedureConfig struct {
+	Periods Periods
+	Major   *MajorRule
+}
+
+// UseProcedure gives the penalty procedure its calendar and configuration.
+func (s *Store) UseProcedure(cal Calendar, cfg ProcedureConfig) {
+	s.calendar = cal
+	s.periods = cfg.Periods.withDefaults()
+	s.major = DefaultMajorRule()
+	if cfg.Major != nil {
+		s.major = *cfg.Major
+	}
+}
+
+// checkStage applies the procedure's rules to an event about to be appended, inside the
+// case's row lock, completes its detail and returns the status it leads to. Errors:
+// conflict (filing a case that cites no item; the investigator reviewing, 查审分离; a major
+// decision without an approving review), unprocessable (an amount outside the item's
+// band).
+func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c Case, ne NewEvent, next Status, d *Detail) (Status, error) {
+	switch ne.Type {
+	case EventFile:
+		if c.Item == nil {
+			return "", apperr.Conflictf("case %d cites no item: only a case citing an item (事项) can be filed as a penalty case", c.ID)
+		}
+		d.Item = *c.Item
+	case EventReview:
+		var kind string
+		err := tx.QueryRow(ctx, `
+			SELECT type FROM case_events
+			WHERE case_id = $1 AND type IN ('investigate', 'evidence') AND (actor = $2 OR ($3 <> '' AND officer = $3))
+			ORDER BY seq LIMIT 1`, c.ID, who.Name, who.Officer).Scan(&kind)
+		if err == nil {
+			return "", apperr.Conflictf("查审分离: %s appended an %s event to case %d, so may not review it: the review must be independent of the investigation",
+				who.Name, kind, c.ID)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return "", err
+		}
+		d.Qualification = who.Qualification
+		if ne.Procedure.Outcome == ReviewReject {
+			return StatusInvestigating, nil
+		}
+	case EventDecide:
+		if s.powers == nil || c.Item == nil {
+			return "", apperr.Conflictf("case %d cites no item of a powers catalog: no band to decide in", c.ID)
+		}
+		it, err := s.powers.Item(ctx, *c.Item)
+		if err != nil {
+			return "", err
+		}
+		if err := checkBand(it, ne.Procedure); err != nil {
+			return "", err
+		}
+		events, err := eventsOf(ctx, tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if why := s.major.major(ne.Procedure, hearingRequested(events)); why != "" {
+			d.Major = why
+			if c.Status != StatusReviewed {
+				return "", apperr.Conflictf("case %d: a major decision (%s) needs an approving legal review (法制审核, 行政处罚法 第五十八条) first",
+					c.ID, why)
+			}
+		}
+	}
+	return next, nil
+}
+
+// calendarFor returns the calendar of the years from..to (weekdays only without one).
+func (s *Store) calendarFor(ctx context.Context, from, to int) (calendar.Calendar, error) {
+	if s.calendar == nil {
+		return calendar.New(), nil
+	}
+	return s.calendar.Between(ctx, from, to)
+}
+
+// WithDeadlines returns one case with the deadlines of its penalty stages (none for a case
+// never filed). Errors: not_found, forbidden.
+func (s *Store) WithDeadlines(ctx context.Context, who auth.Identity, id int64) (Case, error) {
+	c, err := s.Get(ctx, who, id)
+	if err != nil {
+		return Case{}, err
+	}
+	events, err := s.events(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	today := calendar.DateOf(s.now())
+	cal, err := s.calendarFor(ctx, c.ReportedAt.Year()-1, today.Year()+1)
+	if err != nil {
+		return Case{}, err
+	}
+	dl, weekdaysOnly := Deadlines(events, cal, s.periods, today)
+	c.Deadlines = dl
+	if weekdaysOnly {
+		c.Calendar = calendar.WeekdaysOnly
+	}
+	return c, nil
+}
+
+// OverdueStage is a stage of a penalty case past its deadline and not done.
+type OverdueStage struct {
+	Case        int64         `json:"case"`
+	Title       string        `json:"title"`
+	Township    *string       `json:"township"`
+	Item        *string       `json:"item"`
+	Status      Status        `json:"status"`
+	Officer     *string       `json:"officer"`
+	Stage       string        `json:"stage"`
+	Due         calendar.Date `json:"due"`
+	DaysOverdue int           `json:"days_overdue"`
+	Basis       string        `json:"basis"`
+	Calendar    string        `json:"calendar,omitempty"`
+}
+
+// Overdue lists the stages of open penalty cases past their deadlines, the most overdue
+// first. Scoped tokens get their township's. Errors: forbidden (another township than a
+// scoped token's).
+func (s *Store) Overdue(ctx context.Context, who auth.Identity, township string) ([]OverdueStage, error) {
+	township, err := who.TownshipFilter(township)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE status = ANY($1) AND ($2 = '' OR township = $2) ORDER BY id`,
+		ProcedureStatuses, township)
+	if err != nil {
+		return nil, pgdb.Translate(err, "overdue cases")
+	}
+	list, err := pgx.CollectRows(rows, scanCase)
+	if err != nil {
+		return nil, pgdb.Translate(err, "overdue cases")
+	}
+	out := []OverdueStage{}
+	if len(list) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(list))
+	first := s.now().Year()
+	for i, c := range list {
+		ids[i] = c.ID
+		first = min(first, c.ReportedAt.Year())
+	}
+	history, err := eventsOfCases(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.DateOf(s.now())
+	cal, err := s.calendarFor(ctx, first-1, today.Year()+1)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		dl, weekdaysOnly := Deadlines(history[c.ID], cal, s.periods, today)
+		for _, d := range dl {
+			if !d.Overdue() {
+				continue
+			}
+			o := OverdueStage{Case: c.ID, Title: c.Title, Township: c.Township, Item: c.Item, Status: c.Status, Officer: c.Officer,
+				Stage: d.Stage, Due: d.Due, DaysOverdue: int(today.Sub(d.Due.Time) / (24 * time.Hour)), Basis: d.Basis}
+			if weekdaysOnly {
+				o.Calendar = calendar.WeekdaysOnly
+			}
+			out = append(out, o)
+		}
+	}
+	sortOverdue(out)
+	return out, nil
+}

@@ -1,0 +1,226 @@
+package cases_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apptest"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/powers"
+)
+
+// newProcedureCity is the cases test city with legal reviewers — one of them the same
+// person as officer b-1 — and item U1's bands. Township B holds U1 from 2024-03-01.
+func newProcedureCity(t *testing.T) *city {
+	t.Helper()
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{
+			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
+			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
+		},
+		Squadrons: []grid.Squadron{{Code: "A1", Name: "甲一", Township: "A"}, {Code: "B1", Name: "乙一", Township: "B"}},
+		Officers:  []officer.Officer{{ID: "a1-1", Squadron: "A1"}, {ID: "b-1", Squadron: "B1"}},
+		Tokens: map[string]auth.TokenSpec{
+			"admin":     {Role: auth.Admin},
+			"supA":      {Role: auth.Supervisor, Township: "A"},
+			"supB":      {Role: auth.Supervisor, Township: "B"},
+			"officerB":  {Role: auth.Officer, Officer: "b-1"},
+			"legal":     {Role: auth.Legal, Qualification: "A20183204810042"},
+			"legalB1":   {Role: auth.Legal, Officer: "b-1", Qualification: "A20193204810007"},
+			"legalA":    {Role: auth.Legal, Township: "A", Qualification: "A20203204810011"},
+			"analystRO": {Role: auth.Analyst},
+		},
+	})
+	c := &city{t: t, srv: tc.Server, http: tc.HTTP, tokens: tc.Tokens}
+	withCatalog(t, c)
+	if _, err := c.srv.Powers.SetBands(context.Background(), "U1", []powers.Band{
+		{Level: powers.Minor, MinYuan: 0, MaxYuan: 500, Conditions: "首次"},
+		{Level: powers.Ordinary, MinYuan: 500, MaxYuan: 15000, Conditions: "一般"},
+		{Level: powers.Serious, MinYuan: 15000, MaxYuan: 50000, Conditions: "拒不改正"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// inB is a case in township B citing U1, reported at the time given.
+func inB(at string) map[string]any {
+	return map[string]any{"item": "U1", "title": "占道经营", "lat": 31.84, "lon": 120.35, "reported_at": at}
+}
+
+func (c *city) mustEvent(who string, id int64, body map[string]any) {
+	c.t.Helper()
+	if code, raw := c.event(who, id, body); code != 201 {
+		c.t.Fatalf("%s on case %d as %s = %d %s", body["type"], id, who, code, raw)
+	}
+}
+
+// toNotified files, investigates (as the officer) and notifies a new case in B.
+func (c *city) toNotified(reported string) int64 {
+	c.t.Helper()
+	id := c.report("admin", inB(reported)).ID
+	c.mustEvent("admin", id, map[string]any{"type": "assign", "officer": "b-1"})
+	c.mustEvent("admin", id, map[string]any{"type": "file"})
+	c.mustEvent("officerB", id, map[string]any{"type": "investigate", "note": "现场检查笔录"})
+	c.mustEvent("admin", id, map[string]any{"type": "notify", "note": "事先告知书"})
+	return id
+}
+
+func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
+	c := newProcedureCity(t)
+	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+	for _, ev := range []map[string]any{
+		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"},                      // Friday before the break
+		{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"}, // the adjusted Sunday
+		{"type": "decide", "amount_yuan": 800, "level": "一般", "at": "2025-09-30T10:00:00+08:00"},
+		{"type": "deliver", "at": "2025-10-16T17:00:00+08:00"},
+	} {
+		c.mustEvent("admin", id, ev)
+	}
+	var got cases.Case
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
+	if got.Calendar != "" {
+		t.Errorf("calendar = %q, want none: 2025 has one", got.Calendar)
+	}
+	want := map[string]struct {
+		due string
+		met string
+	}{
+		cases.StageDecide:         {"2025-12-01", "true"},  // 90 days of 09-02
+		cases.StageHearingRequest: {"2025-10-10", "true"},  // 5 working days: 09-28 (调休), 29, 30, 10-09, 10-10
+		cases.StageDeliver:        {"2025-10-16", "true"},  // 7 working days: 10-09, 10, 11 (调休), 13, 14, 15, 16
+		cases.StageExecute:        {"2025-10-31", "false"}, // 15 days of delivery, never executed
+	}
+	if len(got.Deadlines) != len(want) {
+		t.Fatalf("deadlines %+v, want %d", got.Deadlines, len(want))
+	}
+	for _, d := range got.Deadlines {
+		w := want[d.Stage]
+		met := "null"
+		if d.Met != nil {
+			met = fmt.Sprint(*d.Met)
+		}
+		if d.Due.String() != w.due || met != w.met {
+			t.Errorf("deadline %s: due %s, met %s; want %s, %s", d.Stage, d.Due, met, w.due, w.met)
+		}
+	}
+
+	var overdue []cases.OverdueStage
+	c.do("GET", "/api/v1/cases/overdue", "analystRO", nil, &overdue)
+	if len(overdue) != 1 || overdue[0].Case != id || overdue[0].Stage != cases.StageExecute {
+		t.Errorf("overdue = %+v, want case %d's execute stage", overdue, id)
+	}
+	c.do("GET", "/api/v1/cases/overdue", "supA", nil, &overdue)
+	if len(overdue) != 0 {
+		t.Errorf("overdue for township A = %+v, want none (the case is B's)", overdue)
+	}
+	if code, _ := c.do("GET", "/api/v1/cases/overdue?township=B", "supA", nil, nil); code != 403 {
+		t.Errorf("overdue of B for A's supervisor = %d, want 403", code)
+	}
+
+	// A year with no calendar counts weekdays, and says so.
+	old := c.report("admin", inB("2024-09-25T09:00:00+08:00")).ID
+	c.mustEvent("admin", old, map[string]any{"type": "file", "at": "2024-09-26T09:00:00+08:00"})
+	c.mustEvent("admin", old, map[string]any{"type": "investigate", "at": "2024-09-26T10:00:00+08:00"})
+	c.mustEvent("admin", old, map[string]any{"type": "notify", "at": "2024-09-27T10:00:00+08:00"})
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", old), "admin", nil, &got)
+	if got.Calendar != "weekdays only" {
+		t.Errorf("calendar of a 2024 case = %q, want weekdays only", got.Calendar)
+	}
+	for _, d := range got.Deadlines {
+		if d.Stage == cases.StageHearingRequest && d.Due.String() != "2024-10-04" {
+			t.Errorf("2024 hearing request due %s, want 2024-10-04 (weekdays only)", d.Due)
+		}
+	}
+}
+
+func TestProcedureRules(t *testing.T) {
+	c := newProcedureCity(t)
+
+	t.Run("events out of order", func(t *testing.T) {
+		id := c.report("admin", inB("2025-03-03T09:00:00+08:00")).ID
+		code, raw := c.event("admin", id, map[string]any{"type": "notify"})
+		if code != 409 || !strings.Contains(raw, "allowed: assign, refer, file") {
+			t.Errorf("notify on a reported case = %d %s, want 409 naming assign, refer, file", code, raw)
+		}
+		c.mustEvent("admin", id, map[string]any{"type": "file"})
+		code, raw = c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 100, "level": "轻微"})
+		if code != 409 || !strings.Contains(raw, "allowed: investigate") {
+			t.Errorf("decide on a filed case = %d %s, want 409 naming investigate", code, raw)
+		}
+	})
+	t.Run("a case citing no item is not filed", func(t *testing.T) {
+		id := c.report("admin", map[string]any{"sector": "urban_management", "title": "x", "lat": 31.84, "lon": 120.35}).ID
+		if code, raw := c.event("admin", id, map[string]any{"type": "file"}); code != 409 || !strings.Contains(raw, "cites no item") {
+			t.Errorf("file without item = %d %s, want 409", code, raw)
+		}
+	})
+	t.Run("the investigator may not review", func(t *testing.T) {
+		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		code, raw := c.event("legalB1", id, map[string]any{"type": "review", "outcome": "approve"})
+		if code != 409 || !strings.Contains(raw, "查审分离") {
+			t.Errorf("review by the investigator = %d %s, want 409 naming 查审分离", code, raw)
+		}
+		if code, raw := c.event("admin", id, map[string]any{"type": "review", "outcome": "approve"}); code != 403 {
+			t.Errorf("review by an admin = %d %s, want 403 (legal tokens only)", code, raw)
+		}
+		if code, raw := c.event("legalA", id, map[string]any{"type": "review", "outcome": "approve"}); code != 403 {
+			t.Errorf("review by township A's reviewer of B's case = %d %s, want 403", code, raw)
+		}
+		if code, raw := c.event("legal", id, map[string]any{"type": "review", "outcome": "reject"}); code != 400 {
+			t.Errorf("a reject without reasons = %d %s, want 400", code, raw)
+		}
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve"})
+		var events []cases.Event
+		c.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", id), "admin", nil, &events)
+		if last := events[len(events)-1]; !strings.Contains(string(last.Detail), "A20183204810042") {
+			t.Errorf("review detail %s, want the reviewer's qualification", last.Detail)
+		}
+		var v cases.Verification
+		c.do("GET", fmt.Sprintf("/api/v1/cases/%d/verify", id), "admin", nil, &v)
+		if !v.OK {
+			t.Errorf("verify = %+v, want the chain whole", v)
+		}
+	})
+	t.Run("a major decision needs an approving review", func(t *testing.T) {
+		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"})
+		if code != 409 || !strings.Contains(raw, "法制审核") {
+			t.Errorf("a 12,000 yuan decision without review = %d %s, want 409", code, raw)
+		}
+		code, raw = c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 300, "level": "轻微", "licence_revoked": true})
+		if code != 409 || !strings.Contains(raw, "licence") {
+			t.Errorf("a licence revoked without review = %d %s, want 409", code, raw)
+		}
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "reject", "note": "证据不足"})
+		if code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"}); code != 409 {
+			t.Errorf("decide after a rejecting review = %d %s, want 409 (back to investigation)", code, raw)
+		}
+		c.mustEvent("officerB", id, map[string]any{"type": "investigate", "note": "补充调查"})
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "requested"})
+		if code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "一般"}); code != 409 ||
+			!strings.Contains(raw, "hearing") {
+			t.Errorf("decide after a hearing request without review = %d %s, want 409", code, raw)
+		}
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve"})
+		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"})
+	})
+	t.Run("an amount outside the band", func(t *testing.T) {
+		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "轻微"})
+		if code != 422 || !strings.Contains(raw, "band 轻微: 0 to 500 yuan") {
+			t.Errorf("800 yuan at 轻微 = %d %s, want 422 naming the band", code, raw)
+		}
+		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 500, "level": "轻微"})
+		for _, ev := range []string{"deliver", "execute", "close"} {
+			c.mustEvent("admin", id, map[string]any{"type": ev})
+		}
+	})
+}
