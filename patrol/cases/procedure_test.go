@@ -1,8 +1,12 @@
 package cases_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -162,6 +166,19 @@ func TestProcedureRules(t *testing.T) {
 			t.Errorf("file without item = %d %s, want 409", code, raw)
 		}
 	})
+	t.Run("whoever recorded evidence may not review", func(t *testing.T) {
+		id := c.report("admin", inB("2025-03-04T09:00:00+08:00")).ID
+		c.mustEvent("admin", id, map[string]any{"type": "assign", "officer": "b-1"})
+		c.mustEvent("admin", id, map[string]any{"type": "file"})
+		c.mustEvent("admin", id, map[string]any{"type": "investigate", "note": "询问笔录"})
+		c.uploadEvidence("officerB", id, []byte("photo of the stall"))
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "note": "事先告知书"})
+		code, raw := c.event("legalB1", id, map[string]any{"type": "review", "outcome": "approve"})
+		if code != 409 || !strings.Contains(raw, "查审分离") {
+			t.Errorf("review by the officer who recorded evidence = %d %s, want 409 naming 查审分离", code, raw)
+		}
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve"})
+	})
 	t.Run("the investigator may not review", func(t *testing.T) {
 		id := c.toNotified("2025-03-03T09:00:00+08:00")
 		code, raw := c.event("legalB1", id, map[string]any{"type": "review", "outcome": "approve"})
@@ -223,4 +240,27 @@ func TestProcedureRules(t *testing.T) {
 			c.mustEvent("admin", id, map[string]any{"type": ev})
 		}
 	})
+}
+
+// uploadEvidence posts one document as evidence of case id, as who.
+func (c *city) uploadEvidence(who string, id int64, content []byte) {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", "document")
+	part, _ := mw.CreateFormFile("file", "note.txt")
+	part.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/evidence", c.http.URL, id), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+c.tokens[who])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 201 {
+		raw, _ := io.ReadAll(resp.Body)
+		c.t.Fatalf("evidence on case %d as %s = %d %s", id, who, resp.StatusCode, raw)
+	}
 }
