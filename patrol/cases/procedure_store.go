@@ -80,6 +80,8 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if err != nil {
 			return "", err
 		}
+		partyOf(events, &ne.Procedure)
+		d.Party, d.PartyName = ne.Procedure.Party, ne.Procedure.PartyName
 		if why := s.major.major(ne.Procedure, hearingRequested(events)); why != "" {
 			d.Major = why
 			if c.Status != StatusReviewed {
