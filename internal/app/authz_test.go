@@ -258,6 +258,9 @@ var azPolicy = map[string]azRule{
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvidenceUpload},
 	"GET /api/v1/cases/{id}/evidence": {why: "the case's evidence: the case's visibility (legal reviewers too)",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/evidence")},
+	"GET /api/v1/cases/{id}/documents/{kind}": {why: "the case's documents: the case's visibility; the fixture's cases are not " +
+		"filed, so an allowed call answers 409 (no 立案 yet) past the authorization",
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, anyStatus: true, req: azCaseGet("/documents/filing")},
 	"GET /api/v1/evidence/{sha256}": {why: "a file: to those who may read a case holding it",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets,
 		req: func(e *authzEnv, c azCall) azRequest {

@@ -17,6 +17,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
@@ -77,6 +78,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		powers.NewHandler(s.Powers).Routes(),
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 		calendar.NewHandler(s.Calendar).Routes(),
+		documents.NewHandler(s.Cases, s.Powers, names{s.Grid, s.Officers}).Routes(),
 	}
 }
 
