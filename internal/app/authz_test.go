@@ -143,6 +143,12 @@ var azPolicy = map[string]azRule{
 	"HEAD /*": {why: "as GET /*", access: azPublic, targets: azGlobalTarget, anyStatus: true,
 		req: func(e *authzEnv, c azCall) azRequest { return azRequest{method: "HEAD", path: "/"} }},
 
+	// 执法公示.
+	"GET /public": {why: "执法公示: public, no token; names of persons masked", access: azPublic, targets: azGlobalTarget,
+		req: azGet("/public")},
+	"GET /api/v1/public/decisions": {why: "执法公示 as JSON: public, no token", access: azPublic, targets: azGlobalTarget,
+		req: azGet("/api/v1/public/decisions")},
+
 	// Open311 GeoReport v2.
 	"GET /open311/v2/services.{format}": {why: "Open311 discovery is public", access: azPublic,
 		targets: azGlobalTarget, req: azGet("/open311/v2/services.json")},

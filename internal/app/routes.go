@@ -51,6 +51,14 @@ func (s *Server) routes() http.Handler {
 		s.limits.api.Mount(r, s.Tiles.Routes())
 	})
 
+	// 执法公示 needs no token: the public reads it (/public, the tree /api/v1/public), limited
+	// per address.
+	public := documents.NewPublisher(s.Cases, s.Powers, names{s.Grid, s.Officers}, s.cfg.DisclosureWindow)
+	r.With(s.publicLimit()).Method(http.MethodGet, "/public", httpx.HandlerFunc(public.Page))
+	r.Route("/api/v1/public", func(r chi.Router) {
+		r.Use(s.publicLimit())
+		r.Method(http.MethodGet, "/decisions", httpx.HandlerFunc(public.JSON))
+	})
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.guard())
 		s.limits.api.Mount(r, s.APIRoutes()...)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -183,5 +186,75 @@ func TestStyleMatchesPolicy(t *testing.T) {
 	sum := sha256.Sum256([]byte(html[start:end]))
 	if h := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(documents.ContentSecurityPolicy, h) {
 		t.Errorf("CSP %s lacks the style's hash %s", documents.ContentSecurityPolicy, h)
+	}
+}
+
+func TestPublicDecisions(t *testing.T) {
+	c := procedureCity(t)
+	decide := func(party, name string, amount float64) int64 {
+		t.Helper()
+		var kase cases.Case
+		if code, raw := c.Do("POST", "/api/v1/cases", "admin", map[string]any{"item": "U1", "title": "占道经营",
+			"lat": 31.84, "lon": 120.35}, &kase); code != 201 {
+			t.Fatalf("POST /cases = %d %s", code, raw)
+		}
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "assign", "officer": "b-1"})
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "file"})
+		mustEvent(t, c, "officerB", kase.ID, map[string]any{"type": "investigate", "note": "现场检查"})
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "notify", "party": party, "party_name": name})
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "decide", "amount_yuan": amount, "level": "一般"})
+		return kase.ID
+	}
+	decide(cases.PartyIndividual, "张三丰", 800)
+	decide(cases.PartyOrg, "某某餐饮管理有限公司", 1500)
+	revoked := decide(cases.PartyOrg, "撤销测试有限公司", 900)
+	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/cases/%d/events", revoked), "admin", map[string]any{"type": "revoke"}, nil); code != 400 {
+		t.Errorf("revoke without reasons = %d %s, want 400", code, raw)
+	}
+	mustEvent(t, c, "admin", revoked, map[string]any{"type": "revoke", "note": "复议决定撤销（澄复决〔2026〕1号）"})
+	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/cases/%d/events", revoked), "admin",
+		map[string]any{"type": "revoke", "note": "again"}, nil); code != 409 {
+		t.Errorf("a second revoke = %d %s, want 409", code, raw)
+	}
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(c.HTTP.URL + path) // no token
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, raw := get("/api/v1/public/decisions")
+	if code != 200 {
+		t.Fatalf("GET /api/v1/public/decisions without a token = %d %s", code, raw)
+	}
+	var pub documents.Publication
+	if err := json.Unmarshal([]byte(raw), &pub); err != nil {
+		t.Fatal(err)
+	}
+	if pub.WindowDays != 365 || len(pub.Decisions) != 2 {
+		t.Fatalf("publication = %+v, want 2 decisions in a 365-day window (the revoked one withdrawn)", pub)
+	}
+	parties := map[string]documents.Published{}
+	for _, d := range pub.Decisions {
+		parties[d.Party] = d
+	}
+	if p, ok := parties["张**"]; !ok || p.AmountYuan != 800 || p.ItemName != "擅自占用城市道路" ||
+		p.LegalBasis != "《城市道路管理条例》第二十七条" || p.Township != "乙镇" {
+		t.Errorf("the person's decision = %+v (of %v), want the name masked as 张** and item, basis, amount, township", p, parties)
+	}
+	if _, ok := parties["某某餐饮管理有限公司"]; !ok {
+		t.Errorf("decisions %v, want the company named in full", parties)
+	}
+	for _, body := range []string{raw, func() string { _, page := get("/public"); return page }()} {
+		if strings.Contains(body, "三丰") || strings.Contains(body, "撤销测试") {
+			t.Errorf("published %s, want no personal name and no revoked decision", body)
+		}
+	}
+	if code, page := get("/public"); code != 200 || !strings.Contains(page, "张**") || !strings.Contains(page, "某某餐饮管理有限公司") {
+		t.Errorf("GET /public = %d %s", code, page)
 	}
 }
