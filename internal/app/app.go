@@ -76,6 +76,9 @@ type Config struct {
 	// Procedure sets the penalty procedure's periods and major-decision rule (zero fields:
 	// the Administrative Penalty Law's periods, cases.DefaultMajorRule).
 	Procedure cases.ProcedureConfig
+	// DisclosureWindow is how long a decision stays in 执法公示 after it is made (0:
+	// documents.DefaultWindow, a year).
+	DisclosureWindow time.Duration
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.
@@ -83,6 +86,7 @@ type RateLimits struct {
 	Ingest    ratelimit.Rate // positions in, per token (OsmAnd: per device key)
 	Export    ratelimit.Rate // analyses, plans and their downloads, per token
 	Open311   ratelimit.Rate // Open311, per api_key in the query, else per client address
+	Public    ratelimit.Rate // 执法公示 (/public, /api/v1/public/…), per client address
 	BadTokens ratelimit.Rate // bad bearer tokens, per client address
 }
 
@@ -94,6 +98,7 @@ func DefaultRateLimits() RateLimits {
 		Ingest:    ratelimit.Rate{PerSecond: 50, Burst: 200},
 		Export:    ratelimit.Rate{PerSecond: 10, Burst: 60},
 		Open311:   ratelimit.Rate{PerSecond: 5, Burst: 30},
+		Public:    ratelimit.Rate{PerSecond: 5, Burst: 30},
 		BadTokens: ratelimit.Rate{PerSecond: 1.0 / 6, Burst: 20}, // 10 a minute after 20
 	}
 }

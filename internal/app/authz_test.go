@@ -143,6 +143,12 @@ var azPolicy = map[string]azRule{
 	"HEAD /*": {why: "as GET /*", access: azPublic, targets: azGlobalTarget, anyStatus: true,
 		req: func(e *authzEnv, c azCall) azRequest { return azRequest{method: "HEAD", path: "/"} }},
 
+	// 执法公示.
+	"GET /public": {why: "执法公示: public, no token; names of persons masked", access: azPublic, targets: azGlobalTarget,
+		req: azGet("/public")},
+	"GET /api/v1/public/decisions": {why: "执法公示 as JSON: public, no token", access: azPublic, targets: azGlobalTarget,
+		req: azGet("/api/v1/public/decisions")},
+
 	// Open311 GeoReport v2.
 	"GET /open311/v2/services.{format}": {why: "Open311 discovery is public", access: azPublic,
 		targets: azGlobalTarget, req: azGet("/open311/v2/services.json")},
@@ -258,6 +264,9 @@ var azPolicy = map[string]azRule{
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, scope: azOwnOnly, targets: azPeerTargets, req: azEvidenceUpload},
 	"GET /api/v1/cases/{id}/evidence": {why: "the case's evidence: the case's visibility (legal reviewers too)",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, req: azCaseGet("/evidence")},
+	"GET /api/v1/cases/{id}/documents/{kind}": {why: "the case's documents: the case's visibility; the fixture's cases are not " +
+		"filed, so an allowed call answers 409 (no 立案 yet) past the authorization",
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, anyStatus: true, req: azCaseGet("/documents/filing")},
 	"GET /api/v1/evidence/{sha256}": {why: "a file: to those who may read a case holding it",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets,
 		req: func(e *authzEnv, c azCall) azRequest {

@@ -17,6 +17,7 @@ import (
 type limiters struct {
 	api       api.Limits
 	open311   *ratelimit.Limiter
+	public    *ratelimit.Limiter
 	badTokens *ratelimit.Limiter
 }
 
@@ -24,6 +25,7 @@ func newLimiters(c RateLimits) limiters {
 	return limiters{
 		api:       api.Limits{api.LimitIngest: ratelimit.New(c.Ingest), api.LimitExport: ratelimit.New(c.Export)},
 		open311:   ratelimit.New(c.Open311),
+		public:    ratelimit.New(c.Public),
 		badTokens: ratelimit.New(c.BadTokens),
 	}
 }
@@ -46,6 +48,14 @@ func (s *Server) open311Limit() func(http.Handler) http.Handler {
 		if key := r.URL.Query().Get("api_key"); key != "" {
 			return "key:" + hex.EncodeToString(auth.HashToken(key)[:8])
 		}
+		return "addr:" + httpx.ClientAddr(r)
+	})
+}
+
+// publicLimit counts the public reads of 执法公示 per client address, as Open311's
+// keyless reads.
+func (s *Server) publicLimit() func(http.Handler) http.Handler {
+	return httpx.RateLimit(s.limits.public, func(r *http.Request) string {
 		return "addr:" + httpx.ClientAddr(r)
 	})
 }

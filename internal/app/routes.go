@@ -17,6 +17,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
@@ -50,6 +51,14 @@ func (s *Server) routes() http.Handler {
 		s.limits.api.Mount(r, s.Tiles.Routes())
 	})
 
+	// 执法公示 needs no token: the public reads it (/public, the tree /api/v1/public), limited
+	// per address.
+	public := documents.NewPublisher(s.Cases, s.Powers, names{s.Grid, s.Officers}, s.cfg.DisclosureWindow)
+	r.With(s.publicLimit()).Method(http.MethodGet, "/public", httpx.HandlerFunc(public.Page))
+	r.Route("/api/v1/public", func(r chi.Router) {
+		r.Use(s.publicLimit())
+		r.Method(http.MethodGet, "/decisions", httpx.HandlerFunc(public.JSON))
+	})
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.guard())
 		s.limits.api.Mount(r, s.APIRoutes()...)
@@ -77,6 +86,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		powers.NewHandler(s.Powers).Routes(),
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 		calendar.NewHandler(s.Calendar).Routes(),
+		documents.NewHandler(s.Cases, s.Powers, names{s.Grid, s.Officers}).Routes(),
 	}
 }
 

@@ -147,6 +147,9 @@ const (
 	EventDecide      EventType = "decide"      // 决定: amount and band level
 	EventDeliver     EventType = "deliver"     // 送达
 	EventExecute     EventType = "execute"     // 执行
+	// EventRevoke records a decision revoked (撤销), with the reasons in the note; the case
+	// is closed and 执法公示 withdraws the decision.
+	EventRevoke EventType = "revoke"
 )
 
 // Event is one entry of a case's full-process record.

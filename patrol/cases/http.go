@@ -165,6 +165,7 @@ type eventRequest struct {
 	AmountYuan     *float64 `json:"amount_yuan"`
 	Level          string   `json:"level"`
 	Party          string   `json:"party"`
+	PartyName      string   `json:"party_name"`
 	LicenceRevoked bool     `json:"licence_revoked"`
 }
 
@@ -185,7 +186,7 @@ func (h *Handler) postEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	ne := NewEvent{Type: EventType(req.Type), Officer: req.Officer, Department: req.Department, Note: req.Note,
 		Procedure: Procedure{Hearing: req.Hearing, Outcome: req.Outcome, AmountYuan: req.AmountYuan, Level: req.Level,
-			Party: req.Party, LicenceRevoked: req.LicenceRevoked}}
+			Party: req.Party, PartyName: req.PartyName, LicenceRevoked: req.LicenceRevoked}}
 	if req.At != nil {
 		ne.At = *req.At
 	}

@@ -31,11 +31,14 @@ var transitions = map[EventType]struct {
 	EventDecide:  {from: []Status{StatusNotified, StatusReviewed}, to: StatusDecided},
 	EventDeliver: {from: []Status{StatusDecided}, to: StatusDelivered},
 	EventExecute: {from: []Status{StatusDelivered}, to: StatusExecuted},
+	// A decision may be revoked until and after the case is closed (reconsideration and
+	// litigation outlast execution); checkStage refuses a case with no decision.
+	EventRevoke: {from: []Status{StatusDecided, StatusDelivered, StatusExecuted, StatusClosed}, to: StatusClosed},
 }
 
 // eventOrder lists event types in lifecycle order, for messages.
 var eventOrder = []EventType{EventAssign, EventAccept, EventArrive, EventResolve, EventRefer, EventFile, EventInvestigate,
-	EventNotify, EventReview, EventDecide, EventDeliver, EventExecute, EventClose}
+	EventNotify, EventReview, EventDecide, EventDeliver, EventExecute, EventClose, EventRevoke}
 
 // Next returns the status an event of type t leads to from status s, and false when the
 // event is not allowed then.

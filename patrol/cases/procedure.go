@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
@@ -18,7 +19,8 @@ type Procedure struct {
 	Outcome        string   // review: "approve" or "reject" (a reject needs the reasons in the note)
 	AmountYuan     *float64 // decide: the fine, in yuan (0 for none)
 	Level          string   // decide: the discretion level (裁量阶次) of the item's band: 轻微, 一般, 严重
-	Party          string   // decide: "individual" (default) or "organization"
+	Party          string   // notify, decide: "individual" or "organization" (a decision without one takes the notice's, else individual)
+	PartyName      string   // notify, decide: the party's name (a decision without one takes the notice's)
 	LicenceRevoked bool     // decide: a licence or permit is revoked (吊销许可证件)
 }
 
@@ -42,6 +44,7 @@ type Detail struct {
 	AmountYuan     *float64 `json:"amount_yuan,omitempty"`
 	Level          string   `json:"level,omitempty"`
 	Party          string   `json:"party,omitempty"`
+	PartyName      string   `json:"party_name,omitempty"` // the party's name: a person's or an organization's
 	LicenceRevoked bool     `json:"licence_revoked,omitempty"`
 	Major          string   `json:"major,omitempty"` // why a decision is major, when it is
 }
@@ -100,7 +103,10 @@ func checkProcedure(t EventType, p *Procedure, note string) (Detail, error) {
 		if p.Hearing != "" && p.Hearing != HearingRequested && p.Hearing != HearingWaived {
 			return Detail{}, apperr.Invalidf("hearing %q is not requested, waived or empty (not yet answered)", p.Hearing)
 		}
-		return Detail{Hearing: p.Hearing}, nil
+		if err := checkParty(p); err != nil {
+			return Detail{}, err
+		}
+		return Detail{Hearing: p.Hearing, Party: p.Party, PartyName: p.PartyName}, nil
 	case EventReview:
 		switch p.Outcome {
 		case ReviewApprove:
@@ -116,20 +122,60 @@ func checkProcedure(t EventType, p *Procedure, note string) (Detail, error) {
 		if p.AmountYuan == nil || !(*p.AmountYuan >= 0 && *p.AmountYuan <= 1e10) {
 			return Detail{}, apperr.Invalidf("a decision needs amount_yuan, 0 to 10,000,000,000")
 		}
-		if p.Party == "" {
-			p.Party = PartyIndividual
-		}
-		if p.Party != PartyIndividual && p.Party != PartyOrg {
-			return Detail{}, apperr.Invalidf("party %q is not individual or organization", p.Party)
+		if err := checkParty(p); err != nil {
+			return Detail{}, err
 		}
 		switch powers.Level(p.Level) {
 		case powers.Minor, powers.Ordinary, powers.Serious:
 		default:
 			return Detail{}, apperr.Invalidf("a decision needs the band level: 轻微, 一般 or 严重")
 		}
-		return Detail{AmountYuan: p.AmountYuan, Level: p.Level, Party: p.Party, LicenceRevoked: p.LicenceRevoked}, nil
+		return Detail{AmountYuan: p.AmountYuan, Level: p.Level, Party: p.Party, PartyName: p.PartyName,
+			LicenceRevoked: p.LicenceRevoked}, nil
 	}
 	return Detail{}, nil
+}
+
+// checkParty checks the party a notice or decision names, trimming the name; both may be
+// empty (a decision then takes the notice's). Errors: invalid.
+func checkParty(p *Procedure) error {
+	if p.Party != "" && p.Party != PartyIndividual && p.Party != PartyOrg {
+		return apperr.Invalidf("party %q is not individual or organization", p.Party)
+	}
+	p.PartyName = strings.TrimSpace(p.PartyName)
+	if len(p.PartyName) > 200 || strings.ContainsFunc(p.PartyName, unicode.IsControl) {
+		return apperr.Invalidf("party_name is longer than 200 bytes or holds control characters")
+	}
+	return nil
+}
+
+// partyOf completes a decision's party from the latest notice that named one, and takes
+// an individual when none did.
+func partyOf(events []Event, p *Procedure) {
+	for i := len(events) - 1; i >= 0 && (p.Party == "" || p.PartyName == ""); i-- {
+		if events[i].Type != EventNotify {
+			continue
+		}
+		d := detailOf(events[i])
+		if p.Party == "" {
+			p.Party = d.Party
+		}
+		if p.PartyName == "" {
+			p.PartyName = d.PartyName
+		}
+	}
+	if p.Party == "" {
+		p.Party = PartyIndividual
+	}
+}
+
+// detailOf returns the facts an event recorded (none when it has no detail).
+func detailOf(e Event) Detail {
+	var d Detail
+	if len(e.Detail) > 0 {
+		_ = json.Unmarshal(e.Detail, &d)
+	}
+	return d
 }
 
 // checkBand refuses an amount outside the item's band for the level. An item with no
@@ -290,13 +336,7 @@ func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.
 }
 
 // hearingOf returns what a notify event recorded of the party's hearing request.
-func hearingOf(e Event) string {
-	var d Detail
-	if len(e.Detail) == 0 || json.Unmarshal(e.Detail, &d) != nil {
-		return ""
-	}
-	return d.Hearing
-}
+func hearingOf(e Event) string { return detailOf(e).Hearing }
 
 // hearingRequested reports whether the party asked for a hearing in the latest round.
 func hearingRequested(events []Event) bool {

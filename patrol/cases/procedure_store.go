@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,6 +66,26 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if ne.Procedure.Outcome == ReviewReject {
 			return StatusInvestigating, nil
 		}
+	case EventRevoke:
+		if strings.TrimSpace(ne.Note) == "" {
+			return "", apperr.Invalidf("a revoke needs its reasons and authority in the note")
+		}
+		events, err := eventsOf(ctx, tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		decided := false
+		for _, e := range events {
+			switch e.Type {
+			case EventDecide:
+				decided = true
+			case EventRevoke:
+				return "", apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
+			}
+		}
+		if !decided {
+			return "", apperr.Conflictf("case %d has no decision to revoke", c.ID)
+		}
 	case EventDecide:
 		if s.powers == nil || c.Item == nil {
 			return "", apperr.Conflictf("case %d cites no item of a powers catalog: no band to decide in", c.ID)
@@ -80,6 +101,8 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if err != nil {
 			return "", err
 		}
+		partyOf(events, &ne.Procedure)
+		d.Party, d.PartyName = ne.Procedure.Party, ne.Procedure.PartyName
 		if why := s.major.major(ne.Procedure, hearingRequested(events)); why != "" {
 			d.Major = why
 			if c.Status != StatusReviewed {

@@ -229,6 +229,20 @@ func TestProcedureRules(t *testing.T) {
 		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve"})
 		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"})
 	})
+	t.Run("a decision takes the party the notice named", func(t *testing.T) {
+		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		if code, raw := c.event("admin", id, map[string]any{"type": "notify", "party": "company"}); code != 400 {
+			t.Errorf("notify with party company = %d %s, want 400", code, raw)
+		}
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "waived", "party": "organization",
+			"party_name": " 某某餐饮管理有限公司 "})
+		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 500, "level": "轻微"})
+		var events []cases.Event
+		c.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", id), "admin", nil, &events)
+		if last := string(events[len(events)-1].Detail); !strings.Contains(last, `"party":"organization","party_name":"某某餐饮管理有限公司"`) {
+			t.Errorf("decide detail %s, want the notice's party, trimmed", last)
+		}
+	})
 	t.Run("an amount outside the band", func(t *testing.T) {
 		id := c.toNotified("2025-03-03T09:00:00+08:00")
 		code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "轻微"})
