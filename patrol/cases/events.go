@@ -25,7 +25,7 @@ var milestone = map[EventType]string{
 }
 
 // officerSteps are the events an assigned officer may append to their case.
-var officerSteps = []EventType{EventAccept, EventArrive, EventResolve, EventRefer, EventInvestigate, EventDeliver}
+var officerSteps = []EventType{EventAccept, EventArrive, EventResolve, EventRefer, EventInvestigate, EventEvidence, EventDeliver}
 
 // mayAct checks who may append an event of type t to case c: admins anywhere, supervisors
 // in their township, the assigned officer for the steps of their own work; a review only

@@ -132,9 +132,7 @@ func (s *Store) appendAttachments(ctx context.Context, tx pgx.Tx, who auth.Ident
 		events = append(events, e)
 	}
 	// appendEvent numbers and hashes the events: read them back as stored.
-	rows, err := tx.Query(ctx, `
-		SELECT case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence
-		FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT $2`, c.ID, len(list))
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT $2`, c.ID, len(list))
 	if err != nil {
 		return nil, err
 	}
