@@ -30,7 +30,10 @@ var importer = auth.Identity{Name: "demo-import", Role: auth.Admin}
 // its history through the case store's rules. Each case cites an item of its sector from
 // catalog (none when catalog is nil): one its township holds on the report day when
 // there is one, else one it does not hold, which intake routes to the item's department
-// (only the case's closing follows then). It does nothing when cases exist already. It
+// (only the case's closing follows then). About PenaltyShare of the cases citing a held
+// item and visited on site are filed as penalty cases and taken through the procedure
+// (see penalties.steps) under its rules: the officer investigates and delivers, the
+// township's legal reviewer reviews. It does nothing when cases exist already. It
 // returns the hot spots' centre cells (none when it did nothing), the first being the
 // one whose rate rises over the window.
 func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, catalog *powers.Store,
@@ -68,6 +71,8 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	if err != nil {
 		return nil, err
 	}
+	pen := newPenalties(cite.items, seed, now)
+	filed := 0
 	for i, gc := range res.Cases {
 		item, held := cite.item(gc.Sector, gc.Township, gc.ReportedAt, i)
 		var events []cases.NewEvent
@@ -76,19 +81,37 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 				events = append(events, cases.NewEvent{Type: e.Type, Officer: e.Officer, Department: e.Department, At: e.At})
 			}
 		}
+		// A penalty case keeps its dispatch up to the officer's arrival; the procedure
+		// follows, each step by whom the rules let take it.
+		var later []step
+		if arrived, ok := pen.choose(item, held, events); ok {
+			events = events[:arrived+1]
+			later = pen.steps(item, gc.Township, events[0].Officer, events[arrived].At)
+			for len(later) > 0 && later[0].who == importer {
+				events, later = append(events, later[0].ev), later[1:]
+			}
+			filed++
+		}
 		nc := cases.NewCase{Sector: gc.Sector, Item: item, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
 			Source: gc.Source, ReportedAt: gc.ReportedAt}
-		if _, err := store.CreateWithHistory(ctx, importer, nc, events); err != nil {
+		c, err := store.CreateWithHistory(ctx, importer, nc, events)
+		if err != nil {
 			return nil, fmt.Errorf("demo case %d: %w", i, err)
 		}
+		for _, s := range later {
+			if _, _, err := store.AppendEvent(ctx, s.who, c.ID, s.ev); err != nil {
+				return nil, fmt.Errorf("demo case %d: %s by %s: %w", i, s.ev.Type, s.who.Name, err)
+			}
+		}
 	}
-	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "hotspots", len(res.HotspotCenters))
+	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "penalty_cases", filed, "hotspots", len(res.HotspotCenters))
 	return res.HotspotCenters, nil
 }
 
 // citations chooses the items the demo's cases cite.
 type citations struct {
 	bySector    map[string][]string // item codes by sector, sorted
+	items       []powers.Item
 	delegations map[[2]string][]powers.Delegation
 }
 
@@ -103,6 +126,7 @@ func newCitations(ctx context.Context, catalog *powers.Store, from, to time.Time
 	if err != nil {
 		return c, err
 	}
+	c.items = items
 	for _, it := range items { // by code
 		c.bySector[it.Sector] = append(c.bySector[it.Sector], it.Code)
 	}

@@ -9,9 +9,11 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/internal/demo/democity"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
@@ -183,10 +185,53 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 	if c := count(t, db, "SELECT count(*) FROM cases WHERE status = 'closed'"); c < n*8/10 {
 		t.Errorf("%d of %d cases closed, want most", c, n)
 	}
+	checkPenaltyCases(t, srv, n)
 	if again, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, now); err != nil || again != nil {
 		t.Fatalf("second LoadCases: %v, %v", again, err)
 	}
 	if again := count(t, db, "SELECT count(*) FROM cases"); again != n {
 		t.Errorf("second case load: %d cases, want %d", again, n)
+	}
+}
+
+// checkPenaltyCases checks the demo's penalty cases: some in every stage of the
+// procedure, reviewed by legal reviewers apart from the investigators, some overdue.
+func checkPenaltyCases(t *testing.T, srv *app.Server, total int) {
+	t.Helper()
+	db := srv.DB
+	filed := count(t, db, "SELECT count(DISTINCT case_id) FROM case_events WHERE type = 'file'")
+	if filed < total/20 || filed > total/5 {
+		t.Errorf("%d of %d cases filed as penalty cases, want a share", filed, total)
+	}
+	for _, s := range []string{"filed", "investigating", "notified", "reviewed", "decided", "delivered", "executed", "closed"} {
+		n := count(t, db, `SELECT count(*) FROM cases c WHERE status = $1
+			AND EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'file')`, s)
+		t.Logf("penalty cases %s: %d", s, n)
+		if n == 0 {
+			t.Errorf("no penalty case is %s", s)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM case_events r WHERE r.type = 'review' AND (r.actor_role <> 'legal' OR EXISTS (
+		SELECT 1 FROM case_events i WHERE i.case_id = r.case_id AND i.type IN ('investigate', 'evidence') AND i.actor = r.actor))`); n != 0 {
+		t.Errorf("%d reviews by someone not a legal reviewer or who investigated the case", n)
+	}
+	if n := count(t, db, "SELECT count(*) FROM case_events WHERE type = 'review'"); n == 0 {
+		t.Error("no review")
+	}
+	overdue, err := srv.Cases.Overdue(context.Background(), auth.Identity{Name: "test", Role: auth.Admin}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := map[string]int{}
+	for _, o := range overdue {
+		stages[o.Stage]++
+	}
+	t.Logf("overdue stages: %v", stages)
+	if stages[cases.StageDeliver] == 0 || stages[cases.StageExecute] == 0 {
+		t.Errorf("overdue stages %v: want deliveries and payments overdue", stages)
+	}
+	if n := count(t, db, `SELECT count(*) FROM cases c WHERE status IN ('delivered', 'executed', 'closed') AND EXISTS (
+		SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'file')`); n == 0 {
+		t.Error("no penalty case delivered")
 	}
 }

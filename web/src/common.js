@@ -143,11 +143,17 @@ export function hourFloor(d) {
 export const STATUS_COLORS = {
   reported: '#f56565', assigned: '#ed8936', accepted: '#ecc94b', on_site: '#48bb78',
   resolved: '#a0aec0', referred: '#9f7aea', closed: '#718096',
+  filed: '#90cdf4', investigating: '#63b3ed', notified: '#f6e05e', reviewed: '#b794f4',
+  decided: '#fbb6ce', delivered: '#9ae6b4', executed: '#81e6d9',
 };
 export const OPEN_STATUSES = ['reported', 'assigned', 'accepted', 'on_site'];
+/** The statuses of a penalty case (一般程序) not yet closed. */
+export const PENALTY_STATUSES = ['filed', 'investigating', 'notified', 'reviewed', 'decided', 'delivered', 'executed'];
 export const STATUS_NAMES = {
   reported: '待派 reported', assigned: '已派 assigned', accepted: '已接 accepted', on_site: '到场 on site',
   resolved: '办结 resolved', referred: '流转 referred', closed: '结案 closed',
+  filed: '立案 filed', investigating: '调查 investigating', notified: '告知 notified', reviewed: '审核 reviewed',
+  decided: '决定 decided', delivered: '送达 delivered', executed: '执行 executed',
 };
 
 /** A colour for each sector, in the order of GET /sectors. */
@@ -171,7 +177,8 @@ export function townships() {
 /** Which roles may open each page. */
 export const PAGES = [
   { path: '/', zh: '地图墙', en: 'Map wall', roles: ['admin', 'supervisor', 'analyst'] },
-  { path: '/dispatch', zh: '调度', en: 'Dispatch', roles: ['admin', 'supervisor'] },
+  // Legal reviewers read cases here and review penalty cases; they dispatch nothing.
+  { path: '/dispatch', zh: '调度', en: 'Dispatch', roles: ['admin', 'supervisor', 'legal'] },
   { path: '/planner', zh: '巡查计划', en: 'Planner', roles: ['admin', 'supervisor'] },
   { path: '/analyst', zh: '研判分析', en: 'Analyst', roles: ['admin', 'supervisor', 'analyst'] },
 ];

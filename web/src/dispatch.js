@@ -1,27 +1,33 @@
 // Dispatch (/dispatch): new cases as they come, the on-duty officers nearest to each
 // (GET /cases/{id}/dispatch), assignment in one click, the case's full-process record,
 // and the cases intake routed to a department because their township does not hold the
-// power (事项) they cite — with the rule that sent them there.
+// power (事项) they cite — with the rule that sent them there. A penalty case shows its
+// procedure (procedure.js). Legal tokens read here, without dispatch or map, and review.
 import {
-  api, h, fill, fmtTime, ago, fmtNum, sectors, townships, toast, STATUS_COLORS, STATUS_NAMES, OPEN_STATUSES,
+  api, h, fill, fmtTime, ago, fmtNum, sectors, townships, toast, STATUS_COLORS, STATUS_NAMES, OPEN_STATUSES, PENALTY_STATUSES,
 } from './common.js';
 import { sideMap, setGeoJSON, emptyFC, fitPoints, uiScale } from './map.js';
+import { drawProcedure } from './procedure.js';
 
 /** How often the queue asks for new cases: "at once" for a person at the desk. */
 const POLL_MS = 2000;
 
-export async function dispatch(main) {
+export async function dispatch(main, me) {
+  // Legal reviewers read cases and review; the map's tiles and dispatch are not theirs.
+  const dispatcher = ['admin', 'supervisor'].includes(me?.role);
   const queue = h('section', { class: 'panel', id: 'queue', 'aria-label': 'case queue' });
   const info = h('div', { id: 'case-info' });
   // The mini map: the case and the officers suggested for it.
-  const mapBox = h('div', { class: 'minimap', id: 'dispatch-map' });
-  const detail = h('section', { class: 'panel stack', id: 'case-detail', 'aria-label': 'case' }, info, mapBox);
+  const mapBox = dispatcher ? h('div', { class: 'minimap', id: 'dispatch-map' }) : null;
+  const procedure = h('div', { id: 'case-procedure' });
+  const detail = h('section', { class: 'panel stack', id: 'case-detail', 'aria-label': 'case' }, info, procedure, mapBox);
   const history = h('section', { class: 'panel', id: 'case-history', 'aria-label': 'history' });
   main.append(h('div', { class: 'work' }, queue, detail, history));
   fill(info, h('p', { class: 'muted' }, 'Select a case, or wait for a new one: it opens by itself.'));
   fill(history, h('h2', {}, '全过程记录 Case history'), h('p', { class: 'muted' }, '—'));
 
-  const [sectorList, towns, depts, items] = await Promise.all([sectors(), townships(), api('/api/v1/departments'), api('/api/v1/powers/items')]);
+  const [sectorList, towns, depts, items] = await Promise.all([sectors(), dispatcher ? townships() : [],
+    api('/api/v1/departments'), api('/api/v1/powers/items')]);
   const deptName = Object.fromEntries(depts.map((d) => [d.code, d.name]));
   const itemName = Object.fromEntries(items.map((i) => [i.code, i.name]));
   const sectorName = Object.fromEntries(sectorList.map((s) => [s.code, `${s.name_zh} ${s.name_en}`]));
@@ -31,12 +37,15 @@ export async function dispatch(main) {
   let firstLoad = true;
   let cases = []; // open cases, newest first
   let routed = []; // referred at intake, newest first
+  let penalty = []; // penalty cases not closed, newest first
+  let overdue = new Map(); // case id → its overdue stages
   let selectedID = null;
   let selected = null;
   const fresh = new Set(); // ids that arrived while the page was open
 
   let map = null;
   const mapReady = (async () => {
+    if (!mapBox) return;
     map = await sideMap(mapBox);
     const s = uiScale();
     map.addSource('dispatch-officers', { type: 'geojson', data: emptyFC() });
@@ -49,8 +58,15 @@ export async function dispatch(main) {
 
   async function poll() {
     try {
-      const [referred, ...lists] = await Promise.all(['referred', ...OPEN_STATUSES].map((s) => api(`/api/v1/cases?status=${s}&limit=500`)));
+      const [late, penal, referred, ...lists] = await Promise.all([api('/api/v1/cases/overdue'),
+        api(`/api/v1/cases?status=${PENALTY_STATUSES.join(',')}&limit=500`),
+        ...['referred', ...OPEN_STATUSES].map((s) => api(`/api/v1/cases?status=${s}&limit=500`))]);
       routed = referred.filter((c) => c.jurisdiction && !c.jurisdiction.held);
+      overdue = new Map();
+      for (const o of late) overdue.set(o.case, [...(overdue.get(o.case) || []), o]);
+      // Overdue first, the most overdue on top (the server's order), then the newest.
+      const rank = new Map(late.map((o, i) => [o.case, late.length - i]));
+      penalty = penal.sort((a, b) => (rank.get(b.id) || 0) - (rank.get(a.id) || 0) || b.id - a.id);
       const next = lists.flat().sort((a, b) => new Date(b.reported_at) - new Date(a.reported_at) || b.id - a.id);
       let newest = null;
       for (const c of next) {
@@ -66,7 +82,8 @@ export async function dispatch(main) {
       firstLoad = false;
       drawQueue();
       // A new case opens by itself unless the dispatcher is still on an unassigned one.
-      if (newest && (!selected || selected.status !== 'reported')) select(newest.id);
+      // Never for a legal reviewer, who may be in the middle of a review.
+      if (dispatcher && newest && (!selected || selected.status !== 'reported')) select(newest.id);
     } catch (err) {
       toast(`cases: ${err.message}`, 'error');
     }
@@ -81,12 +98,16 @@ export async function dispatch(main) {
     },
     h('td', { class: 'num' }, `#${c.id}`),
     h('td', {}, h('div', {}, c.title), h('div', { class: 'muted small' }, `${sectorName[c.sector] || c.sector} · ${townName[c.township] || c.township || 'outside'}`)),
-    h('td', {}, statusBadge(c.status), h('div', { class: 'muted small' }, ago(c.reported_at))));
+    h('td', {}, statusBadge(c.status), overdue.has(c.id)
+      ? h('div', { class: 'overdue small' }, `逾期 overdue: ${overdue.get(c.id).map((o) => `${o.stage} +${o.days_overdue} d`).join(', ')}`)
+      : h('div', { class: 'muted small' }, ago(c.reported_at))));
     fill(queue,
       h('h2', {}, `待派 New cases `, h('span', { class: 'muted', id: 'waiting-count' }, `(${waiting.length})`)),
       waiting.length ? h('table', { id: 'waiting' }, h('tbody', {}, waiting.slice(0, 100).map(row))) : h('p', { class: 'muted' }, 'No case waiting.'),
       h('h2', { class: 'spaced' }, `处置中 In progress (${working.length})`),
       h('table', { id: 'working' }, h('tbody', {}, working.slice(0, 100).map(row))),
+      h('h2', { class: 'spaced' }, `行政处罚 Penalty cases (${penalty.length}, ${overdue.size} overdue)`),
+      h('table', { id: 'penalty' }, h('tbody', {}, penalty.slice(0, 100).map(row))),
       h('h2', { class: 'spaced' }, `移送 Routed to the holding department (${routed.length})`),
       h('table', { id: 'routed' }, h('tbody', {}, routed.slice(0, 30).map(row))));
   }
@@ -102,12 +123,14 @@ export async function dispatch(main) {
       selected = c;
       drawHistory(events, verify);
       let suggestions = [];
-      if (OPEN_STATUSES.includes(c.status) && c.status !== 'on_site' && c.township) {
+      if (dispatcher && OPEN_STATUSES.includes(c.status) && c.status !== 'on_site' && c.township) {
         suggestions = await api(`/api/v1/cases/${id}/dispatch`);
       }
       if (selectedID !== id) return;
       drawDetail(c, suggestions);
+      await drawProcedure(procedure, c, events, me, { itemName, onChange: async () => { await poll(); await select(id); } });
       await mapReady;
+      if (!map) return;
       setGeoJSON(map, 'dispatch-case', { type: 'FeatureCollection', features: [point([c.lon, c.lat], { id: c.id })] });
       const officerPoints = await officerPositions(suggestions);
       setGeoJSON(map, 'dispatch-officers', { type: 'FeatureCollection', features: officerPoints });
@@ -174,7 +197,7 @@ export async function dispatch(main) {
             h('dt', {}, '管辖 jurisdiction'), h('dd', { id: 'case-jurisdiction', class: c.jurisdiction?.held ? '' : 'routed' },
               jurisdictionText(c))] : null,
           c.description ? [h('dt', {}, '描述 details'), h('dd', {}, c.description)] : null)),
-      h('div', {},
+      dispatcher && h('div', {},
         h('h3', {}, '建议派遣 Suggested officers (on duty, nearest first)'),
         suggestions.length
           ? h('table', { id: 'suggestions' },
@@ -208,7 +231,10 @@ export async function dispatch(main) {
 
   await poll();
   setInterval(poll, POLL_MS);
-  if (cases.length && !selectedID) {
+  // /dispatch?case=ID opens that case.
+  const asked = Number(new URLSearchParams(location.search).get('case'));
+  if (asked) select(asked);
+  else if (cases.length && !selectedID) {
     const first = cases.find((c) => c.status === 'reported') || cases[0];
     select(first.id);
   }

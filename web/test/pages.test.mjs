@@ -287,6 +287,63 @@ test("analyst: the demo's blind zones are listed with their numbers, with maps a
   await page.context().close();
 });
 
+test('case view: a penalty case shows its deadlines, its evidence, and a legal reviewer approves', async () => {
+  // The most overdue stage of the demo's penalty cases: its deadline is drawn red.
+  const overdue = await demo.api('/api/v1/cases/overdue');
+  assert.ok(overdue.length > 0, 'the demo has overdue penalty cases');
+  const late = overdue[0];
+  // One small PNG as evidence, through the API, with a capture position (an admin's
+  // upload has no track to check it against).
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGM4YWNDEmIY1TCqYfhqAACrxkAQIqaBzAAAAABJRU5ErkJggg==', 'base64');
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'scene.png');
+  form.append('kind', 'photo');
+  form.append('captured_at', new Date(Date.now() - 3600_000).toISOString());
+  form.append('lat', '31.84');
+  form.append('lon', '120.28');
+  const up = await fetch(`${demo.base}/api/v1/cases/${late.case}/evidence`, {
+    method: 'POST', headers: { Authorization: `Bearer ${demo.adminToken}` }, body: form,
+  });
+  assert.equal(up.status, 201, await up.text());
+
+  const page = await openPage(browser, { token: demo.adminToken });
+  await page.goto(`${demo.base}/dispatch?case=${late.case}`);
+  await page.waitForSelector(`#procedure .deadline.red[data-stage=${late.stage}]`, { timeout: 60_000 });
+  assert.match(await page.textContent(`#procedure .deadline.red[data-stage=${late.stage}]`), /overdue \d+ d/);
+  assert.match(await page.textContent(`#penalty #case-${late.case}`), /overdue/);
+  await page.waitForFunction(() => [...document.querySelectorAll('#evidence figure img')].some((i) => i.complete && i.naturalWidth === 16));
+  assert.match(await page.textContent('#evidence figure'), /photo/);
+  assert.match(await page.textContent('#evidence figure'), /no track/);
+  assert.equal(await page.locator('#documents a.doc[target=_blank]').count(), 5);
+  assert.equal(await page.locator('#review-panel').count(), 0, 'no review panel for an admin');
+  await page.$eval('#case-procedure', (el) => el.scrollIntoView());
+  console.log(`# case procedure: ${await screenshot(page, 'case-procedure')}`);
+  assertClean(page);
+  await page.context().close();
+
+  // A legal reviewer opens a notified case read-only, sees the review panel, approves.
+  const [notified] = await demo.api('/api/v1/cases?status=notified&limit=1');
+  assert.ok(notified, 'the demo has a notified penalty case');
+  const legal = demo.token('legal', 'web-test-legal', ['--qualification', 'A20203202810001']);
+  const lp = await openPage(browser, { token: legal });
+  await lp.goto(`${demo.base}/dispatch?case=${notified.id}`);
+  await lp.waitForSelector('#review-panel #review-approve:not([disabled])', { timeout: 60_000 });
+  assert.equal(await lp.locator('#dispatch-map').count(), 0, 'no map for a legal token');
+  assert.equal(await lp.locator('#suggestions').count(), 0, 'no dispatch for a legal token');
+  await lp.fill('#review-note', '浏览器测试：事实清楚，证据确凿');
+  await lp.click('#review-approve');
+  await lp.waitForSelector('#procedure li[data-stage=review].done', { timeout: 30_000 });
+  const events = await demo.api(`/api/v1/cases/${notified.id}/events`);
+  const review = events.at(-1);
+  assert.equal(review.type, 'review');
+  assert.equal(review.actor, 'web-test-legal');
+  assert.equal(review.detail.outcome, 'approve');
+  assert.equal(review.detail.qualification, 'A20203202810001');
+  assert.equal((await demo.api(`/api/v1/cases/${notified.id}`)).status, 'reviewed');
+  assertClean(lp);
+  await lp.context().close();
+});
+
 test('a token sees only the pages its role may open', async () => {
   const page = await openPage(browser, { token: analystToken });
   await page.goto(`${demo.base}/dispatch`);
