@@ -353,3 +353,35 @@ test('a token sees only the pages its role may open', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('a decision prints to PDF from Chromium with its case number and amount', async () => {
+  // A published decision of the demo (执法公示 needs no token) names the case and amount.
+  const res = await fetch(`${demo.base}/api/v1/public/decisions`);
+  assert.equal(res.status, 200);
+  const { decisions } = await res.json();
+  const decision = decisions.find((d) => d.amount_yuan > 0);
+  assert.ok(decision, `a published decision with a fine: ${JSON.stringify(decisions.slice(0, 3))}`);
+  const id = Number(decision.case_number.split('-').pop());
+
+  // The 决定书 is served to a token holder; Chromium prints it as the bureau would.
+  const admin = demo.token('admin', 'web-test-printer');
+  const context = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${admin}` } });
+  const page = await context.newPage();
+  const doc = await page.goto(`${demo.base}/api/v1/cases/${id}/documents/decision`);
+  assert.equal(doc.status(), 200);
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  await context.close();
+
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const file = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: true }).promise;
+  let text = '';
+  for (let n = 1; n <= file.numPages; n++) {
+    const content = await (await file.getPage(n)).getTextContent();
+    text += content.items.map((i) => i.str).join('') + '\n';
+  }
+  const compact = text.replace(/\s+/g, '');
+  const amount = String(Number(decision.amount_yuan.toFixed(2)));
+  console.log(`# decision PDF: ${file.numPages} page(s), case ${decision.case_number}, ${amount} 元`);
+  assert.ok(compact.includes(decision.case_number), `case number ${decision.case_number} in the PDF's text: ${text.slice(0, 400)}`);
+  assert.ok(compact.includes(`${amount}元`), `amount ${amount} 元 in the PDF's text: ${text.slice(0, 400)}`);
+});
