@@ -94,12 +94,13 @@ func tooLarge(err error) bool {
 func TooLargeError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return apperr.New(apperr.TooLarge, "request body is over the limit of %s", formatBytes(mbe.Limit))
+		return apperr.New(apperr.TooLarge, "request body is over the limit of %s", FormatBytes(mbe.Limit))
 	}
 	return apperr.New(apperr.TooLarge, "request body is too large")
 }
 
-func formatBytes(n int64) string {
+// FormatBytes writes n bytes the way a person reads a limit: 20 MiB, 512 KiB, 100 bytes.
+func FormatBytes(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
@@ -116,7 +117,7 @@ func LimitBody(limit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > limit {
-				WriteError(w, r, apperr.New(apperr.TooLarge, "request body is over the limit of %s", formatBytes(limit)))
+				WriteError(w, r, apperr.New(apperr.TooLarge, "request body is over the limit of %s", FormatBytes(limit)))
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)

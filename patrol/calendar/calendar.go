@@ -1,57 +1,21 @@
 package calendar
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/civil"
 )
 
-// Date is a calendar day. Its Time is midnight UTC of that day; days are China's.
-type Date struct{ time.Time }
+// Date is a calendar day in China time; see package civil.
+type Date = civil.Date
 
 // ParseDate reads a day written 2006-01-02. Errors: a plain error naming the text.
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date written YYYY-MM-DD", s)
-	}
-	return Date{t}, nil
-}
-
-// chinaTime is UTC+8, the time of the arrangement and of the bureaus' day.
-var chinaTime = time.FixedZone("CST", 8*60*60)
+func ParseDate(s string) (Date, error) { return civil.ParseDate(s) }
 
 // DateOf is the day, in China time, of the instant t.
-func DateOf(t time.Time) Date {
-	y, m, d := t.In(chinaTime).Date()
-	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
-}
-
-// String writes the day as 2006-01-02.
-func (d Date) String() string { return d.Format(time.DateOnly) }
-
-// AddDays is the day n calendar days later.
-func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
-
-// MarshalJSON writes the day as "2006-01-02".
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-// UnmarshalJSON reads a day written "2006-01-02".
-func (d *Date) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a date is a string written YYYY-MM-DD")
-	}
-	v, err := ParseDate(s)
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
+func DateOf(t time.Time) Date { return civil.DateOf(t) }
 
 // Year is one year's arrangement: the days off (every day of each holiday break,
 // weekends within it included) and the weekend days worked instead (调休).

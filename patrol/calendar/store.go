@@ -143,7 +143,7 @@ func (s *Store) years(ctx context.Context, from, to int) ([]Year, error) {
 		if day == nil {
 			continue
 		}
-		d := Date{time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)}
+		d := Date{Time: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)}
 		if *kind == "holiday" {
 			y.Holidays = append(y.Holidays, d)
 		} else {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 )
 
 // Blobs is the evidence store on disk: each file at sha256/<first 2 hex digits>/<hex
@@ -60,7 +61,7 @@ func (b *Blobs) Stage(r io.Reader, maxBytes int64) (*Staged, error) {
 	head := &headWriter{max: 512}
 	n, err := io.Copy(io.MultiWriter(f, h, head), io.LimitReader(r, maxBytes+1))
 	if err == nil && n > maxBytes {
-		err = apperr.New(apperr.TooLarge, "a file is over the limit of %s per file", formatBytes(maxBytes))
+		err = apperr.New(apperr.TooLarge, "a file is over the limit of %s per file", httpx.FormatBytes(maxBytes))
 	}
 	if err == nil {
 		err = f.Sync()
@@ -141,15 +142,4 @@ func (w *headWriter) Write(p []byte) (int, error) {
 		w.b = append(w.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	default:
-		return fmt.Sprintf("%d bytes", n)
-	}
 }

@@ -149,7 +149,7 @@ func readForm(r *http.Request, blobs *Blobs, maxFile int64) (*form, error) {
 			st, err := blobs.Stage(part, maxFile)
 			if err != nil {
 				if apperr.CodeOf(err) == apperr.TooLarge {
-					return f, apperr.New(apperr.TooLarge, "file %d is over the limit of %s per file", len(f.files)+1, formatBytes(maxFile))
+					return f, apperr.New(apperr.TooLarge, "file %d is over the limit of %s per file", len(f.files)+1, httpx.FormatBytes(maxFile))
 				}
 				return f, bodyError(err)
 			}

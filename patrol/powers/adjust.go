@@ -196,7 +196,7 @@ func grantOne(ctx context.Context, tx pgx.Tx, adj int64, day Date, p pair) error
 		ORDER BY valid_from LIMIT 1`, p.item, p.township, day.Time).Scan(&from, &to)
 	if err == nil {
 		return apperr.Conflictf("item %s is already held by township %s %s: a grant from %s would overlap",
-			p.item, p.township, validity(Date{from}, datePtr(to)), day)
+			p.item, p.township, validity(Date{Time: from}, datePtr(to)), day)
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return err
@@ -279,7 +279,7 @@ func (s *Store) Adjustments(ctx context.Context, township string) ([]Adjustment,
 		func() error {
 			if n := len(list); n == 0 || list[n-1].ID != a.ID {
 				flush()
-				a.Effective, a.RecordedAt = Date{effective}, a.RecordedAt.UTC()
+				a.Effective, a.RecordedAt = Date{Time: effective}, a.RecordedAt.UTC()
 				list = append(list, a)
 			}
 			if action == Grant {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/httpx"
 )
 
 // unzipFactor bounds how much an XLSX file may unpack to, as a multiple of the limit on
@@ -84,20 +85,7 @@ func readLimited(r io.Reader, maxBytes int64) ([]byte, error) {
 
 // tooLarge is the too_large error for something over limit bytes.
 func tooLarge(what string, limit int64) error {
-	return apperr.New(apperr.TooLarge, "%s is larger than the limit of %s", what, byteSize(limit))
-}
-
-// byteSize writes n bytes the way a person reads a limit: 20 MiB, 512 KiB, 100 bytes.
-func byteSize(n int64) string {
-	const kib, mib = 1 << 10, 1 << 20
-	switch {
-	case n >= mib && n%mib == 0:
-		return fmt.Sprintf("%d MiB", n/mib)
-	case n >= kib && n%kib == 0:
-		return fmt.Sprintf("%d KiB", n/kib)
-	default:
-		return fmt.Sprintf("%d bytes", n)
-	}
+	return apperr.New(apperr.TooLarge, "%s is larger than the limit of %s", what, httpx.FormatBytes(limit))
 }
 
 // notXLSX is the invalid error for a file that is no readable XLSX workbook.

@@ -274,15 +274,3 @@ func TestReadSheetErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestByteSize(t *testing.T) {
-	tests := []struct {
-		n    int64
-		want string
-	}{{20 << 20, "20 MiB"}, {512 << 10, "512 KiB"}, {1000, "1000 bytes"}, {1<<20 + 1, "1048577 bytes"}}
-	for _, tt := range tests {
-		if got := byteSize(tt.n); got != tt.want {
-			t.Errorf("byteSize(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}

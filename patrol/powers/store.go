@@ -178,7 +178,7 @@ func (s *Store) Held(ctx context.Context, township string, day Date) ([]Holding,
 		var from time.Time
 		var to *time.Time
 		err := row.Scan(&h.Item, &h.Township, &from, &to, &h.Name, &h.Sector, &h.Category, &h.GrantedBy)
-		h.ValidFrom, h.ValidTo = Date{from}, datePtr(to)
+		h.ValidFrom, h.ValidTo = Date{Time: from}, datePtr(to)
 		return h, err
 	})
 	return list, pgdb.Translate(err, "delegations")
@@ -188,7 +188,7 @@ func datePtr(t *time.Time) *Date {
 	if t == nil {
 		return nil
 	}
-	return &Date{*t}
+	return &Date{Time: *t}
 }
 
 // Holder says whether township holds item on day and names the item's department, which
@@ -221,7 +221,7 @@ func (s *Store) Delegations(ctx context.Context, township string, from, to Date)
 		var start time.Time
 		var end *time.Time
 		err := row.Scan(&d.Item, &d.Township, &start, &end)
-		d.ValidFrom, d.ValidTo = Date{start}, datePtr(end)
+		d.ValidFrom, d.ValidTo = Date{Time: start}, datePtr(end)
 		return d, err
 	})
 	return list, pgdb.Translate(err, "delegations")
