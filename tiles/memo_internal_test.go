@@ -29,15 +29,7 @@ func TestMemoComputesOnce(t *testing.T) {
 		}()
 	}
 	// Let every caller join before the computation ends.
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		m.mu.Lock()
-		cl := m.inflight["k"]
-		joined := cl != nil && cl.waiters == len(results)
-		m.mu.Unlock()
-		if joined {
-			break
-		}
-	}
+	waitForWaiters(&m, "k", len(results))
 	close(release)
 	wg.Wait()
 	if n := m.computations.Load(); n != 1 {
@@ -94,14 +86,7 @@ func TestMemoFirstCallerCancelled(t *testing.T) {
 		}
 		second <- v
 	}()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		m.mu.Lock()
-		joined := m.inflight["k"].waiters == 2
-		m.mu.Unlock()
-		if joined {
-			break
-		}
-	}
+	waitForWaiters(&m, "k", 2)
 	cancel()
 	if err := <-firstDone; !errors.Is(err, context.Canceled) {
 		t.Errorf("first caller: %v, want context.Canceled", err)
@@ -112,5 +97,19 @@ func TestMemoFirstCallerCancelled(t *testing.T) {
 	}
 	if computeErr != nil || m.computations.Load() != 1 {
 		t.Errorf("computation's context: %v, %d computations; want nil, 1", computeErr, m.computations.Load())
+	}
+}
+
+// waitForWaiters waits, at most 5 s, until n callers wait for the computation of key;
+// the assertions after it fail if they never do.
+func waitForWaiters(m *memo, key string, n int) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		m.mu.Lock()
+		cl := m.inflight[key]
+		joined := cl != nil && cl.waiters == n
+		m.mu.Unlock()
+		if joined {
+			return
+		}
 	}
 }

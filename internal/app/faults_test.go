@@ -309,12 +309,10 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 	plan := faultPlan(officers, 40, 50)
 	client := &http.Client{Timeout: 30 * time.Second}
 	var (
-		mu           sync.Mutex
-		acked        = map[faultKey]bool{}
+		ledger       = newFaultLedger()
 		batchesAcked atomic.Int64
 		sigterm      atomic.Int64 // when SIGTERM was sent, Unix ns; 0 before
 		inFlightOK   atomic.Int64 // requests begun before SIGTERM and answered 2xx after it
-		errs         []string
 	)
 	var wg sync.WaitGroup
 	for i := range officers {
@@ -325,23 +323,14 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 				status, body, err := p.post(ctx, batch)
 				if err != nil || status/100 != 2 {
 					if sigterm.Load() == 0 {
-						mu.Lock()
-						errs = append(errs, fmt.Sprintf("officer %s before SIGTERM: %d %s %v", officers[i], status, body, err))
-						mu.Unlock()
+						ledger.fail("officer %s before SIGTERM: %d %s %v", officers[i], status, body, err)
 					}
 					return // after SIGTERM: the server is going away (refused, reset or 503)
 				}
 				if s := sigterm.Load(); s != 0 && began < s {
 					inFlightOK.Add(1)
 				}
-				mu.Lock()
-				if msg := faultCheckAnswer(body, len(batch)); msg != "" {
-					errs = append(errs, msg)
-				}
-				for _, f := range batch {
-					acked[f.key()] = true
-				}
-				mu.Unlock()
+				ledger.ack(body, batch)
 				batchesAcked.Add(1)
 			}
 		})
@@ -383,9 +372,7 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 		t.Fatal("gridwatch serve still running 40 s after SIGTERM (shutdown timeout 30 s)")
 	}
 	wg.Wait()
-	for _, msg := range errs {
-		t.Error(msg)
-	}
+	acked := ledger.report(t)
 	t.Logf("%d batches acknowledged; %d requests were held in flight at SIGTERM, %d of them finished with 2xx",
 		batchesAcked.Load(), inFlight, inFlightOK.Load())
 	if inFlightOK.Load() < int64(inFlight) {
@@ -473,12 +460,8 @@ func TestFaultSIGKILLMidStream(t *testing.T) {
 	// re-sending its buffer does.
 	plan := faultPlan(officers, 400, 1)
 	client := &http.Client{Timeout: 30 * time.Second}
-	var (
-		mu    sync.Mutex
-		acked = map[faultKey]bool{}
-		n     atomic.Int64
-		errs  []string
-	)
+	ledger := newFaultLedger()
+	var n atomic.Int64
 	killed := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range officers {
@@ -490,20 +473,11 @@ func TestFaultSIGKILLMidStream(t *testing.T) {
 					select {
 					case <-killed:
 					default:
-						mu.Lock()
-						errs = append(errs, fmt.Sprintf("officer %s before SIGKILL: %d %s %v", officers[i], status, body, err))
-						mu.Unlock()
+						ledger.fail("officer %s before SIGKILL: %d %s %v", officers[i], status, body, err)
 					}
 					return
 				}
-				mu.Lock()
-				if msg := faultCheckAnswer(body, len(batch)); msg != "" {
-					errs = append(errs, msg)
-				}
-				for _, f := range batch {
-					acked[f.key()] = true
-				}
-				mu.Unlock()
+				ledger.ack(body, batch)
 				n.Add(1)
 			}
 		})
@@ -517,11 +491,7 @@ func TestFaultSIGKILLMidStream(t *testing.T) {
 	}
 	<-bin.exited
 	wg.Wait()
-	for _, msg := range errs {
-		t.Error(msg)
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	acked := ledger.report(t)
 	t.Logf("%d requests (%d distinct fixes) acknowledged before SIGKILL", n.Load(), len(acked))
 	db := pgtest.NewPoolFor(t, url)
 	faultCheckStored(t, db, faultKeys(plan), acked)
@@ -699,6 +669,47 @@ func faultProblemCode(body []byte) string {
 	}
 	_ = json.Unmarshal(body, &p)
 	return p.Code
+}
+
+// faultLedger gathers, across the clients' goroutines, the fixes the server
+// acknowledged and the problems seen.
+type faultLedger struct {
+	mu    sync.Mutex
+	acked map[faultKey]bool
+	errs  []string
+}
+
+func newFaultLedger() *faultLedger { return &faultLedger{acked: map[faultKey]bool{}} }
+
+// fail records a problem, reported by report.
+func (l *faultLedger) fail(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, fmt.Sprintf(format, args...))
+}
+
+// ack checks a 2xx answer to batch and records its fixes as acknowledged.
+func (l *faultLedger) ack(body []byte, batch []faultFix) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if msg := faultCheckAnswer(body, len(batch)); msg != "" {
+		l.errs = append(l.errs, msg)
+	}
+	for _, f := range batch {
+		l.acked[f.key()] = true
+	}
+}
+
+// report fails t with every problem recorded and returns the acknowledged fixes; the
+// clients must have stopped.
+func (l *faultLedger) report(t *testing.T) map[faultKey]bool {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, msg := range l.errs {
+		t.Error(msg)
+	}
+	return l.acked
 }
 
 // faultCheckStored checks the positions table: no (officer, time) twice, every acked fix

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +61,11 @@ type Store struct {
 	calendar  Calendar
 	periods   Periods
 	major     MajorRule
+
+	// sectors is the reference list, read once: only a migration changes it, and every
+	// filtered tile request checks its sector against it.
+	sectorsMu sync.Mutex
+	sectors   []Sector
 }
 
 // UsePowers lets cases cite items of the powers catalog p; without it, a case citing an
@@ -85,12 +91,20 @@ func NewStore(db *pgxpool.Pool, locator Locator, officers Officers, positions Po
 
 // Sectors returns the reference list of sectors, core ones first.
 func (s *Store) Sectors(ctx context.Context) ([]Sector, error) {
-	rows, err := s.db.Query(ctx, `SELECT code, name_zh, name_en, core FROM sectors ORDER BY NOT core, code`)
-	if err != nil {
-		return nil, pgdb.Translate(err, "sectors")
+	s.sectorsMu.Lock()
+	defer s.sectorsMu.Unlock()
+	if s.sectors == nil {
+		rows, err := s.db.Query(ctx, `SELECT code, name_zh, name_en, core FROM sectors ORDER BY NOT core, code`)
+		if err != nil {
+			return nil, pgdb.Translate(err, "sectors")
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Sector])
+		if err != nil {
+			return nil, pgdb.Translate(err, "sectors")
+		}
+		s.sectors = list
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Sector])
-	return list, pgdb.Translate(err, "sectors")
+	return slices.Clone(s.sectors), nil
 }
 
 // caseColumns is the select list that scanCase reads.

@@ -78,13 +78,18 @@ func (h *Handler) document(w http.ResponseWriter, r *http.Request) error {
 	if missing != "" {
 		return apperr.Conflictf("case %d has not reached %s yet: the %s records it (the case is %s)", id, missing, k.Title(), rec.Case.Status)
 	}
+	return writePage(w, buf.Bytes(), "private, no-store")
+}
+
+// writePage answers a rendered page under the documents' CSP, with cacheControl.
+func writePage(w http.ResponseWriter, page []byte, cacheControl string) error {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "private, no-store")
-	_, err = w.Write(buf.Bytes())
+	hd.Set("Cache-Control", cacheControl)
+	_, err := w.Write(page)
 	return err
 }
 

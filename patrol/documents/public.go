@@ -130,14 +130,7 @@ func (p *Publisher) Page(w http.ResponseWriter, r *http.Request) error {
 	}{pub, template.CSS(css)}); err != nil {
 		return err
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "public, max-age=300")
-	_, err = w.Write(buf.Bytes())
-	return err
+	return writePage(w, buf.Bytes(), "public, max-age=300")
 }
 
 // publicTemplate is the page of 执法公示; it shares the documents' style (and so their CSP).
