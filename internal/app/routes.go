@@ -43,7 +43,7 @@ func (s *Server) routes() http.Handler {
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
 	georeport := open311.NewHandler(s.Cases, s.Tokens)
-	georeport.UseMedia(s.Evidence)
+	georeport.UseMedia(open311Media{s.Evidence, s.cfg.Evidence})
 	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
 
 	r.Route("/tiles", func(r chi.Router) {

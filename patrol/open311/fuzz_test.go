@@ -25,7 +25,9 @@ func FuzzParseCreateForm(f *testing.F) {
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}
-		vals, err := readForm(httptest.NewRecorder(), r)
+		h := newTestHandler(newFakeBackend())
+		h.UseMedia(newFakeMedia(h.b.(*fakeBackend)))
+		vals, err := h.readForm(httptest.NewRecorder(), r, h.media.NewIntake())
 		if err != nil {
 			if c := apperr.CodeOf(err); c != apperr.Invalid && c != apperr.TooLarge {
 				t.Fatalf("readForm error %v has code %s, want invalid or too_large", err, c)
@@ -43,7 +45,9 @@ func FuzzParseCreateForm(f *testing.F) {
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}
-		rec := newRecorder(newTestHandler(newFakeBackend()), r)
+		h = newTestHandler(newFakeBackend())
+		h.UseMedia(newFakeMedia(h.b.(*fakeBackend)))
+		rec := newRecorder(h, r)
 		switch rec.Code {
 		case http.StatusCreated, http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound,
 			http.StatusRequestEntityTooLarge:
