@@ -262,7 +262,7 @@ func (d Deadline) Overdue() bool { return !d.Party && d.DoneAt == nil && d.Met !
 // delivery for payment. today decides what is overdue. It also reports whether a
 // working-day period crossed a year with no calendar.
 func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.Date) ([]Deadline, bool) {
-	p = p.withDefaults()
+	p, law := p.withDefaults(), DefaultPeriods()
 	var out []Deadline
 	weekdaysOnly := false
 	first := func(t EventType) *Event {
@@ -304,7 +304,7 @@ func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.
 		return nil, false
 	}
 	decide, deliver, execute := first(EventDecide), first(EventDeliver), first(EventExecute)
-	add(StageDecide, "行政处罚法 第六十条 (90 days of filing)", file.At, p.DecideDays, 0, at(decide), false)
+	add(StageDecide, basis("行政处罚法 第六十条", p.DecideDays, law.DecideDays, "days of filing"), file.At, p.DecideDays, 0, at(decide), false)
 	// The latest round of notice: a notify entered from another status opens one; a
 	// notify in the same round with an answer records the party's answer.
 	var notice, answer *Event
@@ -322,17 +322,28 @@ func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.
 		prev = e.Status
 	}
 	if notice != nil {
-		add(StageHearingRequest, "行政处罚法 第六十四条, 第八十五条 (5 working days of the notice)", notice.At, 0,
+		add(StageHearingRequest, basis("行政处罚法 第六十四条, 第八十五条", p.HearingRequestWorkdays, law.HearingRequestWorkdays,
+			"working days of the notice"), notice.At, 0,
 			p.HearingRequestWorkdays, at(answer), true)
 	}
 	if decide != nil {
-		add(StageDeliver, "行政处罚法 第六十一条, 第八十五条 (7 working days of the decision)", decide.At, 0,
+		add(StageDeliver, basis("行政处罚法 第六十一条, 第八十五条", p.DeliverWorkdays, law.DeliverWorkdays, "working days of the decision"), decide.At, 0,
 			p.DeliverWorkdays, at(deliver), false)
 	}
 	if deliver != nil {
-		add(StageExecute, "行政处罚法 第六十七条 (15 days of delivery)", deliver.At, p.PayDays, 0, at(execute), false)
+		add(StageExecute, basis("行政处罚法 第六十七条", p.PayDays, law.PayDays, "days of delivery"), deliver.At, p.PayDays, 0, at(execute), false)
 	}
 	return out, weekdaysOnly
+}
+
+// basis names the article behind a period and the period in force: "行政处罚法 第六十条
+// (90 days of filing)", or, configured otherwise than the law's, "(60 days of filing;
+// configured, the law's: 90)".
+func basis(article string, n, law int, what string) string {
+	if n == law {
+		return fmt.Sprintf("%s (%d %s)", article, n, what)
+	}
+	return fmt.Sprintf("%s (%d %s; configured, the law's: %d)", article, n, what, law)
 }
 
 // hearingOf returns what a notify event recorded of the party's hearing request.

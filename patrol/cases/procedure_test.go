@@ -22,7 +22,14 @@ import (
 // person as officer b-1 — and item U1's bands. Township B holds U1 from 2024-03-01.
 func newProcedureCity(t *testing.T) *city {
 	t.Helper()
+	return newProcedureCityWith(t, cases.ProcedureConfig{})
+}
+
+// newProcedureCityWith is newProcedureCity with the procedure configured by cfg.
+func newProcedureCityWith(t *testing.T, cfg cases.ProcedureConfig) *city {
+	t.Helper()
 	tc := apptest.NewCity(t, apptest.Spec{
+		Procedure: cfg,
 		Townships: []grid.TownshipInput{
 			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
 			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
@@ -141,6 +148,34 @@ func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 	for _, d := range got.Deadlines {
 		if d.Stage == cases.StageHearingRequest && d.Due.String() != "2024-10-04" {
 			t.Errorf("2024 hearing request due %s, want 2024-10-04 (weekdays only)", d.Due)
+		}
+	}
+}
+
+// TestProcedureConfiguredPeriods: periods other than the law's move the deadlines the
+// API computes, and each deadline's basis says it was configured.
+func TestProcedureConfiguredPeriods(t *testing.T) {
+	c := newProcedureCityWith(t, cases.ProcedureConfig{Periods: cases.Periods{DecideDays: 60, HearingRequestWorkdays: 3}})
+	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+	for _, ev := range []map[string]any{
+		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"}, // Friday before the National Day break
+	} {
+		c.mustEvent("admin", id, ev)
+	}
+	var got cases.Case
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
+	want := map[string]struct{ due, basis string }{
+		cases.StageDecide:         {"2025-11-01", "60 days of filing; configured, the law's: 90"},          // not 12-01
+		cases.StageHearingRequest: {"2025-09-30", "3 working days of the notice; configured, the law's: 5"}, // 09-28 (调休), 29, 30; not 10-10
+	}
+	if len(got.Deadlines) != len(want) {
+		t.Fatalf("deadlines %+v, want %d", got.Deadlines, len(want))
+	}
+	for _, d := range got.Deadlines {
+		if w := want[d.Stage]; d.Due.String() != w.due || !strings.Contains(d.Basis, w.basis) {
+			t.Errorf("deadline %s: due %s (%s), want %s (%s)", d.Stage, d.Due, d.Basis, w.due, w.basis)
 		}
 	}
 }
