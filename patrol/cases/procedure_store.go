@@ -66,6 +66,17 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if ne.Procedure.Outcome == ReviewReject {
 			return StatusInvestigating, nil
 		}
+	case EventNotify:
+		if ne.Procedure.Hearing != HearingHeld {
+			break
+		}
+		events, err := eventsOf(ctx, tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
+			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
+		}
 	case EventRevoke:
 		if strings.TrimSpace(ne.Note) == "" {
 			return "", apperr.Invalidf("a revoke needs its reasons and authority in the note")
@@ -79,7 +90,18 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 			switch e.Type {
 			case EventDecide:
 				decided = true
-			case EventRevoke:
+			case EventNotify:
+		if ne.Procedure.Hearing != HearingHeld {
+			break
+		}
+		events, err := eventsOf(ctx, tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
+			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
+		}
+	case EventRevoke:
 				return "", apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
 			}
 		}
@@ -99,6 +121,18 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		}
 		events, err := eventsOf(ctx, tx, c.ID)
 		if err != nil {
+			return "", err
+		}
+		on := ne.At
+		if on.IsZero() {
+			on = s.now()
+		}
+		day := calendar.DateOf(on)
+		cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
+		if err != nil {
+			return "", err
+		}
+		if err := checkDecisionDay(c.ID, events, cal, s.periods, day); err != nil {
 			return "", err
 		}
 		partyOf(events, &ne.Procedure)

@@ -202,6 +202,7 @@ func TestPublicDecisions(t *testing.T) {
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "file"})
 		mustEvent(t, c, "officerB", kase.ID, map[string]any{"type": "investigate", "note": "现场检查"})
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "notify", "party": party, "party_name": name})
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "notify", "hearing": "waived"})
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "decide", "amount_yuan": amount, "level": "一般"})
 		return kase.ID
 	}
