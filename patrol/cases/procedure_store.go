@@ -91,17 +91,17 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 			case EventDecide:
 				decided = true
 			case EventNotify:
-		if ne.Procedure.Hearing != HearingHeld {
-			break
-		}
-		events, err := eventsOf(ctx, tx, c.ID)
-		if err != nil {
-			return "", err
-		}
-		if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
-			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
-		}
-	case EventRevoke:
+				if ne.Procedure.Hearing != HearingHeld {
+					break
+				}
+				events, err := eventsOf(ctx, tx, c.ID)
+				if err != nil {
+					return "", err
+				}
+				if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
+					return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
+				}
+			case EventRevoke:
 				return "", apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
 			}
 		}

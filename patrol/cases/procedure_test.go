@@ -167,7 +167,7 @@ func TestProcedureConfiguredPeriods(t *testing.T) {
 	var got cases.Case
 	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
 	want := map[string]struct{ due, basis string }{
-		cases.StageDecide:         {"2025-11-01", "60 days of filing; configured, the law's: 90"},          // not 12-01
+		cases.StageDecide:         {"2025-11-01", "60 days of filing; configured, the law's: 90"},           // not 12-01
 		cases.StageHearingRequest: {"2025-09-30", "3 working days of the notice; configured, the law's: 5"}, // 09-28 (调休), 29, 30; not 10-10
 	}
 	if len(got.Deadlines) != len(want) {
