@@ -251,14 +251,14 @@ func loadLateDecision(ctx context.Context, store *cases.Store, list []casegen.Ca
 		}
 		officer := gc.Events[0].Officer
 		at := func(d time.Duration) time.Time { return reported.Add(d) }
-		const workday = 24 * time.Hour
+		const calendarDay = 24 * time.Hour
 		nc := cases.NewCase{Sector: gc.Sector, Item: item, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
 			Source: cases.SourcePatrol, ReportedAt: reported}
 		events := []cases.NewEvent{
 			{Type: cases.EventAssign, Officer: officer, At: at(10 * time.Minute)},
 			{Type: cases.EventAccept, At: at(15 * time.Minute)},
 			{Type: cases.EventArrive, At: at(40 * time.Minute)},
-			{Type: cases.EventFile, Note: "立案审批：经现场核查，当事人涉嫌违法，符合立案条件，予以立案", At: at(workday)},
+			{Type: cases.EventFile, Note: "立案审批：经现场核查，当事人涉嫌违法，符合立案条件，予以立案", At: at(calendarDay)},
 		}
 		c, err := store.CreateWithHistory(ctx, importer, nc, events)
 		if err != nil {
@@ -266,11 +266,11 @@ func loadLateDecision(ctx context.Context, store *cases.Store, list []casegen.Ca
 		}
 		for _, s := range []step{
 			{auth.Identity{Name: officer, Role: auth.Officer, Officer: officer}, cases.NewEvent{Type: cases.EventInvestigate,
-				Note: "调查取证：现场检查并制作现场检查笔录，拍照取证，询问当事人并制作询问笔录", At: at(6 * workday)}},
+				Note: "调查取证：现场检查并制作现场检查笔录，拍照取证，询问当事人并制作询问笔录", At: at(6 * calendarDay)}},
 			{importer, cases.NewEvent{Type: cases.EventNotify, Note: "送达行政处罚事先告知书，告知拟作出的处罚及陈述、申辩、听证权利",
-				At: at(13 * workday)}},
+				At: at(13 * calendarDay)}},
 			{importer, cases.NewEvent{Type: cases.EventNotify, Note: "当事人申请听证；听证尚未组织",
-				Procedure: cases.Procedure{Hearing: cases.HearingRequested}, At: at(14 * workday)}},
+				Procedure: cases.Procedure{Hearing: cases.HearingRequested}, At: at(14 * calendarDay)}},
 		} {
 			if _, _, err := store.AppendEvent(ctx, s.who, c.ID, s.ev); err != nil {
 				return false, fmt.Errorf("demo late decision: %s by %s: %w", s.ev.Type, s.who.Name, err)

@@ -74,7 +74,9 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if err != nil {
 			return "", err
 		}
-		if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
+		// A hearing is held on the party's request: the round's latest answer asked for one
+		// (or recorded it held: a hearing of several sittings).
+		if _, answer := NoticeRound(events); answer == nil || !hearingRequested([]Event{*answer}) {
 			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
 		}
 	case EventRevoke:
@@ -90,17 +92,6 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 			switch e.Type {
 			case EventDecide:
 				decided = true
-			case EventNotify:
-				if ne.Procedure.Hearing != HearingHeld {
-					break
-				}
-				events, err := eventsOf(ctx, tx, c.ID)
-				if err != nil {
-					return "", err
-				}
-				if _, answer := NoticeRound(events); answer == nil || (hearingOf(*answer) != HearingRequested && hearingOf(*answer) != HearingHeld) {
-					return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
-				}
 			case EventRevoke:
 				return "", apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
 			}
