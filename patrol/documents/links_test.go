@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
-	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 )
 
@@ -69,11 +68,7 @@ func TestSignerChecksLinks(t *testing.T) {
 // (403 problem), as is a link asked for by a token that may not read the case.
 func TestSignedDocumentLinks(t *testing.T) {
 	c := procedureCity(t)
-	var kase cases.Case
-	if code, raw := c.Do("POST", "/api/v1/cases", "admin", map[string]any{"item": "U1", "title": "占道经营",
-		"lat": 31.84, "lon": 120.35, "reported_at": "2025-03-03T09:00:00+08:00"}, &kase); code != 201 {
-		t.Fatalf("POST /cases = %d %s", code, raw)
-	}
+	kase := reportInB(t, c)
 	linkPath := fmt.Sprintf("/api/v1/cases/%d/documents/filing/link", kase.ID)
 	if code, raw := c.Do("GET", linkPath, "admin", nil, nil); code != 409 || !strings.Contains(string(raw), "立案") {
 		t.Errorf("link to the filing of a case not filed = %d %s, want 409", code, raw)

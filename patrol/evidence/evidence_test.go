@@ -347,27 +347,10 @@ func TestOpen311MediaURLKeptAsLink(t *testing.T) {
 	post := func(media string) (int, []byte) {
 		form := url.Values{"api_key": {c.Tokens["reporter"]}, "service_code": {"urban_management"}, "lat": {"31.84"},
 			"long": {"120.22"}, "description": {"井盖缺失"}, "media_url": {media}}
-		resp, err := http.PostForm(c.URL+"/open311/v2/requests.json", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
+		return c.postOpen311(strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
 	}
 	const media = "https://img.example.cn/upload/2026/05/01/井盖.jpg?x=1"
-	code, raw := post(media)
-	if code != 201 {
-		t.Fatalf("POST requests = %d %s", code, raw)
-	}
-	var created []struct {
-		ID string `json:"service_request_id"`
-	}
-	if err := json.Unmarshal(raw, &created); err != nil || len(created) != 1 {
-		t.Fatalf("answer %s: %v", raw, err)
-	}
-	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
-	fmt.Sscan(created[0].ID, &c.id)
+	c.follow(post(media))
 	list := c.list("admin")
 	if len(list) != 1 || list[0].Kind != evidence.Link || list[0].URL == nil || *list[0].URL != media ||
 		list[0].SHA256 != sum([]byte(media)) || list[0].Uploader != "reporter" {
@@ -385,6 +368,31 @@ func TestOpen311MediaURLKeptAsLink(t *testing.T) {
 			t.Errorf("media_url %q = %d %s, want 400", bad, code, raw)
 		}
 	}
+}
+
+// postOpen311 posts a service request to Open311 and returns the answer.
+func (c *city) postOpen311(body io.Reader, contentType string) (int, []byte) {
+	c.t.Helper()
+	resp, err := http.Post(c.URL+"/open311/v2/requests.json", contentType, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// follow points the city at the case an Open311 POST answered 201 with.
+func (c *city) follow(code int, raw []byte) {
+	c.t.Helper()
+	var created []struct {
+		ID string `json:"service_request_id"`
+	}
+	if err := json.Unmarshal(raw, &created); code != 201 || err != nil || len(created) != 1 {
+		c.t.Fatalf("POST requests = %d %s", code, raw)
+	}
+	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
+	fmt.Sscan(created[0].ID, &c.id)
 }
 
 // TestOpen311PhotosKeptAsEvidence posts a citizen's request with photos as
@@ -407,13 +415,7 @@ func TestOpen311PhotosKeptAsEvidence(t *testing.T) {
 			_, _ = w.Write(f.data)
 		}
 		_ = mw.Close()
-		resp, err := http.Post(c.URL+"/open311/v2/requests.json", mw.FormDataContentType(), &body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
+		return c.postOpen311(&body, mw.FormDataContentType())
 	}
 	fields := map[string]string{"api_key": c.Tokens["reporter"], "service_code": "urban_management", "lat": "31.85",
 		"long": "120.23", "description": "占道堆放", "media_url": "https://img.example.cn/a.jpg"}
@@ -447,18 +449,7 @@ func TestOpen311PhotosKeptAsEvidence(t *testing.T) {
 		t.Fatalf("refused requests wrote cases: %d cases", len(open))
 	}
 
-	code, raw := post(fields, part{"井盖.png", photo, media}, part{"b.png", second, map[string]string{"field": "photo"}})
-	if code != 201 {
-		t.Fatalf("POST requests with photos = %d %s", code, raw)
-	}
-	var created []struct {
-		ID string `json:"service_request_id"`
-	}
-	if err := json.Unmarshal(raw, &created); err != nil || len(created) != 1 {
-		t.Fatalf("answer %s: %v", raw, err)
-	}
-	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
-	fmt.Sscan(created[0].ID, &c.id)
+	c.follow(post(fields, part{"井盖.png", photo, media}, part{"b.png", second, map[string]string{"field": "photo"}}))
 	list := c.list("analyst")
 	if len(list) != 3 || list[0].Kind != evidence.Link || list[1].Kind != evidence.Photo || list[2].Kind != evidence.Photo {
 		t.Fatalf("evidence of the request = %+v", list)
