@@ -1,6 +1,7 @@
 package documents_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 )
 
@@ -60,6 +62,29 @@ func TestSignerChecksLinks(t *testing.T) {
 				t.Errorf("Check = %v, want forbidden naming %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestInstancesShareTheLinkKey: the first server makes the key, the next reads the same
+// one, so a link signed by one instance opens on another.
+func TestInstancesShareTheLinkKey(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	one, err := documents.LoadSigner(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := documents.LoadSigner(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(one.Sign(7, documents.Notice).URL)
+	if err := other.Check(7, documents.Notice, u.Query().Get("expires"), u.Query().Get("signature")); err != nil {
+		t.Errorf("a link signed by one instance on another: %v", err)
+	}
+	var keys int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM document_link_key").Scan(&keys); err != nil || keys != 1 {
+		t.Errorf("%d keys (%v), want 1", keys, err)
 	}
 }
 
