@@ -20,6 +20,9 @@ import (
 func FuzzParseCreateForm(f *testing.F) {
 	f.Add(formContentType, clientBody)
 	f.Add("", "api_key="+reporterKey+"&service_code=ecology&lat=31&long=121")
+	body, ct := multipartWith(f, map[string]string{"api_key": reporterKey, "service_code": "ecology", "lat": "31", "long": "121"},
+		filePart{"media", "p.jpg", "image/jpeg", jpeg}, filePart{"doc", "a.txt", "text/plain", []byte("text")})
+	f.Add(ct, body)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest("POST", "/requests.json", strings.NewReader(body))
 		if contentType != "" {

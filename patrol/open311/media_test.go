@@ -72,7 +72,7 @@ type filePart struct {
 }
 
 // multipartWith encodes fields, then files, as multipart/form-data.
-func multipartWith(t *testing.T, fields map[string]string, files ...filePart) (string, string) {
+func multipartWith(t testing.TB, fields map[string]string, files ...filePart) (string, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
