@@ -44,6 +44,7 @@ var owners = map[string]string{
 	"evidence_refuse_change":     "patrol/evidence",
 	"calendar_years":             "patrol/calendar",
 	"calendar_days":              "patrol/calendar",
+	"document_link_key":          "patrol/documents",
 }
 
 // created finds the tables, views and functions a migration creates.

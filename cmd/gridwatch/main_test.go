@@ -69,6 +69,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad role", []string{"token", "create", "--db", "postgres://x@127.0.0.1:1/x", "--role", "root", "--name", "x"}, "unknown role"},
 		{"serve without database", []string{"serve", "--db", ""}, "no database"},
 		{"stray argument", []string{"migrate", "--db", "x", "extra"}, "unexpected arguments"},
+		{"a decision period of 0 days", []string{"serve", "--db", "x", "--penalty-decide-days", "0"}, "penalty-decide-days"},
+		{"a hearing period in hours", []string{"serve", "--db", "x", "--penalty-hearing-request-workdays", "5h"}, "penalty-hearing-request-workdays"},
+		{"a negative fine threshold", []string{"serve", "--db", "x", "--major-fine-individual-yuan", "-1"}, "major-fine-individual-yuan"},
+		{"a fine threshold of NaN", []string{"serve", "--db", "x", "--major-fine-organization-yuan", "NaN"}, "major-fine-organization-yuan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/live"
@@ -145,6 +146,8 @@ type Server struct {
 	Powers    *powers.Store
 	Evidence  *evidence.Store
 	Calendar  *calendar.Store
+	// DocLinks signs the short-lived links that open printable documents without a token.
+	DocLinks *documents.Signer
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -198,6 +201,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Evidence = evidence.NewStore(pool, blobs, s.Cases, s.Positions)
 	s.Cases.UseEvidence(s.Evidence)
 	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
+	if s.DocLinks, err = documents.LoadSigner(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})

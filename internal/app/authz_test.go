@@ -28,6 +28,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
@@ -267,6 +268,15 @@ var azPolicy = map[string]azRule{
 	"GET /api/v1/cases/{id}/documents/{kind}": {why: "the case's documents: the case's visibility; the fixture's cases are not " +
 		"filed, so an allowed call answers 409 (no 立案 yet) past the authorization",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, anyStatus: true, req: azCaseGet("/documents/filing")},
+	"GET /api/v1/cases/{id}/documents/{kind}/link": {why: "a signed link to the case's document: the case's visibility; " +
+		"409 past the authorization as the document's (the fixture's cases are not filed)",
+		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets, anyStatus: true, req: azCaseGet("/documents/filing/link")},
+	"GET /documents/{id}/{kind}": {why: "a document's signed link: no token, the signature (made for a reader of the case) " +
+		"is the permission; 409 past it here, as the fixture's cases are not filed",
+		access: azPublic, targets: azPeerTargets, anyStatus: true,
+		req: func(e *authzEnv, c azCall) azRequest {
+			return azRequest{method: "GET", path: e.srv.DocLinks.Sign(c.obj.caseID, documents.Filing).URL}
+		}},
 	"GET /api/v1/evidence/{sha256}": {why: "a file: to those who may read a case holding it",
 		roles: azCaseReaders, scope: azOwnOnly, targets: azPeerTargets,
 		req: func(e *authzEnv, c azCall) azRequest {

@@ -43,7 +43,7 @@ func (s *Server) routes() http.Handler {
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
 	georeport := open311.NewHandler(s.Cases, s.Tokens)
-	georeport.UseMedia(s.Evidence)
+	georeport.UseMedia(open311Media{s.Evidence, s.cfg.Evidence})
 	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
 
 	r.Route("/tiles", func(r chi.Router) {
@@ -55,6 +55,9 @@ func (s *Server) routes() http.Handler {
 	// per address.
 	public := documents.NewPublisher(s.Cases, s.Powers, names{s.Grid, s.Officers}, s.cfg.DisclosureWindow)
 	r.With(s.publicLimit()).Method(http.MethodGet, "/public", httpx.HandlerFunc(public.Page))
+	// A document's signed link opens it in a tab of its own, without a token, under the
+	// document's CSP (patrol/documents/links.go).
+	r.With(s.publicLimit()).Method(http.MethodGet, "/documents/{id}/{kind}", httpx.HandlerFunc(s.documents().Signed))
 	r.Route("/api/v1/public", func(r chi.Router) {
 		r.Use(s.publicLimit())
 		r.Method(http.MethodGet, "/decisions", httpx.HandlerFunc(public.JSON))
@@ -86,8 +89,12 @@ func (s *Server) APIRoutes() [][]api.Route {
 		powers.NewHandler(s.Powers).Routes(),
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 		calendar.NewHandler(s.Calendar).Routes(),
-		documents.NewHandler(s.Cases, s.Powers, names{s.Grid, s.Officers}).Routes(),
+		s.documents().Routes(),
 	}
+}
+
+func (s *Server) documents() *documents.Handler {
+	return documents.NewHandler(s.Cases, s.Powers, names{s.Grid, s.Officers}, s.DocLinks)
 }
 
 func (s *Server) positionHandler() *position.Handler {

@@ -13,6 +13,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
@@ -32,6 +33,7 @@ type Spec struct {
 	Officers   []officer.Officer         // unscoped; an empty Name becomes "警员 " + ID
 	Tokens     map[string]auth.TokenSpec // by name, which is also the token's Name when it has none
 	Evidence   evidence.Limits           // upload limits; zero fields take the defaults
+	Procedure  cases.ProcedureConfig     // penalty periods and major rule; zero fields take the defaults
 }
 
 // City is a server on a database of its own, served over HTTP, with the tokens of its
@@ -47,7 +49,8 @@ type City struct {
 func NewCity(t testing.TB, spec Spec) *City {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), EvidenceDir: t.TempDir(), Evidence: spec.Evidence})
+	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), EvidenceDir: t.TempDir(), Evidence: spec.Evidence,
+		Procedure: spec.Procedure})
 	if err != nil {
 		t.Fatal(err)
 	}

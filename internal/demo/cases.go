@@ -71,7 +71,10 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	if err != nil {
 		return nil, err
 	}
-	pen := newPenalties(cite.items, seed, now)
+	pen, err := newPenalties(cite.items, seed, now)
+	if err != nil {
+		return nil, err
+	}
 	filed := 0
 	for i, gc := range res.Cases {
 		item, held := cite.item(gc.Sector, gc.Township, gc.ReportedAt, i)
@@ -104,7 +107,16 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 			}
 		}
 	}
-	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "penalty_cases", filed, "hotspots", len(res.HotspotCenters))
+	// One more, from before the window: its decision is overdue.
+	late, err := loadLateDecision(ctx, store, res.Cases, cite, now)
+	if err != nil {
+		return nil, err
+	}
+	if late {
+		filed++
+	}
+	slog.InfoContext(ctx, "demo cases loaded", "cases", len(res.Cases), "penalty_cases", filed, "late_decisions", late,
+		"hotspots", len(res.HotspotCenters))
 	return res.HotspotCenters, nil
 }
 

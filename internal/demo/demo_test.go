@@ -227,8 +227,15 @@ func checkPenaltyCases(t *testing.T, srv *app.Server, total int) {
 		stages[o.Stage]++
 	}
 	t.Logf("overdue stages: %v", stages)
-	if stages[cases.StageDeliver] == 0 || stages[cases.StageExecute] == 0 {
-		t.Errorf("overdue stages %v: want deliveries and payments overdue", stages)
+	if stages[cases.StageDeliver] == 0 || stages[cases.StageExecute] == 0 || stages[cases.StageDecide] == 0 {
+		t.Errorf("overdue stages %v: want decisions (art. 60), deliveries and payments overdue", stages)
+	}
+	// Every decision waited for the party: it waived, its hearing was held, or its period
+	// ran out (checked by the store as the demo loaded; here: some of each answer).
+	for _, h := range []string{cases.HearingWaived, cases.HearingRequested, cases.HearingHeld} {
+		if n := count(t, db, `SELECT count(*) FROM case_events WHERE type = 'notify' AND detail::jsonb->>'hearing' = $1`, h); n == 0 {
+			t.Errorf("no notify with hearing %s", h)
+		}
 	}
 	if n := count(t, db, `SELECT count(*) FROM cases c WHERE status IN ('delivered', 'executed', 'closed') AND EXISTS (
 		SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'file')`); n == 0 {

@@ -1,11 +1,15 @@
 package demo
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/demo/casegen"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/powers"
 )
@@ -33,14 +37,29 @@ type penalties struct {
 	r     *rand.Rand
 	now   time.Time
 	items map[string]powers.Item
+	cal   calendar.Calendar // the shipped arrangements, as the migrated database holds them
 }
 
-func newPenalties(items []powers.Item, seed int64, now time.Time) *penalties {
-	p := &penalties{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)), now: now, items: map[string]powers.Item{}}
+func newPenalties(items []powers.Item, seed int64, now time.Time) (*penalties, error) {
+	years, err := calendar.Shipped()
+	if err != nil {
+		return nil, err
+	}
+	p := &penalties{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)), now: now, items: map[string]powers.Item{},
+		cal: calendar.New(years...)}
 	for _, it := range items {
 		p.items[it.Code] = it
 	}
-	return p
+	return p, nil
+}
+
+// earliestDecision is the first moment a decision may be made on a notice given at
+// notice that the party does not answer: the day after its period to state a defence
+// and request a hearing (5 working days).
+func (p *penalties) earliestDecision(notice time.Time) time.Time {
+	due, _ := p.cal.AddWorkdays(calendar.DateOf(notice), cases.DefaultPeriods().HearingRequestWorkdays)
+	next := due.AddDays(1)
+	return time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, chinaZone)
 }
 
 // choose says whether a case is filed as a penalty case: it cites an item its township
@@ -89,11 +108,17 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 		return add(investigator, cases.NewEvent{Type: cases.EventInvestigate,
 			Note: "调查取证：现场检查并制作现场检查笔录，拍照取证，询问当事人并制作询问笔录"}, days(1, 6))
 	}
+	// The notice of the latest round, and whether the party answered it (waived, or had
+	// the hearing it asked for held): a decision on an unanswered notice waits for the
+	// party's period to run out.
+	var notice time.Time
+	answered := false
 	notify := func() bool {
 		if !add(importer, cases.NewEvent{Type: cases.EventNotify,
 			Note: "送达行政处罚事先告知书，告知拟作出的处罚及陈述、申辩、听证权利"}, days(2, 10)) {
 			return false
 		}
+		notice, answered = t, false
 		// The party's answer within its 5 working days, or none.
 		hearing := ""
 		switch x := r.Float64(); {
@@ -104,7 +129,14 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 		}
 		if hearing != "" {
 			note := map[string]string{cases.HearingRequested: "当事人申请听证", cases.HearingWaived: "当事人放弃陈述、申辩和听证"}[hearing]
-			add(importer, cases.NewEvent{Type: cases.EventNotify, Note: note, Procedure: cases.Procedure{Hearing: hearing}}, days(0.5, 3))
+			if add(importer, cases.NewEvent{Type: cases.EventNotify, Note: note, Procedure: cases.Procedure{Hearing: hearing}}, days(0.5, 3)) {
+				answered = hearing == cases.HearingWaived
+			}
+		}
+		// A requested hearing is held some days later (听证笔录), or is still to come.
+		if hearing == cases.HearingRequested && add(importer, cases.NewEvent{Type: cases.EventNotify,
+			Note: "依法组织听证，制作听证笔录", Procedure: cases.Procedure{Hearing: cases.HearingHeld}}, days(4, 12)) {
+			answered = true
 		}
 		return true
 	}
@@ -120,6 +152,9 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	if !add(reviewer, cases.NewEvent{Type: cases.EventReview, Note: "法制审核通过：事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
 		Procedure: cases.Procedure{Outcome: cases.ReviewApprove}}, days(1, 4)) || reached(cases.StatusReviewed) {
 		return out
+	}
+	if !answered && t.Before(p.earliestDecision(notice)) {
+		t = p.earliestDecision(notice)
 	}
 	if !add(importer, cases.NewEvent{Type: cases.EventDecide, Note: "作出行政处罚决定", Procedure: p.decision(item)}, days(1, 5)) ||
 		reached(cases.StatusDecided) {
@@ -191,4 +226,57 @@ func officeTime(r *rand.Rand, t time.Time) time.Time {
 		local = local.AddDate(0, 0, 1)
 	}
 	return local.UTC().Truncate(time.Second)
+}
+
+// lateDecisionLead is how long before the demo's window the case whose decision is
+// overdue was reported: filed a day later, its 90 days (art. 60) ran out two weeks ago.
+const lateDecisionLead = 15 * 24 * time.Hour
+
+// loadLateDecision stores one penalty case reported before the window, at the place and
+// with the item and officer of the first generated case whose township held an item of
+// its sector on that day: filed, investigated, the party notified and asking for a
+// hearing that has not been held, so no decision could be made and its decision is past
+// the 90 days of filing (行政处罚法 第六十条) — an overdue decide stage. It returns whether
+// it stored one (none when no case fits).
+func loadLateDecision(ctx context.Context, store *cases.Store, list []casegen.Case, cite citations, now time.Time) (bool, error) {
+	day := now.Add(-CaseWindow - lateDecisionLead).In(chinaZone)
+	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, 1)
+	}
+	reported := time.Date(day.Year(), day.Month(), day.Day(), 9, 40, 0, 0, chinaZone).UTC()
+	for i, gc := range list {
+		item, held := cite.item(gc.Sector, gc.Township, reported, i)
+		if item == "" || !held || len(gc.Events) == 0 || gc.Events[0].Officer == "" {
+			continue
+		}
+		officer := gc.Events[0].Officer
+		at := func(d time.Duration) time.Time { return reported.Add(d) }
+		const calendarDay = 24 * time.Hour
+		nc := cases.NewCase{Sector: gc.Sector, Item: item, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
+			Source: cases.SourcePatrol, ReportedAt: reported}
+		events := []cases.NewEvent{
+			{Type: cases.EventAssign, Officer: officer, At: at(10 * time.Minute)},
+			{Type: cases.EventAccept, At: at(15 * time.Minute)},
+			{Type: cases.EventArrive, At: at(40 * time.Minute)},
+			{Type: cases.EventFile, Note: "立案审批：经现场核查，当事人涉嫌违法，符合立案条件，予以立案", At: at(calendarDay)},
+		}
+		c, err := store.CreateWithHistory(ctx, importer, nc, events)
+		if err != nil {
+			return false, fmt.Errorf("demo late decision: %w", err)
+		}
+		for _, s := range []step{
+			{auth.Identity{Name: officer, Role: auth.Officer, Officer: officer}, cases.NewEvent{Type: cases.EventInvestigate,
+				Note: "调查取证：现场检查并制作现场检查笔录，拍照取证，询问当事人并制作询问笔录", At: at(6 * calendarDay)}},
+			{importer, cases.NewEvent{Type: cases.EventNotify, Note: "送达行政处罚事先告知书，告知拟作出的处罚及陈述、申辩、听证权利",
+				At: at(13 * calendarDay)}},
+			{importer, cases.NewEvent{Type: cases.EventNotify, Note: "当事人申请听证；听证尚未组织",
+				Procedure: cases.Procedure{Hearing: cases.HearingRequested}, At: at(14 * calendarDay)}},
+		} {
+			if _, _, err := store.AppendEvent(ctx, s.who, c.ID, s.ev); err != nil {
+				return false, fmt.Errorf("demo late decision: %s by %s: %w", s.ev.Type, s.who.Name, err)
+			}
+		}
+		return true, nil
+	}
+	return false, nil
 }

@@ -25,7 +25,9 @@ var transitions = map[EventType]struct {
 
 	EventFile:        {from: []Status{StatusReported, StatusAssigned, StatusAccepted, StatusOnSite}, to: StatusFiled},
 	EventInvestigate: {from: []Status{StatusFiled, StatusInvestigating}, to: StatusInvestigating},
-	EventNotify:      {from: []Status{StatusInvestigating, StatusNotified}, to: StatusNotified},
+	// A notify while notified or reviewed records the party's answer (a waiver, a hearing
+	// requested or held); after a review it needs the review again (the record changed).
+	EventNotify: {from: []Status{StatusInvestigating, StatusNotified, StatusReviewed}, to: StatusNotified},
 	// A rejected review sends the case back to investigation (see reviewStatus).
 	EventReview:  {from: []Status{StatusNotified}, to: StatusReviewed},
 	EventDecide:  {from: []Status{StatusNotified, StatusReviewed}, to: StatusDecided},

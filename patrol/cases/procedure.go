@@ -15,7 +15,7 @@ import (
 
 // Procedure is what a penalty event states beyond its type and note.
 type Procedure struct {
-	Hearing        string   // notify: "" (not yet answered), "requested" or "waived"
+	Hearing        string   // notify: "" (not yet answered), "requested", "waived" or "held" (the requested hearing took place)
 	Outcome        string   // review: "approve" or "reject" (a reject needs the reasons in the note)
 	AmountYuan     *float64 // decide: the fine, in yuan (0 for none)
 	Level          string   // decide: the discretion level (裁量阶次) of the item's band: 轻微, 一般, 严重
@@ -27,7 +27,8 @@ type Procedure struct {
 // The answers of a notify and the outcomes of a review.
 const (
 	HearingRequested = "requested"
-	HearingWaived    = "waived"
+	HearingWaived    = "waived" // the party waived stating its defence and a hearing
+	HearingHeld      = "held"   // the hearing the party requested took place
 	ReviewApprove    = "approve"
 	ReviewReject     = "reject"
 	PartyIndividual  = "individual"
@@ -100,8 +101,10 @@ func yuan(v float64) string {
 func checkProcedure(t EventType, p *Procedure, note string) (Detail, error) {
 	switch t {
 	case EventNotify:
-		if p.Hearing != "" && p.Hearing != HearingRequested && p.Hearing != HearingWaived {
-			return Detail{}, apperr.Invalidf("hearing %q is not requested, waived or empty (not yet answered)", p.Hearing)
+		switch p.Hearing {
+		case "", HearingRequested, HearingWaived, HearingHeld:
+		default:
+			return Detail{}, apperr.Invalidf("hearing %q is not requested, waived, held or empty (not yet answered)", p.Hearing)
 		}
 		if err := checkParty(p); err != nil {
 			return Detail{}, err
@@ -262,7 +265,7 @@ func (d Deadline) Overdue() bool { return !d.Party && d.DoneAt == nil && d.Met !
 // delivery for payment. today decides what is overdue. It also reports whether a
 // working-day period crossed a year with no calendar.
 func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.Date) ([]Deadline, bool) {
-	p = p.withDefaults()
+	p, law := p.withDefaults(), DefaultPeriods()
 	var out []Deadline
 	weekdaysOnly := false
 	first := func(t EventType) *Event {
@@ -304,41 +307,37 @@ func Deadlines(events []Event, cal calendar.Calendar, p Periods, today calendar.
 		return nil, false
 	}
 	decide, deliver, execute := first(EventDecide), first(EventDeliver), first(EventExecute)
-	add(StageDecide, "行政处罚法 第六十条 (90 days of filing)", file.At, p.DecideDays, 0, at(decide), false)
-	// The latest round of notice: a notify entered from another status opens one; a
-	// notify in the same round with an answer records the party's answer.
-	var notice, answer *Event
-	prev := Status("")
-	for i := range events {
-		e := &events[i]
-		if e.Type == EventNotify {
-			if prev != StatusNotified {
-				notice, answer = e, nil
-			}
-			if h := hearingOf(*e); h != "" {
-				answer = e
-			}
-		}
-		prev = e.Status
-	}
-	if notice != nil {
-		add(StageHearingRequest, "行政处罚法 第六十四条, 第八十五条 (5 working days of the notice)", notice.At, 0,
+	add(StageDecide, basis("行政处罚法 第六十条", p.DecideDays, law.DecideDays, "days of filing"), file.At, p.DecideDays, 0, at(decide), false)
+	if notice, answer := NoticeRound(events); notice != nil {
+		add(StageHearingRequest, basis("行政处罚法 第六十四条, 第八十五条", p.HearingRequestWorkdays, law.HearingRequestWorkdays,
+			"working days of the notice"), notice.At, 0,
 			p.HearingRequestWorkdays, at(answer), true)
 	}
 	if decide != nil {
-		add(StageDeliver, "行政处罚法 第六十一条, 第八十五条 (7 working days of the decision)", decide.At, 0,
+		add(StageDeliver, basis("行政处罚法 第六十一条, 第八十五条", p.DeliverWorkdays, law.DeliverWorkdays, "working days of the decision"), decide.At, 0,
 			p.DeliverWorkdays, at(deliver), false)
 	}
 	if deliver != nil {
-		add(StageExecute, "行政处罚法 第六十七条 (15 days of delivery)", deliver.At, p.PayDays, 0, at(execute), false)
+		add(StageExecute, basis("行政处罚法 第六十七条", p.PayDays, law.PayDays, "days of delivery"), deliver.At, p.PayDays, 0, at(execute), false)
 	}
 	return out, weekdaysOnly
+}
+
+// basis names the article behind a period and the period in force: "行政处罚法 第六十条
+// (90 days of filing)", or, configured otherwise than the law's, "(60 days of filing;
+// configured, the law's: 90)".
+func basis(article string, n, law int, what string) string {
+	if n == law {
+		return fmt.Sprintf("%s (%d %s)", article, n, what)
+	}
+	return fmt.Sprintf("%s (%d %s; configured, the law's: %d)", article, n, what, law)
 }
 
 // hearingOf returns what a notify event recorded of the party's hearing request.
 func hearingOf(e Event) string { return detailOf(e).Hearing }
 
-// hearingRequested reports whether the party asked for a hearing in the latest round.
+// hearingRequested reports whether the party's latest answer asked for a hearing or
+// recorded it held.
 func hearingRequested(events []Event) bool {
 	h := ""
 	for _, e := range events {
@@ -348,5 +347,57 @@ func hearingRequested(events []Event) bool {
 			}
 		}
 	}
-	return h == HearingRequested
+	return h == HearingRequested || h == HearingHeld
+}
+
+// NoticeRound returns the latest round of notice in a case's history (in seq order): the
+// notify that opened it — one entered from investigation — and the latest notify of the
+// round that recorded the party's answer (nil when none has). A notify while the case is
+// notified or reviewed records the party's answer in the same round.
+func NoticeRound(events []Event) (notice, answer *Event) {
+	prev := Status("")
+	for i := range events {
+		e := &events[i]
+		if e.Type == EventNotify {
+			if prev != StatusNotified && prev != StatusReviewed {
+				notice, answer = e, nil
+			}
+			if hearingOf(*e) != "" {
+				answer = e
+			}
+		}
+		prev = e.Status
+	}
+	return notice, answer
+}
+
+// checkDecisionDay refuses a decision on day on while the party may still state its
+// defence or ask for a hearing (行政处罚法 第四十四条, 第四十五条, 第六十四条: the periods of
+// Periods.HearingRequestWorkdays working days from the notice), unless it waived them,
+// and while a hearing it asked for has not been held. Errors: conflict naming the
+// earliest day a decision may be made, or the hearing to hold.
+func checkDecisionDay(id int64, events []Event, cal calendar.Calendar, p Periods, on calendar.Date) error {
+	notice, answer := NoticeRound(events)
+	if notice == nil {
+		return nil
+	}
+	h := ""
+	if answer != nil {
+		h = hearingOf(*answer)
+	}
+	switch h {
+	case HearingWaived, HearingHeld:
+		return nil
+	case HearingRequested:
+		return apperr.Conflictf("case %d: the party requested a hearing (event %d): no decision before it is held "+
+			"(行政处罚法 第六十四条); record it with a notify whose hearing is held", id, answer.Seq)
+	}
+	p = p.withDefaults()
+	due, _ := cal.AddWorkdays(calendar.DateOf(notice.At), p.HearingRequestWorkdays)
+	if !on.After(due.Time) {
+		return apperr.Conflictf("case %d: the party may state its defence and request a hearing until %s (%d working days of "+
+			"the notice, 行政处罚法 第四十四条, 第四十五条, 第六十四条): the earliest decision is on %s, unless the party waives "+
+			"(a notify whose hearing is waived)", id, due, p.HearingRequestWorkdays, due.AddDays(1))
+	}
+	return nil
 }

@@ -66,6 +66,19 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if ne.Procedure.Outcome == ReviewReject {
 			return StatusInvestigating, nil
 		}
+	case EventNotify:
+		if ne.Procedure.Hearing != HearingHeld {
+			break
+		}
+		events, err := eventsOf(ctx, tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		// A hearing is held on the party's request: the round's latest answer asked for one
+		// (or recorded it held: a hearing of several sittings).
+		if _, answer := NoticeRound(events); answer == nil || !hearingRequested([]Event{*answer}) {
+			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
+		}
 	case EventRevoke:
 		if strings.TrimSpace(ne.Note) == "" {
 			return "", apperr.Invalidf("a revoke needs its reasons and authority in the note")
@@ -99,6 +112,18 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		}
 		events, err := eventsOf(ctx, tx, c.ID)
 		if err != nil {
+			return "", err
+		}
+		on := ne.At
+		if on.IsZero() {
+			on = s.now()
+		}
+		day := calendar.DateOf(on)
+		cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
+		if err != nil {
+			return "", err
+		}
+		if err := checkDecisionDay(c.ID, events, cal, s.periods, day); err != nil {
 			return "", err
 		}
 		partyOf(events, &ne.Procedure)

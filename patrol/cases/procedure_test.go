@@ -22,7 +22,14 @@ import (
 // person as officer b-1 — and item U1's bands. Township B holds U1 from 2024-03-01.
 func newProcedureCity(t *testing.T) *city {
 	t.Helper()
+	return newProcedureCityWith(t, cases.ProcedureConfig{})
+}
+
+// newProcedureCityWith is newProcedureCity with the procedure configured by cfg.
+func newProcedureCityWith(t *testing.T, cfg cases.ProcedureConfig) *city {
+	t.Helper()
 	tc := apptest.NewCity(t, apptest.Spec{
+		Procedure: cfg,
 		Townships: []grid.TownshipInput{
 			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
 			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
@@ -145,6 +152,34 @@ func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 	}
 }
 
+// TestProcedureConfiguredPeriods: periods other than the law's move the deadlines the
+// API computes, and each deadline's basis says it was configured.
+func TestProcedureConfiguredPeriods(t *testing.T) {
+	c := newProcedureCityWith(t, cases.ProcedureConfig{Periods: cases.Periods{DecideDays: 60, HearingRequestWorkdays: 3}})
+	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+	for _, ev := range []map[string]any{
+		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"}, // Friday before the National Day break
+	} {
+		c.mustEvent("admin", id, ev)
+	}
+	var got cases.Case
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
+	want := map[string]struct{ due, basis string }{
+		cases.StageDecide:         {"2025-11-01", "60 days of filing; configured, the law's: 90"},           // not 12-01
+		cases.StageHearingRequest: {"2025-09-30", "3 working days of the notice; configured, the law's: 5"}, // 09-28 (调休), 29, 30; not 10-10
+	}
+	if len(got.Deadlines) != len(want) {
+		t.Fatalf("deadlines %+v, want %d", got.Deadlines, len(want))
+	}
+	for _, d := range got.Deadlines {
+		if w := want[d.Stage]; d.Due.String() != w.due || !strings.Contains(d.Basis, w.basis) {
+			t.Errorf("deadline %s: due %s (%s), want %s (%s)", d.Stage, d.Due, d.Basis, w.due, w.basis)
+		}
+	}
+}
+
 func TestProcedureRules(t *testing.T) {
 	c := newProcedureCity(t)
 
@@ -208,6 +243,7 @@ func TestProcedureRules(t *testing.T) {
 	})
 	t.Run("a major decision needs an approving review", func(t *testing.T) {
 		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "waived"})
 		code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"})
 		if code != 409 || !strings.Contains(raw, "法制审核") {
 			t.Errorf("a 12,000 yuan decision without review = %d %s, want 409", code, raw)
@@ -222,9 +258,10 @@ func TestProcedureRules(t *testing.T) {
 		}
 		c.mustEvent("officerB", id, map[string]any{"type": "investigate", "note": "补充调查"})
 		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "requested"})
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "held", "note": "听证笔录"})
 		if code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "一般"}); code != 409 ||
-			!strings.Contains(raw, "hearing") {
-			t.Errorf("decide after a hearing request without review = %d %s, want 409", code, raw)
+			!strings.Contains(raw, "a hearing requested") || !strings.Contains(raw, "法制审核") {
+			t.Errorf("decide after a hearing without review = %d %s, want 409 naming the hearing", code, raw)
 		}
 		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve"})
 		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 12000, "level": "一般"})
@@ -245,6 +282,7 @@ func TestProcedureRules(t *testing.T) {
 	})
 	t.Run("an amount outside the band", func(t *testing.T) {
 		id := c.toNotified("2025-03-03T09:00:00+08:00")
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "waived"})
 		code, raw := c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "轻微"})
 		if code != 422 || !strings.Contains(raw, "band 轻微: 0 to 500 yuan") {
 			t.Errorf("800 yuan at 轻微 = %d %s, want 422 naming the band", code, raw)
@@ -252,6 +290,83 @@ func TestProcedureRules(t *testing.T) {
 		c.mustEvent("admin", id, map[string]any{"type": "decide", "amount_yuan": 500, "level": "轻微"})
 		for _, ev := range []string{"deliver", "execute", "close"} {
 			c.mustEvent("admin", id, map[string]any{"type": ev})
+		}
+	})
+}
+
+// TestDecisionWaitsForTheParty: no decision while the party may still state its defence
+// or ask for a hearing (5 working days of the notice, counted across the National Day
+// break and its adjusted working days), unless it waived them; none while a hearing it
+// asked for is not held; a hearing is held only when one was asked for.
+func TestDecisionWaitsForTheParty(t *testing.T) {
+	c := newProcedureCity(t)
+	notified := func() int64 {
+		t.Helper()
+		id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+		c.mustEvent("admin", id, map[string]any{"type": "assign", "officer": "b-1", "at": "2025-09-01T09:30:00+08:00"})
+		c.mustEvent("admin", id, map[string]any{"type": "file", "at": "2025-09-02T10:00:00+08:00"})
+		c.mustEvent("officerB", id, map[string]any{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"})
+		// Friday before the break: 5 working days are 09-28 (调休), 29, 30, 10-09 and 10-10.
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "at": "2025-09-26T10:00:00+08:00"})
+		return id
+	}
+	decide := func(id int64, at string) (int, string) {
+		return c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "一般", "at": at})
+	}
+
+	t.Run("the period runs out", func(t *testing.T) {
+		id := notified()
+		for _, at := range []string{"2025-09-30T10:00:00+08:00", "2025-10-10T17:00:00+08:00"} {
+			if code, raw := decide(id, at); code != 409 || !strings.Contains(raw, "until 2025-10-10") ||
+				!strings.Contains(raw, "the earliest decision is on 2025-10-11") {
+				t.Errorf("decide at %s = %d %s, want 409 naming 2025-10-11", at, code, raw)
+			}
+		}
+		if code, raw := decide(id, "2025-10-11T09:00:00+08:00"); code != 201 { // the adjusted Saturday
+			t.Errorf("decide the day after the period = %d %s, want 201", code, raw)
+		}
+	})
+	t.Run("the party waives", func(t *testing.T) {
+		id := notified()
+		if code, raw := c.event("admin", id, map[string]any{"type": "notify", "hearing": "held", "at": "2025-09-28T10:00:00+08:00"}); code != 409 ||
+			!strings.Contains(raw, "has not requested a hearing") {
+			t.Errorf("a hearing held that nobody asked for = %d %s, want 409", code, raw)
+		}
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"})
+		if code, raw := decide(id, "2025-09-29T10:00:00+08:00"); code != 201 {
+			t.Errorf("decide after a waiver = %d %s, want 201", code, raw)
+		}
+	})
+	t.Run("a requested hearing is held first", func(t *testing.T) {
+		id := notified()
+		// Reviewed before the party answered: its hearing request sends the case back to notified.
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve", "at": "2025-09-29T10:00:00+08:00"})
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "requested", "at": "2025-09-30T10:00:00+08:00"})
+		var kase cases.Case
+		c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &kase)
+		if kase.Status != cases.StatusNotified {
+			t.Errorf("status after the request = %s, want notified", kase.Status)
+		}
+		for _, d := range kase.Deadlines {
+			if d.Stage == cases.StageHearingRequest && (d.DoneAt == nil || d.Met == nil || !*d.Met || d.Due.String() != "2025-10-10") {
+				t.Errorf("hearing request deadline %+v, want met, due 2025-10-10 (the round the review did not end)", d)
+			}
+		}
+		if code, raw := decide(id, "2025-10-20T10:00:00+08:00"); code != 409 || !strings.Contains(raw, "requested a hearing") {
+			t.Errorf("decide with the hearing not held = %d %s, want 409", code, raw)
+		}
+		c.mustEvent("admin", id, map[string]any{"type": "notify", "hearing": "held", "note": "听证笔录", "at": "2025-10-21T10:00:00+08:00"})
+		if code, raw := decide(id, "2025-10-22T10:00:00+08:00"); code != 409 || !strings.Contains(raw, "法制审核") {
+			t.Errorf("decide after the hearing without a new review = %d %s, want 409 (major: a hearing)", code, raw)
+		}
+		c.mustEvent("legal", id, map[string]any{"type": "review", "outcome": "approve", "at": "2025-10-22T10:00:00+08:00"})
+		if code, raw := decide(id, "2025-10-23T10:00:00+08:00"); code != 201 {
+			t.Errorf("decide after the hearing and review = %d %s, want 201", code, raw)
+		}
+		var v cases.Verification
+		c.do("GET", fmt.Sprintf("/api/v1/cases/%d/verify", id), "admin", nil, &v)
+		if !v.OK {
+			t.Errorf("verify = %+v", v)
 		}
 	})
 }

@@ -64,16 +64,7 @@ func Number(c cases.Case) string {
 func recorded(k Kind, events []cases.Event) *cases.Event {
 	t := kindInfo[k].event
 	if k == Notice {
-		// The latest round's notice: a notify entered from another status; a notify in
-		// the same round records the party's answer.
-		var notice *cases.Event
-		prev := cases.Status("")
-		for i := range events {
-			if events[i].Type == t && prev != cases.StatusNotified {
-				notice = &events[i]
-			}
-			prev = events[i].Status
-		}
+		notice, _ := cases.NoticeRound(events)
 		return notice
 	}
 	for i := range events {

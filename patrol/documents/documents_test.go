@@ -101,13 +101,20 @@ func mustEvent(t *testing.T, c *apptest.City, who string, id int64, body map[str
 	return got.Event
 }
 
-func TestDocuments(t *testing.T) {
-	c := procedureCity(t)
+// reportInB reports a case in township B citing U1, on 2025-03-03.
+func reportInB(t *testing.T, c *apptest.City) cases.Case {
+	t.Helper()
 	var kase cases.Case
 	if code, raw := c.Do("POST", "/api/v1/cases", "admin", map[string]any{"item": "U1", "title": "占道经营",
 		"lat": 31.84, "lon": 120.35, "reported_at": "2025-03-03T09:00:00+08:00"}, &kase); code != 201 {
 		t.Fatalf("POST /cases = %d %s", code, raw)
 	}
+	return kase
+}
+
+func TestDocuments(t *testing.T) {
+	c := procedureCity(t)
+	kase := reportInB(t, c)
 	id := kase.ID
 	doc := func(who, kind string) (int, string) {
 		t.Helper()
@@ -202,6 +209,7 @@ func TestPublicDecisions(t *testing.T) {
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "file"})
 		mustEvent(t, c, "officerB", kase.ID, map[string]any{"type": "investigate", "note": "现场检查"})
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "notify", "party": party, "party_name": name})
+		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "notify", "hearing": "waived"})
 		mustEvent(t, c, "admin", kase.ID, map[string]any{"type": "decide", "amount_yuan": amount, "level": "一般"})
 		return kase.ID
 	}

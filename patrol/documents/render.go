@@ -154,7 +154,7 @@ func (r Record) build(k Kind, e cases.Event) page {
 			fmt.Fprintf(&intro, "，于%s依法告知当事人拟作出行政处罚的事实、理由、依据及其依法享有的陈述、申辩和听证权利", DateZH(n.At))
 		}
 		switch r.hearing() {
-		case cases.HearingRequested:
+		case cases.HearingRequested, cases.HearingHeld:
 			intro.WriteString("；当事人要求听证，本机关依法组织了听证")
 		case cases.HearingWaived:
 			intro.WriteString("；当事人放弃听证")

@@ -347,27 +347,10 @@ func TestOpen311MediaURLKeptAsLink(t *testing.T) {
 	post := func(media string) (int, []byte) {
 		form := url.Values{"api_key": {c.Tokens["reporter"]}, "service_code": {"urban_management"}, "lat": {"31.84"},
 			"long": {"120.22"}, "description": {"井盖缺失"}, "media_url": {media}}
-		resp, err := http.PostForm(c.URL+"/open311/v2/requests.json", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
+		return c.postOpen311(strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
 	}
 	const media = "https://img.example.cn/upload/2026/05/01/井盖.jpg?x=1"
-	code, raw := post(media)
-	if code != 201 {
-		t.Fatalf("POST requests = %d %s", code, raw)
-	}
-	var created []struct {
-		ID string `json:"service_request_id"`
-	}
-	if err := json.Unmarshal(raw, &created); err != nil || len(created) != 1 {
-		t.Fatalf("answer %s: %v", raw, err)
-	}
-	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
-	fmt.Sscan(created[0].ID, &c.id)
+	c.follow(post(media))
 	list := c.list("admin")
 	if len(list) != 1 || list[0].Kind != evidence.Link || list[0].URL == nil || *list[0].URL != media ||
 		list[0].SHA256 != sum([]byte(media)) || list[0].Uploader != "reporter" {
@@ -384,5 +367,128 @@ func TestOpen311MediaURLKeptAsLink(t *testing.T) {
 		if code, raw := post(bad); code != 400 || !strings.Contains(string(raw), "media_url") {
 			t.Errorf("media_url %q = %d %s, want 400", bad, code, raw)
 		}
+	}
+}
+
+// postOpen311 posts a service request to Open311 and returns the answer.
+func (c *city) postOpen311(body io.Reader, contentType string) (int, []byte) {
+	c.t.Helper()
+	resp, err := http.Post(c.URL+"/open311/v2/requests.json", contentType, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// follow points the city at the case an Open311 POST answered 201 with.
+func (c *city) follow(code int, raw []byte) {
+	c.t.Helper()
+	var created []struct {
+		ID string `json:"service_request_id"`
+	}
+	if err := json.Unmarshal(raw, &created); code != 201 || err != nil || len(created) != 1 {
+		c.t.Fatalf("POST requests = %d %s", code, raw)
+	}
+	c.path = "/api/v1/cases/" + created[0].ID + "/evidence"
+	fmt.Sscan(created[0].ID, &c.id)
+}
+
+// TestOpen311PhotosKeptAsEvidence posts a citizen's request with photos as
+// multipart/form-data: the photos are files of the new case, their bytes served back,
+// their position the request's with no track behind it, and the case verifies. A refused
+// request keeps no file and writes no case.
+func TestOpen311PhotosKeptAsEvidence(t *testing.T) {
+	c := newCity(t, evidence.Limits{FileBytes: 4 << 10})
+	post := func(fields map[string]string, files ...part) (int, []byte) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range fields {
+			_ = mw.WriteField(k, v)
+		}
+		for _, f := range files {
+			w, err := mw.CreateFormFile(f.fields["field"], f.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = w.Write(f.data)
+		}
+		_ = mw.Close()
+		return c.postOpen311(&body, mw.FormDataContentType())
+	}
+	fields := map[string]string{"api_key": c.Tokens["reporter"], "service_code": "urban_management", "lat": "31.85",
+		"long": "120.23", "description": "占道堆放", "media_url": "https://img.example.cn/a.jpg"}
+	before := c.events()
+	photo, second := pngBytes(3<<10, 5), pngBytes(1<<10, 6)
+	media := map[string]string{"field": "media"}
+
+	// Refused: a PDF in a file part, a photo over the per-file limit, an unknown service.
+	for _, bad := range []struct {
+		name   string
+		fields map[string]string
+		files  []part
+		status int
+		want   string
+	}{
+		{"a PDF", fields, []part{{"a.png", photo, media}, {"r.pdf", pdfBytes("x"), map[string]string{"field": "report"}}}, 400, `part \"report\" (file \"r.pdf\"): it is not a photo`},
+		{"over the limit", fields, []part{{"big.png", pngBytes(5<<10, 1), media}}, 413, "4 KiB per file"},
+		{"unknown service", map[string]string{"api_key": c.Tokens["reporter"], "service_code": "potholes", "lat": "31.85", "long": "120.23"},
+			[]part{{"a.png", photo, media}}, 404, "potholes"},
+	} {
+		if code, raw := post(bad.fields, bad.files...); code != bad.status || !strings.Contains(string(raw), bad.want) {
+			t.Errorf("%s: %d %s, want %d naming %s", bad.name, code, raw, bad.status, bad.want)
+		}
+	}
+	if files, tmp := c.storedFiles(); len(files) != 0 || len(tmp) != 0 {
+		t.Errorf("refused requests left files %v, staged %v", files, tmp)
+	}
+	var open []cases.Case
+	c.Do("GET", "/api/v1/cases", "admin", nil, &open)
+	if len(open) != 1 || len(c.events()) != len(before) {
+		t.Fatalf("refused requests wrote cases: %d cases", len(open))
+	}
+
+	c.follow(post(fields, part{"井盖.png", photo, media}, part{"b.png", second, map[string]string{"field": "photo"}}))
+	list := c.list("analyst")
+	if len(list) != 3 || list[0].Kind != evidence.Link || list[1].Kind != evidence.Photo || list[2].Kind != evidence.Photo {
+		t.Fatalf("evidence of the request = %+v", list)
+	}
+	for i, want := range [][]byte{photo, second} {
+		r := list[i+1]
+		if r.SHA256 != sum(want) || r.SizeBytes != int64(len(want)) || r.ContentType != "image/png" || r.Uploader != "reporter" ||
+			r.Officer != nil || r.CapturedAt != nil || r.MockLocation != nil {
+			t.Errorf("photo %d = %+v", i+1, r)
+		}
+		if r.Lat == nil || r.Lon == nil || *r.Lat != 31.85 || *r.Lon != 120.23 || r.PositionCheck == nil || *r.PositionCheck != evidence.PositionNoTrack {
+			t.Errorf("photo %d: position %v, %v checked %v, want the request's, no_track", i+1, r.Lat, r.Lon, r.PositionCheck)
+		}
+		req, _ := http.NewRequest("GET", c.URL+"/api/v1/evidence/"+r.SHA256, nil)
+		req.Header.Set("Authorization", "Bearer "+c.Tokens["analyst"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Equal(got, want) {
+			t.Errorf("GET photo %d = %d, %d bytes, want its %d bytes", i+1, resp.StatusCode, len(got), len(want))
+		}
+	}
+	if list[1].Filename != "井盖.png" {
+		t.Errorf("filename = %q", list[1].Filename)
+	}
+	if v := c.verify(); !v.OK || v.Events != 4 {
+		t.Errorf("verify = %+v, want ok over the report and 3 evidence events", v)
+	}
+	if files, tmp := c.storedFiles(); len(files) != 2 || len(tmp) != 0 {
+		t.Errorf("store holds %v, staged %v; want the 2 photos", files, tmp)
+	}
+	// The photo changed on disk breaks the case's chain at its event.
+	if err := os.WriteFile(c.Server.Evidence.Blobs().Path(list[1].SHA256), second, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if v := c.verify(); v.OK || v.Broken != list[1].Seq {
+		t.Errorf("verify after changing the photo = %+v, want broken at %d", v, list[1].Seq)
 	}
 }

@@ -47,13 +47,18 @@ type Handler struct {
 
 // NewHandler returns a Handler on store; zero limits take the defaults.
 func NewHandler(store *Store, limits Limits) *Handler {
-	if limits.FileBytes <= 0 {
-		limits.FileBytes = DefaultFileBytes
+	return &Handler{store: store, limits: limits.WithDefaults()}
+}
+
+// WithDefaults returns l with the defaults in place of zero (or negative) fields.
+func (l Limits) WithDefaults() Limits {
+	if l.FileBytes <= 0 {
+		l.FileBytes = DefaultFileBytes
 	}
-	if limits.RequestBytes <= 0 {
-		limits.RequestBytes = DefaultRequestBytes
+	if l.RequestBytes <= 0 {
+		l.RequestBytes = DefaultRequestBytes
 	}
-	return &Handler{store: store, limits: limits}
+	return l
 }
 
 // Routes returns the evidence routes of /api/v1.

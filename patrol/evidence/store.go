@@ -199,24 +199,6 @@ func LinkSHA256(url string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateWithLinks creates a case (as cases' Create) with a link evidence record per URL
-// in the same transaction. The URLs are kept, never fetched: the server does not reach
-// out to addresses its clients name. Errors: those of cases' Create.
-func (s *Store) CreateWithLinks(ctx context.Context, who auth.Identity, nc cases.NewCase, urls []string) (cases.Case, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
-	recs := make([]Record, len(urls))
-	atts := make([]cases.Attachment, len(urls))
-	for i, u := range urls {
-		recs[i] = Record{SHA256: LinkSHA256(u), Kind: Link, SizeBytes: int64(len(u)), ContentType: "text/uri-list",
-			URL: &u, Uploader: who.Name, UploadedAt: now}
-		atts[i] = cases.Attachment{SHA256: recs[i].SHA256, Note: note(recs[i])}
-	}
-	c, _, err := s.cases.CreateWithEvidence(ctx, who, nc, atts, func(ctx context.Context, tx pgx.Tx, _ cases.Case, events []cases.Event) error {
-		return insert(ctx, tx, recs, events)
-	})
-	return c, err
-}
-
 const recordColumns = `case_id, seq, sha256, kind, size_bytes, content_type, filename, url, captured_at, lat, lon,
 	mock_location, position_check, distance_m, uploader, officer, uploaded_at`
 

@@ -24,7 +24,9 @@ import (
 
 // Limits of POST requests.
 const (
-	maxBodyBytes       = 64 << 10 // the whole form
+	maxBodyBytes       = 64 << 10 // a form; the fields of a multipart body together
+	maxFields          = 1000     // fields of a multipart body
+	maxPhotos          = 5        // photos of a multipart body
 	maxDescriptionRune = 4000     // the spec's limit of description
 	maxAddressRunes    = 500
 	maxCodeRunes       = 100
@@ -45,13 +47,11 @@ type createForm struct {
 
 // readForm reads the parameters of a POST: the body, form-encoded as the spec says
 // (application/x-www-form-urlencoded; a body without a Content-Type is read as such) or
-// multipart/form-data, followed by those of the query string. The body may hold at most
-// maxBodyBytes. Errors have code invalid or too_large.
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	if r.ContentLength > maxBodyBytes {
-		return nil, apperr.New(apperr.TooLarge, "request body is over the limit of 64 KiB")
-	}
-	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+// multipart/form-data, followed by those of the query string. A form may hold at most
+// maxBodyBytes; a multipart body the media's body limit (maxBodyBytes without media),
+// its photos given to in as they stream in (readMultipart). Errors have code invalid or
+// too_large.
+func (h *Handler) readForm(w http.ResponseWriter, r *http.Request, in MediaIntake) (url.Values, error) {
 	mediaType := "application/x-www-form-urlencoded"
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -60,6 +60,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		}
 		mediaType = mt
 	}
+	limit := int64(maxBodyBytes)
+	if mediaType == "multipart/form-data" && h.media != nil {
+		_, limit = h.media.Limits()
+	}
+	if r.ContentLength > limit {
+		return nil, apperr.New(apperr.TooLarge, "request body is over the limit of %s", httpx.FormatBytes(limit))
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
 	var vals url.Values
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
@@ -72,13 +80,10 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		}
 	case "multipart/form-data":
 		r.Body = body
-		if err := r.ParseMultipartForm(maxBodyBytes); err != nil {
-			return nil, bodyError(err)
+		var err error
+		if vals, err = readMultipart(r, in); err != nil {
+			return nil, err
 		}
-		vals = url.Values(r.MultipartForm.Value)
-		// Files (a photo) are not kept yet: media_url, the spec's way to attach media, is
-		// kept as link evidence; a photo goes through POST /api/v1/cases/{id}/evidence.
-		_ = r.MultipartForm.RemoveAll()
 	default:
 		return nil, apperr.Invalidf("Content-Type %q is not a form: send application/x-www-form-urlencoded", mediaType)
 	}
@@ -90,6 +95,66 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		vals[k] = append(vals[k], v...)
 	}
 	return vals, nil
+}
+
+// readMultipart reads a multipart/form-data body part by part. A part with a file name
+// is a photo, whatever its field's name (GeoReport clients that upload call it media):
+// at most maxPhotos of them, each given to in (read and dropped when in is nil); a file
+// that is not an image is refused, naming its field. The other parts are fields, at
+// most maxFields of at most maxBodyBytes together. Errors: invalid; too_large (a photo
+// over the per-file limit, the fields over theirs, the body over the request's).
+func readMultipart(r *http.Request, in MediaIntake) (url.Values, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, apperr.Invalidf("the form body could not be read: %v", err)
+	}
+	vals := url.Values{}
+	photos, fields, fieldBytes := 0, 0, int64(0)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return vals, nil
+		}
+		if err != nil {
+			return nil, bodyError(err)
+		}
+		name := part.FormName()
+		if filename := part.FileName(); filename != "" {
+			if photos++; photos > maxPhotos {
+				return nil, apperr.Invalidf("at most %d photos per request; part %.40q is one more", maxPhotos, name)
+			}
+			if in == nil {
+				_, err = io.Copy(io.Discard, part)
+			} else {
+				err = in.AddPhoto(filename, part.Header.Get("Content-Type"), part)
+			}
+			if err != nil {
+				return nil, photoError(name, filename, err)
+			}
+			continue
+		}
+		if fields++; fields > maxFields {
+			return nil, apperr.Invalidf("at most %d form fields per request", maxFields)
+		}
+		b, err := io.ReadAll(io.LimitReader(part, maxBodyBytes-fieldBytes+1))
+		if err != nil {
+			return nil, bodyError(err)
+		}
+		if fieldBytes += int64(len(b)); fieldBytes > maxBodyBytes {
+			return nil, apperr.New(apperr.TooLarge, "the form fields are over the limit of %s together (photos aside)", httpx.FormatBytes(maxBodyBytes))
+		}
+		vals[name] = append(vals[name], string(b))
+	}
+}
+
+// photoError names the part of a photo that could not be taken in.
+func photoError(field, filename string, err error) error {
+	code := apperr.CodeOf(err)
+	switch code {
+	case apperr.Invalid, apperr.TooLarge:
+		return apperr.Wrap(err, code, "part %.40q (file %.80q): %s", field, filename, apperr.MessageOf(err))
+	}
+	return bodyError(err)
 }
 
 // bodyError reports a failure to read the body: too_large over the limit, invalid
@@ -248,10 +313,16 @@ type created struct {
 // Location of the new request. The api_key must be a reporter's or an admin's token:
 // missing, unknown or of another role, 403 (spec: "403 for errors because of wrong or
 // missing api_key"). An unknown service_code is 404, as the spec lists for this method;
-// other bad fields 400; a body over 64 KiB 413.
+// other bad fields 400 (a file part that is not a photo too, naming its field); a form
+// over 64 KiB, a photo or multipart body over the media's limits 413.
 func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, f format) error {
 	ctx := r.Context()
-	vals, err := readForm(w, r)
+	var in MediaIntake
+	if h.media != nil {
+		in = h.media.NewIntake()
+		defer in.Discard()
+	}
+	vals, err := h.readForm(w, r, in)
 	if err != nil {
 		return err
 	}
@@ -279,8 +350,12 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, f format
 		return apperr.NotFoundf("service_code %q was not found; GET services.%s lists them", cf.ServiceCode, extension(f))
 	}
 	var c cases.Case
-	if cf.MediaURL != "" && h.media != nil {
-		c, err = h.media.CreateWithLinks(ctx, who, newCase(cf, sector), []string{cf.MediaURL})
+	if in != nil {
+		var urls []string
+		if cf.MediaURL != "" {
+			urls = []string{cf.MediaURL}
+		}
+		c, err = in.Create(ctx, who, newCase(cf, sector), urls)
 	} else {
 		c, err = h.b.Create(ctx, who, newCase(cf, sector))
 	}

@@ -1,10 +1,8 @@
 package open311
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -150,25 +148,10 @@ func TestCreateRequestOutsideNotice(t *testing.T) {
 	}
 }
 
-// multipartForm encodes fields as multipart/form-data.
+// multipartForm encodes fields and a photo as multipart/form-data.
 func multipartForm(t *testing.T, fields map[string]string) (body, contentType string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fw, err := mw.CreateFormFile("media", "photo.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = fw.Write([]byte("\xff\xd8\xff not really a jpeg"))
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String(), mw.FormDataContentType()
+	return multipartWith(t, fields, filePart{"media", "photo.jpg", "", []byte("\xff\xd8\xff not really a jpeg")})
 }
 
 func TestCreateRequestErrors(t *testing.T) {

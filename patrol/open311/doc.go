@@ -7,7 +7,7 @@
 // extension of the path (services.xml, requests/42.json). Errors use the spec's shape
 // (<errors><error><code>…) and statuses: 404 for a resource that does not exist, 403 for a
 // missing, unknown or insufficient api_key, 400 for anything else the client got wrong,
-// 413 for a body over 64 KiB and 503 when the case store is unavailable.
+// 413 for a body over its limit and 503 when the case store is unavailable.
 //
 // The handler holds no state of its own: it reads and writes through a Backend, which
 // the application implements with the case store.

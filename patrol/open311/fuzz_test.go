@@ -20,12 +20,17 @@ import (
 func FuzzParseCreateForm(f *testing.F) {
 	f.Add(formContentType, clientBody)
 	f.Add("", "api_key="+reporterKey+"&service_code=ecology&lat=31&long=121")
+	body, ct := multipartWith(f, map[string]string{"api_key": reporterKey, "service_code": "ecology", "lat": "31", "long": "121"},
+		filePart{"media", "p.jpg", "image/jpeg", jpeg}, filePart{"doc", "a.txt", "text/plain", []byte("text")})
+	f.Add(ct, body)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest("POST", "/requests.json", strings.NewReader(body))
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}
-		vals, err := readForm(httptest.NewRecorder(), r)
+		h := newTestHandler(newFakeBackend())
+		h.UseMedia(newFakeMedia(h.b.(*fakeBackend)))
+		vals, err := h.readForm(httptest.NewRecorder(), r, h.media.NewIntake())
 		if err != nil {
 			if c := apperr.CodeOf(err); c != apperr.Invalid && c != apperr.TooLarge {
 				t.Fatalf("readForm error %v has code %s, want invalid or too_large", err, c)
@@ -43,7 +48,9 @@ func FuzzParseCreateForm(f *testing.F) {
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}
-		rec := newRecorder(newTestHandler(newFakeBackend()), r)
+		h = newTestHandler(newFakeBackend())
+		h.UseMedia(newFakeMedia(h.b.(*fakeBackend)))
+		rec := newRecorder(h, r)
 		switch rec.Code {
 		case http.StatusCreated, http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound,
 			http.StatusRequestEntityTooLarge:

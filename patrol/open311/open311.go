@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"path"
@@ -33,12 +34,25 @@ type Backend interface {
 	Get(ctx context.Context, who auth.Identity, id int64) (cases.Case, error)
 }
 
-// Media keeps the media a request names as evidence of its case (package evidence's
-// Store).
+// Media keeps the media a request brings as evidence of its case: media_url as a link,
+// photos as files (package evidence, through the application).
 type Media interface {
-	// CreateWithLinks creates the case with a link evidence record per URL, in one
-	// transaction; errors as Backend's Create.
-	CreateWithLinks(ctx context.Context, who auth.Identity, nc cases.NewCase, urls []string) (cases.Case, error)
+	// NewIntake returns an intake for one request's media.
+	NewIntake() MediaIntake
+	// Limits returns the largest photo and the largest multipart body, in bytes.
+	Limits() (fileBytes, bodyBytes int64)
+}
+
+// MediaIntake takes in the media of one request (package evidence's Intake).
+type MediaIntake interface {
+	// AddPhoto stages a photo's bytes; errors too_large over the per-file limit, invalid
+	// when the bytes are not an image.
+	AddPhoto(filename, declaredType string, r io.Reader) error
+	// Create creates the case with a link evidence record per URL and a photo record per
+	// staged photo, in one transaction; errors as Backend's Create.
+	Create(ctx context.Context, who auth.Identity, nc cases.NewCase, urls []string) (cases.Case, error)
+	// Discard removes the staged photos that were not kept.
+	Discard()
 }
 
 // Handler serves GeoReport v2. Mount its Routes at the API endpoint, e.g. /open311/v2/.
@@ -58,8 +72,9 @@ func NewHandler(b Backend, tokens auth.Authenticator) *Handler {
 	return &Handler{b: b, tokens: tokens}
 }
 
-// UseMedia keeps each request's media_url as link evidence of its case through m;
-// without it, media_url is checked and not kept.
+// UseMedia keeps each request's media_url and photos as evidence of its case through m;
+// without it, media_url is checked and not kept, photos are read and dropped, and a
+// multipart body has the limit of a form (64 KiB).
 func (h *Handler) UseMedia(m Media) { h.media = m }
 
 func (h *Handler) now() time.Time {

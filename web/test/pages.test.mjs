@@ -385,3 +385,50 @@ test('a decision prints to PDF from Chromium with its case number and amount', a
   assert.ok(compact.includes(decision.case_number), `case number ${decision.case_number} in the PDF's text: ${text.slice(0, 400)}`);
   assert.ok(compact.includes(`${amount}元`), `amount ${amount} 元 in the PDF's text: ${text.slice(0, 400)}`);
 });
+
+test('a document opened from the case view keeps its print style and breaks no CSP rule', async () => {
+  const res = await fetch(`${demo.base}/api/v1/public/decisions`);
+  const { decisions } = await res.json();
+  const decision = decisions.find((d) => d.amount_yuan > 0);
+  assert.ok(decision, 'a published decision with a fine');
+  const id = Number(decision.case_number.split('-').pop());
+
+  const page = await openPage(browser, { token: demo.adminToken });
+  const context = page.context();
+  // Every page of the context (the document's tab too) records CSP violations and errors.
+  await context.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const consoleErrors = [];
+  context.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location()?.url || ''})`); });
+
+  await page.goto(`${demo.base}/dispatch?case=${id}`);
+  await page.waitForSelector('#documents a.doc[data-kind=decision]', { timeout: 60_000 });
+  const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#documents a.doc[data-kind=decision]')]);
+  await tab.waitForURL(new RegExp(`/documents/${id}/decision\\?expires=\\d+&signature=`), { timeout: 30_000 });
+  await tab.waitForLoadState('load');
+  assert.match(await tab.textContent('.case-number'), new RegExp(decision.case_number));
+
+  const look = () => tab.evaluate(() => {
+    const h1 = getComputedStyle(document.querySelector('h1'));
+    const sheet = getComputedStyle(document.querySelector('.sheet'));
+    return { h1: parseFloat(h1.fontSize), sheetWidth: parseFloat(sheet.width), shadow: sheet.boxShadow, violations: window.cspViolations };
+  });
+  // On screen: the A4 sheet (210 mm = 793.7 px) with its shadow, the 22 pt (29.3 px) title.
+  const screen = await look();
+  console.log(`# document tab: ${tab.url().replace(/signature=[^&]+/, 'signature=…')}; screen ${JSON.stringify(screen)}`);
+  assert.ok(Math.abs(screen.h1 - 29.33) < 0.1, `title ${screen.h1} px, want 22 pt from the document's style`);
+  assert.ok(Math.abs(screen.sheetWidth - 793.7) < 1, `sheet ${screen.sheetWidth} px wide, want 210 mm`);
+  assert.notEqual(screen.shadow, 'none');
+  // In print the sheet is the page: no shadow, no fixed width.
+  await tab.emulateMedia({ media: 'print' });
+  const print = await look();
+  assert.equal(print.shadow, 'none');
+  assert.ok(Math.abs(print.h1 - 29.33) < 0.1);
+  console.log(`# document tab in print: ${await screenshot(tab, 'document-decision')}`);
+  assert.deepEqual(print.violations, [], 'CSP violations in the document tab');
+  assert.deepEqual(consoleErrors, [], 'console errors in the context');
+  assertClean(page);
+  await context.close();
+});
