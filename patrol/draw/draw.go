@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"slices"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -138,10 +140,13 @@ func Check(r Rules, p Pools) error {
 	if r.PerUnit == 0 {
 		return nil
 	}
+	// Eligibility depends on the unit's area only: check each area once.
+	checked := map[string]bool{}
 	for _, u := range p.Units {
-		if !drawn[u.Stratum] {
+		if !drawn[u.Stratum] || checked[u.Area] {
 			continue
 		}
+		checked[u.Area] = true
 		eligible, squadrons := 0, map[string]bool{}
 		for _, in := range p.Inspectors {
 			if r.excluded(u, in) {
@@ -196,21 +201,33 @@ func Commitment(seed []byte) string {
 
 // UnitKey is the rank key of a unit: HMAC-SHA256 keyed by the seed over the bytes
 // "unit", 0x00 and the unit's ID in UTF-8.
-func UnitKey(seed []byte, id string) []byte {
-	return mac(seed, "unit\x00"+id)
-}
+func UnitKey(seed []byte, id string) []byte { return newKeyer(seed).unit(id) }
 
 // InspectorKey is the rank key of an inspector for one unit: HMAC-SHA256 keyed by the
 // seed over "inspector", 0x00, the unit's ID, 0x00 and the inspector's ID.
 func InspectorKey(seed []byte, unit, inspector string) []byte {
-	return mac(seed, "inspector\x00"+unit+"\x00"+inspector)
+	return newKeyer(seed).inspector(unit, inspector)
 }
 
-func mac(seed []byte, msg string) []byte {
-	h := hmac.New(sha256.New, seed)
-	h.Write([]byte(msg))
-	return h.Sum(nil)
+// keyer computes rank keys with one keyed HMAC, reset between messages.
+type keyer struct{ h hash.Hash }
+
+func newKeyer(seed []byte) keyer { return keyer{hmac.New(sha256.New, seed)} }
+
+func (k keyer) sum(parts ...string) []byte {
+	k.h.Reset()
+	for i, p := range parts {
+		if i > 0 {
+			k.h.Write([]byte{0})
+		}
+		io.WriteString(k.h, p)
+	}
+	return k.h.Sum(make([]byte, 0, sha256.Size))
 }
+
+func (k keyer) unit(id string) []byte { return k.sum("unit", id) }
+
+func (k keyer) inspector(unit, id string) []byte { return k.sum("inspector", unit, id) }
 
 type ranked struct {
 	key []byte
@@ -234,31 +251,32 @@ func Draw(seed []byte, r Rules, p Pools) ([]Pick, error) {
 		return nil, err
 	}
 	counts := r.Counts(stratumSizes(p.Units))
+	k := newKeyer(seed)
 	picks := []Pick{}
 	for qi, q := range r.Quotas {
 		var pool []ranked
 		for i, u := range p.Units {
 			if u.Stratum == q.Stratum {
-				pool = append(pool, ranked{key: UnitKey(seed, u.ID), id: u.ID, i: i})
+				pool = append(pool, ranked{key: k.unit(u.ID), id: u.ID, i: i})
 			}
 		}
 		slices.SortFunc(pool, byKey)
 		for _, c := range pool[:counts[qi]] {
-			picks = append(picks, Pick{Unit: c.id, Stratum: q.Stratum, Inspectors: assign(seed, r, p, p.Units[c.i])})
+			picks = append(picks, Pick{Unit: c.id, Stratum: q.Stratum, Inspectors: assign(k, r, p, p.Units[c.i])})
 		}
 	}
 	return picks, nil
 }
 
 // assign takes the inspectors of one unit (see Draw).
-func assign(seed []byte, r Rules, p Pools, u Unit) []string {
+func assign(k keyer, r Rules, p Pools, u Unit) []string {
 	out := []string{}
 	if r.PerUnit == 0 {
 		return out
 	}
 	order := make([]ranked, len(p.Inspectors))
 	for i, in := range p.Inspectors {
-		order[i] = ranked{key: InspectorKey(seed, u.ID, in.ID), id: in.ID, i: i}
+		order[i] = ranked{key: k.inspector(u.ID, in.ID), id: in.ID, i: i}
 	}
 	slices.SortFunc(order, byKey)
 	squadrons := map[string]bool{}

@@ -156,15 +156,18 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestUnitKey(t *testing.T) {
-	// HMAC-SHA256 with a key of 32 zero bytes over "unit\x00" + "1", computed by Python's
-	// hmac module (the docs' script).
-	got := hex.EncodeToString(UnitKey(make([]byte, SeedBytes), "1"))
-	if len(got) != 64 {
-		t.Fatalf("UnitKey length %d", len(got))
+func TestKeys(t *testing.T) {
+	// Values from Python's hmac and hashlib over the byte strings the docs specify.
+	zero := make([]byte, SeedBytes)
+	tests := []struct{ name, got, want string }{
+		{"Commitment", Commitment(zero), "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925"},
+		{"UnitKey", hex.EncodeToString(UnitKey(zero, "1")), "acd3a454505d3b8f7c4af0b08aec885774a1e072657bd751825ebb753415acf7"},
+		{"InspectorKey", hex.EncodeToString(InspectorKey(zero, "1", "O1")), "80d1fe9ee1e374223390c0c35f21cc1deb7eb27a131b458df5c109134c824c49"},
 	}
-	if Commitment(make([]byte, SeedBytes)) != "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925" {
-		t.Errorf("Commitment(32 zero bytes) = %s", Commitment(make([]byte, SeedBytes)))
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s(32 zero bytes) = %s, want %s", tt.name, tt.got, tt.want)
+		}
 	}
 }
 
