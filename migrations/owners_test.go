@@ -44,6 +44,11 @@ var owners = map[string]string{
 	"evidence_refuse_change":     "patrol/evidence",
 	"calendar_years":             "patrol/calendar",
 	"calendar_days":              "patrol/calendar",
+	"inspection_targets":         "patrol/inspection",
+	"draws":                      "patrol/inspection",
+	"inspection_tasks":           "patrol/inspection",
+	"case_reviews":               "patrol/inspection",
+	"review_fixups":              "patrol/inspection",
 }
 
 // created finds the tables, views and functions a migration creates.

@@ -28,6 +28,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/live"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -145,6 +146,8 @@ type Server struct {
 	Powers    *powers.Store
 	Evidence  *evidence.Store
 	Calendar  *calendar.Store
+	// Inspections keeps 双随机一公开 and 案卷评查: targets, draws, tasks, reviews.
+	Inspections *inspection.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -199,6 +202,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Cases.UseEvidence(s.Evidence)
 	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
+	s.Inspections = inspection.NewStore(pool, inspection.Sources{Grid: s.Grid, Sectors: s.Cases, Officers: s.Officers,
+		Cases: s.Cases, Evidence: s.Evidence, Calendar: s.Calendar, Powers: s.Powers})
+	s.Analytics.UseInspections(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

@@ -19,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -55,9 +56,13 @@ func (s *Server) routes() http.Handler {
 	// per address.
 	public := documents.NewPublisher(s.Cases, s.Powers, names{s.Grid, s.Officers}, s.cfg.DisclosureWindow)
 	r.With(s.publicLimit()).Method(http.MethodGet, "/public", httpx.HandlerFunc(public.Page))
+	// 双随机一公开: a draw's public record, which anyone may recompute.
+	draws := inspection.NewPublisher(s.Inspections)
+	r.With(s.publicLimit()).Method(http.MethodGet, "/public/draws/{id}", httpx.HandlerFunc(draws.Page))
 	r.Route("/api/v1/public", func(r chi.Router) {
 		r.Use(s.publicLimit())
 		r.Method(http.MethodGet, "/decisions", httpx.HandlerFunc(public.JSON))
+		r.Method(http.MethodGet, "/draws/{id}", httpx.HandlerFunc(draws.JSON))
 	})
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.guard())
@@ -87,6 +92,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 		calendar.NewHandler(s.Calendar).Routes(),
 		documents.NewHandler(s.Cases, s.Powers, names{s.Grid, s.Officers}).Routes(),
+		inspection.NewHandler(s.Inspections).Routes(),
 	}
 }
 

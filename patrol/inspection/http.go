@@ -1,0 +1,296 @@
+package inspection
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridwatch/gridwatch/internal/api"
+	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/powers"
+)
+
+// Handler serves the inspection API.
+type Handler struct{ store *Store }
+
+// NewHandler returns a Handler on store.
+func NewHandler(store *Store) *Handler { return &Handler{store: store} }
+
+// Role sets of the routes.
+var (
+	planners      = []auth.Role{auth.Admin, auth.Supervisor}
+	taskReaders   = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
+	reviewReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Legal}
+)
+
+// Routes returns the inspection routes of /api/v1: planners (admins, supervisors) keep
+// targets and draws, officers record the inspections drawn to them, legal reviewers
+// score case files. Scoped tokens act in their township.
+func (h *Handler) Routes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodPost, Pattern: "/inspection/targets", Roles: planners, MaxBody: powers.MaxListBytes, Handler: h.createTargets},
+		{Method: http.MethodGet, Pattern: "/inspection/targets", Roles: api.Readers, Handler: h.targets},
+		{Method: http.MethodPost, Pattern: "/inspection/draws", Roles: planners, Handler: h.createDraw},
+		{Method: http.MethodGet, Pattern: "/inspection/draws", Roles: api.Readers, Handler: h.draws},
+		{Method: http.MethodGet, Pattern: "/inspection/draws/{id}", Roles: api.Readers, Handler: h.draw},
+		{Method: http.MethodPut, Pattern: "/inspection/draws/{id}", Roles: planners, Handler: h.updateDraw},
+		{Method: http.MethodPost, Pattern: "/inspection/draws/{id}/publish", Roles: planners, Handler: h.publish},
+		{Method: http.MethodPost, Pattern: "/inspection/draws/{id}/draw", Roles: planners, Handler: h.run},
+		{Method: http.MethodGet, Pattern: "/inspection/tasks", Roles: taskReaders, Handler: h.tasks},
+		{Method: http.MethodPost, Pattern: "/inspection/tasks/{id}/result", Roles: []auth.Role{auth.Admin, auth.Supervisor, auth.Officer},
+			Handler: h.record},
+		{Method: http.MethodGet, Pattern: "/inspection/reviews", Roles: reviewReaders, Handler: h.reviews},
+		{Method: http.MethodGet, Pattern: "/inspection/reviews/{id}", Roles: reviewReaders, Handler: h.review},
+		{Method: http.MethodPost, Pattern: "/inspection/reviews/{id}/score", Roles: []auth.Role{auth.Legal}, Handler: h.score},
+		{Method: http.MethodPost, Pattern: "/inspection/reviews/{id}/fixup/close", Roles: planners, Handler: h.closeFixup},
+	}
+}
+
+func idParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Invalidf("id %q is not a positive integer", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}
+
+func queryID(r *http.Request, name string) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Invalidf("parameter %s %q is not a positive integer", name, s)
+	}
+	return id, nil
+}
+
+// createTargets takes a JSON array of targets, or a CSV or XLSX list.
+func (h *Handler) createTargets(w http.ResponseWriter, r *http.Request) error {
+	var rows []TargetRow
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" || mt == "" {
+		var list []NewTarget
+		if err := httpx.DecodeJSON(r, &list); err != nil {
+			return err
+		}
+		if len(list) > MaxTargets {
+			return apperr.New(apperr.TooLarge, "%d targets: at most %d at once", len(list), MaxTargets)
+		}
+		var errs []RowError
+		for i, nt := range list {
+			if err := nt.validate(); err != nil {
+				errs = append(errs, RowError{Row: i, Reason: "invalid", Message: apperr.MessageOf(err)})
+				continue
+			}
+			rows = append(rows, TargetRow{Row: i, Target: nt})
+		}
+		if len(errs) > 0 {
+			return powers.RowsError(errs)
+		}
+	} else {
+		format, err := powers.SheetFormat(r)
+		if err != nil {
+			return err
+		}
+		sheet, err := powers.ReadSheet(r.Body, format, powers.MaxListBytes)
+		if err != nil {
+			return err
+		}
+		var errs []RowError
+		if rows, errs = ParseTargets(sheet); len(errs) > 0 {
+			return powers.RowsError(errs)
+		}
+	}
+	list, err := h.store.CreateTargets(r.Context(), auth.Caller(r), rows)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, list)
+	return nil
+}
+
+func (h *Handler) targets(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := TargetFilter{Township: q.Get("township")}
+	if s := q.Get("sector"); s != "" {
+		f.Sectors = []string{s}
+	}
+	if s := q.Get("risk"); s != "" {
+		risk, err := ParseRisk(s)
+		if err != nil {
+			return err
+		}
+		f.Risks = []Risk{risk}
+	}
+	list, err := h.store.Targets(r.Context(), auth.Caller(r), f)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (h *Handler) createDraw(w http.ResponseWriter, r *http.Request) error {
+	var nd NewDraw
+	if err := httpx.DecodeJSON(r, &nd); err != nil {
+		return err
+	}
+	d, err := h.store.CreateDraw(r.Context(), auth.Caller(r), nd)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+func (h *Handler) updateDraw(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var nd NewDraw
+	if err := httpx.DecodeJSON(r, &nd); err != nil {
+		return err
+	}
+	d, err := h.store.UpdateDraw(r.Context(), auth.Caller(r), id, nd)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (h *Handler) draws(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.store.Draws(r.Context(), auth.Caller(r), r.URL.Query().Get("kind"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+// drawStep answers one of a draw's steps.
+func (h *Handler) drawStep(w http.ResponseWriter, r *http.Request, step func(*Store, *http.Request, int64) (Draw, error)) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	d, err := step(h.store, r, id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (h *Handler) draw(w http.ResponseWriter, r *http.Request) error {
+	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Draw(r.Context(), auth.Caller(r), id) })
+}
+
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
+	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Publish(r.Context(), auth.Caller(r), id) })
+}
+
+func (h *Handler) run(w http.ResponseWriter, r *http.Request) error {
+	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Run(r.Context(), auth.Caller(r), id) })
+}
+
+func (h *Handler) tasks(w http.ResponseWriter, r *http.Request) error {
+	drawID, err := queryID(r, "draw")
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Tasks(r.Context(), auth.Caller(r), TaskFilter{Draw: drawID})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (h *Handler) record(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var res Result
+	if err := httpx.DecodeJSON(r, &res); err != nil {
+		return err
+	}
+	t, err := h.store.Record(r.Context(), auth.Caller(r), id, res)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (h *Handler) reviews(w http.ResponseWriter, r *http.Request) error {
+	drawID, err := queryID(r, "draw")
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Reviews(r.Context(), auth.Caller(r), drawID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (h *Handler) review(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	rv, err := h.store.ReviewFile(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, rv)
+	return nil
+}
+
+func (h *Handler) score(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var sc Scoring
+	if err := httpx.DecodeJSON(r, &sc); err != nil {
+		return err
+	}
+	rv, err := h.store.Score(r.Context(), auth.Caller(r), id, sc)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, rv)
+	return nil
+}
+
+// closeRequest is the body of POST /inspection/reviews/{id}/fixup/close.
+type closeRequest struct {
+	Closure string `json:"closure"`
+}
+
+func (h *Handler) closeFixup(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var req closeRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	rv, err := h.store.CloseFixup(r.Context(), auth.Caller(r), id, req.Closure)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, rv)
+	return nil
+}
