@@ -427,5 +427,3 @@ func (s *Store) makeTasks(ctx context.Context, tx pgx.Tx, d Draw, picks []draw.P
 	}
 	return nil
 }
-
-

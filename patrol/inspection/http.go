@@ -73,6 +73,7 @@ func queryID(r *http.Request, name string) (int64, error) {
 // createTargets takes a JSON array of targets, or a CSV or XLSX list.
 func (h *Handler) createTargets(w http.ResponseWriter, r *http.Request) error {
 	var rows []TargetRow
+	var errs []RowError
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" || mt == "" {
 		var list []NewTarget
 		if err := httpx.DecodeJSON(r, &list); err != nil {
@@ -81,16 +82,12 @@ func (h *Handler) createTargets(w http.ResponseWriter, r *http.Request) error {
 		if len(list) > MaxTargets {
 			return apperr.New(apperr.TooLarge, "%d targets: at most %d at once", len(list), MaxTargets)
 		}
-		var errs []RowError
 		for i, nt := range list {
 			if err := nt.validate(); err != nil {
 				errs = append(errs, RowError{Row: i, Reason: "invalid", Message: apperr.MessageOf(err)})
 				continue
 			}
 			rows = append(rows, TargetRow{Row: i, Target: nt})
-		}
-		if len(errs) > 0 {
-			return powers.RowsError(errs)
 		}
 	} else {
 		format, err := powers.SheetFormat(r)
@@ -101,12 +98,9 @@ func (h *Handler) createTargets(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		var errs []RowError
-		if rows, errs = ParseTargets(sheet); len(errs) > 0 {
-			return powers.RowsError(errs)
-		}
+		rows, errs = ParseTargets(sheet)
 	}
-	list, err := h.store.CreateTargets(r.Context(), auth.Caller(r), rows)
+	list, err := h.store.CreateTargets(r.Context(), auth.Caller(r), rows, errs)
 	if err != nil {
 		return err
 	}
@@ -189,11 +183,15 @@ func (h *Handler) drawStep(w http.ResponseWriter, r *http.Request, step func(*St
 }
 
 func (h *Handler) draw(w http.ResponseWriter, r *http.Request) error {
-	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Draw(r.Context(), auth.Caller(r), id) })
+	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) {
+		return s.Draw(r.Context(), auth.Caller(r), id)
+	})
 }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
-	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Publish(r.Context(), auth.Caller(r), id) })
+	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) {
+		return s.Publish(r.Context(), auth.Caller(r), id)
+	})
 }
 
 func (h *Handler) run(w http.ResponseWriter, r *http.Request) error {

@@ -45,24 +45,25 @@ type located struct {
 	loc grid.Location
 }
 
-// CreateTargets stores targets, all or none: their sectors (codes or Chinese names)
+// CreateTargets stores targets, all or none (readErrs are the rows the reader refused,
+// reported with the others): their sectors (codes or Chinese names)
 // resolved, their position converted from its datum to WGS-84 and located to cell,
 // township and grid area. A scoped token creates targets of its township only.
 // Errors (nothing written): too_large over MaxTargets; invalid with every bad row in the
 // problem's errors member (unknown sectors, outside every township, a credit code twice
 // in the batch or already stored, another township for a scoped token).
-func (s *Store) CreateTargets(ctx context.Context, who auth.Identity, rows []TargetRow) ([]Target, error) {
-	if len(rows) > MaxTargets {
+func (s *Store) CreateTargets(ctx context.Context, who auth.Identity, rows []TargetRow, readErrs []RowError) ([]Target, error) {
+	if len(rows)+len(readErrs) > MaxTargets {
 		return nil, apperr.New(apperr.TooLarge, "%d targets: at most %d at once", len(rows), MaxTargets)
 	}
-	if len(rows) == 0 {
+	if len(rows)+len(readErrs) == 0 {
 		return nil, apperr.Invalidf("no target")
 	}
 	codes, err := s.sectorCodes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var errs []RowError
+	errs := readErrs
 	bad := func(row int, reason, format string, args ...any) {
 		errs = append(errs, RowError{Row: row, Reason: reason, Message: fmt.Sprintf(format, args...)})
 	}
@@ -217,4 +218,3 @@ func nonNil[T any](s []T) []T {
 
 // today is the day in China time.
 func (s *Store) today() powers.Date { return powers.DateOf(s.now()) }
-
