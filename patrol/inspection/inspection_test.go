@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -359,4 +358,3 @@ func runScript(t *testing.T, good, changed []byte) {
 		}
 	}
 }
-
