@@ -278,8 +278,8 @@ func inStudy(townships []string) func(string) bool {
 
 // usageHeader is the CSV of a usage report: its item rows, then its sector rows (level
 // item or sector; the columns that do not apply to a level are empty).
-var usageHeader = []string{"level", "township", "sector", "item", "name", "items", "items_zero_use", "items_double_blank",
-	"delegated_days", "cases", "inspections", "expected", "p", "p_adjusted", "zero_use", "double_blank"}
+var usageHeader = []string{"level", "township", "sector", "item", "name", "items", "items_zero_use", "delegated_days",
+	"cases", "expected", "p", "p_adjusted", "zero_use", "inspections", "items_double_blank", "double_blank"}
 
 func (h *Handler) usage(w http.ResponseWriter, r *http.Request) error {
 	p, err := h.readParams(r, 30*24*time.Hour)
@@ -297,12 +297,12 @@ func (h *Handler) usage(w http.ResponseWriter, r *http.Request) error {
 	row := func(i int) []any {
 		if i < len(u.Items) {
 			it := u.Items[i]
-			return []any{"item", it.Township, it.Sector, it.Item, it.Name, nil, nil, nil, it.DelegatedDays, it.Cases, it.Inspections,
-				round(it.Expected, 3), round(it.P, 8), round(it.PAdjusted, 8), it.ZeroUse, it.DoubleBlank}
+			return []any{"item", it.Township, it.Sector, it.Item, it.Name, nil, nil, it.DelegatedDays, it.Cases,
+				round(it.Expected, 3), round(it.P, 8), round(it.PAdjusted, 8), it.ZeroUse, it.Inspections, nil, it.DoubleBlank}
 		}
 		s := u.Sectors[i-len(u.Items)]
-		return []any{"sector", s.Township, s.Sector, nil, nil, s.Items, s.ItemsZeroUse, s.ItemsDouble, s.DelegatedDays, s.Cases,
-			s.Inspections, round(s.Expected, 3), round(s.P, 8), round(s.PAdjusted, 8), s.ZeroUse, nil}
+		return []any{"sector", s.Township, s.Sector, nil, nil, s.Items, s.ItemsZeroUse, s.DelegatedDays, s.Cases,
+			round(s.Expected, 3), round(s.P, 8), round(s.PAdjusted, 8), s.ZeroUse, s.Inspections, s.ItemsDouble, nil}
 	}
 	return writeCSV(w, "powers-usage", usageHeader, len(u.Items)+len(u.Sectors), row)
 }

@@ -215,10 +215,16 @@ func TestInspectionDraw(t *testing.T) {
 	if v := draw.Verify(rec); !v.Match {
 		t.Fatalf("public record does not verify: %v", v.Problems)
 	}
-	changed := strings.Replace(string(rawRec), `"stratum":"low","area":"GA1"`, `"stratum":"low","area":"GA2"`, 1)
-	if changed == string(rawRec) {
-		t.Fatal("no pool entry to change")
+	// One pool entry changed: the first drawn target's risk level.
+	var generic map[string]any
+	json.Unmarshal(rawRec, &generic)
+	for _, u := range generic["pools"].(map[string]any)["units"].([]any) {
+		if m := u.(map[string]any); m["id"] == rec.Result[0].Unit {
+			m["stratum"] = "medium"
+		}
 	}
+	changedRaw, _ := json.Marshal(generic)
+	changed := string(changedRaw)
 	var bad draw.Record
 	json.Unmarshal([]byte(changed), &bad)
 	if v := draw.Verify(bad); v.Match {
