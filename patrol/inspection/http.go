@@ -1,6 +1,7 @@
 package inspection
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"strconv"
@@ -143,19 +144,39 @@ func (h *Handler) createDraw(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateDraw(w http.ResponseWriter, r *http.Request) error {
+	return withBody(w, r, h.store.UpdateDraw)
+}
+
+// withBody answers a change of the object named by the path's id with the JSON body:
+// the object as changed, 200.
+func withBody[In, Out any](w http.ResponseWriter, r *http.Request, change func(context.Context, auth.Identity, int64, In) (Out, error)) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	var nd NewDraw
-	if err := httpx.DecodeJSON(r, &nd); err != nil {
+	var in In
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	d, err := h.store.UpdateDraw(r.Context(), auth.Caller(r), id, nd)
+	out, err := change(r.Context(), auth.Caller(r), id, in)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, d)
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// byID answers a step or read of the object named by the path's id: the object, 200.
+func byID[Out any](w http.ResponseWriter, r *http.Request, step func(context.Context, auth.Identity, int64) (Out, error)) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	out, err := step(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -168,35 +189,13 @@ func (h *Handler) draws(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// drawStep answers one of a draw's steps.
-func (h *Handler) drawStep(w http.ResponseWriter, r *http.Request, step func(*Store, *http.Request, int64) (Draw, error)) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	d, err := step(h.store, r, id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (h *Handler) draw(w http.ResponseWriter, r *http.Request) error {
-	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) {
-		return s.Draw(r.Context(), auth.Caller(r), id)
-	})
-}
+func (h *Handler) draw(w http.ResponseWriter, r *http.Request) error { return byID(w, r, h.store.Draw) }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
-	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) {
-		return s.Publish(r.Context(), auth.Caller(r), id)
-	})
+	return byID(w, r, h.store.Publish)
 }
 
-func (h *Handler) run(w http.ResponseWriter, r *http.Request) error {
-	return h.drawStep(w, r, func(s *Store, r *http.Request, id int64) (Draw, error) { return s.Run(r.Context(), auth.Caller(r), id) })
-}
+func (h *Handler) run(w http.ResponseWriter, r *http.Request) error { return byID(w, r, h.store.Run) }
 
 func (h *Handler) tasks(w http.ResponseWriter, r *http.Request) error {
 	drawID, err := queryID(r, "draw")
@@ -212,20 +211,7 @@ func (h *Handler) tasks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) record(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	var res Result
-	if err := httpx.DecodeJSON(r, &res); err != nil {
-		return err
-	}
-	t, err := h.store.Record(r.Context(), auth.Caller(r), id, res)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return withBody(w, r, h.store.Record)
 }
 
 func (h *Handler) reviews(w http.ResponseWriter, r *http.Request) error {
@@ -242,33 +228,11 @@ func (h *Handler) reviews(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) review(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	rv, err := h.store.ReviewFile(r.Context(), auth.Caller(r), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rv)
-	return nil
+	return byID(w, r, h.store.ReviewFile)
 }
 
 func (h *Handler) score(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	var sc Scoring
-	if err := httpx.DecodeJSON(r, &sc); err != nil {
-		return err
-	}
-	rv, err := h.store.Score(r.Context(), auth.Caller(r), id, sc)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rv)
-	return nil
+	return withBody(w, r, h.store.Score)
 }
 
 // closeRequest is the body of POST /inspection/reviews/{id}/fixup/close.
@@ -277,18 +241,7 @@ type closeRequest struct {
 }
 
 func (h *Handler) closeFixup(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	var req closeRequest
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		return err
-	}
-	rv, err := h.store.CloseFixup(r.Context(), auth.Caller(r), id, req.Closure)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rv)
-	return nil
+	return withBody(w, r, func(ctx context.Context, who auth.Identity, id int64, req closeRequest) (Review, error) {
+		return h.store.CloseFixup(ctx, who, id, req.Closure)
+	})
 }

@@ -21,16 +21,13 @@ import (
 // PublicRecord is the public record of a published draw: everything needed to recompute
 // it (draw.Record's members), and its inspections' and reviews' results.
 type PublicRecord struct {
-	ID          int64          `json:"id"`
-	Kind        string         `json:"kind"`
-	Title       string         `json:"title"`
-	Status      string         `json:"status"`
-	Plan        Plan           `json:"plan"`
-	Rules       draw.Rules     `json:"rules"`
-	Pools       draw.Pools     `json:"pools"`
-	Commitment  string         `json:"commitment"`
-	Seed        string         `json:"seed"` // "" until drawn
-	Result      []draw.Pick    `json:"result"`
+	ID     int64  `json:"id"`
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Status string `json:"status"`
+	Plan   Plan   `json:"plan"`
+	// Rules, pools, commitment, seed ("" until drawn) and result, as members of the record.
+	draw.Record
 	PublishedAt *time.Time     `json:"published_at"`
 	DrawnAt     *time.Time     `json:"drawn_at"`
 	Tasks       []PublicTask   `json:"tasks"`
@@ -67,9 +64,9 @@ func (s *Store) Public(ctx context.Context, id int64) (PublicRecord, error) {
 	if d.Status == StatusDraft {
 		return PublicRecord{}, apperr.NotFoundf("no published draw %d", id)
 	}
-	rec := PublicRecord{ID: d.ID, Kind: d.Kind, Title: d.Title, Status: d.Status, Plan: d.Plan, Rules: d.Rules, Pools: *d.Pools,
-		Commitment: *d.Commitment, Result: d.Result, PublishedAt: d.PublishedAt, DrawnAt: d.DrawnAt,
-		Tasks: []PublicTask{}, Reviews: []PublicReview{}}
+	rec := PublicRecord{ID: d.ID, Kind: d.Kind, Title: d.Title, Status: d.Status, Plan: d.Plan,
+		Record:      draw.Record{Rules: d.Rules, Pools: *d.Pools, Commitment: *d.Commitment, Result: d.Result},
+		PublishedAt: d.PublishedAt, DrawnAt: d.DrawnAt, Tasks: []PublicTask{}, Reviews: []PublicReview{}}
 	if d.Seed != nil {
 		rec.Seed = *d.Seed
 	}
