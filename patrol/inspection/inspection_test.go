@@ -56,6 +56,7 @@ func newCity(t *testing.T) *apptest.City {
 		Tokens: map[string]auth.TokenSpec{
 			"admin":   {Role: auth.Admin},
 			"supA":    {Role: auth.Supervisor, Township: "A"},
+			"supB":    {Role: auth.Supervisor, Township: "B"},
 			"a1-1":    {Role: auth.Officer, Officer: "a1-1"},
 			"a2-1":    {Role: auth.Officer, Officer: "a2-1"},
 			"a3-1":    {Role: auth.Officer, Officer: "a3-1"},
@@ -142,6 +143,16 @@ func TestInspectionDraw(t *testing.T) {
 		t.Fatalf("plan = %d %s", code, raw)
 	}
 	path := fmt.Sprintf("/api/v1/inspection/draws/%d", d.ID)
+	// Another township's supervisor neither reads nor steps A's draw, nor adds targets in A.
+	for _, m := range []string{"GET " + path, "POST " + path + "/publish"} {
+		method, p, _ := strings.Cut(m, " ")
+		if code, _ := c.Do(method, p, "supB", nil, nil); code != 403 {
+			t.Errorf("%s as B's supervisor = %d, want 403", m, code)
+		}
+	}
+	if code, raw := sheet(c, "supB", header+"丁厂,,X-1,城市管理,120.21,31.84,wgs84,高\n"); code != 400 || !strings.Contains(string(raw), `"forbidden"`) {
+		t.Errorf("B's supervisor adding a target in A = %d %s, want 400 naming the row", code, raw)
+	}
 	if code, raw := c.Do("POST", path+"/draw", "supA", nil, nil); code != 409 {
 		t.Errorf("draw before publishing = %d %s, want 409", code, raw)
 	}

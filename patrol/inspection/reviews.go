@@ -2,6 +2,7 @@ package inspection
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -60,8 +61,9 @@ func PreFill(c cases.Case, events []cases.Event, ev []evidence.Record) Checks {
 	approved := false
 	for _, e := range events {
 		seen[e.Type] = true
-		if e.Type == cases.EventReview && strings.Contains(string(e.Detail), `"outcome":"approve"`) {
-			approved = true
+		if e.Type == cases.EventReview {
+			var d cases.Detail
+			approved = approved || (json.Unmarshal(e.Detail, &d) == nil && d.Outcome == cases.ReviewApprove)
 		}
 		if e.Type == cases.EventDecide {
 			k.ReviewBefore = approved
@@ -153,9 +155,7 @@ func (s *Store) Reviews(ctx context.Context, who auth.Identity, drawID int64) ([
 }
 
 // reviewOf reads one review under q. Errors: not_found, forbidden.
-func (s *Store) reviewOf(ctx context.Context, q interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}, who auth.Identity, id int64, lock string) (Review, error) {
+func (s *Store) reviewOf(ctx context.Context, q querier, who auth.Identity, id int64, lock string) (Review, error) {
 	rows, err := q.Query(ctx, `SELECT `+reviewColumns+` FROM case_reviews r LEFT JOIN review_fixups f ON f.review = r.id
 		WHERE r.id = $1 `+lock, id)
 	if err != nil {

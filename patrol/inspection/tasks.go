@@ -121,14 +121,8 @@ func (s *Store) Record(ctx context.Context, who auth.Identity, id int64, r Resul
 	case len(r.Note) > 4000:
 		return Task{}, apperr.Invalidf("the note is longer than 4,000 bytes")
 	}
-	var task Task
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+taskColumns+` FROM inspection_tasks k JOIN inspection_targets g ON g.id = k.target
-			WHERE k.id = $1 FOR UPDATE OF k`, id)
-		if err != nil {
-			return err
-		}
-		t, err := pgx.CollectExactlyOneRow(rows, s.scanTask)
+		t, err := s.task(ctx, tx, id, "FOR UPDATE OF k")
 		if err != nil {
 			return err
 		}
@@ -153,16 +147,23 @@ func (s *Store) Record(ctx context.Context, who auth.Identity, id int64, r Resul
 	if err != nil {
 		return Task{}, pgdb.Translate(err, fmt.Sprintf("inspection task %d", id))
 	}
-	list, err := s.Tasks(ctx, auth.Identity{}, TaskFilter{})
+	return s.task(ctx, s.db, id, "")
+}
+
+// querier runs a query, in a transaction or not.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// task reads one task under q, with lock ("" or a locking clause). Errors: not_found.
+func (s *Store) task(ctx context.Context, q querier, id int64, lock string) (Task, error) {
+	rows, err := q.Query(ctx, `SELECT `+taskColumns+` FROM inspection_tasks k JOIN inspection_targets g ON g.id = k.target
+		WHERE k.id = $1 `+lock, id)
 	if err != nil {
 		return Task{}, err
 	}
-	for _, t := range list {
-		if t.ID == id {
-			task = t
-		}
-	}
-	return task, nil
+	t, err := pgx.CollectExactlyOneRow(rows, s.scanTask)
+	return t, pgdb.Translate(err, fmt.Sprintf("inspection task %d", id))
 }
 
 // fileCase files the penalty case of a problem found (see Record) and returns its id.
