@@ -344,13 +344,17 @@ test('case view: a penalty case shows its deadlines, its evidence, and a legal r
   await lp.context().close();
 });
 
+/** The centre of a cell feature: the mean of its hexagon's vertices. */
+function centre(cell) {
+  const ring = cell.geometry.coordinates[0].slice(0, -1);
+  return [0, 1].map((k) => ring.reduce((a, p) => a + p[k], 0) / ring.length);
+}
+
 test('inspections: a supervisor plans, publishes and draws; the public record shows the seed and the tasks', async () => {
   // Three high-risk targets at cells of the township, posted through the API.
   const cells = await demo.api(`/api/v1/cells?township=${TOWNSHIP}`);
   const targets = [0, 1, 2].map((i) => {
-    const ring = cells.features[i * Math.floor(cells.features.length / 3)].geometry.coordinates[0];
-    const lon = ring.slice(0, -1).reduce((a, p) => a + p[0], 0) / (ring.length - 1);
-    const lat = ring.slice(0, -1).reduce((a, p) => a + p[1], 0) / (ring.length - 1);
+    const [lon, lat] = centre(cells.features[i * Math.floor(cells.features.length / 3)]);
     return { name: `浏览器测试对象 ${i}`, other_id: `WEB-${i}`, sectors: ['urban_management'], lon, lat, risk: 'high' };
   });
   await demo.api('/api/v1/inspection/targets', { token: supervisor, method: 'POST', body: targets });
@@ -386,14 +390,21 @@ test('inspections: a supervisor plans, publishes and draws; the public record sh
 });
 
 test('inspections: a legal reviewer scores a drawn case file and a supervisor closes its fix-up', async () => {
-  // A closed penalty case of the demo, and a review draw of it.
-  const closed = await demo.api('/api/v1/cases?status=closed&limit=500');
-  let file = null;
-  for (const c of closed) {
-    const events = await demo.api(`/api/v1/cases/${c.id}/events`);
-    if (events.some((e) => e.type === 'file')) { file = c; break; }
+  // A penalty case taken through the whole procedure under an item the township holds,
+  // then a review draw of the cases closed at that moment.
+  const held = (await demo.api(`/api/v1/powers?township=${TOWNSHIP}`)).filter((x) => x.category === 'penalty');
+  assert.ok(held.length > 0, 'the township holds penalty items');
+  const item = (await demo.api('/api/v1/powers/items')).find((x) => x.code === held[0].item);
+  const band = item.bands?.[0];
+  const cells = await demo.api(`/api/v1/cells?township=${TOWNSHIP}`);
+  const [lon, lat] = centre(cells.features[0]);
+  const c = await demo.api('/api/v1/cases', { method: 'POST', body: { item: item.code, title: '浏览器测试评查案件', lat, lon } });
+  for (const ev of [{ type: 'assign', officer: OFFICER }, { type: 'file' }, { type: 'investigate' }, { type: 'notify', hearing: 'waived' },
+    { type: 'decide', amount_yuan: band ? band.min_yuan : 100, level: band ? band.level : '一般', note: '事实清楚，依法从轻' },
+    { type: 'deliver' }, { type: 'execute' }, { type: 'close' }]) {
+    await demo.api(`/api/v1/cases/${c.id}/events`, { method: 'POST', body: ev });
   }
-  assert.ok(file, 'the demo has a closed penalty case');
+  const file = await demo.api(`/api/v1/cases/${c.id}`);
   const at = new Date(file.closed_at).getTime();
   let d = await demo.api('/api/v1/inspection/draws', { method: 'POST', body: { kind: 'case_review', title: '浏览器测试评查', plan: {
     closed_from: new Date(at - 1000).toISOString(), closed_to: new Date(at + 1000).toISOString(),
