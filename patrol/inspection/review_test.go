@@ -1,7 +1,10 @@
 package inspection_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
+	"net/http"
 	"testing"
 	"time"
 
@@ -9,23 +12,30 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/inspection"
 )
 
-// closedCase takes a case citing U1 in A through the whole penalty procedure; with
-// reasons written in the decision or not.
-func closedCase(t *testing.T, c *apptest.City, reasons string) int64 {
+// closedCase takes a case citing U1 in A through the whole penalty procedure, with the
+// decision's reasons given; reviewed (and with a photo) when full.
+func closedCase(t *testing.T, c *apptest.City, reasons string, full bool) int64 {
 	t.Helper()
 	var cs struct{ ID int64 }
 	if code, raw := c.Do("POST", "/api/v1/cases", "admin", map[string]any{"item": "U1", "title": "占道经营", "lat": 31.84,
 		"lon": 120.22}, &cs); code != 201 {
 		t.Fatalf("report = %d %s", code, raw)
 	}
-	for _, ev := range []map[string]any{
-		{"type": "assign", "officer": "a1-1"}, {"type": "file"}, {"type": "investigate"},
-		{"type": "notify", "hearing": "waived"}, {"type": "decide", "amount_yuan": 200, "level": "一般", "note": reasons},
-		{"type": "deliver"}, {"type": "execute"}, {"type": "close"},
-	} {
+	steps := []map[string]any{{"type": "assign", "officer": "a1-1"}, {"type": "file"}, {"type": "investigate"},
+		{"type": "notify", "hearing": "waived"}}
+	if full {
+		photo(t, c, cs.ID)
+		steps = append(steps, map[string]any{"type": "review", "outcome": "approve"})
+	}
+	steps = append(steps, map[string]any{"type": "decide", "amount_yuan": 200, "level": "一般", "note": reasons},
+		map[string]any{"type": "deliver"}, map[string]any{"type": "execute"}, map[string]any{"type": "close"})
+	for _, ev := range steps {
 		who := "admin"
-		if ev["type"] == "investigate" {
+		switch ev["type"] {
+		case "investigate":
 			who = "a1-1"
+		case "review":
+			who = "legal"
 		}
 		if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/cases/%d/events", cs.ID), who, ev, nil); code != 201 {
 			t.Fatalf("%s = %d %s", ev["type"], code, raw)
@@ -34,13 +44,40 @@ func closedCase(t *testing.T, c *apptest.City, reasons string) int64 {
 	return cs.ID
 }
 
+// photo uploads a photo with a capture position as the admin, whose upload has no track
+// to be checked against (position check no_track).
+func photo(t *testing.T, c *apptest.City, id int64) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{"kind": "photo", "lat": "31.84", "lon": "120.22",
+		"captured_at": time.Now().Add(-time.Minute).Format(time.RFC3339)} {
+		mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile("file", "scene.png")
+	w.Write([]byte("\x89PNG\r\n\x1a\n0123456789"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/evidence", c.URL, id), &b)
+	req.Header.Set("Authorization", "Bearer "+c.Tokens["admin"])
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("evidence = %d", resp.StatusCode)
+	}
+}
+
 func TestCaseReview(t *testing.T) {
 	c := newCity(t)
-	id := closedCase(t, c, "当事人占道经营，经责令改正拒不改正，依法从一般阶次处罚")
+	id := closedCase(t, c, "当事人占道经营，经责令改正拒不改正，依法从一般阶次处罚", false)
+	other := closedCase(t, c, "", true)
 	now := time.Now()
 	plan := map[string]any{"kind": "case_review", "title": "2026 第四季度案卷评查", "plan": map[string]any{
 		"closed_from": now.Add(-time.Hour).Format(time.RFC3339), "closed_to": now.Add(time.Hour).Format(time.RFC3339),
-		"rules": map[string]any{"quotas": []map[string]any{{"stratum": "A", "count": 1}}}}}
+		"rules": map[string]any{"quotas": []map[string]any{{"stratum": "A", "count": 2}}}}}
 	var d inspection.Draw
 	if code, raw := c.Do("POST", "/api/v1/inspection/draws", "admin", plan, &d); code != 201 {
 		t.Fatalf("plan = %d %s", code, raw)
@@ -49,22 +86,32 @@ func TestCaseReview(t *testing.T) {
 	if code, raw := c.Do("POST", path+"/publish", "admin", nil, nil); code != 200 {
 		t.Fatalf("publish = %d %s", code, raw)
 	}
-	if code, raw := c.Do("POST", path+"/draw", "admin", nil, &d); code != 200 || len(d.Result) != 1 || d.Result[0].Unit != fmt.Sprint(id) {
-		t.Fatalf("draw = %d %s, want case %d", code, raw, id)
+	if code, raw := c.Do("POST", path+"/draw", "admin", nil, &d); code != 200 || len(d.Result) != 2 {
+		t.Fatalf("draw = %d %s, want both cases", code, raw)
 	}
 	var reviews []inspection.Review
 	c.Do("GET", fmt.Sprintf("/api/v1/inspection/reviews?draw=%d", d.ID), "legal", nil, &reviews)
-	if len(reviews) != 1 {
-		t.Fatalf("reviews %+v, want 1", reviews)
+	if len(reviews) != 2 {
+		t.Fatalf("reviews %+v, want 2", reviews)
+	}
+	// The records: every deadline met and every document's event recorded in both; the
+	// first with reasons and nothing else, the second with a photo whose position could
+	// not be checked (no track) and an approving review before the decision, no reasons.
+	want := map[int64]inspection.Checks{
+		id: {DeadlinesMet: true, DocumentsMade: true, ReasonsWritten: true},
+		other: {DeadlinesMet: true, EvidencePresent: true, EvidencePosition: false, ReviewBefore: true, DocumentsMade: true,
+			ReasonsWritten: false},
 	}
 	var rv inspection.Review
-	c.Do("GET", fmt.Sprintf("/api/v1/inspection/reviews/%d", reviews[0].ID), "legal", nil, &rv)
-	// The record: every deadline met, no evidence, no legal review, every document's
-	// event recorded, reasons written.
-	want := inspection.Checks{DeadlinesMet: true, EvidencePresent: false, EvidencePosition: false, ReviewBefore: false,
-		DocumentsMade: true, ReasonsWritten: true}
-	if rv.Checks == nil || *rv.Checks != want {
-		t.Errorf("pre-filled checks %+v, want %+v", rv.Checks, want)
+	for _, r := range reviews {
+		var got inspection.Review
+		c.Do("GET", fmt.Sprintf("/api/v1/inspection/reviews/%d", r.ID), "legal", nil, &got)
+		if got.Checks == nil || *got.Checks != want[r.Case] {
+			t.Errorf("case %d: pre-filled checks %+v, want %+v", r.Case, got.Checks, want[r.Case])
+		}
+		if r.Case == id {
+			rv = got
+		}
 	}
 	score := map[string]any{"scores": map[string]int{"procedure": 20, "evidence": 10, "documents": 25, "reasoning": 22},
 		"findings": "未见现场照片等证据，补充取证材料归档"}
@@ -74,7 +121,7 @@ func TestCaseReview(t *testing.T) {
 	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv); code != 200 {
 		t.Fatalf("score = %d %s", code, raw)
 	}
-	if rv.Score == nil || *rv.Score != 77 || rv.Fixup == nil || rv.Fixup.ClosedAt != nil || *rv.Checks != want {
+	if rv.Score == nil || *rv.Score != 77 || rv.Fixup == nil || rv.Fixup.ClosedAt != nil || *rv.Checks != want[id] {
 		t.Fatalf("scored review %+v, want 77 with an open fix-up and the checks kept", rv)
 	}
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, nil); code != 409 {

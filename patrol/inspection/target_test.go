@@ -22,9 +22,9 @@ func TestParseTargets(t *testing.T) {
 		"名称,统一社会信用代码,其他证照号,行业领域,经度,纬度,坐标系,风险等级",
 		"甲厂,91350100m000100y43,,城市管理、生态环境,120.21,31.81,GCJ02,高风险",
 		"乙店,,LIC-9,urban_management;fire,120.22,31.82,,low",
-		"丙店,,,城市管理,120.22,31.82,,low",             // no id
-		"丁店,,D-1,城市管理,东经120度,31.82,,low",         // not a number
-		"戊店,,E-1,城市管理,120.22,31.82,,extreme",      // unknown risk
+		"丙店,,,城市管理,120.22,31.82,,low",                 // no id
+		"丁店,,D-1,城市管理,东经120度,31.82,,low",              // not a number
+		"戊店,,E-1,城市管理,120.22,31.82,,extreme",          // unknown risk
 		"己店,91350100M000100Y44,,城市管理,120.22,31.82,,中", // bad check character
 	)
 	got, errs := ParseTargets(rows)
