@@ -372,7 +372,9 @@ var azPolicy = map[string]azRule{
 			return azJSON("POST", "/api/v1/inspection/draws/999999/publish", nil)
 		}},
 	"POST /api/v1/inspection/draws/{id}/draw": {why: "admin, supervisor", roles: azPlanners, targets: azGlobalTarget,
-		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest { return azJSON("POST", "/api/v1/inspection/draws/999999/draw", nil) }},
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/draws/999999/draw", nil)
+		}},
 	"GET /api/v1/inspection/tasks": {why: "readers; officers the tasks drawn to them", roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer},
 		targets: azGlobalTarget, req: azGet("/api/v1/inspection/tasks")},
 	"POST /api/v1/inspection/tasks/{id}/result": {why: "the task's drawn officers; admin, supervisor of its township",
@@ -389,6 +391,8 @@ var azPolicy = map[string]azRule{
 			return azJSON("POST", "/api/v1/inspection/reviews/999999/score", map[string]any{"scores": map[string]int{"procedure": 1,
 				"evidence": 1, "documents": 1, "reasoning": 1}})
 		}},
+	"GET /api/v1/inspection/summary": {why: "readers; a scoped token its township's row", roles: azReaders, targets: azGlobalTarget,
+		req: azGet("/api/v1/inspection/summary")},
 	"POST /api/v1/inspection/reviews/{id}/fixup/close": {why: "admin, supervisor of the review's township", roles: azPlanners,
 		targets: azGlobalTarget, anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
 			return azJSON("POST", "/api/v1/inspection/reviews/999999/fixup/close", map[string]any{"closure": "done"})

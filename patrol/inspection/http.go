@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -48,6 +49,7 @@ func (h *Handler) Routes() []api.Route {
 		{Method: http.MethodGet, Pattern: "/inspection/reviews/{id}", Roles: reviewReaders, Handler: h.review},
 		{Method: http.MethodPost, Pattern: "/inspection/reviews/{id}/score", Roles: []auth.Role{auth.Legal}, Handler: h.score},
 		{Method: http.MethodPost, Pattern: "/inspection/reviews/{id}/fixup/close", Roles: planners, Handler: h.closeFixup},
+		{Method: http.MethodGet, Pattern: "/inspection/summary", Roles: api.Readers, Handler: h.summary},
 	}
 }
 
@@ -244,4 +246,20 @@ func (h *Handler) closeFixup(w http.ResponseWriter, r *http.Request) error {
 	return withBody(w, r, func(ctx context.Context, who auth.Identity, id int64, req closeRequest) (Review, error) {
 		return h.store.CloseFixup(ctx, who, id, req.Closure)
 	})
+}
+
+// summaryWindow is the default window of the summary: a quarter, as reviews are drawn.
+const summaryWindow = 92 * 24 * time.Hour
+
+func (h *Handler) summary(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := httpx.TimeRange(r.URL.Query(), h.store.now(), summaryWindow, 3*366*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Summary(r.Context(), auth.Caller(r), from, to)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+	return nil
 }

@@ -303,6 +303,12 @@ func TestInspectionDraw(t *testing.T) {
 		t.Errorf("a second result = %d, want 409", code)
 	}
 
+	var sum []inspection.TownshipSummary
+	c.Do("GET", "/api/v1/inspection/summary?from=2025-09-01T00:00:00Z&to=2025-11-01T00:00:00Z", "supA", nil, &sum)
+	if len(sum) != 1 || sum[0].Inspections != 5 || sum[0].Recorded != 1 || sum[0].ProblemsFound != 1 || sum[0].InspectionsLate != 0 {
+		t.Errorf("summary %+v, want A: 5 inspections, 1 recorded with a problem, none late", sum)
+	}
+
 	// Powers usage: the inspection counts for (A, U1); E1 in A is 双空白.
 	var usage struct {
 		Items []struct {

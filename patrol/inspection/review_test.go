@@ -131,4 +131,12 @@ func TestCaseReview(t *testing.T) {
 		map[string]any{"closure": "已补充现场照片三张并归档"}, &rv); code != 200 || rv.Fixup.ClosedAt == nil {
 		t.Errorf("close fix-up = %d %s", code, raw)
 	}
+
+	// The township's results, for the assessment.
+	var sum []inspection.TownshipSummary
+	c.Do("GET", "/api/v1/inspection/summary", "analyst", nil, &sum)
+	if len(sum) != 1 || sum[0].Township != "A" || sum[0].Files != 2 || sum[0].Scored != 1 || sum[0].MeanScore == nil ||
+		*sum[0].MeanScore != 77 || sum[0].FixupsClosed != 1 || sum[0].FixupsOpen != 0 || sum[0].Inspections != 0 {
+		t.Errorf("summary %+v, want A: 2 files, 1 scored at 77, 1 fix-up closed", sum)
+	}
 }
