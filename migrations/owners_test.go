@@ -45,6 +45,11 @@ var owners = map[string]string{
 	"calendar_years":             "patrol/calendar",
 	"calendar_days":              "patrol/calendar",
 	"document_link_key":          "patrol/documents",
+	"inspection_targets":         "patrol/inspection",
+	"draws":                      "patrol/inspection",
+	"inspection_tasks":           "patrol/inspection",
+	"case_reviews":               "patrol/inspection",
+	"review_fixups":              "patrol/inspection",
 }
 
 // created finds the tables, views and functions a migration creates.

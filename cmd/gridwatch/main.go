@@ -39,6 +39,7 @@ Usage:
   gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
   gridwatch bench tiles  [--peer URL] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
   gridwatch bench soak   [--devices 2000] [--interval 5s] [--walls 20] [--analysts 5] [--duration 5m]
+  gridwatch verify-draw FILE.json   recompute a draw from its public record (GET /api/v1/public/draws/{id}); exit 1 on a mismatch
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]
   gridwatch token list
   gridwatch token revoke ID
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "verify-draw":
+		return verifyDrawCmd(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -29,6 +29,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/live"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -148,6 +149,8 @@ type Server struct {
 	Calendar  *calendar.Store
 	// DocLinks signs the short-lived links that open printable documents without a token.
 	DocLinks *documents.Signer
+	// Inspections keeps 双随机一公开 and 案卷评查: targets, draws, tasks, reviews.
+	Inspections *inspection.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -206,6 +209,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.Analytics = analytics.NewStore(s.Cases, s.Grid, s.Coverage, s.Powers)
+	s.Inspections = inspection.NewStore(pool, inspection.Sources{Grid: s.Grid, Sectors: s.Cases, Officers: s.Officers,
+		Cases: s.Cases, Evidence: s.Evidence, Calendar: s.Calendar, Powers: s.Powers})
+	s.Analytics.UseInspections(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

@@ -106,6 +106,9 @@ var (
 	azCaseReaders = []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer, azLegal}
 	azReaders     = []auth.Role{azAdmin, azSupervisor, azAnalyst}
 	azAdmins      = []auth.Role{azAdmin}
+	// azPlanners keep inspection targets and draws; azReviewReaders read case-file reviews.
+	azPlanners      = []auth.Role{azAdmin, azSupervisor}
+	azReviewReaders = []auth.Role{azAdmin, azSupervisor, azAnalyst, azLegal}
 )
 
 // azRule is the decision for one route.
@@ -347,6 +350,64 @@ var azPolicy = map[string]azRule{
 
 	// The working-day calendar: reference data every role reads; a year's arrangement, the
 	// city's admins.
+	// 双随机一公开 and 案卷评查 (docs/draws.md). The fixture holds no targets, draws or reviews:
+	// a step on draw, task or review 999999 answers 404 past the authorization (anyStatus).
+	"GET /public/draws/{id}": {why: "a draw's public record: public, no token", access: azPublic, targets: azGlobalTarget,
+		anyStatus: true, req: azGet("/public/draws/1")},
+	"GET /api/v1/public/draws/{id}": {why: "a draw's public record as JSON: public, no token", access: azPublic,
+		targets: azGlobalTarget, anyStatus: true, req: azGet("/api/v1/public/draws/1")},
+	"POST /api/v1/inspection/targets": {why: "admin, supervisor (a scoped one targets of its township: others are bad rows)",
+		roles: azPlanners, targets: azGlobalTarget, anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/targets", []map[string]any{{"name": e.unique("target"),
+				"other_id": e.unique("T"), "sectors": []string{"urban_management"}, "lon": 120.2, "lat": 31.8, "risk": "low"}})
+		}},
+	"GET /api/v1/inspection/targets": {why: "readers; a scoped token its township's (the fixture holds none)", roles: azReaders,
+		targets: azGlobalTarget, req: azGet("/api/v1/inspection/targets")},
+	"POST /api/v1/inspection/draws": {why: "admin, supervisor (scoped: its township)", roles: azPlanners, targets: azGlobalTarget,
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/draws", map[string]any{"kind": "inspection", "title": "matrix",
+				"plan": map[string]any{"rules": map[string]any{"quotas": []map[string]any{{"stratum": "high", "count": 1}},
+					"inspectors_per_unit": 1}}})
+		}},
+	"GET /api/v1/inspection/draws": {why: "readers; a scoped token its township's", roles: azReaders, targets: azGlobalTarget,
+		req: azGet("/api/v1/inspection/draws")},
+	"GET /api/v1/inspection/draws/{id}": {why: "readers", roles: azReaders, targets: azGlobalTarget, anyStatus: true,
+		req: azGet("/api/v1/inspection/draws/999999")},
+	"PUT /api/v1/inspection/draws/{id}": {why: "admin, supervisor; a draft only", roles: azPlanners, targets: azGlobalTarget,
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("PUT", "/api/v1/inspection/draws/999999", map[string]any{"kind": "inspection", "title": "matrix"})
+		}},
+	"POST /api/v1/inspection/draws/{id}/publish": {why: "admin, supervisor", roles: azPlanners, targets: azGlobalTarget,
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/draws/999999/publish", nil)
+		}},
+	"POST /api/v1/inspection/draws/{id}/draw": {why: "admin, supervisor", roles: azPlanners, targets: azGlobalTarget,
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/draws/999999/draw", nil)
+		}},
+	"GET /api/v1/inspection/tasks": {why: "readers; officers the tasks drawn to them", roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer},
+		targets: azGlobalTarget, req: azGet("/api/v1/inspection/tasks")},
+	"POST /api/v1/inspection/tasks/{id}/result": {why: "the task's drawn officers; admin, supervisor of its township",
+		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, targets: azGlobalTarget, anyStatus: true,
+		req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/tasks/999999/result", map[string]any{"outcome": "no_problem"})
+		}},
+	"GET /api/v1/inspection/reviews": {why: "readers and legal reviewers", roles: azReviewReaders, targets: azGlobalTarget,
+		req: azGet("/api/v1/inspection/reviews")},
+	"GET /api/v1/inspection/reviews/{id}": {why: "readers and legal reviewers", roles: azReviewReaders, targets: azGlobalTarget,
+		anyStatus: true, req: azGet("/api/v1/inspection/reviews/999999")},
+	"POST /api/v1/inspection/reviews/{id}/score": {why: "legal reviewers only", roles: []auth.Role{azLegal}, targets: azGlobalTarget,
+		anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/reviews/999999/score", map[string]any{"scores": map[string]int{"procedure": 1,
+				"evidence": 1, "documents": 1, "reasoning": 1}})
+		}},
+	"GET /api/v1/inspection/summary": {why: "readers; a scoped token its township's row", roles: azReaders, targets: azGlobalTarget,
+		req: azGet("/api/v1/inspection/summary")},
+	"POST /api/v1/inspection/reviews/{id}/fixup/close": {why: "admin, supervisor of the review's township", roles: azPlanners,
+		targets: azGlobalTarget, anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/inspection/reviews/999999/fixup/close", map[string]any{"closure": "done"})
+		}},
+
 	"POST /api/v1/calendar": {why: "admin, unscoped: the calendar is the city's", roles: azAdmins, cityOnly: true,
 		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
 			return azJSON("POST", "/api/v1/calendar", map[string]any{"year": 2031, "holidays": []string{"2031-01-01"},

@@ -300,6 +300,20 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 		return "事项编码,裁量阶次,适用情形,处罚标准\n" + fx.item + ",轻微,首次,处500元以上1000元以下罚款\n", "text/csv", false
 	case "POST /api/v1/calendar":
 		return `{"year":2030,"source":"国务院办公厅通知","holidays":["2030-01-01","2030-10-01"],"workdays":["2030-09-29"]}`, "application/json", false
+	case "POST /api/v1/inspection/targets":
+		return `[{"name":"甲厂","credit_code":"91350100M000100Y43","sectors":["` + fx.sector + `"],"lon":120.205,"lat":31.805,` +
+			`"datum":"gcj02","risk":"high"}]`, "application/json", false
+	case "POST /api/v1/inspection/draws", "PUT /api/v1/inspection/draws/{id}":
+		return `{"kind":"inspection","title":"双随机","plan":{"townships":["320281001"],"items":["` + fx.item + `"],` +
+			`"rules":{"quotas":[{"stratum":"high","count":1},{"stratum":"low","percent":10}],"inspectors_per_unit":1,` +
+			`"exclude_own_area":true,"distinct_squadrons":true}}}`, "application/json", false
+	case "POST /api/v1/inspection/tasks/{id}/result":
+		return `{"outcome":"problem_found","item":"` + fx.item + `","note":"占道"}`, "application/json", false
+	case "POST /api/v1/inspection/reviews/{id}/score":
+		return `{"scores":{"procedure":20,"evidence":20,"documents":20,"reasoning":20},"findings":"补充证据","fix_due":"2030-01-01"}`,
+			"application/json", false
+	case "POST /api/v1/inspection/reviews/{id}/fixup/close":
+		return `{"closure":"已整改"}`, "application/json", false
 	case "POST /open311/v2/requests.{format}":
 		return url.Values{"api_key": {fx.tokens[auth.Reporter]}, "service_code": {fx.sector}, "lat": {"31.805"}, "long": {"120.205"},
 			"description": {"路灯不亮"}, "address_string": {"人民路1号"}}.Encode(), "application/x-www-form-urlencoded", false

@@ -19,6 +19,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/open311"
 	"github.com/gridwatch/gridwatch/patrol/planning"
@@ -58,9 +59,13 @@ func (s *Server) routes() http.Handler {
 	// A document's signed link opens it in a tab of its own, without a token, under the
 	// document's CSP (patrol/documents/links.go).
 	r.With(s.publicLimit()).Method(http.MethodGet, "/documents/{id}/{kind}", httpx.HandlerFunc(s.documents().Signed))
+	// 双随机一公开: a draw's public record, which anyone may recompute.
+	draws := inspection.NewPublisher(s.Inspections)
+	r.With(s.publicLimit()).Method(http.MethodGet, "/public/draws/{id}", httpx.HandlerFunc(draws.Page))
 	r.Route("/api/v1/public", func(r chi.Router) {
 		r.Use(s.publicLimit())
 		r.Method(http.MethodGet, "/decisions", httpx.HandlerFunc(public.JSON))
+		r.Method(http.MethodGet, "/draws/{id}", httpx.HandlerFunc(draws.JSON))
 	})
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.guard())
@@ -90,6 +95,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		evidence.NewHandler(s.Evidence, s.cfg.Evidence).Routes(),
 		calendar.NewHandler(s.Calendar).Routes(),
 		s.documents().Routes(),
+		inspection.NewHandler(s.Inspections).Routes(),
 	}
 }
 

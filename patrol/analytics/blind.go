@@ -187,17 +187,25 @@ func (h *Handler) blindzones(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	double, err := h.store.DoubleBlank(r.Context(), level, p.Query, results)
+	if err != nil {
+		return err
+	}
 	header := []string{"code", "level", "patrol_visits", "patrol_hours", "exposure", "cases_total", "cases_core", "cases_other",
-		"expected_other", "p_absence", "p_adjusted", "kind", "sectors_missing", "items_unused", "reason"}
+		"expected_other", "p_absence", "p_adjusted", "kind", "sectors_missing", "items_unused", "items_double_blank", "reason"}
 	row := func(i int) []any {
 		res := results[i]
 		items := unused[res.Code]
 		if items == nil {
 			items = []string{}
 		}
+		blank := double[res.Code]
+		if blank == nil {
+			blank = []string{}
+		}
 		return []any{res.Code, level, res.PatrolVisits, round(res.PatrolHours, 2), round(res.Exposure, 3), res.CasesTotal,
 			res.CasesCore, res.CasesOther, round(res.ExpectedOther, 3), round(res.PAbsence, 8), round(res.PAdjusted, 8),
-			string(res.Kind), res.SectorsMissing, items, res.Reason}
+			string(res.Kind), res.SectorsMissing, items, blank, res.Reason}
 	}
 	if p.csv {
 		return write(w, true, "blindzones-"+level, header, len(results), row, nil, nil)

@@ -46,6 +46,8 @@ type Store struct {
 	grid     Grid
 	coverage Coverage
 	powers   Powers
+	// inspections, when set, counts the regulator's inspections in the powers usage.
+	inspections Inspections
 }
 
 // NewStore returns a Store reading from the stores that own the data.

@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/hotspot"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
@@ -22,18 +23,31 @@ type Powers interface {
 	Delegations(ctx context.Context, township string, from, to powers.Date) ([]powers.Delegation, error)
 }
 
+// Inspections counts the regulator's activity per item and township (package
+// inspection's Store).
+type Inspections interface {
+	CountsByItem(ctx context.Context, from, to time.Time) ([]inspection.ItemCount, error)
+}
+
+// UseInspections makes the usage report and the blind zones count inspections.
+func (s *Store) UseInspections(i Inspections) { s.inspections = i }
+
 // ItemUsage is how one township used one item it held over the window.
 type ItemUsage struct {
-	Township      string  `json:"township"`
-	Item          string  `json:"item"`
-	Name          string  `json:"name"`
-	Sector        string  `json:"sector"`
-	DelegatedDays int     `json:"delegated_days"` // days of the window the township held the item
-	Cases         int     `json:"cases"`          // cases citing the item in the township
-	Expected      float64 `json:"expected"`       // at the other holders' rate per delegated exposure
-	P             float64 `json:"p"`              // P(N ≤ cases) for Poisson(expected)
-	PAdjusted     float64 `json:"p_adjusted"`     // Benjamini–Hochberg over the report's items
-	ZeroUse       bool    `json:"zero_use"`
+	Township      string `json:"township"`
+	Item          string `json:"item"`
+	Name          string `json:"name"`
+	Sector        string `json:"sector"`
+	DelegatedDays int    `json:"delegated_days"` // days of the window the township held the item
+	Cases         int    `json:"cases"`          // cases citing the item in the township
+	Inspections   int    `json:"inspections"`    // inspections under the item in the township (监管)
+	// DoubleBlank is the seed's 双空白: held on every day of the window, and neither
+	// inspected nor enforced (no case) in it.
+	DoubleBlank bool    `json:"double_blank"`
+	Expected    float64 `json:"expected"`   // at the other holders' rate per delegated exposure
+	P           float64 `json:"p"`          // P(N ≤ cases) for Poisson(expected)
+	PAdjusted   float64 `json:"p_adjusted"` // Benjamini–Hochberg over the report's items
+	ZeroUse     bool    `json:"zero_use"`
 }
 
 // SectorUsage is one township's items of one sector, summed.
@@ -44,6 +58,8 @@ type SectorUsage struct {
 	ItemsZeroUse  int     `json:"items_zero_use"` // of them, zero-use ones
 	DelegatedDays int     `json:"delegated_days"`
 	Cases         int     `json:"cases"`
+	Inspections   int     `json:"inspections"`
+	ItemsDouble   int     `json:"items_double_blank"` // of the items, 双空白 ones
 	Expected      float64 `json:"expected"`
 	P             float64 `json:"p"`
 	PAdjusted     float64 `json:"p_adjusted"` // Benjamini–Hochberg over the report's sectors
@@ -89,6 +105,7 @@ type usageInput struct {
 	items       []powers.Item
 	delegations []powers.Delegation
 	counts      []cases.ItemCount
+	inspections []inspection.ItemCount
 	sectors     []blindzone.Sector // the sectors reported
 	report      func(township string) bool
 }
@@ -109,6 +126,10 @@ func computeUsage(in usageInput) Usage {
 	used := map[pair]int{}
 	for _, c := range in.counts {
 		used[pair{c.Item, c.Area}] += c.N
+	}
+	inspected := map[pair]int{}
+	for _, c := range in.inspections {
+		inspected[pair{c.Item, c.Township}] += c.N
 	}
 	reported := map[string]bool{}
 	for _, s := range in.sectors {
@@ -131,10 +152,12 @@ func computeUsage(in usageInput) Usage {
 		expected, _ := blindzone.ExpectedLeaveOneOut(counts, exposure)
 		for _, t := range in.townships {
 			p := pair{it.Code, t}
-			if !in.report(t) || (days[p] == 0 && used[p] == 0) {
+			if !in.report(t) || (days[p] == 0 && used[p] == 0 && inspected[p] == 0) {
 				continue
 			}
-			row := ItemUsage{Township: t, Item: it.Code, Name: it.Name, Sector: it.Sector, DelegatedDays: days[p], Cases: used[p]}
+			row := ItemUsage{Township: t, Item: it.Code, Name: it.Name, Sector: it.Sector, DelegatedDays: days[p], Cases: used[p],
+				Inspections: inspected[p]}
+			row.DoubleBlank = row.DelegatedDays == window && row.Cases == 0 && row.Inspections == 0
 			if k := slices.Index(holders, t); k >= 0 {
 				row.Expected = expected[k]
 			}
@@ -167,8 +190,12 @@ func computeUsage(in usageInput) Usage {
 		if r.ZeroUse {
 			s.ItemsZeroUse++
 		}
+		if r.DoubleBlank {
+			s.ItemsDouble++
+		}
 		s.DelegatedDays += r.DelegatedDays
 		s.Cases += r.Cases
+		s.Inspections += r.Inspections
 		s.Expected += r.Expected
 	}
 	for i := range u.Sectors {
@@ -227,6 +254,11 @@ func (s *Store) Usage(ctx context.Context, q Query) (Usage, error) {
 	if in.counts, err = s.cases.CountsByItem(ctx, "township", cases.Filter{From: q.From, To: q.To}); err != nil {
 		return Usage{}, err
 	}
+	if s.inspections != nil {
+		if in.inspections, err = s.inspections.CountsByItem(ctx, q.From, q.To); err != nil {
+			return Usage{}, err
+		}
+	}
 	all, err := s.sectors(ctx)
 	if err != nil {
 		return Usage{}, err
@@ -247,7 +279,7 @@ func inStudy(townships []string) func(string) bool {
 // usageHeader is the CSV of a usage report: its item rows, then its sector rows (level
 // item or sector; the columns that do not apply to a level are empty).
 var usageHeader = []string{"level", "township", "sector", "item", "name", "items", "items_zero_use", "delegated_days",
-	"cases", "expected", "p", "p_adjusted", "zero_use"}
+	"cases", "expected", "p", "p_adjusted", "zero_use", "inspections", "items_double_blank", "double_blank"}
 
 func (h *Handler) usage(w http.ResponseWriter, r *http.Request) error {
 	p, err := h.readParams(r, 30*24*time.Hour)
@@ -266,11 +298,11 @@ func (h *Handler) usage(w http.ResponseWriter, r *http.Request) error {
 		if i < len(u.Items) {
 			it := u.Items[i]
 			return []any{"item", it.Township, it.Sector, it.Item, it.Name, nil, nil, it.DelegatedDays, it.Cases,
-				round(it.Expected, 3), round(it.P, 8), round(it.PAdjusted, 8), it.ZeroUse}
+				round(it.Expected, 3), round(it.P, 8), round(it.PAdjusted, 8), it.ZeroUse, it.Inspections, nil, it.DoubleBlank}
 		}
 		s := u.Sectors[i-len(u.Items)]
 		return []any{"sector", s.Township, s.Sector, nil, nil, s.Items, s.ItemsZeroUse, s.DelegatedDays, s.Cases,
-			round(s.Expected, 3), round(s.P, 8), round(s.PAdjusted, 8), s.ZeroUse}
+			round(s.Expected, 3), round(s.P, 8), round(s.PAdjusted, 8), s.ZeroUse, s.Inspections, s.ItemsDouble, nil}
 	}
 	return writeCSV(w, "powers-usage", usageHeader, len(u.Items)+len(u.Sectors), row)
 }
@@ -349,6 +381,30 @@ func (s *Store) ItemsUnused(ctx context.Context, level string, q Query, results 
 		}
 		slices.Sort(list)
 		out[unit] = list
+	}
+	return out, nil
+}
+
+// DoubleBlank names, for each township among the blind-zone results of level township,
+// the items it held on every day of the query's window that no case in it cited and no
+// inspection in it was made under: the seed's 双空白 (neither 监管 nor 执法), by code.
+// Other levels get none. Errors: the stores'.
+func (s *Store) DoubleBlank(ctx context.Context, level string, q Query, results []blindzone.Result) (map[string][]string, error) {
+	out := map[string][]string{}
+	if level != "township" || s.powers == nil {
+		return out, nil
+	}
+	u, err := s.Usage(ctx, Query{Filter: cases.Filter{From: q.From, To: q.To, Townships: q.Townships, Sector: cases.AllSectors}})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		out[r.Code] = []string{}
+	}
+	for _, it := range u.Items {
+		if _, ok := out[it.Township]; ok && it.DoubleBlank {
+			out[it.Township] = append(out[it.Township], it.Item)
+		}
 	}
 	return out, nil
 }

@@ -88,7 +88,7 @@ func (s *Store) ImportBands(ctx context.Context, rows []BandRow, readerErrs []Ro
 		}
 		byItem, errs := resolveBands(rows, c)
 		if errs = append(errs, readerErrs...); len(errs) > 0 {
-			return rowsError(errs)
+			return RowsError(errs)
 		}
 		if len(byItem) == 0 {
 			return apperr.Invalidf("the list holds no band")

@@ -174,8 +174,9 @@ func (h *Handler) setBands(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// sheetFormat tells a list's format by its content type. Errors: invalid.
-func sheetFormat(r *http.Request) (Format, error) {
+// SheetFormat tells a list's format (CSV or XLSX) by the request's content type, for every
+// import of a sheet. Errors: invalid.
+func SheetFormat(r *http.Request) (Format, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	switch {
@@ -190,7 +191,7 @@ func sheetFormat(r *http.Request) (Format, error) {
 
 // readSheet reads the request body as a list in the format its content type names.
 func readSheet(r *http.Request) ([]SheetRow, error) {
-	format, err := sheetFormat(r)
+	format, err := SheetFormat(r)
 	if err != nil {
 		return nil, err
 	}

@@ -45,9 +45,9 @@ type ListImport struct {
 	Errors    []RowError // the reader's
 }
 
-// rowsError reports every bad row of an import, sorted by row: invalid, with the rows in
+// RowsError reports every bad row of an import, sorted by row: invalid, with the rows in
 // the problem's errors member.
-func rowsError(errs []RowError) error {
+func RowsError(errs []RowError) error {
 	slices.SortStableFunc(errs, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 	return &apperr.Error{Code: apperr.Invalid, Extra: map[string]any{"errors": errs},
 		Message: fmt.Sprintf("%d bad rows, nothing imported; row %d: %s", len(errs), errs[0].Row, errs[0].Message)}
@@ -83,7 +83,7 @@ func (s *Store) ImportList(ctx context.Context, who string, li ListImport) (Impo
 		}
 		plan, errs := resolveList(li.Rows, c)
 		if errs = append(errs, li.Errors...); len(errs) > 0 {
-			return rowsError(errs)
+			return RowsError(errs)
 		}
 		if len(plan.items) == 0 {
 			return apperr.Invalidf("the list holds no item")

@@ -181,6 +181,8 @@ export const PAGES = [
   { path: '/dispatch', zh: '调度', en: 'Dispatch', roles: ['admin', 'supervisor', 'legal'] },
   { path: '/planner', zh: '巡查计划', en: 'Planner', roles: ['admin', 'supervisor'] },
   { path: '/analyst', zh: '研判分析', en: 'Analyst', roles: ['admin', 'supervisor', 'analyst'] },
+  // 双随机一公开 and 案卷评查: planners draw and follow tasks; legal reviewers score case files.
+  { path: '/inspections', zh: '双随机评查', en: 'Inspections', roles: ['admin', 'supervisor', 'legal'] },
 ];
 
 /** The page frame: a top bar with the brand, the pages this token may open, who is signed in. */

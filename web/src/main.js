@@ -7,8 +7,9 @@ import { wall } from './wall.js';
 import { dispatch } from './dispatch.js';
 import { planner } from './planner.js';
 import { analyst } from './analyst.js';
+import { inspections } from './inspections.js';
 
-const handlers = { '/': wall, '/dispatch': dispatch, '/planner': planner, '/analyst': analyst };
+const handlers = { '/': wall, '/dispatch': dispatch, '/planner': planner, '/analyst': analyst, '/inspections': inspections };
 
 function signIn(app, message = '') {
   const input = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false', placeholder: 'gw_…' });

@@ -344,6 +344,98 @@ test('case view: a penalty case shows its deadlines, its evidence, and a legal r
   await lp.context().close();
 });
 
+/** The centre of a cell feature: the mean of its hexagon's vertices. */
+function centre(cell) {
+  const ring = cell.geometry.coordinates[0].slice(0, -1);
+  return [0, 1].map((k) => ring.reduce((a, p) => a + p[k], 0) / ring.length);
+}
+
+test('inspections: a supervisor plans, publishes and draws; the public record shows the seed and the tasks', async () => {
+  // Three high-risk targets at cells of the township, posted through the API.
+  const cells = await demo.api(`/api/v1/cells?township=${TOWNSHIP}`);
+  const targets = [0, 1, 2].map((i) => {
+    const [lon, lat] = centre(cells.features[i * Math.floor(cells.features.length / 3)]);
+    return { name: `浏览器测试对象 ${i}`, other_id: `WEB-${i}`, sectors: ['urban_management'], lon, lat, risk: 'high' };
+  });
+  await demo.api('/api/v1/inspection/targets', { token: supervisor, method: 'POST', body: targets });
+
+  const page = await openPage(browser, { token: supervisor });
+  await page.goto(`${demo.base}/inspections`);
+  await page.waitForSelector('#plan-form');
+  await page.fill('#plan-title', '浏览器测试双随机');
+  await page.fill('#plan-sectors', 'urban_management');
+  await page.fill('#plan-quotas', 'high:2');
+  await page.fill('#plan-per-unit', '1');
+  await page.uncheck('#plan-squadrons');
+  await page.click('#plan-save');
+  await page.waitForSelector('#draws tr.selected button.publish');
+  await page.click('#draws tr.selected button.publish');
+  await page.waitForSelector('#draws tr.selected button.run');
+  assert.match(await page.textContent('#draws tr.selected .draw-status'), /published/);
+  await page.click('#draws tr.selected button.run');
+  await page.waitForSelector('#tasks tbody tr');
+  assert.equal(await page.locator('#tasks tbody tr').count(), 2);
+  const id = await page.$eval('#draws tr.selected', (tr) => tr.dataset.id);
+  console.log(`# inspections: ${await screenshot(page, 'inspections')}`);
+  assertClean(page);
+
+  // The public record needs no token and shows the revealed seed and the tasks.
+  const draw = await demo.api(`/api/v1/inspection/draws/${id}`, { token: supervisor });
+  const pub = await browser.newPage();
+  await pub.goto(`${demo.base}/public/draws/${id}`);
+  assert.equal((await pub.textContent('#seed')).trim(), draw.seed);
+  assert.equal(await pub.locator('#tasks tr').count(), 3, 'a header and two tasks');
+  await pub.close();
+  await page.context().close();
+});
+
+test('inspections: a legal reviewer scores a drawn case file and a supervisor closes its fix-up', async () => {
+  // A penalty case taken through the whole procedure under an item the township holds,
+  // then a review draw of the cases closed at that moment.
+  const held = (await demo.api(`/api/v1/powers?township=${TOWNSHIP}`)).filter((x) => x.category === 'penalty');
+  assert.ok(held.length > 0, 'the township holds penalty items');
+  const item = (await demo.api('/api/v1/powers/items')).find((x) => x.code === held[0].item);
+  const band = item.bands?.[0];
+  const cells = await demo.api(`/api/v1/cells?township=${TOWNSHIP}`);
+  const [lon, lat] = centre(cells.features[0]);
+  const c = await demo.api('/api/v1/cases', { method: 'POST', body: { item: item.code, title: '浏览器测试评查案件', lat, lon } });
+  for (const ev of [{ type: 'assign', officer: OFFICER }, { type: 'file' }, { type: 'investigate' }, { type: 'notify', hearing: 'waived' },
+    { type: 'decide', amount_yuan: band ? band.min_yuan : 100, level: band ? band.level : '一般', note: '事实清楚，依法从轻' },
+    { type: 'deliver' }, { type: 'execute' }, { type: 'close' }]) {
+    await demo.api(`/api/v1/cases/${c.id}/events`, { method: 'POST', body: ev });
+  }
+  const file = await demo.api(`/api/v1/cases/${c.id}`);
+  const at = new Date(file.closed_at).getTime();
+  let d = await demo.api('/api/v1/inspection/draws', { method: 'POST', body: { kind: 'case_review', title: '浏览器测试评查', plan: {
+    closed_from: new Date(at - 1000).toISOString(), closed_to: new Date(at + 1000).toISOString(),
+    rules: { quotas: [{ stratum: file.township, count: 1 }] } } } });
+  await demo.api(`/api/v1/inspection/draws/${d.id}/publish`, { method: 'POST' });
+  d = await demo.api(`/api/v1/inspection/draws/${d.id}/draw`, { method: 'POST' });
+
+  const legal = demo.token('legal', 'web-test-legal-review', ['--qualification', 'A20203202810002']);
+  const lp = await openPage(browser, { token: legal });
+  await lp.goto(`${demo.base}/inspections`);
+  const row = `#reviews tr[data-review] >> nth=-1`;
+  await lp.waitForSelector('#reviews .score-form');
+  assert.match(await lp.textContent(`${row} >> td.checks`), /documents/);
+  await lp.fill(`${row} >> input[name=procedure]`, '20');
+  await lp.fill(`${row} >> textarea.findings`, '浏览器测试：补充现场照片');
+  await lp.click(`${row} >> .score-form button[type=submit]`);
+  await lp.waitForFunction(() => [...document.querySelectorAll('#reviews td.score')].some((td) => td.textContent === '95'));
+  assertClean(lp);
+  await lp.context().close();
+
+  const page = await openPage(browser, { token: demo.adminToken });
+  await page.goto(`${demo.base}/inspections`);
+  await page.click(`#draws tr[data-id="${d.id}"]`);
+  await page.waitForSelector('#reviews .fixup-form');
+  await page.fill('#reviews .fixup-form input.closure', '已补充照片并归档');
+  await page.click('#reviews .fixup-form button[type=submit]');
+  await page.waitForFunction(() => /整改已完成/.test(document.querySelector('#reviews')?.textContent || ''));
+  assertClean(page);
+  await page.context().close();
+});
+
 test('a token sees only the pages its role may open', async () => {
   const page = await openPage(browser, { token: analystToken });
   await page.goto(`${demo.base}/dispatch`);
