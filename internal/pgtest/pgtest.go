@@ -43,7 +43,8 @@ func URL(t testing.TB) string {
 }
 
 // NewDB creates a migrated database for this test alone and returns its URL. The database
-// is dropped when the test ends.
+// is dropped when the test ends. On a Citus coordinator it is created on every node, with
+// the template's shards (see nodes).
 func NewDB(t testing.TB) string {
 	t.Helper()
 	base := URL(t)
@@ -54,27 +55,25 @@ func NewDB(t testing.TB) string {
 		t.Fatalf("connect to %s: %v", redacted(base), err)
 	}
 	defer admin.Close(ctx)
-	tmpl, err := ensureTemplate(ctx, admin, base)
+	c, err := nodes(ctx, admin, base)
+	if err != nil {
+		t.Fatalf("list the database's nodes: %v", err)
+	}
+	tmpl, err := ensureTemplate(ctx, admin, c)
 	if err != nil {
 		t.Fatalf("prepare template database: %v", err)
 	}
 	name := "gw_test_" + randomSuffix()
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		if err := c.drop(ctx, name); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
+	if err := c.clone(ctx, name, tmpl); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
 	return withDatabase(base, name)
 }
 
@@ -122,12 +121,15 @@ func NewEmptyDB(t testing.TB) string {
 
 // ensureTemplate returns the name of a template database migrated to the current
 // migrations, creating it when no test process did yet.
-func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, error) {
+func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *cluster) (string, error) {
 	sum, err := migrationsDigest()
 	if err != nil {
 		return "", err
 	}
 	name := "gw_tmpl_" + sum
+	if c.citus() {
+		name += "_citus"
+	}
 	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLock); err != nil {
 		return "", err
 	}
@@ -139,17 +141,21 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, 
 	if exists {
 		return name, nil
 	}
-	// Build under a temporary name and rename when complete, so that a process killed
-	// half-way never leaves a template that looks ready.
+	// Build under a temporary name and rename when complete (the coordinator last), so
+	// that a process killed half-way never leaves a template that looks ready.
 	building := name + "_building"
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{building}.Sanitize()+" WITH (FORCE)"); err != nil {
+	if err := c.drop(ctx, building); err != nil {
 		return "", err
 	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{building}.Sanitize()); err != nil {
+	if err := c.create(ctx, building); err != nil {
 		return "", err
 	}
-	conn, err := pgx.Connect(ctx, withDatabase(base, building))
+	conn, err := pgx.Connect(ctx, withDatabase(c.urls[0], building))
 	if err != nil {
+		return "", err
+	}
+	if err := c.join(ctx, conn); err != nil {
+		conn.Close(ctx)
 		return "", err
 	}
 	if _, err := migrations.Apply(ctx, conn); err != nil {
@@ -157,7 +163,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, 
 		return "", err
 	}
 	conn.Close(ctx)
-	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
+	if err := c.rename(ctx, building, name); err != nil {
 		return "", err
 	}
 	return name, nil
