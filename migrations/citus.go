@@ -80,48 +80,132 @@ func citusPresent(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 // Distribute lays out on Citus, per Layouts, the tables that are not yet: reference
-// tables first, then distributed ones. It does nothing without the citus extension, so it
-// runs after every migration on either path. The append-only triggers go with their
-// tables: citus.enable_unsafe_triggers lets Citus keep them, and they only refuse.
+// tables first, then distributed ones, in one transaction. It does nothing without the
+// citus extension, so it runs after the migrations on either path.
+//
+// The foreign keys of the tables about to be distributed are dropped first and added
+// again at the end: Citus would otherwise turn a local table that references a new
+// reference table into a "Citus local" table, which it cannot distribute when it has an
+// identity column (cases, plans). The append-only triggers go with their tables:
+// citus.enable_unsafe_triggers lets Citus keep them on the shards, and they only refuse.
 func Distribute(ctx context.Context, conn *pgx.Conn) error {
 	on, err := citusPresent(ctx, conn)
 	if err != nil || !on {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "SET citus.enable_unsafe_triggers = on"); err != nil {
-		return fmt.Errorf("allow triggers on Citus tables: %w", err)
-	}
-	laid := map[string]bool{}
-	rows, err := conn.Query(ctx, "SELECT logicalrelid::regclass::text FROM pg_dist_partition")
-	if err != nil {
-		return fmt.Errorf("read Citus tables: %w", err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("read Citus tables: %w", err)
-	}
-	for _, n := range names {
-		laid[n] = true
-	}
-	for _, l := range Layouts {
-		if laid[l.Table] || l.Kind == Local {
-			continue
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL citus.enable_unsafe_triggers = on;
+			SET LOCAL citus.multi_shard_modify_mode = 'sequential'`); err != nil {
+			return fmt.Errorf("prepare to distribute: %w", err)
 		}
-		var sql string
-		args := []any{l.Table}
+		todo, err := notLaidOut(ctx, tx)
+		if err != nil || len(todo) == 0 {
+			return err
+		}
+		var distributed []string
+		for _, l := range todo {
+			if l.Kind == Distributed {
+				distributed = append(distributed, l.Table)
+			}
+		}
+		keys, err := dropForeignKeys(ctx, tx, distributed)
+		if err != nil {
+			return err
+		}
+		for _, l := range todo {
+			if err := layOut(ctx, tx, l); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{k.table}.Sanitize()+" ADD CONSTRAINT "+
+				pgx.Identifier{k.name}.Sanitize()+" "+k.def); err != nil {
+				return fmt.Errorf("restore %s's foreign key %s on Citus: %w", k.table, k.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// notLaidOut returns the layouts, in order, of the tables Citus does not yet hold as
+// they say: a distributed table is hash-distributed, a reference table replicated.
+func notLaidOut(ctx context.Context, tx pgx.Tx) ([]Layout, error) {
+	rows, err := tx.Query(ctx, `SELECT logicalrelid::regclass::text, partmethod = 'h', repmodel = 't'
+		FROM pg_dist_partition`)
+	if err != nil {
+		return nil, fmt.Errorf("read Citus tables: %w", err)
+	}
+	laid := map[string]Kind{}
+	for rows.Next() {
+		var name string
+		var hash, replicated bool
+		if err := rows.Scan(&name, &hash, &replicated); err != nil {
+			return nil, fmt.Errorf("read Citus tables: %w", err)
+		}
 		switch {
-		case l.Kind == Reference:
-			sql = "SELECT create_reference_table($1)"
-		case l.ColocateWith == "":
-			sql = "SELECT create_distributed_table($1, $2, colocate_with => 'none')"
-			args = append(args, l.Column)
-		default:
-			sql = "SELECT create_distributed_table($1, $2, colocate_with => $3)"
-			args = append(args, l.Column, l.ColocateWith)
+		case hash:
+			laid[name] = Distributed
+		case replicated:
+			laid[name] = Reference
 		}
-		if _, err := conn.Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("distribute %s on Citus: %w", l.Table, err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read Citus tables: %w", err)
+	}
+	var todo []Layout
+	for _, l := range Layouts {
+		if l.Kind != Local && laid[l.Table] != l.Kind {
+			todo = append(todo, l)
 		}
+	}
+	return todo, nil
+}
+
+type foreignKey struct{ table, name, def string }
+
+// dropForeignKeys drops the foreign keys from and to tables, returning them.
+func dropForeignKeys(ctx context.Context, tx pgx.Tx, tables []string) ([]foreignKey, error) {
+	rows, err := tx.Query(ctx, `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+		FROM pg_constraint
+		WHERE contype = 'f' AND conparentid = 0
+		  AND (conrelid::regclass::text = ANY ($1) OR confrelid::regclass::text = ANY ($1))
+		ORDER BY conrelid::regclass::text = ANY ($1) AND confrelid::regclass::text = ANY ($1), conname`, tables)
+	if err != nil {
+		return nil, fmt.Errorf("read foreign keys: %w", err)
+	}
+	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (foreignKey, error) {
+		var k foreignKey
+		err := r.Scan(&k.table, &k.name, &k.def)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read foreign keys: %w", err)
+	}
+	for _, k := range keys {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{k.table}.Sanitize()+" DROP CONSTRAINT "+
+			pgx.Identifier{k.name}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("drop %s's foreign key %s: %w", k.table, k.name, err)
+		}
+	}
+	return keys, nil
+}
+
+// layOut makes one table a reference or a distributed table.
+func layOut(ctx context.Context, tx pgx.Tx, l Layout) error {
+	var sql string
+	args := []any{l.Table}
+	switch {
+	case l.Kind == Reference:
+		sql = "SELECT create_reference_table($1)"
+	case l.ColocateWith == "":
+		sql = "SELECT create_distributed_table($1, $2, colocate_with => 'none')"
+		args = append(args, l.Column)
+	default:
+		sql = "SELECT create_distributed_table($1, $2, colocate_with => $3)"
+		args = append(args, l.Column, l.ColocateWith)
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("distribute %s on Citus: %w", l.Table, err)
 	}
 	return nil
 }
