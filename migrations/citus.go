@@ -43,7 +43,9 @@ var Layouts = []Layout{
 	{Table: "grid_areas", Kind: Reference, Why: "about 12,500 rows, looked up by code from every shard"},
 	{Table: "cells", Kind: Reference, Why: "looked up by H3 index alone (locate, ingest, tiles, analyses); 1.2 M rows in a province"},
 	{Table: "officers", Kind: Reference, Why: "looked up by id and device from every request; 100,000 rows in a province"},
-	{Table: "api_tokens", Kind: Reference, Why: "read once per request by hash, references townships; a local table may not"},
+	{Table: "api_tokens", Kind: Local, Why: "written by authentication (last use): as a reference table every node would have to " +
+		"answer for any request to pass, so one worker down would lock everybody out; on the coordinator alone " +
+		"(Citus keeps it as a Citus-local table, for its key to townships)"},
 	{Table: "sectors", Kind: Reference, Why: "twelve fixed rows"},
 	{Table: "departments", Kind: Reference, Why: "the powers catalog: small, read by intake on any case"},
 	{Table: "power_items", Kind: Reference, Why: "the powers catalog: small, referenced by cases"},

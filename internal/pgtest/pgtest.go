@@ -169,7 +169,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *cluster) (string, e
 	return name, nil
 }
 
-// migrationsDigest identifies the current set of migrations.
+// migrationsDigest identifies the current set of migrations and table layouts.
 func migrationsDigest() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(migrations.FS(), ".", func(path string, d fs.DirEntry, err error) error {
@@ -184,6 +184,8 @@ func migrationsDigest() (string, error) {
 		h.Write(b)
 		return nil
 	})
+	// How the tables lie on Citus is part of what a template was built with.
+	fmt.Fprintf(h, "%+v", migrations.Layouts)
 	return hex.EncodeToString(h.Sum(nil))[:12], err
 }
 
