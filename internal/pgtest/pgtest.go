@@ -47,7 +47,13 @@ func URL(t testing.TB) string {
 // the template's shards (see nodes).
 func NewDB(t testing.TB) string {
 	t.Helper()
-	base := URL(t)
+	return NewDBAt(t, URL(t))
+}
+
+// NewDBAt is NewDB on the server at base instead of DATABASE_URL's, for tests that
+// compare two servers (a single node and a Citus cluster).
+func NewDBAt(t testing.TB, base string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
