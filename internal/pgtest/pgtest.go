@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gridwatch/gridwatch/internal/pgcluster"
 	"github.com/gridwatch/gridwatch/migrations"
 )
 
@@ -61,7 +61,7 @@ func NewDBAt(t testing.TB, base string) string {
 		t.Fatalf("connect to %s: %v", redacted(base), err)
 	}
 	defer admin.Close(ctx)
-	c, err := nodes(ctx, admin, base)
+	c, err := pgcluster.Of(ctx, admin, base)
 	if err != nil {
 		t.Fatalf("list the database's nodes: %v", err)
 	}
@@ -73,11 +73,11 @@ func NewDBAt(t testing.TB, base string) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := c.drop(ctx, name); err != nil {
+		if err := c.Drop(ctx, name); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	if err := c.clone(ctx, name, tmpl); err != nil {
+	if err := c.Clone(ctx, name, tmpl); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	return withDatabase(base, name)
@@ -127,13 +127,13 @@ func NewEmptyDB(t testing.TB) string {
 
 // ensureTemplate returns the name of a template database migrated to the current
 // migrations, creating it when no test process did yet.
-func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *cluster) (string, error) {
+func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *pgcluster.Cluster) (string, error) {
 	sum, err := migrationsDigest()
 	if err != nil {
 		return "", err
 	}
 	name := "gw_tmpl_" + sum
-	if c.citus() {
+	if c.Citus() {
 		name += "_citus"
 	}
 	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLock); err != nil {
@@ -150,17 +150,17 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *cluster) (string, e
 	// Build under a temporary name and rename when complete (the coordinator last), so
 	// that a process killed half-way never leaves a template that looks ready.
 	building := name + "_building"
-	if err := c.drop(ctx, building); err != nil {
+	if err := c.Drop(ctx, building); err != nil {
 		return "", err
 	}
-	if err := c.create(ctx, building); err != nil {
+	if err := c.Create(ctx, building); err != nil {
 		return "", err
 	}
-	conn, err := pgx.Connect(ctx, withDatabase(c.urls[0], building))
+	conn, err := pgx.Connect(ctx, pgcluster.WithDatabase(c.Coordinator(), building))
 	if err != nil {
 		return "", err
 	}
-	if err := c.join(ctx, conn); err != nil {
+	if err := c.Join(ctx, conn); err != nil {
 		conn.Close(ctx)
 		return "", err
 	}
@@ -169,7 +169,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *cluster) (string, e
 		return "", err
 	}
 	conn.Close(ctx)
-	if err := c.rename(ctx, building, name); err != nil {
+	if err := c.Rename(ctx, building, name); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -195,23 +195,9 @@ func migrationsDigest() (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:12], err
 }
 
-func withDatabase(base, name string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		// key=value form: a later dbname wins.
-		return base + " dbname=" + name
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func withDatabase(base, name string) string { return pgcluster.WithDatabase(base, name) }
 
-func redacted(base string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		return "the database"
-	}
-	return u.Redacted()
-}
+func redacted(base string) string { return pgcluster.Redacted(base) }
 
 func randomSuffix() string {
 	var b [6]byte

@@ -1,4 +1,8 @@
-package pgtest
+// Package pgcluster creates and drops databases on every node of the server a URL names:
+// that server alone, or when its database has the citus extension, a Citus coordinator
+// and its workers. Tests (internal/pgtest) and benchmarks (internal/bench) get their
+// scratch databases through it, laid out on the cluster like a real one.
+package pgcluster
 
 import (
 	"context"
@@ -13,24 +17,24 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// cluster is the set of servers a test database lives on: the one of DATABASE_URL, and
-// when that is a Citus coordinator (scripts/citus), its workers too. A Citus database
-// exists on every node under the same name, each with the citus and postgis extensions;
-// the coordinator's holds the metadata, the workers' the shards. Cloning a template on
-// every node clones the shards with the metadata that names them, so a test database on
-// Citus costs what it costs on one node. The workers must accept the coordinator's
-// credentials (scripts/citus gives every node the same).
-type cluster struct {
+// Cluster is the set of servers a database lives on: the one of a URL, and when that is
+// a Citus coordinator (scripts/citus), its workers too. A Citus database exists on every
+// node under the same name, each with the citus and postgis extensions; the coordinator's
+// holds the metadata, the workers' the shards. Cloning a template on every node clones
+// the shards with the metadata that names them, so a test database on Citus costs what
+// it costs on one node. The workers must accept the coordinator's credentials
+// (scripts/citus gives every node the same).
+type Cluster struct {
 	urls []string // the coordinator (or the single node) first
 	// coordinator's host and port as the workers reach it; empty on a single node.
 	host string
 	port int
 }
 
-// nodes returns the cluster behind base, read from Citus' node list when base's database
-// has the citus extension.
-func nodes(ctx context.Context, admin *pgx.Conn, base string) (*cluster, error) {
-	c := &cluster{urls: []string{base}}
+// Of returns the cluster behind base, read on admin (a connection to base) from Citus'
+// node list when base's database has the citus extension.
+func Of(ctx context.Context, admin *pgx.Conn, base string) (*Cluster, error) {
+	c := &Cluster{urls: []string{base}}
 	var citus bool
 	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')").Scan(&citus); err != nil || !citus {
 		return c, err
@@ -68,33 +72,37 @@ func nodes(ctx context.Context, admin *pgx.Conn, base string) (*cluster, error) 
 	return c, nil
 }
 
-func (c *cluster) citus() bool { return c.host != "" }
+// Citus tells whether the cluster is a Citus coordinator with workers.
+func (c *Cluster) Citus() bool { return c.host != "" }
+
+// Coordinator returns the URL of the coordinator (or the single node).
+func (c *Cluster) Coordinator() string { return c.urls[0] }
 
 // each runs f on an administrative connection to every node, the workers first and the
 // coordinator last, so that the coordinator's database, whose existence says a template
 // is complete, comes last.
-func (c *cluster) each(ctx context.Context, f func(conn *pgx.Conn) error) error {
+func (c *Cluster) each(ctx context.Context, f func(conn *pgx.Conn) error) error {
 	for i := len(c.urls) - 1; i >= 0; i-- {
 		conn, err := pgx.Connect(ctx, c.urls[i])
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", redacted(c.urls[i]), err)
+			return fmt.Errorf("connect to %s: %w", Redacted(c.urls[i]), err)
 		}
 		err = f(conn)
 		conn.Close(context.Background())
 		if err != nil {
-			return fmt.Errorf("on %s: %w", redacted(c.urls[i]), err)
+			return fmt.Errorf("on %s: %w", Redacted(c.urls[i]), err)
 		}
 	}
 	return nil
 }
 
-// create makes an empty database on every node, with Citus and PostGIS on a cluster.
-func (c *cluster) create(ctx context.Context, name string) error {
+// Create makes an empty database on every node, with Citus and PostGIS on a cluster.
+func (c *Cluster) Create(ctx context.Context, name string) error {
 	return c.each(ctx, func(conn *pgx.Conn) error {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil || !c.citus() {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil || !c.Citus() {
 			return err
 		}
-		db, err := pgx.Connect(ctx, withDatabase(conn.Config().ConnString(), name))
+		db, err := pgx.Connect(ctx, WithDatabase(conn.Config().ConnString(), name))
 		if err != nil {
 			return err
 		}
@@ -104,9 +112,9 @@ func (c *cluster) create(ctx context.Context, name string) error {
 	})
 }
 
-// join makes the database on conn (the coordinator's) a Citus cluster of the nodes.
-func (c *cluster) join(ctx context.Context, conn *pgx.Conn) error {
-	if !c.citus() {
+// Join makes the database on conn (the coordinator's) a Citus cluster of the nodes.
+func (c *Cluster) Join(ctx context.Context, conn *pgx.Conn) error {
+	if !c.Citus() {
 		return nil
 	}
 	if _, err := conn.Exec(ctx, "SELECT citus_set_coordinator_host($1, $2)", c.host, c.port); err != nil {
@@ -122,22 +130,22 @@ func (c *cluster) join(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// clone creates name from the template tmpl on every node.
-func (c *cluster) clone(ctx context.Context, name, tmpl string) error {
+// Clone creates name from the template tmpl on every node.
+func (c *Cluster) Clone(ctx context.Context, name, tmpl string) error {
 	return c.each(ctx, func(conn *pgx.Conn) error {
 		return c.whileIdle(ctx, conn, tmpl, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
 	})
 }
 
-// rename renames a database on every node.
-func (c *cluster) rename(ctx context.Context, from, to string) error {
+// Rename renames a database on every node.
+func (c *Cluster) Rename(ctx context.Context, from, to string) error {
 	return c.each(ctx, func(conn *pgx.Conn) error {
 		return c.whileIdle(ctx, conn, from, "ALTER DATABASE "+pgx.Identifier{from}.Sanitize()+" RENAME TO "+pgx.Identifier{to}.Sanitize())
 	})
 }
 
-// drop drops a database on every node, whoever is connected to it.
-func (c *cluster) drop(ctx context.Context, name string) error {
+// Drop drops a database on every node, whoever is connected to it.
+func (c *Cluster) Drop(ctx context.Context, name string) error {
 	return c.each(ctx, func(conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		return err
@@ -147,9 +155,9 @@ func (c *cluster) drop(ctx context.Context, name string) error {
 // whileIdle runs sql, which needs nobody connected to db. On Citus, the maintenance
 // daemon of each database with the extension stays connected to it: it is ended first,
 // and sql retried while the daemon comes back in between.
-func (c *cluster) whileIdle(ctx context.Context, conn *pgx.Conn, db, sql string) error {
+func (c *Cluster) whileIdle(ctx context.Context, conn *pgx.Conn, db, sql string) error {
 	for attempt := 0; ; attempt++ {
-		if c.citus() {
+		if c.Citus() {
 			if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 				WHERE datname = $1 AND pid <> pg_backend_pid()`, db); err != nil {
 				return err
@@ -162,4 +170,24 @@ func (c *cluster) whileIdle(ctx context.Context, conn *pgx.Conn, db, sql string)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// WithDatabase returns base with its database replaced by name.
+func WithDatabase(base, name string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "" {
+		// key=value form: a later dbname wins.
+		return base + " dbname=" + name
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Redacted returns base without its password, for messages.
+func Redacted(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "" {
+		return "the database"
+	}
+	return u.Redacted()
 }
