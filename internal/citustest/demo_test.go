@@ -149,15 +149,20 @@ func TestDemoAnswersEqualSingleNode(t *testing.T) {
 		fmt.Sprintf("/tiles/cases/13/%d/%d.mvt?%s", x13, y13, window),
 	}
 	for _, path := range reads {
+		start := time.Now()
 		c1, b1 := one.do(t, "GET", path, one.analyst, nil)
+		took1 := time.Since(start)
+		start = time.Now()
 		c2, b2 := cluster.do(t, "GET", path, cluster.analyst, nil)
+		took2 := time.Since(start)
 		switch {
 		case c1 != 200:
 			t.Errorf("GET %s on one node = %d %.300s: want an answer with content to compare", path, c1, b1)
 		case c1 != c2 || !bytes.Equal(b1, b2):
 			t.Errorf("GET %s: one node %d (%d bytes), Citus %d (%d bytes) %.300s", path, c1, len(b1), c2, len(b2), b2)
 		default:
-			t.Logf("GET %s: %d, %d bytes alike", path, c1, len(b1))
+			t.Logf("GET %s: %d, %d bytes alike; one node %s, Citus %s", path, c1, len(b1),
+				took1.Round(time.Millisecond), took2.Round(time.Millisecond))
 		}
 	}
 
