@@ -159,7 +159,7 @@ func upsertTownships(ctx context.Context, tx pgx.Tx, towns []TownshipInput) erro
 			INSERT INTO townships (code, name, geom, area_km2)
 			SELECT $1, $2, g.geom, ST_Area(g.geom::geography) / 1e6 FROM g
 			ON CONFLICT (code) DO UPDATE
-			SET name = EXCLUDED.name, geom = EXCLUDED.geom, area_km2 = EXCLUDED.area_km2, imported_at = now()`,
+			SET name = EXCLUDED.name, geom = EXCLUDED.geom, area_km2 = EXCLUDED.area_km2, imported_at = EXCLUDED.imported_at`,
 			t.Code, t.Name, b)
 	}
 	return tx.SendBatch(ctx, batch).Close()

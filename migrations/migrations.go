@@ -52,6 +52,11 @@ func Apply(ctx context.Context, conn *pgx.Conn) (from int32, err error) {
 	if err := m.Migrate(ctx); err != nil {
 		return from, fmt.Errorf("migrate: %w", err)
 	}
+	// On a Citus coordinator, the tables the migrations created are laid out by township
+	// or copied to every node (citus.go); on a single node this does nothing.
+	if err := Distribute(ctx, conn); err != nil {
+		return from, err
+	}
 	return from, nil
 }
 

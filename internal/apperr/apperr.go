@@ -72,8 +72,9 @@ func Conflictf(format string, args ...any) *Error { return New(Conflict, format,
 // Forbiddenf is New(Forbidden, ...).
 func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
 
-// CodeOf returns the code of the first *Error in err's chain, Internal when there is none
-// and "" for a nil err.
+// CodeOf returns the code of the first *Error in err's chain, Unavailable for a database
+// connection failure that no layer translated (see connectionLost), Internal for any
+// other error, and "" for a nil err.
 func CodeOf(err error) Code {
 	if err == nil {
 		return ""
@@ -82,7 +83,25 @@ func CodeOf(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	if connectionLost(err) {
+		return Unavailable
+	}
 	return Internal
+}
+
+// connectionLost tells whether err carries an SQLSTATE of class 08, connection exception:
+// the database, or one of its nodes, could not be reached. A Citus coordinator answers so
+// (08006) when a worker holding a shard the statement needs is down, whatever the
+// statement; the request may succeed once the node is back, so it is a 503, not a bug.
+// The SQLSTATE is read through the method pgx's errors have, so that this package needs
+// no database driver.
+func connectionLost(err error) bool {
+	var s interface{ SQLState() string }
+	if !errors.As(err, &s) {
+		return false
+	}
+	state := s.SQLState()
+	return len(state) == 5 && state[:2] == "08"
 }
 
 // MessageOf returns the client-safe message of err: the message of the first *Error in
@@ -94,6 +113,9 @@ func MessageOf(err error) string {
 	}
 	if e != nil {
 		return string(e.Code)
+	}
+	if connectionLost(err) {
+		return "a database node is unavailable; try again later"
 	}
 	return "internal error"
 }

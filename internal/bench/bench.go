@@ -11,6 +11,8 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwatch/gridwatch/internal/pgcluster"
 )
 
 // benchDB returns the database a benchmark runs in: base itself when inPlace, else a
@@ -24,31 +26,40 @@ func benchDB(ctx context.Context, base string, inPlace bool) (url string, drop f
 }
 
 // scratchDB creates an empty database beside the one at base and returns its URL and a
-// function that drops it.
+// function that drops it. On a Citus coordinator it is a database of the cluster (on
+// every node, the workers added), so that the benchmark's migration lays its tables out
+// on the workers.
 func scratchDB(ctx context.Context, base string) (string, func(), error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := "gw_bench_" + hex.EncodeToString(b[:])
+	if u, err := url.Parse(base); err != nil || u.Scheme == "" {
+		return "", nil, fmt.Errorf("the benchmark needs a postgres:// URL")
+	}
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
 		return "", nil, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	c, err := pgcluster.Of(ctx, conn, base)
+	if err != nil {
+		return "", nil, fmt.Errorf("list the database's nodes: %w", err)
+	}
+	drop := func() { _ = c.Drop(context.Background(), name) }
+	if err := c.Create(ctx, name); err != nil {
+		drop()
 		return "", nil, fmt.Errorf("create scratch database: %w", err)
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		return "", nil, fmt.Errorf("the benchmark needs a postgres:// URL")
+	scratch := pgcluster.WithDatabase(base, name)
+	db, err := pgx.Connect(ctx, scratch)
+	if err != nil {
+		drop()
+		return "", nil, fmt.Errorf("connect to the scratch database: %w", err)
 	}
-	u.Path = "/" + name
-	drop := func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		defer conn.Close(context.Background())
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	defer db.Close(ctx)
+	if err := c.Join(ctx, db); err != nil {
+		drop()
+		return "", nil, err
 	}
-	return u.String(), drop, nil
+	return scratch, drop, nil
 }

@@ -78,6 +78,7 @@ func TestTranslate(t *testing.T) {
 		{"deadline", fmt.Errorf("acquire: %w", context.DeadlineExceeded), apperr.Unavailable},
 		{"server gone mid-answer", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), apperr.Unavailable},
 		{"server gone before the answer", io.EOF, apperr.Unavailable},
+		{"Citus worker down", &pgconn.PgError{Code: "08006"}, apperr.Unavailable},
 		{"other server error", &pgconn.PgError{Code: "42P01"}, apperr.Internal},
 		{"other error", errors.New("cannot scan"), apperr.Internal},
 	}
@@ -90,5 +91,19 @@ func TestTranslate(t *testing.T) {
 	}
 	if err := pgdb.Translate(context.Canceled, "thing"); err != context.Canceled {
 		t.Errorf("Translate(context.Canceled) = %v, want it unchanged", err)
+	}
+}
+
+// TestUntranslatedConnectionLossIsUnavailable: a handler that returns a database error
+// as it is still answers 503, with a message, when the error is a lost connection (a
+// Citus worker down), and 500 otherwise.
+func TestUntranslatedConnectionLossIsUnavailable(t *testing.T) {
+	lost := fmt.Errorf("read cases: %w", &pgconn.PgError{Code: "08006", Message: "connection to the remote node failed"})
+	if c, m := apperr.CodeOf(lost), apperr.MessageOf(lost); c != apperr.Unavailable || m == "internal error" {
+		t.Errorf("connection loss: code %q, message %q; want unavailable with a message", c, m)
+	}
+	other := fmt.Errorf("read cases: %w", &pgconn.PgError{Code: "42P01"})
+	if c, m := apperr.CodeOf(other), apperr.MessageOf(other); c != apperr.Internal || m != "internal error" {
+		t.Errorf("other server error: code %q, message %q; want internal", c, m)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gridwatch/gridwatch/internal/pgcluster"
 	"github.com/gridwatch/gridwatch/migrations"
 )
 
@@ -43,10 +43,17 @@ func URL(t testing.TB) string {
 }
 
 // NewDB creates a migrated database for this test alone and returns its URL. The database
-// is dropped when the test ends.
+// is dropped when the test ends. On a Citus coordinator it is created on every node, with
+// the template's shards (see nodes).
 func NewDB(t testing.TB) string {
 	t.Helper()
-	base := URL(t)
+	return NewDBAt(t, URL(t))
+}
+
+// NewDBAt is NewDB on the server at base instead of DATABASE_URL's, for tests that
+// compare two servers (a single node and a Citus cluster).
+func NewDBAt(t testing.TB, base string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
@@ -54,27 +61,25 @@ func NewDB(t testing.TB) string {
 		t.Fatalf("connect to %s: %v", redacted(base), err)
 	}
 	defer admin.Close(ctx)
-	tmpl, err := ensureTemplate(ctx, admin, base)
+	c, err := pgcluster.Of(ctx, admin, base)
+	if err != nil {
+		t.Fatalf("list the database's nodes: %v", err)
+	}
+	tmpl, err := ensureTemplate(ctx, admin, c)
 	if err != nil {
 		t.Fatalf("prepare template database: %v", err)
 	}
 	name := "gw_test_" + randomSuffix()
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		if err := c.Drop(ctx, name); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
+	if err := c.Clone(ctx, name, tmpl); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
 	return withDatabase(base, name)
 }
 
@@ -122,12 +127,15 @@ func NewEmptyDB(t testing.TB) string {
 
 // ensureTemplate returns the name of a template database migrated to the current
 // migrations, creating it when no test process did yet.
-func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, error) {
+func ensureTemplate(ctx context.Context, admin *pgx.Conn, c *pgcluster.Cluster) (string, error) {
 	sum, err := migrationsDigest()
 	if err != nil {
 		return "", err
 	}
 	name := "gw_tmpl_" + sum
+	if c.Citus() {
+		name += "_citus"
+	}
 	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLock); err != nil {
 		return "", err
 	}
@@ -139,17 +147,21 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, 
 	if exists {
 		return name, nil
 	}
-	// Build under a temporary name and rename when complete, so that a process killed
-	// half-way never leaves a template that looks ready.
+	// Build under a temporary name and rename when complete (the coordinator last), so
+	// that a process killed half-way never leaves a template that looks ready.
 	building := name + "_building"
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{building}.Sanitize()+" WITH (FORCE)"); err != nil {
+	if err := c.Drop(ctx, building); err != nil {
 		return "", err
 	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{building}.Sanitize()); err != nil {
+	if err := c.Create(ctx, building); err != nil {
 		return "", err
 	}
-	conn, err := pgx.Connect(ctx, withDatabase(base, building))
+	conn, err := pgx.Connect(ctx, pgcluster.WithDatabase(c.Coordinator(), building))
 	if err != nil {
+		return "", err
+	}
+	if err := c.Join(ctx, conn); err != nil {
+		conn.Close(ctx)
 		return "", err
 	}
 	if _, err := migrations.Apply(ctx, conn); err != nil {
@@ -157,13 +169,13 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base string) (string, 
 		return "", err
 	}
 	conn.Close(ctx)
-	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
+	if err := c.Rename(ctx, building, name); err != nil {
 		return "", err
 	}
 	return name, nil
 }
 
-// migrationsDigest identifies the current set of migrations.
+// migrationsDigest identifies the current set of migrations and table layouts.
 func migrationsDigest() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(migrations.FS(), ".", func(path string, d fs.DirEntry, err error) error {
@@ -178,26 +190,14 @@ func migrationsDigest() (string, error) {
 		h.Write(b)
 		return nil
 	})
+	// How the tables lie on Citus is part of what a template was built with.
+	fmt.Fprintf(h, "%+v", migrations.Layouts)
 	return hex.EncodeToString(h.Sum(nil))[:12], err
 }
 
-func withDatabase(base, name string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		// key=value form: a later dbname wins.
-		return base + " dbname=" + name
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func withDatabase(base, name string) string { return pgcluster.WithDatabase(base, name) }
 
-func redacted(base string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		return "the database"
-	}
-	return u.Redacted()
-}
+func redacted(base string) string { return pgcluster.Redacted(base) }
 
 func randomSuffix() string {
 	var b [6]byte

@@ -24,45 +24,34 @@ func (c chainFix) coverage() coverage.Fix { return coverage.Fix{Time: c.Time, H3
 // queueChains queues the read, for every officer of the batch, of the stored fixes from
 // the last one before the batch's first time to the first one after its last time. In
 // the usual case (a device sending its newest fixes) that is a single fix: the anchor.
+// Each officer's read names the officer's township, the distribution column of positions
+// on Citus, so that it goes to one shard there (docs/scaling.md); an officer's fixes are
+// stored under the officer's township.
 func queueChains(b *pgx.Batch, batches []*officerBatch) {
-	ids := make([]string, len(batches))
-	los := make([]time.Time, len(batches))
-	his := make([]time.Time, len(batches))
-	index := make(map[string]int, len(batches))
-	for i, ob := range batches {
-		ids[i] = ob.officer.ID
-		los[i] = ob.items[0].Fix.Time
-		his[i] = ob.items[len(ob.items)-1].Fix.Time
-		index[ob.officer.ID] = i
+	for _, ob := range batches {
 		ob.anchor, ob.old = nil, nil
+		lo, hi := ob.items[0].Fix.Time, ob.items[len(ob.items)-1].Fix.Time
+		b.Queue(`
+			SELECT time, lon, lat, h3, time < $3 FROM positions
+			WHERE township = $1 AND officer = $2 AND time BETWEEN
+			      coalesce((SELECT max(time) FROM positions WHERE township = $1 AND officer = $2 AND time < $3), $3)
+			  AND coalesce((SELECT min(time) FROM positions WHERE township = $1 AND officer = $2 AND time > $4), $4)
+			ORDER BY time`, ob.officer.Township, ob.officer.ID, lo, hi).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var f chainFix
+				var before bool
+				if err := rows.Scan(&f.Time, &f.Point[0], &f.Point[1], &f.H3, &before); err != nil {
+					return err
+				}
+				if before {
+					anchor := f
+					ob.anchor = &anchor
+				}
+				ob.old = append(ob.old, f)
+			}
+			return rows.Err()
+		})
 	}
-	b.Queue(`
-		WITH want AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS w(officer, lo, hi)),
-		bounds AS (
-			SELECT w.officer,
-			       coalesce((SELECT max(p.time) FROM positions p WHERE p.officer = w.officer AND p.time < w.lo), w.lo) AS lo,
-			       coalesce((SELECT min(p.time) FROM positions p WHERE p.officer = w.officer AND p.time > w.hi), w.hi) AS hi,
-			       w.lo AS first
-			FROM want w)
-		SELECT p.officer, p.time, p.lon, p.lat, p.h3, p.time < b.first
-		FROM bounds b JOIN positions p ON p.officer = b.officer AND p.time BETWEEN b.lo AND b.hi
-		ORDER BY p.officer, p.time`, ids, los, his).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var id string
-			var f chainFix
-			var before bool
-			if err := rows.Scan(&id, &f.Time, &f.Point[0], &f.Point[1], &f.H3, &before); err != nil {
-				return err
-			}
-			ob := batches[index[id]]
-			if before {
-				anchor := f
-				ob.anchor = &anchor
-			}
-			ob.old = append(ob.old, f)
-		}
-		return rows.Err()
-	})
 }
 
 // newFixes returns a batch's accepted fixes that are not stored yet, as rows to write:

@@ -57,11 +57,10 @@ type Nearby struct {
 // geodesic order sort by DistanceM.
 func (s *Store) Nearest(ctx context.Context, officers []string, p orb.Point, since time.Time, limit int) ([]Nearby, error) {
 	rows, err := s.db.Query(ctx, `
-		WITH here AS (SELECT ST_SetSRID(ST_MakePoint($2, $3), 4326) AS geom)
-		SELECT l.officer, ST_Distance(l.geom::geography, here.geom::geography), l.time
-		FROM officer_latest l, here
+		SELECT l.officer, ST_Distance(l.geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography), l.time
+		FROM officer_latest l
 		WHERE l.officer = ANY($1) AND l.time > $4
-		ORDER BY l.geom <-> here.geom, l.officer
+		ORDER BY l.geom <-> ST_SetSRID(ST_MakePoint($2, $3), 4326), l.officer
 		LIMIT $5`, officers, p[0], p[1], since, limit)
 	if err != nil {
 		return nil, pgdb.Translate(err, "officers nearby")

@@ -1,0 +1,97 @@
+//go:build citus
+
+package citustest
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridwatch/gridwatch/internal/apptest"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+)
+
+// citus runs scripts/citus with args (a node of the test cluster stopped or started).
+func citus(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command("../../scripts/citus", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/citus %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// workerOf returns the name scripts/citus gives the worker holding case id's shard:
+// worker1 has the lower port (the script picks the ports in node order).
+func workerOf(t *testing.T, c *apptest.City, id int64) string {
+	t.Helper()
+	var rank int
+	err := c.Server.DB.QueryRow(context.Background(), `
+		SELECT (SELECT count(*) FROM pg_dist_node w WHERE w.groupid <> 0 AND w.nodeport <= n.nodeport)
+		FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+		WHERE p.shardid = get_shard_id_for_distribution_column('cases', $1::bigint)`, id).Scan(&rank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("worker%d", rank)
+}
+
+// TestStoppedWorker stops the worker holding one case's shard while the server runs:
+// reading that case, and listing every case, answer 503 problems (code unavailable);
+// reading a case on the other worker and the townships (a reference table, on every
+// node) still answer; once the worker is back, everything answers again.
+func TestStoppedWorker(t *testing.T) {
+	c := twoTownships(t)
+	onWorker := map[string]int64{}
+	for i := 0; len(onWorker) < 2 && i < 40; i++ {
+		var k cases.Case
+		code, raw := c.Do("POST", "/api/v1/cases", "reporter", map[string]any{
+			"sector": "urban_management", "title": fmt.Sprintf("占道经营 %d", i), "lat": 31.84, "lon": 120.22 + 0.01*float64(i%15), "source": "hotline_12345"}, &k)
+		if code != 201 {
+			t.Fatalf("POST /cases = %d %s", code, raw)
+		}
+		w := workerOf(t, c, k.ID)
+		if _, ok := onWorker[w]; !ok {
+			onWorker[w] = k.ID
+		}
+	}
+	if len(onWorker) != 2 {
+		t.Fatalf("cases on %v: want some on each worker", onWorker)
+	}
+	status := func(path string) (int, string) {
+		code, raw := c.Do("GET", path, "analyst", nil, nil)
+		return code, string(raw)
+	}
+	kept, lost := fmt.Sprintf("/api/v1/cases/%d", onWorker["worker1"]), fmt.Sprintf("/api/v1/cases/%d", onWorker["worker2"])
+
+	citus(t, "stop-node", "worker2")
+	t.Cleanup(func() { citus(t, "start-node", "worker2") })
+	for _, path := range []string{lost, "/api/v1/cases"} {
+		code, raw := status(path)
+		if code != 503 || !strings.Contains(raw, `"code":"unavailable"`) {
+			t.Errorf("GET %s with worker2 down = %d %.300s, want a 503 problem", path, code, raw)
+		}
+	}
+	for _, path := range []string{kept, "/api/v1/townships"} {
+		if code, raw := status(path); code != 200 {
+			t.Errorf("GET %s with worker2 down = %d %.300s, want 200: it needs only worker1 and the coordinator", path, code, raw)
+		}
+	}
+
+	citus(t, "start-node", "worker2")
+	deadline := time.Now().Add(20 * time.Second)
+	for _, path := range []string{lost, "/api/v1/cases", kept} {
+		for {
+			code, raw := status(path)
+			if code == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s after worker2 came back = %d %.300s", path, code, raw)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
