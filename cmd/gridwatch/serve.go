@@ -12,6 +12,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -34,6 +35,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	var evidenceLimits evidence.Limits
 	fs.Int64Var(&evidenceLimits.FileBytes, "evidence-max-bytes", evidence.DefaultFileBytes, "largest evidence file, in bytes")
 	fs.Int64Var(&evidenceLimits.RequestBytes, "evidence-max-request-bytes", evidence.DefaultRequestBytes, "largest evidence upload request (all its files), in bytes")
+	claimWindow := fs.Duration("claim-window", cases.DefaultClaimWindow, "how far back reporter, officer and device tokens may date a case or an event")
 	limits := app.DefaultRateLimits()
 	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
 	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
@@ -44,7 +46,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
 		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group,
-		EvidenceDir: *evidenceDir, Evidence: evidenceLimits})
+		EvidenceDir: *evidenceDir, Evidence: evidenceLimits, ClaimWindow: *claimWindow})
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,9 @@ type Config struct {
 	// DisclosureWindow is how long a decision stays in 执法公示 after it is made (0:
 	// documents.DefaultWindow, a year).
 	DisclosureWindow time.Duration
+	// ClaimWindow is how far back reporter, officer and device tokens may date a case
+	// (reported_at) or an event (at) (0: cases.DefaultClaimWindow, 7 days).
+	ClaimWindow time.Duration
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.

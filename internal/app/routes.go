@@ -81,7 +81,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		s.positionHandler().Routes(),
 		coverage.NewHandler(s.Coverage).Routes(),
 		s.Live.Routes(),
-		cases.NewHandler(s.Cases).Routes(),
+		cases.NewHandler(s.Cases, s.cfg.ClaimWindow).Routes(),
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),

@@ -90,6 +90,9 @@ type Case struct {
 	CreatedAt    time.Time     `json:"created_at"`
 	UpdatedAt    time.Time     `json:"updated_at"`
 	Reporter     string        `json:"reporter"` // the name of the token that created it
+	// Backdated is true when some event of the case claims a time more than
+	// BackdateTolerance from when it was received; such an event has ReceivedAt.
+	Backdated bool `json:"backdated"`
 	// Times of the lifecycle milestones; nil until reached.
 	AssignedAt *time.Time `json:"assigned_at"`
 	AcceptedAt *time.Time `json:"accepted_at"`
@@ -177,6 +180,9 @@ type Event struct {
 	// Detail holds the procedural facts of a penalty event (see Detail) as canonical JSON;
 	// absent on other events. The hash covers it when present.
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// ReceivedAt is when the server received an event whose claimed time (At) differs
+	// from it by more than BackdateTolerance; nil otherwise. The hash covers it.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 }
 
 // NewEvent is an event to append through the API.

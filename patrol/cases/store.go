@@ -110,7 +110,7 @@ func (s *Store) Sectors(ctx context.Context) ([]Sector, error) {
 // caseColumns is the select list that scanCase reads.
 const caseColumns = `id, sector, title, description, lat, lon, h3, township, grid_area, squadron, source, status,
 	officer, department, reported_at, created_at, updated_at, reporter,
-	assigned_at, accepted_at, arrived_at, resolved_at, closed_at, item, item_held`
+	assigned_at, accepted_at, arrived_at, resolved_at, closed_at, item, item_held, backdated`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
@@ -118,7 +118,7 @@ func scanCase(row pgx.CollectableRow) (Case, error) {
 	var held *bool
 	err := row.Scan(&c.ID, &c.Sector, &c.Title, &c.Description, &c.Lat, &c.Lon, &cell, &c.Township, &c.Grid,
 		&c.Squadron, &c.Source, &c.Status, &c.Officer, &c.Department, &c.ReportedAt, &c.CreatedAt, &c.UpdatedAt,
-		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt, &c.Item, &held)
+		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt, &c.Item, &held, &c.Backdated)
 	c.H3 = grid.CellString(cell)
 	c.Outside = c.Township == nil
 	if held != nil {
@@ -142,6 +142,9 @@ func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
 		return apperr.Invalidf("lat %v, lon %v is not a position", nc.Lat, nc.Lon)
 	case nc.ReportedAt.After(now.Add(5 * time.Minute)):
 		return apperr.Invalidf("reported_at %s is in the future", nc.ReportedAt.Format(time.RFC3339))
+	}
+	if err := CheckClaim(auth.Identity{Role: auth.Admin}, "reported_at", nc.ReportedAt, now, 0); err != nil {
+		return err
 	}
 	if nc.Datum == "" {
 		nc.Datum = geo.WGS84
@@ -184,7 +187,8 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 // the case and its history are written.
 func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent,
 	after func(ctx context.Context, tx pgx.Tx, c Case) error) (Case, error) {
-	if err := nc.validate(who, s.now()); err != nil {
+	received := s.now()
+	if err := nc.validate(who, received); err != nil {
 		return Case{}, err
 	}
 	if err := s.citeItem(ctx, &nc); err != nil {
@@ -217,8 +221,12 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 		if err != nil {
 			return err
 		}
-		if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventReport, Status: StatusReported,
-			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}); err != nil {
+		report := Event{CaseID: id, Type: EventReport, Status: StatusReported,
+			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}
+		if err := s.noteReceipt(ctx, tx, &report, received); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, report); err != nil {
 			return err
 		}
 		if err := route.apply(ctx, tx, id, nc.ReportedAt); err != nil {
@@ -377,9 +385,21 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
 		detail = &d
 	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail)
+		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail, e.ReceivedAt)
+	return err
+}
+
+// noteReceipt gives e, about to be appended, its time of receipt when its claimed time
+// is back-dating, and marks its case back-dated.
+func (s *Store) noteReceipt(ctx context.Context, tx pgx.Tx, e *Event, received time.Time) error {
+	if !backdated(e.At, received) {
+		return nil
+	}
+	r := received.UTC().Truncate(time.Microsecond)
+	e.ReceivedAt = &r
+	_, err := tx.Exec(ctx, `UPDATE cases SET backdated = true WHERE id = $1 AND NOT backdated`, e.CaseID)
 	return err
 }
 
@@ -396,7 +416,7 @@ func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
 }
 
 // eventColumns is the select list that scanEvent reads.
-const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail`
+const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail, received_at`
 
 // scanEvent reads a row of case_events in the order of eventColumns.
 func scanEvent(row pgx.CollectableRow) (Event, error) {
@@ -404,7 +424,7 @@ func scanEvent(row pgx.CollectableRow) (Event, error) {
 	var prev, hash, evidence []byte
 	var detail *string
 	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
-		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail)
+		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail, &e.ReceivedAt)
 	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
 	if evidence != nil {
 		h := hex.EncodeToString(evidence)
