@@ -35,6 +35,11 @@ const (
 // Sources lists the valid sources.
 var Sources = []Source{SourcePatrol, SourceHotline, SourceCitizenApp, SourceReferral}
 
+// PublicSources are the sources of the cases the public may read (Open311): what
+// citizens reported themselves, by the app or the hotline. Cases found on patrol or
+// referred by a department are internal work.
+var PublicSources = []Source{SourceHotline, SourceCitizenApp}
+
 // Status is where a case is in its lifecycle.
 type Status string
 

@@ -314,6 +314,11 @@ func mayRead(who auth.Identity, c Case) error {
 	case "", auth.Reporter:
 		// The public of Open311 GeoReport (which shows requests without reporter or
 		// officer); reporters see what the public sees. The API's routes keep both out.
+		// Internal work is not there at all: not_found, as for an ID never given, so
+		// that sequential IDs tell nothing.
+		if !slices.Contains(PublicSources, c.Source) {
+			return apperr.NotFoundf("case %d not found", c.ID)
+		}
 		return nil
 	}
 	return apperr.Forbiddenf("role %s may not read cases", who.Role)
@@ -345,8 +350,17 @@ func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, 
 		f.Limit = 1000
 	}
 	f.Limit = min(f.Limit, 10_000)
+	// The public (and reporters, who see what it sees) read only PublicSources; every
+	// source otherwise.
+	var sources []string
+	if who.Role == "" || who.Role == auth.Reporter {
+		for _, src := range PublicSources {
+			sources = append(sources, string(src))
+		}
+	}
 	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+filterWhere+`
-		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit)...)
+		AND (coalesce(cardinality($9::text[]), 0) = 0 OR source = ANY($9))
+		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit, sources)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cases")
 	}
