@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,12 +135,15 @@ func scanCase(row pgx.CollectableRow) (Case, error) {
 // validate checks a new case and fills its defaults. Errors: invalid.
 func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
 	switch {
-	case nc.Title == "" || len(nc.Title) > 200:
-		return apperr.Invalidf("a case needs a title of 1 to 200 bytes")
+	case strings.TrimSpace(nc.Title) == "" || len(nc.Title) > 200:
+		return apperr.Invalidf("a case needs a title of 1 to 200 bytes, not only blanks")
 	case len(nc.Description) > 4000:
 		return apperr.Invalidf("the description is longer than 4,000 bytes")
 	case !(nc.Lat >= -90 && nc.Lat <= 90) || !(nc.Lon >= -180 && nc.Lon <= 180):
 		return apperr.Invalidf("lat %v, lon %v is not a position", nc.Lat, nc.Lon)
+	case nc.Lat == 0 && nc.Lon == 0:
+		// What a phone without a fix, or a form left empty, sends: never a real case here.
+		return apperr.Invalidf("lat 0, lon 0 is not a position: the client had no location")
 	case nc.ReportedAt.After(now.Add(5 * time.Minute)):
 		return apperr.Invalidf("reported_at %s is in the future", nc.ReportedAt.Format(time.RFC3339))
 	}
