@@ -22,7 +22,9 @@ func Middleware(a Authenticator) func(http.Handler) http.Handler {
 	return Guard{Tokens: a}.Middleware
 }
 
-// Guard authenticates requests, and slows down addresses that keep presenting bad tokens:
+// Guard authenticates requests — their answers carry Cache-Control: no-store and
+// X-Content-Type-Options: nosniff — and slows down addresses that keep presenting bad
+// tokens:
 // each bad token takes one from the address's Failures bucket, and while the bucket is
 // empty the address gets 429 with Retry-After without its tokens being looked up.
 // A nil Failures limits nothing.
@@ -48,6 +50,12 @@ func (g Guard) Middleware(next http.Handler) http.Handler {
 			httpx.WriteError(w, r, err)
 			return
 		}
+		// What a token may read is nobody else's: no shared cache keeps it (a handler
+		// may loosen this, as tiles do for revalidation), and no browser guesses a type
+		// other than the one declared (a CSV or a GPX rendered as HTML).
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
 	})
 }
