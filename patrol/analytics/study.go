@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 )
@@ -46,6 +47,10 @@ type Store struct {
 	grid     Grid
 	coverage Coverage
 	powers   Powers
+
+	admit    *admission.Controller // nil: nothing bounded
+	versions Versions              // nil: results not kept
+	kept     shared
 }
 
 // NewStore returns a Store reading from the stores that own the data.

@@ -26,9 +26,9 @@ func TestGetRequest(t *testing.T) {
 
 	reported := testNow.Add(-2 * time.Hour)
 	want := serviceRequest{
-		ServiceRequestID:  itoa(id),
-		Status:            "closed", // referred is no longer open
-		StatusNotes:       "已办结 / closed", // the public status, never the officer's
+		ServiceRequestID: itoa(id),
+		Status:           "closed",       // referred is no longer open
+		StatusNotes:      "已办结 / closed", // the public status, never the officer's
 
 		ServiceName:       "城市管理 (Urban management)",
 		ServiceCode:       "urban_management",
