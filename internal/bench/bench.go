@@ -11,6 +11,8 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gridwatch/gridwatch/internal/app"
 )
 
 // benchDB returns the database a benchmark runs in: base itself when inPlace, else a
@@ -51,4 +53,22 @@ func scratchDB(ctx context.Context, base string) (string, func(), error) {
 		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	}
 	return u.String(), drop, nil
+}
+
+// serveInBackground serves srv on its listener until ctx ends or stop is called, and
+// returns its base URL (http://host:port); stop returns once the server has stopped.
+func serveInBackground(ctx context.Context, srv *app.Server) (base string, stop func(), err error) {
+	if err := srv.Listen(); err != nil {
+		return "", nil, err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(serveCtx)
+	}()
+	return "http://" + srv.Addr().String(), func() {
+		stopServing()
+		<-served
+	}, nil
 }
