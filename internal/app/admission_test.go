@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/officer"
 )
 
 // admissionCity is a city of one township with cases, analyses bounded by cfg, and an
@@ -186,5 +187,33 @@ func TestIdenticalAnalysesShareOneComputation(t *testing.T) {
 	get(t, tc, "analyst", "/api/v1/hotspots?"+q)
 	if n := tc.Server.Analytics.Computations() - before; n != 2 {
 		t.Errorf("computations after a new case = %d, want 2", n)
+	}
+}
+
+// TestPlanWaitsForItsAnalyses: a plan reads hot spots and blind zones; refused their
+// turn, the plan is refused too (503 with Retry-After) instead of being made without
+// them.
+func TestPlanWaitsForItsAnalyses(t *testing.T) {
+	tc := apptest.NewCity(t, apptest.Spec{
+		Townships: []grid.TownshipInput{{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.24, 31.83)}},
+		Squadrons: []grid.Squadron{{Code: "A1", Name: "甲一", Township: "A"}},
+		GridAreas: []grid.NewGridArea{{Code: "A1-G1", Name: "甲一网格", Township: "A", Squadron: "A1", Polygon: apptest.Box(120.20, 31.80, 120.22, 31.82)[0]}},
+		Officers:  []officer.Officer{{ID: "a1-1", Squadron: "A1"}},
+		Tokens:    map[string]auth.TokenSpec{"admin": {Role: auth.Admin}},
+		Configure: func(c *app.Config) { c.Admission = admission.Config{Global: 1, Wait: 300 * time.Millisecond} },
+	})
+	plan := map[string]any{"squadron": "A1", "start": time.Now().UTC().Format(time.RFC3339), "duration_min": 30,
+		"speed_kmh": 5, "officers": []string{"a1-1"}}
+	release, err := tc.Server.Admission.Admit(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, raw := tc.Do("POST", "/api/v1/plans", "admin", plan, nil)
+	release()
+	if code != http.StatusServiceUnavailable || !strings.Contains(string(raw), "busy with other analyses") {
+		t.Errorf("plan on a server busy with analyses = %d %s, want 503", code, raw)
+	}
+	if code, raw := tc.Do("POST", "/api/v1/plans", "admin", plan, nil); code != http.StatusCreated {
+		t.Errorf("plan once the turn is free = %d %s, want 201", code, raw)
 	}
 }
