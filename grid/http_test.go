@@ -463,3 +463,16 @@ func TestCheckInvariantsFindsBrokenGrids(t *testing.T) {
 		t.Errorf("CheckInvariants = %+v, %v; want one missing and one outside", audit, err)
 	}
 }
+
+// TestCellsBadParameterIsACleanProblem: a parameter the database refuses (invalid UTF-8)
+// used to fail after the stream had begun — a truncated 200 and an error logged each
+// time. It is a 400 problem, with no part of the collection written.
+func TestCellsBadParameterIsACleanProblem(t *testing.T) {
+	f := newFixture(t)
+	for _, q := range []string{"grid=%FF", "township=%C3%28", "grid=a%00b"} {
+		code, raw := f.do(analyst, "GET", "/cells?"+q, nil, nil)
+		if code != http.StatusBadRequest || bytes.Contains(raw, []byte("FeatureCollection")) || !bytes.Contains(raw, []byte(`"code":"invalid"`)) {
+			t.Errorf("GET /cells?%s = %d %s, want a 400 problem only", q, code, raw)
+		}
+	}
+}

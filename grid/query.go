@@ -76,11 +76,18 @@ func (s *Store) WriteCells(ctx context.Context, w io.Writer, f CellFilter) error
 		Township string  `json:"township"`
 		Grid     *string `json:"grid"`
 	}
+	// The query may still fail at its first row (a parameter the database refuses, say
+	// invalid UTF-8): nothing is written before it, so that the error is a clean problem
+	// instead of a truncated 200.
+	more := rows.Next()
+	if err := rows.Err(); !more && err != nil {
+		return pgdb.Translate(err, "cells")
+	}
 	if _, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`); err != nil {
 		return err
 	}
 	first := true
-	for rows.Next() {
+	for ; more; more = rows.Next() {
 		var cell int64
 		var p props
 		var geom string

@@ -57,7 +57,7 @@ func Handler() http.Handler {
 
 // NewHandler serves a bundle laid out as scripts/web builds it: index.html at the root,
 // hashed files under assets/. Pages (see Pages) answer index.html, or 503 when the bundle
-// has none; GET /assets/NAME answers the file (its .gz sibling when the client accepts
+// has none; a page's path with trailing slashes is redirected (301) to the page; GET /assets/NAME answers the file (its .gz sibling when the client accepts
 // gzip); GET /glyphs/… answers an empty glyph set (the pages draw their Chinese labels
 // with the browser's fonts and need no glyph server); anything else is a 404 problem.
 func NewHandler(bundle fs.FS) http.Handler {
@@ -89,6 +89,15 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case h.pages[p]:
 		return h.page(w, r)
+	case p != "/" && h.pages[strings.TrimRight(p, "/")]:
+		// "/dispatch/" is how people type a page: send them to it. The target is one of
+		// Pages, never taken from the request, so this cannot redirect elsewhere.
+		target := strings.TrimRight(p, "/")
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+		return nil
 	case strings.HasPrefix(p, "/assets/"):
 		return h.asset(w, r, strings.TrimPrefix(p, "/assets/"))
 	case strings.HasPrefix(p, "/glyphs/") && strings.HasSuffix(p, ".pbf"):

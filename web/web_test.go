@@ -185,3 +185,24 @@ func TestTheEmbeddedBundleServes(t *testing.T) {
 		t.Errorf("GET / = %d, want 200 or 503", res.StatusCode)
 	}
 }
+
+// TestPageWithTrailingSlashRedirects: /dispatch/ was a 404; it and its like lead to the
+// page, the query kept, and a path that only looks like one (//x.example/) does not.
+func TestPageWithTrailingSlashRedirects(t *testing.T) {
+	h := web.NewHandler(built)
+	for path, want := range map[string]string{
+		"/dispatch/":          "/dispatch",
+		"/analyst//":          "/analyst",
+		"/planner/?date=2026": "/planner?date=2026",
+	} {
+		res := get(t, h, http.MethodGet, path, nil)
+		if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != want {
+			t.Errorf("GET %s = %d Location %q, want 301 to %s", path, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+	for _, path := range []string{"//evil.example/", "/nowhere/"} {
+		if res := get(t, h, http.MethodGet, path, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, res.StatusCode)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("bench: say which benchmark: ingest, tiles or soak")
+		return errors.New("bench: say which benchmark: ingest, tiles, soak or burst")
 	}
 	switch args[0] {
 	case "ingest":
@@ -24,8 +24,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchTilesCmd(ctx, args[1:], stdout, stderr)
 	case "soak":
 		return benchSoakCmd(ctx, args[1:], stdout, stderr)
+	case "burst":
+		return benchBurstCmd(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("bench: unknown benchmark %q: say ingest, tiles or soak", args[0])
+		return fmt.Errorf("bench: unknown benchmark %q: say ingest, tiles, soak or burst", args[0])
 	}
 }
 
@@ -145,4 +147,33 @@ func quietAccessLogs(stderr io.Writer) {
 	if os.Getenv("GRIDWATCH_LOG_LEVEL") == "" {
 		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
+}
+
+func benchBurstCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench burst", stderr)
+	database := localDBFlags(fs)
+	var opt bench.BurstOptions
+	fs.IntVar(&opt.Requests, "requests", 60, "concurrent analyses of one analyst token, each over another window")
+	fs.IntVar(&opt.Cases, "cases", 20_000, "synthetic cases")
+	fs.StringVar(&opt.Query, "query", "level=cell&k=5", "parameters of each GET /api/v1/blindzones but the window")
+	fs.BoolVar(&opt.Unbounded, "unbounded", false, "run the server with admission off, as before issue 19: the baseline")
+	fs.BoolVar(&opt.InPlace, "keep", false, "burst in --db itself and keep its data (no scratch database)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if opt.Requests < 1 || opt.Cases < 1 {
+		return errors.New("bench burst: need requests ≥ 1, cases ≥ 1")
+	}
+	url, err := database.URL(ctx)
+	if err != nil {
+		return err
+	}
+	opt.DatabaseURL = url
+	quietAccessLogs(stderr)
+	rep, err := bench.Burst(ctx, opt, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rep)
+	return nil
 }

@@ -9,9 +9,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -35,6 +37,13 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int64Var(&evidenceLimits.FileBytes, "evidence-max-bytes", evidence.DefaultFileBytes, "largest evidence file, in bytes")
 	fs.Int64Var(&evidenceLimits.RequestBytes, "evidence-max-request-bytes", evidence.DefaultRequestBytes, "largest evidence upload request (all its files), in bytes")
 	procedure := procedureFlags(fs)
+	claimWindow := fs.Duration("claim-window", cases.DefaultClaimWindow, "how far back reporter, officer and device tokens may date a case or an event")
+	adm := admission.DefaultConfig()
+	fs.IntVar(&adm.Global, "analysis-concurrency", adm.Global, "analyses (API and tiles) computed at once")
+	fs.IntVar(&adm.PerToken, "analysis-per-token", adm.PerToken, "analyses of one token computed at once")
+	fs.IntVar(&adm.Queue, "analysis-queue", adm.Queue, "analyses of one token waiting for their turn; more get 429")
+	fs.DurationVar(&adm.Wait, "analysis-wait", adm.Wait, "longest wait for a turn (then 429 or 503 with Retry-After)")
+	fs.Float64Var(&adm.MaxCost, "analysis-max-cost", adm.MaxCost, "budget of one analysis: cells × steps × neighbours × (permutations+1); over it 422")
 	limits := app.DefaultRateLimits()
 	rateFlag(fs, &limits.Ingest, "rate-ingest", "positions in, per token")
 	rateFlag(fs, &limits.Export, "rate-export", "analyses and plans, per token")
@@ -45,7 +54,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
 		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group,
-		EvidenceDir: *evidenceDir, Evidence: evidenceLimits, Procedure: *procedure})
+		EvidenceDir: *evidenceDir, Evidence: evidenceLimits, Procedure: *procedure, ClaimWindow: *claimWindow, Admission: adm})
 	if err != nil {
 		return err
 	}

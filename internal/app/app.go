@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/cluster"
 	"github.com/gridwatch/gridwatch/internal/metrics"
@@ -81,6 +82,13 @@ type Config struct {
 	// DisclosureWindow is how long a decision stays in 执法公示 after it is made (0:
 	// documents.DefaultWindow, a year).
 	DisclosureWindow time.Duration
+	// Admission bounds the analyses, API and tiles alike: concurrency in the server and
+	// per token, the wait for a turn, the cost budget (zero fields:
+	// admission.DefaultConfig).
+	Admission admission.Config
+	// ClaimWindow is how far back reporter, officer and device tokens may date a case
+	// (reported_at) or an event (at) (0: cases.DefaultClaimWindow, 7 days).
+	ClaimWindow time.Duration
 }
 
 // RateLimits are the request rate limits. A zero Rate turns a limit off.
@@ -142,6 +150,8 @@ type Server struct {
 	Live      *live.Broker
 	Cases     *cases.Store
 	Analytics *analytics.Store
+	// Admission bounds the analyses (see Config.Admission).
+	Admission *admission.Controller
 	Tiles     *tiles.Server
 	Plans     *planning.Store
 	Powers    *powers.Store
@@ -219,6 +229,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.Admission = admission.New(cfg.Admission)
+	s.Analytics.Admission(s.Admission, analysisVersions{s.Tiles.Versions()})
 	s.wireInvalidation()
 	s.registerMetrics()
 	s.http = &http.Server{

@@ -32,23 +32,19 @@ func newLimiters(c RateLimits) limiters {
 
 // guard authenticates bearer tokens, slowing down addresses that send bad ones.
 func (s *Server) guard() func(http.Handler) http.Handler {
-	return auth.Guard{Tokens: s.Tokens, Failures: s.limits.badTokens}.Middleware
+	return s.guardian().Middleware
+}
+
+// guardian checks every kind of credential — bearer tokens, OsmAnd device keys, Open311
+// api_keys — against one bad-credential budget per client address.
+func (s *Server) guardian() auth.Guard {
+	return auth.Guard{Tokens: s.Tokens, Failures: s.limits.badTokens}
 }
 
 // osmandLimit counts OsmAnd fixes against the ingest limit of their device key.
 func (s *Server) osmandLimit() func(http.Handler) http.Handler {
 	return httpx.RateLimit(s.limits.api[api.LimitIngest], func(r *http.Request) string {
 		return "osmand:" + hex.EncodeToString(auth.HashToken(chi.URLParam(r, "key"))[:8])
-	})
-}
-
-// open311Limit counts Open311 requests per api_key given in the query, else per address.
-func (s *Server) open311Limit() func(http.Handler) http.Handler {
-	return httpx.RateLimit(s.limits.open311, func(r *http.Request) string {
-		if key := r.URL.Query().Get("api_key"); key != "" {
-			return "key:" + hex.EncodeToString(auth.HashToken(key)[:8])
-		}
-		return "addr:" + httpx.ClientAddr(r)
 	})
 }
 

@@ -7,8 +7,10 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/cluster"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/tiles"
+	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
 // positionPublishers is where stored positions go: the live feed, the tile versions and
@@ -108,3 +110,16 @@ func (e peerEvents) Receive(m cluster.Message) {
 
 // Resync drops every cached tile: changes may have been missed.
 func (e peerEvents) Resync() { e.s.gridChanged() }
+
+// analysisVersions gives the analyses the versions of the data they read: those of the
+// analysis layers, which every change of cases (hot spots) and of cases or coverage
+// (blind zones) bumps.
+type analysisVersions struct{ v *tiles.Versions }
+
+func (a analysisVersions) Version(data string) uint64 {
+	layer := tiles.LayerHotspots
+	if data == analytics.DataPatrol {
+		layer = tiles.LayerBlindzones
+	}
+	return a.v.Version(layer, mvt.Tile{})
+}

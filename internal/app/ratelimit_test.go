@@ -108,6 +108,7 @@ func TestRateLimits(t *testing.T) {
 			t.Fatalf("Open311 %d: %d %s", i+1, resp.StatusCode, body)
 		}
 	}
+	// Open311 answers in the spec's error document, with the same status and Retry-After.
 	resp, body = send("GET", "/open311/v2/services.json", "", "10.0.0.3")
-	wantLimited("third Open311 request from one address", resp, body)
+	wantLimited("third Open311 request from one address", resp, strings.Replace(body, `"code":429`, `"code":"rate_limited"`, 1))
 }

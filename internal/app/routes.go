@@ -43,9 +43,10 @@ func (s *Server) routes() http.Handler {
 	r.With(s.guard(), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
-	georeport := open311.NewHandler(s.Cases, s.Tokens)
+	georeport := open311.NewHandler(s.Cases, s.guardian())
 	georeport.UseMedia(open311Media{s.Evidence, s.cfg.Evidence})
-	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
+	georeport.UseLimiter(s.limits.open311)
+	r.Mount("/open311/v2", georeport.Routes())
 
 	r.Route("/tiles", func(r chi.Router) {
 		r.Use(s.guard())
@@ -88,7 +89,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		s.positionHandler().Routes(),
 		coverage.NewHandler(s.Coverage).Routes(),
 		s.Live.Routes(),
-		cases.NewHandler(s.Cases).Routes(),
+		cases.NewHandler(s.Cases, s.cfg.ClaimWindow).Routes(),
 		analytics.NewHandler(s.Analytics, analytics.Limits{}).Routes(),
 		planning.NewHandler(s.Plans).Routes(),
 		powers.NewHandler(s.Powers).Routes(),
@@ -104,7 +105,7 @@ func (s *Server) documents() *documents.Handler {
 }
 
 func (s *Server) positionHandler() *position.Handler {
-	return position.NewHandler(s.Positions, s.Officers, s.Tokens,
+	return position.NewHandler(s.Positions, s.Officers, s.guardian(),
 		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}})
 }
 

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error class. Clients switch on it.
@@ -33,7 +34,10 @@ type Error struct {
 	Message string
 	// Extra holds additional members for the problem document (e.g. "errors" for a batch).
 	Extra map[string]any
-	Err   error
+	// RetryAfter, when positive, tells the client how long to wait before trying again
+	// (a rate_limited or unavailable error); the HTTP layer sends it as Retry-After.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -127,4 +131,20 @@ func ExtraOf(err error) map[string]any {
 		return e.Extra
 	}
 	return nil
+}
+
+// TooMany returns a rate_limited error telling the client to come back after wait.
+func TooMany(wait time.Duration, format string, args ...any) *Error {
+	e := New(RateLimited, format, args...)
+	e.RetryAfter = wait
+	return e
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain, 0 when none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -34,6 +34,9 @@ type Spec struct {
 	Tokens     map[string]auth.TokenSpec // by name, which is also the token's Name when it has none
 	Evidence   evidence.Limits           // upload limits; zero fields take the defaults
 	Procedure  cases.ProcedureConfig     // penalty periods and major rule; zero fields take the defaults
+	// Configure, when set, changes the server's configuration before it opens (rate
+	// limits, admission, a trusted proxy).
+	Configure func(*app.Config)
 }
 
 // City is a server on a database of its own, served over HTTP, with the tokens of its
@@ -49,8 +52,12 @@ type City struct {
 func NewCity(t testing.TB, spec Spec) *City {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := app.Open(ctx, app.Config{DatabaseURL: pgtest.NewDB(t), EvidenceDir: t.TempDir(), Evidence: spec.Evidence,
-		Procedure: spec.Procedure})
+	cfg := app.Config{DatabaseURL: pgtest.NewDB(t), EvidenceDir: t.TempDir(), Evidence: spec.Evidence,
+		Procedure: spec.Procedure}
+	if spec.Configure != nil {
+		spec.Configure(&cfg)
+	}
+	srv, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

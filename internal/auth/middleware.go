@@ -22,7 +22,9 @@ func Middleware(a Authenticator) func(http.Handler) http.Handler {
 	return Guard{Tokens: a}.Middleware
 }
 
-// Guard authenticates requests, and slows down addresses that keep presenting bad tokens:
+// Guard authenticates requests — their answers carry Cache-Control: no-store and
+// X-Content-Type-Options: nosniff — and slows down addresses that keep presenting bad
+// tokens:
 // each bad token takes one from the address's Failures bucket, and while the bucket is
 // empty the address gets 429 with Retry-After without its tokens being looked up.
 // A nil Failures limits nothing.
@@ -34,9 +36,8 @@ type Guard struct {
 // Middleware is Guard's http middleware; see [Middleware].
 func (g Guard) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := httpx.ClientAddr(r)
-		if spent, wait := g.Failures.Spent(addr); spent {
-			httpx.WriteTooMany(w, r, wait)
+		if err := g.Throttled(r); err != nil {
+			httpx.WriteError(w, r, err)
 			return
 		}
 		token, err := BearerToken(r)
@@ -44,16 +45,49 @@ func (g Guard) Middleware(next http.Handler) http.Handler {
 			httpx.WriteError(w, r, err)
 			return
 		}
-		id, err := g.Tokens.Authenticate(r.Context(), token)
+		id, err := g.Check(r, token)
 		if err != nil {
-			if apperr.CodeOf(err) == apperr.Unauthorized {
-				g.Failures.Allow(addr)
-			}
 			httpx.WriteError(w, r, err)
 			return
 		}
+		// What a token may read is nobody else's: no shared cache keeps it (a handler
+		// may loosen this, as tiles do for revalidation), and no browser guesses a type
+		// other than the one declared (a CSV or a GPX rendered as HTML).
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
 	})
+}
+
+// Checker authenticates a credential that a request carries elsewhere than in its
+// Authorization header: an OsmAnd device key in the path, an Open311 api_key. Guard is
+// one, so that every kind of key is throttled alike.
+type Checker interface {
+	Check(r *http.Request, token string) (Identity, error)
+}
+
+// Throttled returns a rate_limited error (with its RetryAfter) while r's client address
+// has spent its bad-credential budget, nil otherwise.
+func (g Guard) Throttled(r *http.Request) error {
+	if spent, wait := g.Failures.Spent(httpx.ClientAddr(r)); spent {
+		return httpx.TooMany(wait)
+	}
+	return nil
+}
+
+// Check authenticates token, presented by r's client: while the address has spent its
+// bad-credential budget it is a rate_limited error without a lookup; an unknown,
+// expired or revoked token is an unauthorized error that takes one from the budget.
+func (g Guard) Check(r *http.Request, token string) (Identity, error) {
+	if err := g.Throttled(r); err != nil {
+		return Identity{}, err
+	}
+	id, err := g.Tokens.Authenticate(r.Context(), token)
+	if apperr.CodeOf(err) == apperr.Unauthorized {
+		g.Failures.Allow(httpx.ClientAddr(r))
+	}
+	return id, err
 }
 
 // BearerToken returns the token of an "Authorization: Bearer" header. Errors have code

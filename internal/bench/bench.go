@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/pgcluster"
 )
 
@@ -62,4 +63,22 @@ func scratchDB(ctx context.Context, base string) (string, func(), error) {
 		return "", nil, err
 	}
 	return scratch, drop, nil
+}
+
+// serveInBackground serves srv on its listener until ctx ends or stop is called, and
+// returns its base URL (http://host:port); stop returns once the server has stopped.
+func serveInBackground(ctx context.Context, srv *app.Server) (base string, stop func(), err error) {
+	if err := srv.Listen(); err != nil {
+		return "", nil, err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(serveCtx)
+	}()
+	return "http://" + srv.Addr().String(), func() {
+		stopServing()
+		<-served
+	}, nil
 }

@@ -325,20 +325,12 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	}
 	fmt.Fprintf(log, "soak database %s ready in %s: %d townships, %d devices, %d walls, %d analysts\n",
 		redactURL(dbURL), time.Since(start).Round(time.Millisecond), len(run.townships), len(run.devices), len(run.walls), len(run.analysts))
-	if err := srv.Listen(); err != nil {
+	base, stop, err := serveInBackground(ctx, srv)
+	if err != nil {
 		return SoakReport{}, err
 	}
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(serveCtx)
-	}()
-	defer func() {
-		stopServing()
-		<-served
-	}()
-	run.base = "http://" + srv.Addr().String()
+	defer stop()
+	run.base = base
 	if u, err := url.Parse(dbURL); err == nil {
 		run.dbName = strings.TrimPrefix(u.Path, "/")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
 )
@@ -73,9 +74,21 @@ func TestWriteErrorExtraMembers(t *testing.T) {
 }
 
 func TestDecodeJSON(t *testing.T) {
+	type inner struct {
+		Lat float64 `json:"lat"`
+	}
+	type Embedded struct {
+		Kind string `json:"kind"`
+	}
 	type body struct {
-		Name string `json:"name"`
-		N    int    `json:"n"`
+		Embedded
+		Name  string           `json:"name"`
+		N     int              `json:"n"`
+		At    *time.Time       `json:"at"`
+		Items []inner          `json:"items"`
+		Tags  map[string]inner `json:"tags"`
+		Any   any              `json:"any"`
+		Raw   json.RawMessage  `json:"raw"`
 	}
 	tests := []struct {
 		name, contentType, body string
@@ -91,6 +104,13 @@ func TestDecodeJSON(t *testing.T) {
 		{"two values", "application/json", `{} {}`, 1024, apperr.Invalid},
 		{"not json content type", "text/plain", `{}`, 1024, apperr.Invalid},
 		{"over the limit", "application/json", `{"name":"` + strings.Repeat("x", 100) + `"}`, 50, apperr.TooLarge},
+		// Keys are case-sensitive: "NAME" must not fill or override name.
+		{"key in another case", "application/json", `{"NAME":"a"}`, 1024, apperr.Invalid},
+		{"key in another case overriding", "application/json", `{"name":"a","Name":"b"}`, 1024, apperr.Invalid},
+		{"nested key in another case", "application/json", `{"items":[{"lat":1},{"LAT":2}]}`, 1024, apperr.Invalid},
+		{"map value key in another case", "application/json", `{"tags":{"X":{"Lat":2}}}`, 1024, apperr.Invalid},
+		{"embedded key in another case", "application/json", `{"Kind":"k"}`, 1024, apperr.Invalid},
+		{"exact keys everywhere", "application/json", `{"kind":"k","at":"2026-01-01T00:00:00Z","items":[{"lat":1}],"tags":{"ANY":{"lat":2}},"any":{"X":1},"raw":{"Y":[1]}}`, 1024, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

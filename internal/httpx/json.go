@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -34,9 +36,9 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// DecodeJSON reads the request body as one JSON value into v. Unknown fields, trailing
-// data, a wrong content type and bodies over the route's limit are errors with codes
-// invalid or too_large.
+// DecodeJSON reads the request body as one JSON value into v. Unknown fields, keys that
+// name a field in another case ("LAT" for "lat"), trailing data, a wrong content type and
+// bodies over the route's limit are errors with codes invalid or too_large.
 func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -44,18 +46,24 @@ func DecodeJSON(r *http.Request, v any) error {
 			return apperr.Invalidf("content type %q is not JSON", ct)
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	// The body is held once (it is capped by the route's limit) to be read twice: decoded,
+	// then its keys checked for their exact case.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if tooLarge(err) {
+			return jsonError(err)
+		}
+		return apperr.Wrap(err, apperr.Invalid, "request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		if tooLarge(err) {
-			return jsonError(err)
-		}
 		return apperr.Invalidf("request body must hold a single JSON value")
 	}
-	return nil
+	return exactKeys(body, reflect.TypeOf(v))
 }
 
 // jsonError turns a decoding error into an application error with a useful message.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
 )
@@ -121,6 +122,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridwatch"`)
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
+	}
+	if wait := apperr.RetryAfterOf(err); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds(wait)))
 	}
 	writeJSON(w, p.Status, ProblemContentType, p)
 }

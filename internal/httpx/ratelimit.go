@@ -4,7 +4,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -32,9 +31,18 @@ func RateLimit(l *ratelimit.Limiter, key func(*http.Request) string) func(http.H
 
 // WriteTooMany answers 429 rate_limited, telling the client to come back after wait.
 func WriteTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	WriteError(w, r, apperr.New(apperr.RateLimited, "too many requests: retry after %d s", secs))
+	WriteError(w, r, TooMany(wait))
+}
+
+// TooMany is the rate_limited error of a request to come back after wait (at least one
+// second): WriteError sends its Retry-After.
+func TooMany(wait time.Duration) error {
+	return apperr.TooMany(wait, "too many requests: retry after %d s", RetryAfterSeconds(wait))
+}
+
+// RetryAfterSeconds is wait as the whole seconds of a Retry-After header, at least 1.
+func RetryAfterSeconds(wait time.Duration) int {
+	return max(1, int(math.Ceil(wait.Seconds())))
 }
 
 // ClientAddr returns the IP address of the request's client (without the port). Behind a

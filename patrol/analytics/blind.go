@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
@@ -68,11 +69,7 @@ func (s *Store) patrolUnits(ctx context.Context, level string, townships []strin
 
 // cellUnits reads every cell of the study area pooled with its k-ring: a cell alone holds
 // too few cases for an absence to mean anything.
-func (s *Store) cellUnits(ctx context.Context, townships []string, k int, from, to time.Time) ([]blindzone.Unit, error) {
-	cells, err := s.Cells(ctx, townships)
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) cellUnits(ctx context.Context, cells []StudyCell, k int, from, to time.Time) ([]blindzone.Unit, error) {
 	ids := make([]int64, len(cells))
 	for i, c := range cells {
 		ids[i] = int64(c.H3)
@@ -143,15 +140,38 @@ func DefaultLevel(q Query) string {
 // pooled with its k-ring). Errors: invalid (unknown level, fewer than two units),
 // unprocessable.
 func (s *Store) BlindZones(ctx context.Context, level string, q Query) ([]blindzone.Result, error) {
-	var units []blindzone.Unit
-	var err error
+	ring := 1
 	switch level {
 	case "township", "grid":
-		units, err = s.units(ctx, level, q.Townships, q.From, q.To)
 	case "cell":
-		units, err = s.cellUnits(ctx, q.Townships, q.K, q.From, q.To)
+		ring = admission.Ring(q.K)
 	default:
 		return nil, apperr.Invalidf("level %q is not township, grid or cell", level)
+	}
+	cells, err := s.Cells(ctx, q.Townships)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.admit.Check(admission.Cost{Cells: len(cells), Steps: 1, Ring: ring}); err != nil {
+		return nil, err
+	}
+	key := "blindzones|level=" + level + "|" + q.key()
+	v, err := s.share(ctx, DataPatrol, key, func(any) int64 { return int64(len(cells)) * 512 }, func(ctx context.Context) (any, error) {
+		return s.blindZones(ctx, level, q, cells)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]blindzone.Result), nil
+}
+
+func (s *Store) blindZones(ctx context.Context, level string, q Query, cells []StudyCell) ([]blindzone.Result, error) {
+	var units []blindzone.Unit
+	var err error
+	if level == "cell" {
+		units, err = s.cellUnits(ctx, cells, q.K, q.From, q.To)
+	} else {
+		units, err = s.units(ctx, level, q.Townships, q.From, q.To)
 	}
 	if err != nil {
 		return nil, err

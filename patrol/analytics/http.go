@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/api"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
@@ -120,22 +121,27 @@ func (h *Handler) readParams(r *http.Request, defaultSpan time.Duration) (params
 	return p, nil
 }
 
-// studyArea loads the cells of the study area and their neighbourhoods.
-func (s *Store) studyArea(ctx context.Context, q Query) ([]StudyCell, hotspot.Neighbors, map[grid.Cell]int, error) {
+// studyCells loads the cells of the study area.
+func (s *Store) studyCells(ctx context.Context, q Query) ([]StudyCell, error) {
 	cells, err := s.Cells(ctx, q.Townships)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	if len(cells) == 0 {
-		return nil, nil, nil, apperr.Invalidf("the study area has no cells (unknown township?)")
+		return nil, apperr.Invalidf("the study area has no cells (unknown township?)")
 	}
+	return cells, nil
+}
+
+// studyArea indexes the cells of the study area and finds their neighbourhoods.
+func studyArea(cells []StudyCell, k int) (hotspot.Neighbors, map[grid.Cell]int) {
 	ids := make([]grid.Cell, len(cells))
 	index := make(map[grid.Cell]int, len(cells))
 	for i, c := range cells {
 		ids[i] = c.H3
 		index[c.H3] = i
 	}
-	return cells, hotspot.Neighbors(grid.Rings(ids, q.K)), index, nil
+	return hotspot.Neighbors(grid.Rings(ids, k)), index
 }
 
 // HotSpots is a hot spot analysis: the study area's cells, their counts and statistics.
@@ -145,13 +151,31 @@ type HotSpots struct {
 	Result hotspot.Result
 }
 
-// HotSpots runs Gi* over every cell of the study area, zero-filled. Errors: invalid,
-// unprocessable (zero variance).
+// HotSpots runs Gi* over every cell of the study area, zero-filled. Its cost is checked
+// before any work and it runs in its turn; identical analyses share one result (see
+// Store.Admission). Errors: invalid, unprocessable (zero variance, over the budget),
+// rate_limited, unavailable.
 func (s *Store) HotSpots(ctx context.Context, q Query, seed uint64) (HotSpots, error) {
-	cells, nb, index, err := s.studyArea(ctx, q)
+	cells, err := s.studyCells(ctx, q)
 	if err != nil {
 		return HotSpots{}, err
 	}
+	cost := admission.Cost{Cells: len(cells), Steps: 1, Ring: admission.Ring(q.K), Permutations: q.Permutations}
+	if err := s.admit.Check(cost); err != nil {
+		return HotSpots{}, err
+	}
+	key := "hotspots|" + q.key() + "|seed=" + strconv.FormatUint(seed, 10)
+	v, err := s.share(ctx, DataCases, key, func(any) int64 { return int64(len(cells)) * 96 }, func(ctx context.Context) (any, error) {
+		return s.hotSpots(ctx, q, cells, seed)
+	})
+	if err != nil {
+		return HotSpots{}, err
+	}
+	return v.(HotSpots), nil
+}
+
+func (s *Store) hotSpots(ctx context.Context, q Query, cells []StudyCell, seed uint64) (HotSpots, error) {
+	nb, index := studyArea(cells, q.K)
 	events, err := s.cases.Reports(ctx, q.Filter)
 	if err != nil {
 		return HotSpots{}, err
@@ -249,19 +273,33 @@ type EmergingSpots struct {
 }
 
 // Emerging runs the space-time analysis over every cell of the study area, zero-filled,
-// with the given steps and time_k. Errors: invalid, unprocessable (zero variance).
+// with the given steps and time_k; bounded and shared as HotSpots. Errors: invalid,
+// unprocessable (zero variance, over the budget), rate_limited, unavailable.
 func (s *Store) Emerging(ctx context.Context, q Query, steps Steps, timeK int) (EmergingSpots, error) {
-	cells, nb, index, err := s.studyArea(ctx, q)
+	cells, err := s.studyCells(ctx, q)
 	if err != nil {
 		return EmergingSpots{}, err
 	}
-	f := q.Filter
-	f.From, f.To = steps.Steps[0].From, steps.Steps[len(steps.Steps)-1].To
-	events, err := s.cases.Reports(ctx, f)
+	cost := admission.Cost{Cells: len(cells), Steps: len(steps.Steps), Ring: admission.Ring(q.K) * (2*timeK + 1)}
+	if err := s.admit.Check(cost); err != nil {
+		return EmergingSpots{}, err
+	}
+	key := "emerging|" + q.key() + "|" + stepsKey(steps, timeK)
+	size := func(any) int64 { return int64(len(cells)) * int64(len(steps.Steps)+1) * 64 }
+	v, err := s.share(ctx, DataCases, key, size, func(ctx context.Context) (any, error) {
+		nb, index := studyArea(cells, q.K)
+		f := q.Filter
+		f.From, f.To = steps.Steps[0].From, steps.Steps[len(steps.Steps)-1].To
+		events, err := s.cases.Reports(ctx, f)
+		if err != nil {
+			return EmergingSpots{}, err
+		}
+		return emergingOf(cells, nb, index, events, steps, timeK)
+	})
 	if err != nil {
 		return EmergingSpots{}, err
 	}
-	return emergingOf(cells, nb, index, events, steps, timeK)
+	return v.(EmergingSpots), nil
 }
 
 // emergingOf builds the space-time cube of events — each case weighted by

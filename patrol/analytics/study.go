@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 )
@@ -48,6 +49,10 @@ type Store struct {
 	powers   Powers
 	// inspections, when set, counts the regulator's inspections in the powers usage.
 	inspections Inspections
+
+	admit    *admission.Controller // nil: nothing bounded
+	versions Versions              // nil: results not kept
+	kept     shared
 }
 
 // NewStore returns a Store reading from the stores that own the data.

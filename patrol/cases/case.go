@@ -35,6 +35,11 @@ const (
 // Sources lists the valid sources.
 var Sources = []Source{SourcePatrol, SourceHotline, SourceCitizenApp, SourceReferral}
 
+// PublicSources are the sources of the cases the public may read (Open311): what
+// citizens reported themselves, by the app or the hotline. Cases found on patrol or
+// referred by a department are internal work.
+var PublicSources = []Source{SourceHotline, SourceCitizenApp}
+
 // Status is where a case is in its lifecycle.
 type Status string
 
@@ -90,6 +95,9 @@ type Case struct {
 	CreatedAt    time.Time     `json:"created_at"`
 	UpdatedAt    time.Time     `json:"updated_at"`
 	Reporter     string        `json:"reporter"` // the name of the token that created it
+	// Backdated is true when some event of the case claims a time more than
+	// BackdateTolerance from when it was received; such an event has ReceivedAt.
+	Backdated bool `json:"backdated"`
 	// Times of the lifecycle milestones; nil until reached.
 	AssignedAt *time.Time `json:"assigned_at"`
 	AcceptedAt *time.Time `json:"accepted_at"`
@@ -177,6 +185,9 @@ type Event struct {
 	// Detail holds the procedural facts of a penalty event (see Detail) as canonical JSON;
 	// absent on other events. The hash covers it when present.
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// ReceivedAt is when the server received an event whose claimed time (At) differs
+	// from it by more than BackdateTolerance; nil otherwise. The hash covers it.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 }
 
 // NewEvent is an event to append through the API.

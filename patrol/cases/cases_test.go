@@ -128,6 +128,8 @@ func TestIntakeBadInput(t *testing.T) {
 		{"latitude out of range", "admin", map[string]any{"sector": "water", "title": "x", "lat": 91, "lon": 120.22}, 400},
 		{"missing coordinates", "admin", map[string]any{"sector": "water", "title": "x"}, 400},
 		{"missing title", "admin", map[string]any{"sector": "water", "lat": 31.84, "lon": 120.22}, 400},
+		{"title of only blanks", "admin", map[string]any{"sector": "water", "title": "  \t　 ", "lat": 31.84, "lon": 120.22}, 400},
+		{"position (0, 0)", "admin", map[string]any{"sector": "water", "title": "x", "lat": 0, "lon": 0}, 400},
 		{"unknown source", "admin", map[string]any{"sector": "water", "title": "x", "lat": 31.84, "lon": 120.22, "source": "rumour"}, 400},
 		{"unknown field", "admin", map[string]any{"sector": "water", "title": "x", "lat": 31.84, "lon": 120.22, "colour": "red"}, 400},
 		{"future report", "admin", map[string]any{"sector": "water", "title": "x", "lat": 31.84, "lon": 120.22, "reported_at": time.Now().Add(time.Hour)}, 400},

@@ -114,11 +114,15 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	}
 	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At,
 		Detail: detail.raw()}
+	received := s.now()
 	if e.At.IsZero() {
-		e.At = s.now()
+		e.At = received
 	}
 	if e.At.Before(c.ReportedAt) {
 		return Case{}, apperr.Invalidf("the event's time is before the case was reported")
+	}
+	if err := s.noteReceipt(ctx, tx, &e, received); err != nil {
+		return Case{}, err
 	}
 	if err := s.fillEvent(ctx, tx, who, c, &e, ne); err != nil {
 		return Case{}, err

@@ -16,11 +16,15 @@ import (
 
 // Handler serves the case API.
 type Handler struct {
-	store *Store
+	store       *Store
+	claimWindow time.Duration
 }
 
-// NewHandler returns a Handler on store.
-func NewHandler(store *Store) *Handler { return &Handler{store: store} }
+// NewHandler returns a Handler on store. Reporter, officer and device tokens may date a
+// case or an event at most claimWindow back (≤ 0: DefaultClaimWindow); see CheckClaim.
+func NewHandler(store *Store, claimWindow time.Duration) *Handler {
+	return &Handler{store: store, claimWindow: claimWindow}
+}
 
 // Role sets of the case routes.
 var (
@@ -93,6 +97,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 		Datum: datum, Source: req.Source}
 	if req.ReportedAt != nil {
 		nc.ReportedAt = *req.ReportedAt
+	}
+	if err := CheckClaim(auth.Caller(r), "reported_at", nc.ReportedAt, h.store.now(), h.claimWindow); err != nil {
+		return err
 	}
 	c, err := h.store.Create(r.Context(), auth.Caller(r), nc)
 	if err != nil {
@@ -189,6 +196,9 @@ func (h *Handler) postEvent(w http.ResponseWriter, r *http.Request) error {
 			Party: req.Party, PartyName: req.PartyName, LicenceRevoked: req.LicenceRevoked}}
 	if req.At != nil {
 		ne.At = *req.At
+	}
+	if err := CheckClaim(auth.Caller(r), "at", ne.At, h.store.now(), h.claimWindow); err != nil {
+		return err
 	}
 	c, e, err := h.store.AppendEvent(r.Context(), auth.Caller(r), id, ne)
 	if err != nil {

@@ -81,7 +81,8 @@ func ParseEventType(s string) (EventType, bool) {
 // events share an input. Times count to the microsecond (what PostgreSQL keeps),
 // coordinates to their exact float64 bits. The evidence hash of an evidence event is a
 // last field, present only on such events, so that the hashes of earlier events — which
-// have none — are unchanged.
+// have none — are unchanged; the detail of a penalty event and the time of receipt of a
+// back-dated event follow the same rule.
 func Digest(prev []byte, e Event) []byte {
 	h := sha256.New()
 	field := func(s string) {
@@ -121,6 +122,10 @@ func Digest(prev []byte, e Event) []byte {
 	// Events before the procedure have no detail and hash as they always did.
 	if len(e.Detail) > 0 {
 		field(string(e.Detail))
+	}
+	// Likewise only a back-dated event has a time of receipt.
+	if e.ReceivedAt != nil {
+		field("received:" + e.ReceivedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
 	}
 	return h.Sum(nil)
 }

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -30,6 +32,9 @@ func newProcedureCityWith(t *testing.T, cfg cases.ProcedureConfig) *city {
 	t.Helper()
 	tc := apptest.NewCity(t, apptest.Spec{
 		Procedure: cfg,
+		// The procedures replayed here happened in 2025: officers may date records that far
+		// back in these tests (the claim window has tests of its own).
+		Configure: func(c *app.Config) { c.ClaimWindow = 20 * 365 * 24 * time.Hour },
 		Townships: []grid.TownshipInput{
 			{Code: "A", Name: "甲镇", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
 			{Code: "B", Name: "乙镇", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,7 +111,7 @@ func (s *Store) Sectors(ctx context.Context) ([]Sector, error) {
 // caseColumns is the select list that scanCase reads.
 const caseColumns = `id, sector, title, description, lat, lon, h3, township, grid_area, squadron, source, status,
 	officer, department, reported_at, created_at, updated_at, reporter,
-	assigned_at, accepted_at, arrived_at, resolved_at, closed_at, item, item_held`
+	assigned_at, accepted_at, arrived_at, resolved_at, closed_at, item, item_held, backdated`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
@@ -118,7 +119,7 @@ func scanCase(row pgx.CollectableRow) (Case, error) {
 	var held *bool
 	err := row.Scan(&c.ID, &c.Sector, &c.Title, &c.Description, &c.Lat, &c.Lon, &cell, &c.Township, &c.Grid,
 		&c.Squadron, &c.Source, &c.Status, &c.Officer, &c.Department, &c.ReportedAt, &c.CreatedAt, &c.UpdatedAt,
-		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt, &c.Item, &held)
+		&c.Reporter, &c.AssignedAt, &c.AcceptedAt, &c.ArrivedAt, &c.ResolvedAt, &c.ClosedAt, &c.Item, &held, &c.Backdated)
 	c.H3 = grid.CellString(cell)
 	c.Outside = c.Township == nil
 	if held != nil {
@@ -134,14 +135,20 @@ func scanCase(row pgx.CollectableRow) (Case, error) {
 // validate checks a new case and fills its defaults. Errors: invalid.
 func (nc *NewCase) validate(who auth.Identity, now time.Time) error {
 	switch {
-	case nc.Title == "" || len(nc.Title) > 200:
-		return apperr.Invalidf("a case needs a title of 1 to 200 bytes")
+	case strings.TrimSpace(nc.Title) == "" || len(nc.Title) > 200:
+		return apperr.Invalidf("a case needs a title of 1 to 200 bytes, not only blanks")
 	case len(nc.Description) > 4000:
 		return apperr.Invalidf("the description is longer than 4,000 bytes")
 	case !(nc.Lat >= -90 && nc.Lat <= 90) || !(nc.Lon >= -180 && nc.Lon <= 180):
 		return apperr.Invalidf("lat %v, lon %v is not a position", nc.Lat, nc.Lon)
+	case nc.Lat == 0 && nc.Lon == 0:
+		// What a phone without a fix, or a form left empty, sends: never a real case here.
+		return apperr.Invalidf("lat 0, lon 0 is not a position: the client had no location")
 	case nc.ReportedAt.After(now.Add(5 * time.Minute)):
 		return apperr.Invalidf("reported_at %s is in the future", nc.ReportedAt.Format(time.RFC3339))
+	}
+	if err := CheckClaim(auth.Identity{Role: auth.Admin}, "reported_at", nc.ReportedAt, now, 0); err != nil {
+		return err
 	}
 	if nc.Datum == "" {
 		nc.Datum = geo.WGS84
@@ -184,7 +191,8 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 // the case and its history are written.
 func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent,
 	after func(ctx context.Context, tx pgx.Tx, c Case) error) (Case, error) {
-	if err := nc.validate(who, s.now()); err != nil {
+	received := s.now()
+	if err := nc.validate(who, received); err != nil {
 		return Case{}, err
 	}
 	if err := s.citeItem(ctx, &nc); err != nil {
@@ -217,8 +225,12 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 		if err != nil {
 			return err
 		}
-		if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventReport, Status: StatusReported,
-			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}); err != nil {
+		report := Event{CaseID: id, Type: EventReport, Status: StatusReported,
+			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}
+		if err := s.noteReceipt(ctx, tx, &report, received); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, report); err != nil {
 			return err
 		}
 		if err := route.apply(ctx, tx, id, nc.ReportedAt); err != nil {
@@ -306,6 +318,11 @@ func mayRead(who auth.Identity, c Case) error {
 	case "", auth.Reporter:
 		// The public of Open311 GeoReport (which shows requests without reporter or
 		// officer); reporters see what the public sees. The API's routes keep both out.
+		// Internal work is not there at all: not_found, as for an ID never given, so
+		// that sequential IDs tell nothing.
+		if !slices.Contains(PublicSources, c.Source) {
+			return apperr.NotFoundf("case %d not found", c.ID)
+		}
 		return nil
 	}
 	return apperr.Forbiddenf("role %s may not read cases", who.Role)
@@ -337,8 +354,17 @@ func (s *Store) List(ctx context.Context, who auth.Identity, f Filter) ([]Case, 
 		f.Limit = 1000
 	}
 	f.Limit = min(f.Limit, 10_000)
+	// The public (and reporters, who see what it sees) read only PublicSources; every
+	// source otherwise.
+	var sources []string
+	if who.Role == "" || who.Role == auth.Reporter {
+		for _, src := range PublicSources {
+			sources = append(sources, string(src))
+		}
+	}
 	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+filterWhere+`
-		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit)...)
+		AND (coalesce(cardinality($9::text[]), 0) = 0 OR source = ANY($9))
+		ORDER BY reported_at DESC, id DESC LIMIT $8`, f.filterArgs(f.Limit, sources)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cases")
 	}
@@ -377,9 +403,21 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
 		detail = &d
 	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail)
+		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail, e.ReceivedAt)
+	return err
+}
+
+// noteReceipt gives e, about to be appended, its time of receipt when its claimed time
+// is back-dating, and marks its case back-dated.
+func (s *Store) noteReceipt(ctx context.Context, tx pgx.Tx, e *Event, received time.Time) error {
+	if !backdated(e.At, received) {
+		return nil
+	}
+	r := received.UTC().Truncate(time.Microsecond)
+	e.ReceivedAt = &r
+	_, err := tx.Exec(ctx, `UPDATE cases SET backdated = true WHERE id = $1 AND NOT backdated`, e.CaseID)
 	return err
 }
 
@@ -396,7 +434,7 @@ func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
 }
 
 // eventColumns is the select list that scanEvent reads.
-const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail`
+const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail, received_at`
 
 // scanEvent reads a row of case_events in the order of eventColumns.
 func scanEvent(row pgx.CollectableRow) (Event, error) {
@@ -404,7 +442,7 @@ func scanEvent(row pgx.CollectableRow) (Event, error) {
 	var prev, hash, evidence []byte
 	var detail *string
 	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
-		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail)
+		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail, &e.ReceivedAt)
 	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
 	if evidence != nil {
 		h := hex.EncodeToString(evidence)

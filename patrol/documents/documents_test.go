@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -74,6 +76,8 @@ func procedureCity(t *testing.T) *apptest.City {
 			"legal":    {Role: auth.Legal, Qualification: "A20183204810042"},
 			"reporter": {Role: auth.Reporter},
 		},
+		// The procedure is replayed on its dates of 2025, officers' steps included.
+		Configure: func(cfg *app.Config) { cfg.ClaimWindow = 20 * 365 * 24 * time.Hour },
 	})
 	ctx := context.Background()
 	effective, _ := powers.ParseDate("2024-03-01")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
@@ -58,8 +60,9 @@ type MediaIntake interface {
 // Handler serves GeoReport v2. Mount its Routes at the API endpoint, e.g. /open311/v2/.
 type Handler struct {
 	b      Backend
-	tokens auth.Authenticator
+	tokens auth.Checker
 	media  Media
+	limit  *ratelimit.Limiter
 
 	// Now is the clock behind the default 90-day window of GET requests; time.Now when
 	// nil. Set it before serving.
@@ -67,10 +70,16 @@ type Handler struct {
 }
 
 // NewHandler returns a Handler that reads and writes cases through b and checks api_key
-// tokens with tokens.
-func NewHandler(b Backend, tokens auth.Authenticator) *Handler {
+// tokens with tokens (auth.Guard, which throttles addresses that guess keys).
+func NewHandler(b Backend, tokens auth.Checker) *Handler {
 	return &Handler{b: b, tokens: tokens}
 }
+
+// UseLimiter counts every request against l: a request with a valid key in the bucket of
+// its token, whatever the spelling of the key and wherever it was sent (body, query,
+// header); a request without one in the bucket of its client address. Without it nothing
+// is limited.
+func (h *Handler) UseLimiter(l *ratelimit.Limiter) { h.limit = l }
 
 // UseMedia keeps each request's media_url and photos as evidence of its case through m;
 // without it, media_url is checked and not kept, photos are read and dropped, and a
@@ -267,7 +276,9 @@ func writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
 		slog.ErrorContext(ctx, "open311 request failed", "request_id", httpx.RequestID(ctx),
 			"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	if status == http.StatusServiceUnavailable {
+	if wait := apperr.RetryAfterOf(err); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(httpx.RetryAfterSeconds(wait)))
+	} else if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
 	body, contentType := errorBody(f, status, description)
@@ -276,7 +287,10 @@ func writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
 
 // identify returns who makes the request: the identity of its api_key (or, without one,
 // of an "Authorization: Bearer" token), the zero Identity (the public) when it carries
-// neither. A key that is not valid is an error with code forbidden, as the spec wants.
+// neither; and counts the request against the limiter (see UseLimiter). apiKey is the
+// one value of api_key the handler reads: the body's before the query's for a POST. A
+// key that is not valid is an error with code forbidden, as the spec wants; an address
+// that guessed too many keys, or a caller over its rate, is rate_limited.
 func (h *Handler) identify(ctx context.Context, apiKey string, r *http.Request) (auth.Identity, error) {
 	key := strings.TrimSpace(apiKey)
 	if key == "" {
@@ -284,16 +298,29 @@ func (h *Handler) identify(ctx context.Context, apiKey string, r *http.Request) 
 		key, _ = auth.BearerToken(r)
 	}
 	if key == "" {
-		return auth.Identity{}, nil
+		return auth.Identity{}, h.admit(r, auth.Identity{})
 	}
-	id, err := h.tokens.Authenticate(ctx, key)
+	id, err := h.tokens.Check(r.WithContext(ctx), key)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Unauthorized {
 			return auth.Identity{}, apperr.Forbiddenf("api_key is not valid")
 		}
 		return auth.Identity{}, err
 	}
-	return id, nil
+	return id, h.admit(r, id)
+}
+
+// admit takes one from the bucket of who's token, or of r's address for the public: a
+// rate_limited error when it is empty.
+func (h *Handler) admit(r *http.Request, who auth.Identity) error {
+	bucket := "addr:" + httpx.ClientAddr(r)
+	if who.TokenID != 0 {
+		bucket = "token:" + strconv.FormatInt(who.TokenID, 10)
+	}
+	if ok, wait := h.limit.Allow(bucket); !ok {
+		return httpx.TooMany(wait)
+	}
+	return nil
 }
 
 // sectorsByCode returns the sectors keyed by code.

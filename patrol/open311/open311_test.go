@@ -160,11 +160,11 @@ func (t fakeTokens) Authenticate(ctx context.Context, token string) (auth.Identi
 }
 
 func newTestHandler(b *fakeBackend) *Handler {
-	h := NewHandler(b, fakeTokens{
+	h := NewHandler(b, auth.Guard{Tokens: fakeTokens{
 		reporterKey: {TokenID: 1, Name: "12345 hotline", Role: auth.Reporter},
 		adminKey:    {TokenID: 2, Name: "admin", Role: auth.Admin},
 		officerKey:  {TokenID: 3, Name: "officer", Role: auth.Officer, Officer: "o-1"},
-	})
+	}})
 	h.Now = func() time.Time { return testNow }
 	return h
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
@@ -101,8 +103,30 @@ func formatTime(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// newServiceRequest turns a case into a service request; sectors names its service.
-func newServiceRequest(c cases.Case, sectors map[string]cases.Sector) serviceRequest {
+// publicStatusNotes is the status the public reads: received, in progress or closed —
+// never an officer's state.
+func publicStatusNotes(c cases.Case) string {
+	switch {
+	case c.Status == cases.StatusReported:
+		return "已受理 / received"
+	case c.Status.Open():
+		return "处理中 / in progress"
+	}
+	return "已办结 / closed"
+}
+
+// coarseDegrees is the grid the public's positions are rounded to: 0.001°, about 100 m
+// north–south and 95 m east–west here, enough to find the street, not the doorway.
+const coarseDegrees = 1000
+
+// coarse rounds a coordinate to the public's grid.
+func coarse(deg float64) float64 { return math.Round(deg*coarseDegrees) / coarseDegrees }
+
+// newServiceRequest turns a case into a service request; sectors names its service. For
+// the public (public true: no key, or a reporter's) the request shows a coarse position,
+// the public status and the department it was referred to, never the squadron or an
+// officer's state; staff keys read the case as it is.
+func newServiceRequest(c cases.Case, sectors map[string]cases.Sector, public bool) serviceRequest {
 	name := c.Sector
 	if s, ok := sectors[c.Sector]; ok {
 		name = serviceName(s)
@@ -113,17 +137,21 @@ func newServiceRequest(c cases.Case, sectors map[string]cases.Sector) serviceReq
 	}
 	// The department a case was referred to answers for it; before that, the squadron.
 	agency := textPtr(c.Department)
-	if agency == "" {
+	if agency == "" && !public {
 		agency = textPtr(c.Squadron)
 	}
 	updated := c.UpdatedAt
 	if updated.IsZero() {
 		updated = c.ReportedAt
 	}
+	notes, lat, lon := statusNotes(c), c.Lat, c.Lon
+	if public {
+		notes, lat, lon = publicStatusNotes(c), coarse(c.Lat), coarse(c.Lon)
+	}
 	return serviceRequest{
 		ServiceRequestID:  strconv.FormatInt(c.ID, 10),
 		Status:            status,
-		StatusNotes:       text(statusNotes(c)),
+		StatusNotes:       text(notes),
 		ServiceName:       name,
 		ServiceCode:       c.Sector,
 		Description:       text(c.Description),
@@ -131,16 +159,22 @@ func newServiceRequest(c cases.Case, sectors map[string]cases.Sector) serviceReq
 		ServiceNotice:     text(serviceNotice(c)),
 		RequestedDatetime: formatTime(c.ReportedAt),
 		UpdatedDatetime:   formatTime(updated),
-		Lat:               c.Lat,
-		Long:              c.Lon,
+		Lat:               lat,
+		Long:              lon,
 	}
 }
 
-// writeRequests writes cases as a service_requests document.
-func writeRequests(w http.ResponseWriter, r *http.Request, f format, list []cases.Case, sectors map[string]cases.Sector) {
+// isPublic reports whether who reads as the public does: no key, or a reporter's (the
+// hotline's key must not show it more than its callers may see).
+func isPublic(who auth.Identity) bool {
+	return who.Role == "" || who.Role == auth.Reporter
+}
+
+// writeRequests writes cases as a service_requests document, as who may read them.
+func writeRequests(w http.ResponseWriter, r *http.Request, f format, who auth.Identity, list []cases.Case, sectors map[string]cases.Sector) {
 	out := make([]serviceRequest, len(list))
 	for i, c := range list {
-		out[i] = newServiceRequest(c, sectors)
+		out[i] = newServiceRequest(c, sectors, isPublic(who))
 	}
 	writeList(w, r, f, http.StatusOK, "service_requests", out)
 }
@@ -165,7 +199,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, f format) e
 	if err != nil {
 		return err
 	}
-	writeRequests(w, r, f, []cases.Case{c}, sectors)
+	writeRequests(w, r, f, who, []cases.Case{c}, sectors)
 	return nil
 }
 
@@ -201,7 +235,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, f format)
 				return err
 			}
 		}
-		writeRequests(w, r, f, found, sectors)
+		writeRequests(w, r, f, who, found, sectors)
 		return nil
 	}
 
@@ -238,7 +272,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, f format)
 	if len(found) > maxRequests {
 		found = found[:maxRequests]
 	}
-	writeRequests(w, r, f, found, sectors)
+	writeRequests(w, r, f, who, found, sectors)
 	return nil
 }
 

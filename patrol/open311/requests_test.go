@@ -26,17 +26,18 @@ func TestGetRequest(t *testing.T) {
 
 	reported := testNow.Add(-2 * time.Hour)
 	want := serviceRequest{
-		ServiceRequestID:  itoa(id),
-		Status:            "closed", // referred is no longer open
-		StatusNotes:       "已流转至 市场监管局 / referred to 市场监管局",
+		ServiceRequestID: itoa(id),
+		Status:           "closed",       // referred is no longer open
+		StatusNotes:      "已办结 / closed", // the public status, never the officer's
+
 		ServiceName:       "城市管理 (Urban management)",
 		ServiceCode:       "urban_management",
 		Description:       "case urban_management",
 		AgencyResponsible: "市场监管局",
 		RequestedDatetime: reported.Format(time.RFC3339),
 		UpdatedDatetime:   reported.Add(time.Hour).Format(time.RFC3339),
-		Lat:               31.2304,
-		Long:              121.4737,
+		Lat:               31.23, // coarsened for the public
+		Long:              121.474,
 	}
 	for _, path := range []string{"/requests/", "/request/"} {
 		for _, ext := range formats() {
@@ -63,16 +64,23 @@ func TestGetRequestJSONShape(t *testing.T) {
 	rec := do(t, newTestHandler(b), "GET", "/requests/"+itoa(id)+".json", "", "")
 	for _, part := range []string{
 		`"service_request_id":"` + itoa(id) + `"`, `"status":"open"`,
-		`"status_notes":"已派遣 / assigned to an officer"`, `"agency_responsible":"sq-1"`,
+		`"status_notes":"处理中 / in progress"`, `"agency_responsible":null`,
 		`"service_notice":null`, `"expected_datetime":null`, `"address":null`, `"media_url":null`,
-		`"requested_datetime":"2026-11-27T11:00:00+08:00"`, `"lat":31.2304`, `"long":121.4737`,
+		`"requested_datetime":"2026-11-27T11:00:00+08:00"`, `"lat":31.23,`, `"long":121.474,`,
 	} {
 		if !strings.Contains(rec.Body.String(), part) {
 			t.Errorf("body lacks %s: %s", part, rec.Body)
 		}
 	}
+	// A staff key reads the case as it is.
+	staff := do(t, newTestHandler(b), "GET", "/requests/"+itoa(id)+".json?api_key="+adminKey, "", "")
+	for _, part := range []string{`"status_notes":"已派遣 / assigned to an officer"`, `"agency_responsible":"sq-1"`, `"lat":31.2304`, `"long":121.4737`} {
+		if !strings.Contains(staff.Body.String(), part) {
+			t.Errorf("staff body lacks %s: %s", part, staff.Body)
+		}
+	}
 	xmlRec := do(t, newTestHandler(b), "GET", "/requests/"+itoa(id)+".xml", "", "")
-	for _, part := range []string{"<service_requests><request>", "<service_notice></service_notice>", "<long>121.4737</long>"} {
+	for _, part := range []string{"<service_requests><request>", "<service_notice></service_notice>", "<long>121.474</long>"} {
 		if !strings.Contains(xmlRec.Body.String(), part) {
 			t.Errorf("XML lacks %s: %s", part, xmlRec.Body)
 		}

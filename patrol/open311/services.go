@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
@@ -66,6 +67,9 @@ func newService(s cases.Sector) service {
 
 // services answers GET services.{fmt}: every sector as a service.
 func (h *Handler) services(w http.ResponseWriter, r *http.Request, f format) error {
+	if err := h.admit(r, auth.Identity{}); err != nil {
+		return err
+	}
 	sectors, err := h.b.Sectors(r.Context())
 	if err != nil {
 		return err
@@ -90,6 +94,9 @@ type serviceDefinition struct {
 // definition answers GET services/{code}.{fmt}; 404 for an unknown code, as the
 // spec says.
 func (h *Handler) definition(w http.ResponseWriter, r *http.Request, f format) error {
+	if err := h.admit(r, auth.Identity{}); err != nil {
+		return err
+	}
 	code := chi.URLParam(r, "code")
 	sectors, err := h.sectorsByCode(r.Context())
 	if err != nil {

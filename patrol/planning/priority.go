@@ -5,6 +5,7 @@ package planning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/blindzone"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -75,17 +77,26 @@ func (s *Store) priorities(ctx context.Context, squadron, township string, now t
 		cells[index[n.H3]].cases += n.N
 	}
 	q := analytics.Query{Filter: cases.Filter{Townships: []string{township}, From: now.Add(-30 * 24 * time.Hour), To: now}, K: 1}
+	// An analysis that cannot say anything (zero variance, too few units) leaves its
+	// component out; one refused its turn (the server or the token busy with analyses)
+	// fails the plan, which would otherwise silently lack it.
 	hotZ := map[grid.Cell]float64{}
-	if hs, err := s.analytics.HotSpots(ctx, q, 1); err == nil {
+	hs, err := s.analytics.HotSpots(ctx, q, 1)
+	if busy(err) {
+		return nil, err
+	}
+	if err == nil {
 		for i, c := range hs.Cells {
 			hotZ[c.H3] = hs.Result.Z[i]
 		}
 	}
 	blind := map[string]blindzone.Kind{}
-	if res, err := s.analytics.BlindZones(ctx, "cell", q); err == nil {
-		for _, r := range res {
-			blind[r.Code] = r.Kind
-		}
+	res, err := s.analytics.BlindZones(ctx, "cell", q)
+	if busy(err) {
+		return nil, err
+	}
+	for _, r := range res {
+		blind[r.Code] = r.Kind
 	}
 	out := make([]CellPriority, 0, len(cells))
 	for _, r := range cells {
@@ -113,4 +124,14 @@ func (s *Store) priorities(ctx context.Context, squadron, township string, now t
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// busy reports whether err refused an analysis its turn or ended its caller: an answer
+// to pass on, not an analysis without result.
+func busy(err error) bool {
+	switch apperr.CodeOf(err) {
+	case apperr.RateLimited, apperr.Unavailable:
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

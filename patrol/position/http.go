@@ -35,12 +35,13 @@ type Publisher interface {
 type Handler struct {
 	store    *Store
 	officers *officer.Store
-	tokens   auth.Authenticator
+	tokens   auth.Checker
 	live     Publisher
 }
 
-// NewHandler returns a Handler. tokens authenticates OsmAnd keys; live may be nil.
-func NewHandler(store *Store, officers *officer.Store, tokens auth.Authenticator, live Publisher) *Handler {
+// NewHandler returns a Handler. tokens authenticates OsmAnd keys (auth.Guard, which
+// throttles addresses that guess them); live may be nil.
+func NewHandler(store *Store, officers *officer.Store, tokens auth.Checker, live Publisher) *Handler {
 	return &Handler{store: store, officers: officers, tokens: tokens, live: live}
 }
 
@@ -183,11 +184,13 @@ func parseError(err error) error {
 // plausibility checks is answered 200 all the same: the client would otherwise resend it
 // forever and hold back every later fix behind it. Such fixes are logged.
 func (h *Handler) osmand(w http.ResponseWriter, r *http.Request) error {
-	key, err := h.tokens.Authenticate(r.Context(), chi.URLParam(r, "key"))
+	key, err := h.tokens.Check(r, chi.URLParam(r, "key"))
 	if err != nil {
 		return err
 	}
-	if key.Role != auth.Device && key.Role != auth.Admin {
+	// Only device tokens: a key in a URL ends up in proxies' logs and phones' settings,
+	// where an admin's token must never be invited.
+	if key.Role != auth.Device {
 		return apperr.Forbiddenf("the key must be a device token, not %s", key.Role)
 	}
 	fixes, err := ingest.ParseOsmAnd(r, MaxOsmAndBody)

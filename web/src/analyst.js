@@ -17,8 +17,12 @@ const EMERGING_COLORS = {
 };
 const WINDOWS = [{ days: 30, label: '30 d' }, { days: 90, label: '90 d' }];
 
-export async function analyst(main) {
-  const state = { level: 'township', days: 90, mapMode: 'hotspots' };
+export async function analyst(main, me) {
+  // A token confined to one township has one township to compare: nothing. Its blind
+  // zones start at its grid areas, and township is not offered (the server refuses it).
+  const scoped = Boolean(me && me.township);
+  const levels = scoped ? ['grid', 'cell'] : ['township', 'grid', 'cell'];
+  const state = { level: levels[0], days: 90, mapMode: 'hotspots' };
   const blindBox = h('section', { class: 'panel', id: 'blindzones', 'aria-label': 'blind zones' });
   const mapBox = h('div', { class: 'minimap', id: 'analyst-map' });
   const mapBar = h('div', { class: 'toolbar', id: 'analyst-map-bar' });
@@ -49,7 +53,7 @@ export async function analyst(main) {
     const name = (r) => (state.level === 'township' ? `${townName[r.code] || r.code}` : state.level === 'grid' ? (gridName[r.code] || r.code) : (r.h3 || r.code));
     const shown = state.level === 'cell' ? rows.slice(0, Math.max(200, flagged.length)).slice(0, 1000) : rows;
     const levelSel = h('select', { id: 'blind-level', onchange: (e) => { state.level = e.target.value; loadBlind().catch(fail); } },
-      ['township', 'grid', 'cell'].map((l) => h('option', { value: l }, { township: '镇街 township', grid: '网格 grid area', cell: '单元 cell (with neighbours)' }[l])));
+      levels.map((l) => h('option', { value: l }, { township: '镇街 township', grid: '网格 grid area', cell: '单元 cell (with neighbours)' }[l])));
     levelSel.value = state.level;
     const base = `/api/v1/blindzones?level=${state.level}&${q()}`;
     fill(blindBox,
