@@ -35,7 +35,7 @@ type Officers interface {
 // Cases files the cases inspections find and reads the case files reviews score
 // (package cases' Store).
 type Cases interface {
-	CreateWithHistory(ctx context.Context, who auth.Identity, nc cases.NewCase, events []cases.NewEvent) (cases.Case, error)
+	CreateLinked(ctx context.Context, who auth.Identity, nc cases.NewCase, events []cases.NewEvent, link cases.Linker) (cases.Case, error)
 	List(ctx context.Context, who auth.Identity, f cases.Filter) ([]cases.Case, error)
 	WithDeadlines(ctx context.Context, who auth.Identity, id int64) (cases.Case, error)
 	Events(ctx context.Context, who auth.Identity, id int64) ([]cases.Event, error)

@@ -108,10 +108,12 @@ func mayRecord(who auth.Identity, t Task) error {
 // the cases store, in the task's name: reported at the target, citing the item, assigned
 // to the recording inspector (the first drawn one when a supervisor records) and filed
 // (立案); its evidence then goes to the case's evidence (POST /cases/{id}/evidence), with
-// its position checks. Errors: not_found, forbidden; invalid (bad outcome, an item for
-// another outcome or none for problem_found, a note over 4,000 bytes); conflict when
-// already recorded, or the errors of filing (the township does not hold the item: the
-// case would be referred, not filed) — nothing written then.
+// its position checks. The case and the task's result are written in one transaction
+// (the cases store's, see fileCase): a result that cannot be written leaves no case.
+// Errors: not_found, forbidden; invalid (bad outcome, an item for another outcome or
+// none for problem_found, a note over 4,000 bytes); conflict when already recorded, or
+// the errors of filing (the township does not hold the item: the case would be referred,
+// not filed) — nothing written then.
 func (s *Store) Record(ctx context.Context, who auth.Identity, id int64, r Result) (Task, error) {
 	switch {
 	case r.Outcome != OutcomeNoProblem && r.Outcome != OutcomeProblemFound && r.Outcome != OutcomeNotFound:
@@ -121,33 +123,50 @@ func (s *Store) Record(ctx context.Context, who auth.Identity, id int64, r Resul
 	case len(r.Note) > 4000:
 		return Task{}, apperr.Invalidf("the note is longer than 4,000 bytes")
 	}
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		t, err := s.task(ctx, tx, id, "FOR UPDATE OF k")
-		if err != nil {
-			return err
-		}
-		if err := mayRecord(who, t); err != nil {
-			return err
-		}
-		if t.Outcome != nil {
-			return apperr.New(apperr.Conflict, "task %d already has its result (%s)", id, *t.Outcome)
-		}
-		var caseID *int64
-		if r.Outcome == OutcomeProblemFound {
-			c, err := s.fileCase(ctx, tx, who, t, r)
-			if err != nil {
-				return err
-			}
-			caseID = &c
-		}
-		_, err = tx.Exec(ctx, `UPDATE inspection_tasks SET outcome = $2, note = $3, item = $4, case_id = $5, recorded_by = $6,
-			recorded_at = $7 WHERE id = $1`, id, r.Outcome, r.Note, nullable(r.Item), caseID, who.Name, s.now())
-		return err
-	})
+	// Refuse early, before filing anything; writeResult checks again under the row lock.
+	t, err := s.task(ctx, s.db, id, "")
+	if err != nil {
+		return Task{}, err
+	}
+	if err := openFor(who, t); err != nil {
+		return Task{}, err
+	}
+	if r.Outcome == OutcomeProblemFound {
+		err = s.fileCase(ctx, who, t, r)
+	} else {
+		err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.writeResult(ctx, tx, who, id, r, nil) })
+	}
 	if err != nil {
 		return Task{}, pgdb.Translate(err, fmt.Sprintf("inspection task %d", id))
 	}
 	return s.task(ctx, s.db, id, "")
+}
+
+// openFor returns nil when who may record task t's result and none is recorded yet.
+// Errors: forbidden; conflict.
+func openFor(who auth.Identity, t Task) error {
+	if err := mayRecord(who, t); err != nil {
+		return err
+	}
+	if t.Outcome != nil {
+		return apperr.New(apperr.Conflict, "task %d already has its result (%s)", t.ID, *t.Outcome)
+	}
+	return nil
+}
+
+// writeResult writes result r of task id in tx, under the task's row lock, with the case
+// its problem filed (nil for another outcome). Errors: those of openFor.
+func (s *Store) writeResult(ctx context.Context, tx pgx.Tx, who auth.Identity, id int64, r Result, caseID *int64) error {
+	t, err := s.task(ctx, tx, id, "FOR UPDATE OF k")
+	if err != nil {
+		return err
+	}
+	if err := openFor(who, t); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE inspection_tasks SET outcome = $2, note = $3, item = $4, case_id = $5, recorded_by = $6,
+		recorded_at = $7 WHERE id = $1`, id, r.Outcome, r.Note, nullable(r.Item), caseID, who.Name, s.now())
+	return err
 }
 
 // querier runs a query, in a transaction or not.
@@ -166,11 +185,12 @@ func (s *Store) task(ctx context.Context, q querier, id int64, lock string) (Tas
 	return t, pgdb.Translate(err, fmt.Sprintf("inspection task %d", id))
 }
 
-// fileCase files the penalty case of a problem found (see Record) and returns its id.
-func (s *Store) fileCase(ctx context.Context, tx pgx.Tx, who auth.Identity, t Task, r Result) (int64, error) {
+// fileCase files the penalty case of a problem found (see Record) and writes the task's
+// result in the transaction that creates the case.
+func (s *Store) fileCase(ctx context.Context, who auth.Identity, t Task, r Result) error {
 	var lon, lat float64
-	if err := tx.QueryRow(ctx, `SELECT lon, lat FROM inspection_targets WHERE id = $1`, t.Target).Scan(&lon, &lat); err != nil {
-		return 0, err
+	if err := s.db.QueryRow(ctx, `SELECT lon, lat FROM inspection_targets WHERE id = $1`, t.Target).Scan(&lon, &lat); err != nil {
+		return err
 	}
 	inspector := t.Inspectors[0]
 	if who.Role == auth.Officer {
@@ -180,11 +200,11 @@ func (s *Store) fileCase(ctx context.Context, tx pgx.Tx, who auth.Identity, t Ta
 	// the published draw assigned the inspection.
 	actor := auth.Identity{Name: fmt.Sprintf("%s (双随机 task %d)", who.Name, t.ID), Role: auth.Supervisor, Township: t.Township}
 	note := strings.TrimSpace(r.Note)
-	c, err := s.src.Cases.CreateWithHistory(ctx, actor, cases.NewCase{Item: r.Item, Title: "双随机检查发现问题: " + t.TargetName,
+	_, err := s.src.Cases.CreateLinked(ctx, actor, cases.NewCase{Item: r.Item, Title: "双随机检查发现问题: " + t.TargetName,
 		Description: note, Lat: lat, Lon: lon, Datum: geo.WGS84, Source: cases.SourcePatrol},
-		[]cases.NewEvent{{Type: cases.EventAssign, Officer: inspector}, {Type: cases.EventFile, Note: note}})
-	if err != nil {
-		return 0, err
-	}
-	return c.ID, nil
+		[]cases.NewEvent{{Type: cases.EventAssign, Officer: inspector}, {Type: cases.EventFile, Note: note}},
+		func(ctx context.Context, tx pgx.Tx, c cases.Case) error {
+			return s.writeResult(ctx, tx, who, t.ID, r, &c.ID)
+		})
+	return err
 }
