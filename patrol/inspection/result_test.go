@@ -101,3 +101,23 @@ func TestRecordFilesNothingHalfWritten(t *testing.T) {
 		t.Errorf("tasks' cases %v, %v: want the first's only", tasks[0].Case, tasks[1].Case)
 	}
 }
+
+// A publication period crossing a year with no working-day calendar counts weekdays and
+// says so, in the task and in the public record; one on the calendar says nothing.
+func TestPublishByWithoutCalendar(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	// The build ships 2026's calendar, not 2027's: 2027-01-01 counts as a working Friday.
+	c, d, tasks := drawnTasks(t, 1, time.Date(2026, 12, 10, 10, 0, 0, 0, cst))
+	if got := tasks[0]; got.PublishBy.String() != "2027-01-07" || got.Calendar != "weekdays only" {
+		t.Errorf("publish_by = %s, calendar %q; want 2027-01-07, weekdays only", got.PublishBy, got.Calendar)
+	}
+	var rec inspection.PublicRecord
+	c.Do("GET", fmt.Sprintf("/api/v1/public/draws/%d", d.ID), "", nil, &rec)
+	if len(rec.Tasks) != 1 || rec.Tasks[0].Calendar != "weekdays only" {
+		t.Errorf("public tasks %+v, want the calendar said", rec.Tasks)
+	}
+	_, _, tasks = drawnTasks(t, 1, time.Date(2025, 9, 26, 10, 0, 0, 0, cst))
+	if got := tasks[0]; got.PublishBy.String() != "2025-10-30" || got.Calendar != "" {
+		t.Errorf("publish_by = %s, calendar %q; want 2025-10-30 on the calendar", got.PublishBy, got.Calendar)
+	}
+}

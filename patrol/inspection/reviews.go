@@ -243,7 +243,7 @@ func (s *Store) Score(ctx context.Context, who auth.Identity, id int64, sc Scori
 	}
 	due := sc.FixDue
 	if sc.Findings != "" && due == nil {
-		d, err := s.publishBy(ctx, s.now())
+		d, _, err := s.publishBy(ctx, s.now())
 		if err != nil {
 			return Review{}, err
 		}

@@ -34,12 +34,15 @@ type Task struct {
 	Items      []string      `json:"items"`
 	Inspectors []string      `json:"inspectors"`
 	PublishBy  calendar.Date `json:"publish_by"`
-	Outcome    *string       `json:"outcome"`
-	Note       string        `json:"note"`
-	Case       *int64        `json:"case"`
-	Item       *string       `json:"item"`
-	RecordedBy *string       `json:"recorded_by"`
-	RecordedAt *time.Time    `json:"recorded_at"`
+	// Calendar is "weekdays only" when publish_by was counted on weekdays alone: a year
+	// the period crossed had no working-day calendar when the draw was made.
+	Calendar   string     `json:"calendar,omitempty"`
+	Outcome    *string    `json:"outcome"`
+	Note       string     `json:"note"`
+	Case       *int64     `json:"case"`
+	Item       *string    `json:"item"`
+	RecordedBy *string    `json:"recorded_by"`
+	RecordedAt *time.Time `json:"recorded_at"`
 	// Overdue: no result yet and the publication day is past (China time).
 	Overdue bool `json:"overdue"`
 }
@@ -53,14 +56,18 @@ type TaskFilter struct {
 func (s *Store) scanTask(row pgx.CollectableRow) (Task, error) {
 	var t Task
 	var due time.Time
-	err := row.Scan(&t.ID, &t.Draw, &t.Target, &t.TargetName, &t.Township, &t.Items, &t.Inspectors, &due, &t.Outcome, &t.Note,
-		&t.Case, &t.Item, &t.RecordedBy, &t.RecordedAt)
+	var weekdaysOnly bool
+	err := row.Scan(&t.ID, &t.Draw, &t.Target, &t.TargetName, &t.Township, &t.Items, &t.Inspectors, &due, &weekdaysOnly,
+		&t.Outcome, &t.Note, &t.Case, &t.Item, &t.RecordedBy, &t.RecordedAt)
 	t.PublishBy = calendar.DateOf(due)
+	if weekdaysOnly {
+		t.Calendar = calendar.WeekdaysOnly
+	}
 	t.Overdue = t.Outcome == nil && s.today().After(t.PublishBy.Time)
 	return t, err
 }
 
-const taskColumns = `k.id, k.draw, k.target, g.name, k.township, k.items, k.inspectors, k.publish_by, k.outcome, k.note,
+const taskColumns = `k.id, k.draw, k.target, g.name, k.township, k.items, k.inspectors, k.publish_by, k.publish_by_weekdays_only, k.outcome, k.note,
 	k.case_id, k.item, k.recorded_by, k.recorded_at`
 
 // Tasks lists inspection tasks by id: an officer's token those it inspects, a scoped
