@@ -1,13 +1,23 @@
 package inspection_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apptest"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/inspection"
 )
 
@@ -119,5 +129,120 @@ func TestPublishByWithoutCalendar(t *testing.T) {
 	_, _, tasks = drawnTasks(t, 1, time.Date(2025, 9, 26, 10, 0, 0, 0, cst))
 	if got := tasks[0]; got.PublishBy.String() != "2025-10-30" || got.Calendar != "" {
 		t.Errorf("publish_by = %s, calendar %q; want 2025-10-30 on the calendar", got.PublishBy, got.Calendar)
+	}
+}
+
+// upload posts one file as evidence of an inspection task, with its capture fields.
+func upload(t *testing.T, c *apptest.City, task int64, who string, data []byte, fields map[string]string) (int, []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile("file", "现场.png")
+	w.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/inspection/tasks/%d/evidence", c.URL, task), &b)
+	req.Header.Set("Authorization", "Bearer "+c.Tokens[who])
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// A result of any outcome carries evidence kept by the evidence store: content-addressed,
+// its capture position checked against the inspector's track, frozen by the result,
+// its hashes public, a changed file found by verification.
+func TestResultEvidence(t *testing.T) {
+	now := time.Now()
+	c, d, tasks := drawnTasks(t, 2, now)
+	task := tasks[0]
+	inspector := task.Inspectors[0]
+	other := "a3-1"
+	if inspector == other {
+		other = "a2-1"
+	}
+	// The inspector walks north along 120.22 E: 31.839 two minutes ago, 31.841 a minute ago.
+	fixes := []map[string]any{
+		{"officer": inspector, "time": now.Add(-2 * time.Minute), "lat": 31.839, "lon": 120.22, "accuracy": 5},
+		{"officer": inspector, "time": now.Add(-time.Minute), "lat": 31.841, "lon": 120.22, "accuracy": 5},
+	}
+	if code, raw := c.Do("POST", "/api/v1/positions", "admin", map[string]any{"positions": fixes}, nil); code != 200 {
+		t.Fatalf("positions = %d %s", code, raw)
+	}
+	photo := []byte("\x89PNG\r\n\x1a\n现场照片 no problem found")
+	sum := sha256.Sum256(photo)
+	hash := hex.EncodeToString(sum[:])
+	fields := map[string]string{"kind": "photo", "lat": "31.8401", "lon": "120.2201",
+		"captured_at": now.Add(-90 * time.Second).Format(time.RFC3339)}
+	for _, who := range []string{other, "supB"} {
+		if code, raw := upload(t, c, task.ID, who, photo, fields); code != 403 {
+			t.Errorf("evidence by %s = %d %s, want 403", who, code, raw)
+		}
+	}
+	var added struct {
+		Task     int64             `json:"task"`
+		Evidence []evidence.Record `json:"evidence"`
+	}
+	code, raw := upload(t, c, task.ID, inspector, photo, fields)
+	json.Unmarshal(raw, &added)
+	if code != 201 || added.Task != task.ID || len(added.Evidence) != 1 {
+		t.Fatalf("evidence = %d %s", code, raw)
+	}
+	if e := added.Evidence[0]; e.SHA256 != hash || e.Task != task.ID || e.Case != 0 || e.Seq != 1 || e.PositionCheck == nil ||
+		*e.PositionCheck != evidence.PositionOK || e.Officer == nil || *e.Officer != inspector {
+		t.Errorf("evidence record %+v, want %s of task %d, position ok on %s's track", e, hash, task.ID, inspector)
+	}
+	path := fmt.Sprintf("/api/v1/inspection/tasks/%d", task.ID)
+	if code, raw := c.Do("POST", path+"/result", inspector, map[string]any{"outcome": "no_problem", "note": "未发现问题"}, nil); code != 200 {
+		t.Fatalf("result = %d %s", code, raw)
+	}
+	// The result freezes its evidence.
+	if code, raw := upload(t, c, task.ID, inspector, []byte("later"), map[string]string{"kind": "photo"}); code != 409 {
+		t.Errorf("evidence after the result = %d %s, want 409", code, raw)
+	}
+	var list []evidence.Record
+	if code, raw := c.Do("GET", path+"/evidence", "analyst", nil, &list); code != 200 || len(list) != 1 || list[0].SHA256 != hash {
+		t.Errorf("task evidence = %d %s, want the photo", code, raw)
+	}
+	if code, _ := c.Do("GET", path+"/evidence", "supB", nil, nil); code != 403 {
+		t.Errorf("task evidence as B's supervisor = %d, want 403", code)
+	}
+	// The file to those who may read the task.
+	if code, raw := c.Do("GET", "/api/v1/evidence/"+hash, "supA", nil, nil); code != 200 || !bytes.Equal(raw, photo) {
+		t.Errorf("file as A's supervisor = %d, want the photo", code)
+	}
+	if code, _ := c.Do("GET", "/api/v1/evidence/"+hash, "supB", nil, nil); code != 403 {
+		t.Errorf("file as B's supervisor = %d, want 403", code)
+	}
+	// The public record shows the recorded result's hashes, nothing of the open task.
+	var rec inspection.PublicRecord
+	c.Do("GET", fmt.Sprintf("/api/v1/public/draws/%d", d.ID), "", nil, &rec)
+	for _, pt := range rec.Tasks {
+		want := []string{}
+		if pt.Target == task.Target {
+			want = []string{hash}
+		}
+		if !slices.Equal(pt.Evidence, want) {
+			t.Errorf("public task %d evidence %v, want %v", pt.Target, pt.Evidence, want)
+		}
+	}
+	// One byte of the file changed: verification names it.
+	var v evidence.TaskVerification
+	if c.Do("GET", path+"/evidence/verify", "supA", nil, &v); !v.OK || v.Files != 1 {
+		t.Fatalf("verify = %+v, want ok", v)
+	}
+	changed := bytes.Clone(photo)
+	changed[10] ^= 1
+	if err := os.WriteFile(c.Server.Evidence.Blobs().Path(hash), changed, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if c.Do("GET", path+"/evidence/verify", "supA", nil, &v); v.OK || len(v.Problems) != 1 || !strings.Contains(v.Problems[0], "was changed") {
+		t.Errorf("verify after a change = %+v, want the file named changed", v)
 	}
 }

@@ -41,9 +41,11 @@ type Cases interface {
 	Events(ctx context.Context, who auth.Identity, id int64) ([]cases.Event, error)
 }
 
-// Evidence lists a case's evidence with its position checks (package evidence's Store).
+// Evidence lists a case's evidence with its position checks, and the hashes of the
+// evidence of inspection results (package evidence's Store).
 type Evidence interface {
 	List(ctx context.Context, who auth.Identity, caseID int64) ([]evidence.Record, error)
+	TaskHashes(ctx context.Context, tasks []int64) (map[int64][]string, error)
 }
 
 // Calendar gives the working-day calendar (package calendar's Store).

@@ -215,3 +215,48 @@ func (s *Store) fileCase(ctx context.Context, who auth.Identity, t Task, r Resul
 		})
 	return err
 }
+
+// mayRead allows the task's inspectors, and admins, supervisors and analysts of its
+// township (as the list of tasks).
+func mayRead(who auth.Identity, t Task) error {
+	switch who.Role {
+	case auth.Officer:
+		if slices.Contains(t.Inspectors, who.Officer) {
+			return nil
+		}
+		return apperr.Forbiddenf("task %d is not officer %s's", t.ID, who.Officer)
+	case auth.Admin, auth.Supervisor, auth.Analyst:
+		if who.Scoped() && t.Township != who.Township {
+			return apperr.Forbiddenf("task %d is not of township %s", t.ID, who.Township)
+		}
+		return nil
+	}
+	return apperr.Forbiddenf("role %s may not read inspection tasks", who.Role)
+}
+
+// MayReadTask returns nil when who may read task id: for the evidence store, which keeps
+// the evidence of results. Errors: not_found, forbidden.
+func (s *Store) MayReadTask(ctx context.Context, who auth.Identity, id int64) error {
+	t, err := s.task(ctx, s.db, id, "")
+	if err != nil {
+		return err
+	}
+	return mayRead(who, t)
+}
+
+// WithOpenTask calls record in a transaction holding task id's row lock, when who may
+// record the task's result and none is recorded yet: for the evidence store, whose
+// records of a result's evidence are then written before the result, never after.
+// Errors: not_found, forbidden, conflict (the result is recorded); those of record.
+func (s *Store) WithOpenTask(ctx context.Context, who auth.Identity, id int64, record func(ctx context.Context, tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := s.task(ctx, tx, id, "FOR UPDATE OF k")
+		if err != nil {
+			return err
+		}
+		if err := openFor(who, t); err != nil {
+			return err
+		}
+		return record(ctx, tx)
+	})
+}
