@@ -62,6 +62,7 @@ func newCity(t *testing.T) *apptest.City {
 			"a2-1":    {Role: auth.Officer, Officer: "a2-1"},
 			"a3-1":    {Role: auth.Officer, Officer: "a3-1"},
 			"legal":   {Role: auth.Legal, Qualification: "A20183204810042"},
+			"legalB":  {Role: auth.Legal, Township: "B", Qualification: "A20183204810043"},
 			"analyst": {Role: auth.Analyst},
 		},
 	})

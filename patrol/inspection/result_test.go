@@ -246,3 +246,47 @@ func TestResultEvidence(t *testing.T) {
 		t.Errorf("verify after a change = %+v, want the file named changed", v)
 	}
 }
+
+// Township B's supervisor, and an officer not drawn, are refused on township A's existing
+// draw and task (the authorization matrix calls these routes with ids that do not exist).
+func TestOtherTownshipRefused(t *testing.T) {
+	c, d, tasks := drawnTasks(t, 1, time.Date(2025, 9, 26, 10, 0, 0, 0, time.UTC))
+	draw := fmt.Sprintf("/api/v1/inspection/draws/%d", d.ID)
+	task := fmt.Sprintf("/api/v1/inspection/tasks/%d", tasks[0].ID)
+	outsider := "a3-1"
+	if slices.Contains(tasks[0].Inspectors, outsider) {
+		outsider = "a2-1"
+	}
+	plan := map[string]any{"kind": "inspection", "title": "改", "plan": map[string]any{"townships": []string{"A"},
+		"rules": map[string]any{"quotas": []map[string]any{{"stratum": "high", "count": 1}}, "inspectors_per_unit": 1}}}
+	for _, call := range []struct {
+		method, path, who string
+		body              any
+	}{
+		{"GET", draw, "supB", nil},
+		{"PUT", draw, "supB", plan},
+		{"POST", draw + "/publish", "supB", nil},
+		{"POST", draw + "/draw", "supB", nil},
+		{"POST", task + "/result", "supB", map[string]any{"outcome": "no_problem"}},
+		{"POST", task + "/result", outsider, map[string]any{"outcome": "no_problem"}},
+		{"GET", task + "/evidence", "supB", nil},
+		{"GET", task + "/evidence", outsider, nil},
+		{"GET", task + "/evidence/verify", "supB", nil},
+	} {
+		if code, raw := c.Do(call.method, call.path, call.who, call.body, nil); code != 403 {
+			t.Errorf("%s %s as %s = %d %s, want 403", call.method, call.path, call.who, code, raw)
+		}
+	}
+	var list []inspection.Task
+	if c.Do("GET", fmt.Sprintf("/api/v1/inspection/tasks?draw=%d", d.ID), "supB", nil, &list); len(list) != 0 {
+		t.Errorf("B's supervisor lists A's tasks %+v, want none", list)
+	}
+	if c.Do("GET", "/api/v1/inspection/tasks", outsider, nil, &list); len(list) != 0 {
+		t.Errorf("officer %s lists tasks %+v not drawn to it", outsider, list)
+	}
+	var rec inspection.Task
+	c.Do("GET", fmt.Sprintf("/api/v1/inspection/tasks?draw=%d", d.ID), "admin", nil, &list)
+	if rec = list[0]; rec.Outcome != nil {
+		t.Errorf("task %d has outcome %s after refused results", rec.ID, *rec.Outcome)
+	}
+}

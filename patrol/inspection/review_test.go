@@ -118,6 +118,13 @@ func TestCaseReview(t *testing.T) {
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "admin", score, nil); code != 403 {
 		t.Errorf("scoring by an admin = %d, want 403 (legal reviewers score)", code)
 	}
+	// Township B's tokens neither read nor score A's review.
+	if code, _ := c.Do("GET", fmt.Sprintf("/api/v1/inspection/reviews/%d", rv.ID), "supB", nil, nil); code != 403 {
+		t.Errorf("A's review read by B's supervisor = %d, want 403", code)
+	}
+	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legalB", score, nil); code != 403 {
+		t.Errorf("A's review scored by B's legal reviewer = %d, want 403", code)
+	}
 	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv); code != 200 {
 		t.Fatalf("score = %d %s", code, raw)
 	}
@@ -126,6 +133,10 @@ func TestCaseReview(t *testing.T) {
 	}
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, nil); code != 409 {
 		t.Errorf("scoring twice = %d, want 409", code)
+	}
+	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/fixup/close", rv.ID), "supB",
+		map[string]any{"closure": "x"}, nil); code != 403 {
+		t.Errorf("A's fix-up closed by B's supervisor = %d, want 403", code)
 	}
 	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/fixup/close", rv.ID), "supA",
 		map[string]any{"closure": "已补充现场照片三张并归档"}, &rv); code != 200 || rv.Fixup.ClosedAt == nil {
