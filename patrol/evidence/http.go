@@ -161,28 +161,25 @@ func (h *Handler) uploadToTask(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) taskList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "inspection task")
-	if err != nil {
-		return err
-	}
-	list, err := h.store.TaskList(r.Context(), auth.Caller(r), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return byTask(w, r, h.store.TaskList)
 }
 
 func (h *Handler) verifyTask(w http.ResponseWriter, r *http.Request) error {
+	return byTask(w, r, h.store.VerifyTask)
+}
+
+// byTask answers a read of the inspection task named by the path's id: 200 with what
+// read returns.
+func byTask[Out any](w http.ResponseWriter, r *http.Request, read func(context.Context, auth.Identity, int64) (Out, error)) error {
 	id, err := pathID(r, "inspection task")
 	if err != nil {
 		return err
 	}
-	v, err := h.store.VerifyTask(r.Context(), auth.Caller(r), id)
+	out, err := read(r.Context(), auth.Caller(r), id)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -135,6 +135,12 @@ func TestPublishByWithoutCalendar(t *testing.T) {
 // upload posts one file as evidence of an inspection task, with its capture fields.
 func upload(t *testing.T, c *apptest.City, task int64, who string, data []byte, fields map[string]string) (int, []byte) {
 	t.Helper()
+	return postFile(t, c, fmt.Sprintf("/api/v1/inspection/tasks/%d/evidence", task), who, data, fields)
+}
+
+// postFile posts one file, 现场.png, with form fields, as multipart/form-data.
+func postFile(t *testing.T, c *apptest.City, path, who string, data []byte, fields map[string]string) (int, []byte) {
+	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for k, v := range fields {
@@ -143,7 +149,7 @@ func upload(t *testing.T, c *apptest.City, task int64, who string, data []byte, 
 	w, _ := mw.CreateFormFile("file", "现场.png")
 	w.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/inspection/tasks/%d/evidence", c.URL, task), &b)
+	req, _ := http.NewRequest("POST", c.URL+path, &b)
 	req.Header.Set("Authorization", "Bearer "+c.Tokens[who])
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := http.DefaultClient.Do(req)

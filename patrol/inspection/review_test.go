@@ -1,10 +1,7 @@
 package inspection_test
 
 import (
-	"bytes"
 	"fmt"
-	"mime/multipart"
-	"net/http"
 	"testing"
 	"time"
 
@@ -48,25 +45,10 @@ func closedCase(t *testing.T, c *apptest.City, reasons string, full bool) int64 
 // to be checked against (position check no_track).
 func photo(t *testing.T, c *apptest.City, id int64) {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range map[string]string{"kind": "photo", "lat": "31.84", "lon": "120.22",
-		"captured_at": time.Now().Add(-time.Minute).Format(time.RFC3339)} {
-		mw.WriteField(k, v)
-	}
-	w, _ := mw.CreateFormFile("file", "scene.png")
-	w.Write([]byte("\x89PNG\r\n\x1a\n0123456789"))
-	mw.Close()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/evidence", c.URL, id), &b)
-	req.Header.Set("Authorization", "Bearer "+c.Tokens["admin"])
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("evidence = %d", resp.StatusCode)
+	fields := map[string]string{"kind": "photo", "lat": "31.84", "lon": "120.22",
+		"captured_at": time.Now().Add(-time.Minute).Format(time.RFC3339)}
+	if code, raw := postFile(t, c, fmt.Sprintf("/api/v1/cases/%d/evidence", id), "admin", []byte("\x89PNG\r\n\x1a\n0123456789"), fields); code != 201 {
+		t.Fatalf("evidence = %d %s", code, raw)
 	}
 }
 

@@ -96,19 +96,31 @@ type Result struct {
 
 // mayRecord allows the task's inspectors, and admins and supervisors of its township.
 func mayRecord(who auth.Identity, t Task) error {
-	switch who.Role {
-	case auth.Officer:
+	return mayAccess(who, t, "record", auth.Admin, auth.Supervisor)
+}
+
+// mayRead allows the task's inspectors, and admins, supervisors and analysts of its
+// township (as the list of tasks).
+func mayRead(who auth.Identity, t Task) error {
+	return mayAccess(who, t, "read", auth.Admin, auth.Supervisor, auth.Analyst)
+}
+
+// mayAccess allows the task's inspectors, and tokens of the roles given (scoped: of the
+// task's township), to do what. Errors: forbidden.
+func mayAccess(who auth.Identity, t Task, what string, roles ...auth.Role) error {
+	switch {
+	case who.Role == auth.Officer:
 		if slices.Contains(t.Inspectors, who.Officer) {
 			return nil
 		}
 		return apperr.Forbiddenf("task %d is not officer %s's", t.ID, who.Officer)
-	case auth.Admin, auth.Supervisor:
+	case slices.Contains(roles, who.Role):
 		if who.Scoped() && t.Township != who.Township {
 			return apperr.Forbiddenf("task %d is not of township %s", t.ID, who.Township)
 		}
 		return nil
 	}
-	return apperr.Forbiddenf("role %s may not record inspections", who.Role)
+	return apperr.Forbiddenf("role %s may not %s inspection tasks", who.Role, what)
 }
 
 // Record records a task's result, once. A problem found files a penalty case through
@@ -214,24 +226,6 @@ func (s *Store) fileCase(ctx context.Context, who auth.Identity, t Task, r Resul
 			return s.writeResult(ctx, tx, who, t.ID, r, &c.ID)
 		})
 	return err
-}
-
-// mayRead allows the task's inspectors, and admins, supervisors and analysts of its
-// township (as the list of tasks).
-func mayRead(who auth.Identity, t Task) error {
-	switch who.Role {
-	case auth.Officer:
-		if slices.Contains(t.Inspectors, who.Officer) {
-			return nil
-		}
-		return apperr.Forbiddenf("task %d is not officer %s's", t.ID, who.Officer)
-	case auth.Admin, auth.Supervisor, auth.Analyst:
-		if who.Scoped() && t.Township != who.Township {
-			return apperr.Forbiddenf("task %d is not of township %s", t.ID, who.Township)
-		}
-		return nil
-	}
-	return apperr.Forbiddenf("role %s may not read inspection tasks", who.Role)
 }
 
 // MayReadTask returns nil when who may read task id: for the evidence store, which keeps
