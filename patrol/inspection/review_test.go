@@ -107,8 +107,16 @@ func TestCaseReview(t *testing.T) {
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legalB", score, nil); code != 403 {
 		t.Errorf("A's review scored by B's legal reviewer = %d, want 403", code)
 	}
-	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv); code != 200 {
+	// Scored on 2026-12-10: the fix-up's 20 working days cross into 2027, which has no
+	// calendar in this build, and say so.
+	c.Server.Inspections.SetClock(func() time.Time { return time.Date(2026, 12, 10, 10, 0, 0, 0, time.UTC) })
+	code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv)
+	c.Server.Inspections.SetClock(time.Now)
+	if code != 200 {
 		t.Fatalf("score = %d %s", code, raw)
+	}
+	if f := rv.Fixup; f == nil || f.Due.String() != "2027-01-07" || f.Calendar != "weekdays only" {
+		t.Errorf("fix-up %+v, want due 2027-01-07 counted on weekdays only", f)
 	}
 	if rv.Score == nil || *rv.Score != 77 || rv.Fixup == nil || rv.Fixup.ClosedAt != nil || *rv.Checks != want[id] {
 		t.Fatalf("scored review %+v, want 77 with an open fix-up and the checks kept", rv)
