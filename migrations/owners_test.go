@@ -42,6 +42,7 @@ var owners = map[string]string{
 	"powers_refuse_change":       "patrol/powers",
 	"evidence":                   "patrol/evidence",
 	"evidence_refuse_change":     "patrol/evidence",
+	"task_evidence":              "patrol/evidence",
 	"calendar_years":             "patrol/calendar",
 	"calendar_days":              "patrol/calendar",
 	"document_link_key":          "patrol/documents",

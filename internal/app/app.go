@@ -222,6 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Inspections = inspection.NewStore(pool, inspection.Sources{Grid: s.Grid, Sectors: s.Cases, Officers: s.Officers,
 		Cases: s.Cases, Evidence: s.Evidence, Calendar: s.Calendar, Powers: s.Powers})
 	s.Analytics.UseInspections(s.Inspections)
+	s.Evidence.UseTasks(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

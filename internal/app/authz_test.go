@@ -392,6 +392,19 @@ var azPolicy = map[string]azRule{
 		req: func(e *authzEnv, c azCall) azRequest {
 			return azJSON("POST", "/api/v1/inspection/tasks/999999/result", map[string]any{"outcome": "no_problem"})
 		}},
+	"POST /api/v1/inspection/tasks/{id}/evidence": {why: "as the task's result: its drawn officers; admin, supervisor of its " +
+		"township (refusals on a real task: patrol/inspection's TestOtherTownshipRefused and TestResultEvidence)",
+		roles: []auth.Role{azAdmin, azSupervisor, azOfficer}, targets: azGlobalTarget, anyStatus: true,
+		req: func(e *authzEnv, c azCall) azRequest {
+			body, ctype := azMultipartPNG(e.unique("task-upload"))
+			return azRequest{method: "POST", path: "/api/v1/inspection/tasks/999999/evidence", body: body, ctype: ctype}
+		}},
+	"GET /api/v1/inspection/tasks/{id}/evidence": {why: "as the tasks: readers, officers the tasks drawn to them",
+		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, targets: azGlobalTarget, anyStatus: true,
+		req: azGet("/api/v1/inspection/tasks/999999/evidence")},
+	"GET /api/v1/inspection/tasks/{id}/evidence/verify": {why: "as the tasks: readers, officers the tasks drawn to them",
+		roles: []auth.Role{azAdmin, azSupervisor, azAnalyst, azOfficer}, targets: azGlobalTarget, anyStatus: true,
+		req: azGet("/api/v1/inspection/tasks/999999/evidence/verify")},
 	"GET /api/v1/inspection/reviews": {why: "readers and legal reviewers", roles: azReviewReaders, targets: azGlobalTarget,
 		req: azGet("/api/v1/inspection/reviews")},
 	"GET /api/v1/inspection/reviews/{id}": {why: "readers and legal reviewers", roles: azReviewReaders, targets: azGlobalTarget,

@@ -187,6 +187,17 @@ func (s *Store) CreateWithHistory(ctx context.Context, who auth.Identity, nc New
 	return s.create(ctx, who, nc, events, nil)
 }
 
+// Linker writes the caller's record of a case in the transaction that creates it; an
+// error rolls the case back with it, so that no case is left that the caller's record
+// does not name (an inspection task's result, package inspection).
+type Linker func(ctx context.Context, tx pgx.Tx, c Case) error
+
+// CreateLinked is CreateWithHistory with link called in the same transaction once the
+// case and its history are written. Errors: those of CreateWithHistory and of link.
+func (s *Store) CreateLinked(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent, link Linker) (Case, error) {
+	return s.create(ctx, who, nc, events, link)
+}
+
 // create is CreateWithHistory with after, when not nil, called in the transaction once
 // the case and its history are written.
 func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, events []NewEvent,

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/geo"
@@ -69,13 +71,23 @@ func (h *Handler) Routes() []api.Route {
 			MaxBody: h.limits.RequestBytes, Handler: h.upload},
 		{Method: http.MethodGet, Pattern: "/cases/{id}/evidence", Roles: readers, Handler: h.list},
 		{Method: http.MethodGet, Pattern: "/evidence/{sha256}", Roles: readers, Handler: h.serve},
+		{Method: http.MethodPost, Pattern: "/inspection/tasks/{id}/evidence", Roles: []auth.Role{auth.Admin, auth.Supervisor, auth.Officer},
+			MaxBody: h.limits.RequestBytes, Handler: h.uploadToTask},
+		{Method: http.MethodGet, Pattern: "/inspection/tasks/{id}/evidence", Roles: taskReaders, Handler: h.taskList},
+		{Method: http.MethodGet, Pattern: "/inspection/tasks/{id}/evidence/verify", Roles: taskReaders, Handler: h.verifyTask},
 	}
 }
 
-func caseID(r *http.Request) (int64, error) {
+// taskReaders read inspection tasks (as package inspection's list of tasks).
+var taskReaders = []auth.Role{auth.Admin, auth.Supervisor, auth.Analyst, auth.Officer}
+
+func caseID(r *http.Request) (int64, error) { return pathID(r, "case") }
+
+// pathID reads the path's id of a case or a task: not_found when not a positive integer.
+func pathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, apperr.NotFoundf("no case %q", chi.URLParam(r, "id"))
+		return 0, apperr.NotFoundf("no %s %q", what, chi.URLParam(r, "id"))
 	}
 	return id, nil
 }
@@ -96,20 +108,78 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.store.cases.Get(r.Context(), who, id); err != nil {
 		return err
 	}
-	form, err := readForm(r, h.store.blobs, h.limits.FileBytes)
-	defer form.discard(h.store.blobs)
-	if err != nil {
-		return err
-	}
-	ups, err := form.uploads(time.Now())
-	if err != nil {
-		return err
-	}
-	recs, err := h.store.Add(r.Context(), who, id, ups)
+	recs, err := h.receive(r, func(ups []Upload) ([]Record, error) { return h.store.Add(r.Context(), who, id, ups) })
 	if err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, uploadAnswer{Case: id, Evidence: recs})
+	return nil
+}
+
+// receive reads the files of a multipart upload and keeps them with add; staged files
+// not kept are discarded.
+func (h *Handler) receive(r *http.Request, add func([]Upload) ([]Record, error)) ([]Record, error) {
+	form, err := readForm(r, h.store.blobs, h.limits.FileBytes)
+	defer form.discard(h.store.blobs)
+	if err != nil {
+		return nil, err
+	}
+	ups, err := form.uploads(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return add(ups)
+}
+
+// taskUploadAnswer is the answer of POST /inspection/tasks/{id}/evidence.
+type taskUploadAnswer struct {
+	Task     int64    `json:"task"`
+	Evidence []Record `json:"evidence"`
+}
+
+func (h *Handler) uploadToTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "inspection task")
+	if err != nil {
+		return err
+	}
+	who := auth.Caller(r)
+	tasks, err := h.store.taskAccess()
+	if err != nil {
+		return err
+	}
+	// Refuse a caller who may not record the task (or a task with its result) before
+	// taking in its files.
+	if err := tasks.WithOpenTask(r.Context(), who, id, func(context.Context, pgx.Tx) error { return nil }); err != nil {
+		return err
+	}
+	recs, err := h.receive(r, func(ups []Upload) ([]Record, error) { return h.store.AddToTask(r.Context(), who, id, ups) })
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, taskUploadAnswer{Task: id, Evidence: recs})
+	return nil
+}
+
+func (h *Handler) taskList(w http.ResponseWriter, r *http.Request) error {
+	return byTask(w, r, h.store.TaskList)
+}
+
+func (h *Handler) verifyTask(w http.ResponseWriter, r *http.Request) error {
+	return byTask(w, r, h.store.VerifyTask)
+}
+
+// byTask answers a read of the inspection task named by the path's id: 200 with what
+// read returns.
+func byTask[Out any](w http.ResponseWriter, r *http.Request, read func(context.Context, auth.Identity, int64) (Out, error)) error {
+	id, err := pathID(r, "inspection task")
+	if err != nil {
+		return err
+	}
+	out, err := read(r.Context(), auth.Caller(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -34,8 +34,11 @@ type Tracks interface {
 
 // Record is a piece of evidence as kept.
 type Record struct {
-	Case          int64          `json:"case"`
-	Seq           int            `json:"seq"` // its evidence event in the case's history
+	Case int64 `json:"case,omitempty"` // the case's evidence
+	Task int64 `json:"task,omitempty"` // or an inspection task's (TaskStore)
+	// Seq is its evidence event in the case's history, or its number among the task's
+	// evidence.
+	Seq           int            `json:"seq"`
 	SHA256        string         `json:"sha256"`
 	Kind          Kind           `json:"kind"`
 	SizeBytes     int64          `json:"size_bytes"`
@@ -70,6 +73,7 @@ type Store struct {
 	blobs  *Blobs
 	cases  Cases
 	tracks Tracks
+	tasks  Tasks // nil until UseTasks
 	now    func() time.Time
 }
 
@@ -87,11 +91,35 @@ func (s *Store) Blobs() *Blobs { return s.blobs }
 // transaction failed is unreferenced, never recorded without its file. Errors: those of
 // cases' AppendEvidence (not_found, forbidden, conflict); the store's.
 func (s *Store) Add(ctx context.Context, who auth.Identity, caseID int64, ups []Upload) ([]Record, error) {
+	recs, err := s.records(ctx, who, ups)
+	if err != nil {
+		return nil, err
+	}
+	atts := make([]cases.Attachment, len(recs))
+	for i := range recs {
+		recs[i].Case = caseID
+		r := recs[i]
+		atts[i] = cases.Attachment{SHA256: r.SHA256, Note: note(r), Lat: r.Lat, Lon: r.Lon}
+	}
+	_, events, err := s.cases.AppendEvidence(ctx, who, caseID, atts, func(ctx context.Context, tx pgx.Tx, _ cases.Case, events []cases.Event) error {
+		return insert(ctx, tx, recs, events)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		recs[i].Seq = events[i].Seq
+	}
+	return recs, nil
+}
+
+// records makes the records of staged files uploaded by who, their capture positions
+// checked against who's track, and moves the files into place.
+func (s *Store) records(ctx context.Context, who auth.Identity, ups []Upload) ([]Record, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	recs := make([]Record, len(ups))
-	atts := make([]cases.Attachment, len(ups))
 	for i, u := range ups {
-		r := Record{Case: caseID, SHA256: u.File.SHA256, Kind: u.Kind, SizeBytes: u.File.Size, ContentType: u.ContentType,
+		r := Record{SHA256: u.File.SHA256, Kind: u.Kind, SizeBytes: u.File.Size, ContentType: u.ContentType,
 			Filename: u.Filename, CapturedAt: u.CapturedAt, Lat: u.Lat, Lon: u.Lon, MockLocation: u.Mock,
 			Uploader: who.Name, UploadedAt: now}
 		if who.Officer != "" {
@@ -102,21 +130,11 @@ func (s *Store) Add(ctx context.Context, who auth.Identity, caseID int64, ups []
 			return nil, err
 		}
 		recs[i] = r
-		atts[i] = cases.Attachment{SHA256: r.SHA256, Note: note(r), Lat: r.Lat, Lon: r.Lon}
 	}
 	for _, u := range ups {
 		if err := s.blobs.Commit(u.File); err != nil {
 			return nil, err
 		}
-	}
-	_, events, err := s.cases.AppendEvidence(ctx, who, caseID, atts, func(ctx context.Context, tx pgx.Tx, _ cases.Case, events []cases.Event) error {
-		return insert(ctx, tx, recs, events)
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i := range recs {
-		recs[i].Seq = events[i].Seq
 	}
 	return recs, nil
 }
@@ -226,8 +244,8 @@ func (s *Store) List(ctx context.Context, who auth.Identity, caseID int64) ([]Re
 }
 
 // File returns a record of the file of a hex SHA-256 that the caller may read (through a
-// case it may read). Errors: not_found (no such file, or a link); forbidden (the caller
-// may read none of the cases holding it).
+// case or an inspection task it may read). Errors: not_found (no such file, or a link);
+// forbidden (the caller may read none of the cases and tasks holding it).
 func (s *Store) File(ctx context.Context, who auth.Identity, sum string) (Record, error) {
 	raw, err := hex.DecodeString(sum)
 	if err != nil || len(raw) != 32 {
@@ -241,9 +259,6 @@ func (s *Store) File(ctx context.Context, who auth.Identity, sum string) (Record
 	if err != nil {
 		return Record{}, pgdb.Translate(err, "evidence")
 	}
-	if len(list) == 0 {
-		return Record{}, apperr.NotFoundf("no evidence file %s", sum)
-	}
 	var denied error
 	for _, r := range list {
 		_, err := s.cases.Get(ctx, who, r.Case)
@@ -255,7 +270,20 @@ func (s *Store) File(ctx context.Context, who auth.Identity, sum string) (Record
 		}
 		denied = err
 	}
-	return Record{}, apperr.Forbiddenf("evidence file %s belongs to no case this token may read: %s", sum, apperr.MessageOf(denied))
+	// The evidence of an inspection task, to those who may read the task.
+	r, err := s.taskFile(ctx, who, raw)
+	switch code := apperr.CodeOf(err); {
+	case err == nil:
+		return r, nil
+	case code == apperr.NotFound && denied == nil:
+		return Record{}, apperr.NotFoundf("no evidence file %s", sum)
+	case code == apperr.Forbidden:
+		denied = err
+	case code != apperr.NotFound:
+		return Record{}, err
+	}
+	return Record{}, apperr.Forbiddenf("evidence file %s belongs to no case or inspection task this token may read: %s",
+		sum, apperr.MessageOf(denied))
 }
 
 // Check says whether the evidence of event e is intact: its record exists with the
@@ -286,6 +314,12 @@ func (s *Store) Check(ctx context.Context, e cases.Event) (string, error) {
 		}
 		return "", nil
 	}
+	return s.checkFile(sum)
+}
+
+// checkFile says whether the stored file of a hex SHA-256 still holds bytes of that
+// hash: "" when it does, otherwise why not.
+func (s *Store) checkFile(sum string) (string, error) {
 	got, err := s.blobs.Rehash(sum)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return fmt.Sprintf("evidence file %s is missing from the store", sum), nil

@@ -388,11 +388,11 @@ func (s *Store) Run(ctx context.Context, who auth.Identity, id int64) (Draw, err
 		if d.Kind == KindCaseReview {
 			return s.makeReviews(ctx, tx, d, picks)
 		}
-		due, err := s.publishBy(ctx, now)
+		due, weekdaysOnly, err := s.publishBy(ctx, now)
 		if err != nil {
 			return err
 		}
-		return s.makeTasks(ctx, tx, d, picks, due)
+		return s.makeTasks(ctx, tx, d, picks, due, weekdaysOnly)
 	})
 	if err != nil {
 		return Draw{}, err
@@ -401,27 +401,29 @@ func (s *Store) Run(ctx context.Context, who auth.Identity, id int64) (Draw, err
 }
 
 // publishBy is the last day on which a result of an inspection drawn at t is to be
-// public: PublishWorkdays working days after the draw day, on the calendar.
-func (s *Store) publishBy(ctx context.Context, t time.Time) (calendar.Date, error) {
+// public: PublishWorkdays working days after the draw day, on the calendar. It also
+// reports whether a year the period crossed had no calendar, so that weekdays alone were
+// counted there.
+func (s *Store) publishBy(ctx context.Context, t time.Time) (due calendar.Date, weekdaysOnly bool, err error) {
 	day := calendar.DateOf(t)
 	cal, err := s.src.Calendar.Between(ctx, day.Year(), day.Year()+1)
 	if err != nil {
-		return calendar.Date{}, err
+		return calendar.Date{}, false, err
 	}
-	due, _ := cal.AddWorkdays(day, PublishWorkdays)
-	return due, nil
+	due, weekdaysOnly = cal.AddWorkdays(day, PublishWorkdays)
+	return due, weekdaysOnly, nil
 }
 
-func (s *Store) makeTasks(ctx context.Context, tx pgx.Tx, d Draw, picks []draw.Pick, due calendar.Date) error {
+func (s *Store) makeTasks(ctx context.Context, tx pgx.Tx, d Draw, picks []draw.Pick, due calendar.Date, weekdaysOnly bool) error {
 	for _, pk := range picks {
 		id, err := strconv.ParseInt(pk.Unit, 10, 64)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO inspection_tasks (draw, target, township, items, inspectors, publish_by)
-			SELECT $1, id, township, $3, $4, $5 FROM inspection_targets WHERE id = $2`,
-			d.ID, id, nonNil(d.Plan.Items), pk.Inspectors, due.Time); err != nil {
+			INSERT INTO inspection_tasks (draw, target, township, items, inspectors, publish_by, publish_by_weekdays_only)
+			SELECT $1, id, township, $3, $4, $5, $6 FROM inspection_targets WHERE id = $2`,
+			d.ID, id, nonNil(d.Plan.Items), pk.Inspectors, due.Time, weekdaysOnly); err != nil {
 			return err
 		}
 	}

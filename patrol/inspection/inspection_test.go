@@ -58,9 +58,11 @@ func newCity(t *testing.T) *apptest.City {
 			"supA":    {Role: auth.Supervisor, Township: "A"},
 			"supB":    {Role: auth.Supervisor, Township: "B"},
 			"a1-1":    {Role: auth.Officer, Officer: "a1-1"},
+			"a1-2":    {Role: auth.Officer, Officer: "a1-2"},
 			"a2-1":    {Role: auth.Officer, Officer: "a2-1"},
 			"a3-1":    {Role: auth.Officer, Officer: "a3-1"},
 			"legal":   {Role: auth.Legal, Qualification: "A20183204810042"},
+			"legalB":  {Role: auth.Legal, Township: "B", Qualification: "A20183204810043"},
 			"analyst": {Role: auth.Analyst},
 		},
 	})

@@ -41,8 +41,12 @@ type PublicTask struct {
 	Township   string        `json:"township"`
 	Inspectors []string      `json:"inspectors"`
 	PublishBy  calendar.Date `json:"publish_by"`
+	Calendar   string        `json:"calendar,omitempty"` // "weekdays only": see Task
 	Outcome    *string       `json:"outcome"`
 	RecordedAt *time.Time    `json:"recorded_at"`
+	// Evidence lists the hex SHA-256 of the result's evidence files, in order (the files
+	// are not public); empty until the result is recorded.
+	Evidence []string `json:"evidence"`
 }
 
 // PublicReview is a case-file review's public result.
@@ -77,9 +81,23 @@ func (s *Store) Public(ctx context.Context, id int64) (PublicRecord, error) {
 	if err != nil {
 		return PublicRecord{}, err
 	}
+	var recorded []int64
 	for _, t := range tasks {
-		rec.Tasks = append(rec.Tasks, PublicTask{Target: t.Target, Name: t.TargetName, Township: t.Township, Inspectors: t.Inspectors,
-			PublishBy: t.PublishBy, Outcome: t.Outcome, RecordedAt: t.RecordedAt})
+		if t.Outcome != nil {
+			recorded = append(recorded, t.ID)
+		}
+	}
+	hashes, err := s.src.Evidence.TaskHashes(ctx, recorded)
+	if err != nil {
+		return PublicRecord{}, err
+	}
+	for _, t := range tasks {
+		pt := PublicTask{Target: t.Target, Name: t.TargetName, Township: t.Township, Inspectors: t.Inspectors,
+			PublishBy: t.PublishBy, Calendar: t.Calendar, Outcome: t.Outcome, RecordedAt: t.RecordedAt, Evidence: hashes[t.ID]}
+		if pt.Evidence == nil {
+			pt.Evidence = []string{}
+		}
+		rec.Tasks = append(rec.Tasks, pt)
 	}
 	reviews, err := s.Reviews(ctx, auth.Identity{}, id)
 	if err != nil {
@@ -160,8 +178,8 @@ var drawPage = template.Must(template.New("draw").Parse(`<!doctype html>
 <p>种子 seed：<code id="seed">{{if .Seed}}{{.Seed}}{{else}}抽取时公开{{end}}</code></p>
 <p>对象池 {{len .Pools.Units}} 个，检查人员池 {{len .Pools.Inspectors}} 人。任何人可用下方记录和 <code>gridwatch verify-draw</code> 或文档中的脚本复算结果。</p>
 {{if .Tasks}}<h2>抽查结果</h2>
-<table id="tasks"><tr><th>对象</th><th>乡镇</th><th>检查人员</th><th>结果</th><th>公示期限</th></tr>
-{{range .Tasks}}<tr><td>{{.Name}}</td><td>{{.Township}}</td><td>{{range $i, $o := .Inspectors}}{{if $i}}、{{end}}{{$o}}{{end}}</td><td>{{if .Outcome}}{{.Outcome}}{{else}}待检查{{end}}</td><td>{{.PublishBy}}</td></tr>
+<table id="tasks"><tr><th>对象</th><th>乡镇</th><th>检查人员</th><th>结果</th><th>公示期限</th><th>证据 SHA-256</th></tr>
+{{range .Tasks}}<tr><td>{{.Name}}</td><td>{{.Township}}</td><td>{{range $i, $o := .Inspectors}}{{if $i}}、{{end}}{{$o}}{{end}}</td><td>{{if .Outcome}}{{.Outcome}}{{else}}待检查{{end}}</td><td>{{.PublishBy}}{{if .Calendar}}（仅按周一至周五计算：该年无节假日安排）{{end}}</td><td>{{range .Evidence}}<code>{{.}}</code><br>{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Reviews}}<h2>案卷评查</h2>
 <table id="reviews"><tr><th>案件</th><th>乡镇</th><th>得分</th></tr>

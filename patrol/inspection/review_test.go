@@ -1,10 +1,7 @@
 package inspection_test
 
 import (
-	"bytes"
 	"fmt"
-	"mime/multipart"
-	"net/http"
 	"testing"
 	"time"
 
@@ -48,25 +45,10 @@ func closedCase(t *testing.T, c *apptest.City, reasons string, full bool) int64 
 // to be checked against (position check no_track).
 func photo(t *testing.T, c *apptest.City, id int64) {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range map[string]string{"kind": "photo", "lat": "31.84", "lon": "120.22",
-		"captured_at": time.Now().Add(-time.Minute).Format(time.RFC3339)} {
-		mw.WriteField(k, v)
-	}
-	w, _ := mw.CreateFormFile("file", "scene.png")
-	w.Write([]byte("\x89PNG\r\n\x1a\n0123456789"))
-	mw.Close()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/evidence", c.URL, id), &b)
-	req.Header.Set("Authorization", "Bearer "+c.Tokens["admin"])
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("evidence = %d", resp.StatusCode)
+	fields := map[string]string{"kind": "photo", "lat": "31.84", "lon": "120.22",
+		"captured_at": time.Now().Add(-time.Minute).Format(time.RFC3339)}
+	if code, raw := postFile(t, c, fmt.Sprintf("/api/v1/cases/%d/evidence", id), "admin", []byte("\x89PNG\r\n\x1a\n0123456789"), fields); code != 201 {
+		t.Fatalf("evidence = %d %s", code, raw)
 	}
 }
 
@@ -118,14 +100,33 @@ func TestCaseReview(t *testing.T) {
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "admin", score, nil); code != 403 {
 		t.Errorf("scoring by an admin = %d, want 403 (legal reviewers score)", code)
 	}
-	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv); code != 200 {
+	// Township B's tokens neither read nor score A's review.
+	if code, _ := c.Do("GET", fmt.Sprintf("/api/v1/inspection/reviews/%d", rv.ID), "supB", nil, nil); code != 403 {
+		t.Errorf("A's review read by B's supervisor = %d, want 403", code)
+	}
+	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legalB", score, nil); code != 403 {
+		t.Errorf("A's review scored by B's legal reviewer = %d, want 403", code)
+	}
+	// Scored on 2026-12-10: the fix-up's 20 working days cross into 2027, which has no
+	// calendar in this build, and say so.
+	c.Server.Inspections.SetClock(func() time.Time { return time.Date(2026, 12, 10, 10, 0, 0, 0, time.UTC) })
+	code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, &rv)
+	c.Server.Inspections.SetClock(time.Now)
+	if code != 200 {
 		t.Fatalf("score = %d %s", code, raw)
+	}
+	if f := rv.Fixup; f == nil || f.Due.String() != "2027-01-07" || f.Calendar != "weekdays only" {
+		t.Errorf("fix-up %+v, want due 2027-01-07 counted on weekdays only", f)
 	}
 	if rv.Score == nil || *rv.Score != 77 || rv.Fixup == nil || rv.Fixup.ClosedAt != nil || *rv.Checks != want[id] {
 		t.Fatalf("scored review %+v, want 77 with an open fix-up and the checks kept", rv)
 	}
 	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/score", rv.ID), "legal", score, nil); code != 409 {
 		t.Errorf("scoring twice = %d, want 409", code)
+	}
+	if code, _ := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/fixup/close", rv.ID), "supB",
+		map[string]any{"closure": "x"}, nil); code != 403 {
+		t.Errorf("A's fix-up closed by B's supervisor = %d, want 403", code)
 	}
 	if code, raw := c.Do("POST", fmt.Sprintf("/api/v1/inspection/reviews/%d/fixup/close", rv.ID), "supA",
 		map[string]any{"closure": "已补充现场照片三张并归档"}, &rv); code != 200 || rv.Fixup.ClosedAt == nil {

@@ -91,13 +91,16 @@ type Review struct {
 
 // Fixup is the fix-up (整改) a review's findings open.
 type Fixup struct {
-	ID       int64         `json:"id"`
-	Finding  string        `json:"finding"`
-	Due      calendar.Date `json:"due"`
-	ClosedAt *time.Time    `json:"closed_at"`
-	ClosedBy *string       `json:"closed_by"`
-	Closure  *string       `json:"closure"`
-	Overdue  bool          `json:"overdue"`
+	ID      int64         `json:"id"`
+	Finding string        `json:"finding"`
+	Due     calendar.Date `json:"due"`
+	// Calendar is "weekdays only" when the default due day was counted on weekdays alone:
+	// a year it crossed had no working-day calendar when the review was scored.
+	Calendar string     `json:"calendar,omitempty"`
+	ClosedAt *time.Time `json:"closed_at"`
+	ClosedBy *string    `json:"closed_by"`
+	Closure  *string    `json:"closure"`
+	Overdue  bool       `json:"overdue"`
 }
 
 // stored is what the checks column keeps: the pre-filled checks and the area scores.
@@ -120,7 +123,7 @@ func (s *Store) makeReviews(ctx context.Context, tx pgx.Tx, d Draw, picks []draw
 }
 
 const reviewColumns = `r.id, r.draw, r.case_id, r.township, r.checks, r.score, r.findings, r.reviewer, r.reviewed_at,
-	f.id, f.finding, f.due, f.closed_at, f.closed_by, f.closure`
+	f.id, f.finding, f.due, f.due_weekdays_only, f.closed_at, f.closed_by, f.closure`
 
 func (s *Store) scanReview(row pgx.CollectableRow) (Review, error) {
 	var r Review
@@ -128,15 +131,19 @@ func (s *Store) scanReview(row pgx.CollectableRow) (Review, error) {
 	var fid *int64
 	var finding *string
 	var due *time.Time
+	var weekdaysOnly *bool
 	var f Fixup
 	err := row.Scan(&r.ID, &r.Draw, &r.Case, &r.Township, &st, &r.Score, &r.Findings, &r.Reviewer, &r.ReviewedAt,
-		&fid, &finding, &due, &f.ClosedAt, &f.ClosedBy, &f.Closure)
+		&fid, &finding, &due, &weekdaysOnly, &f.ClosedAt, &f.ClosedBy, &f.Closure)
 	if st != nil {
 		r.Checks, r.Scores = &st.Checks, st.Scores
 	}
 	if fid != nil {
 		f.ID, f.Finding, f.Due = *fid, *finding, calendar.DateOf(*due)
 		f.Overdue = f.ClosedAt == nil && s.today().After(f.Due.Time)
+		if weekdaysOnly != nil && *weekdaysOnly {
+			f.Calendar = calendar.WeekdaysOnly
+		}
 		r.Fixup = &f
 	}
 	return r, err
@@ -241,13 +248,13 @@ func (s *Store) Score(ctx context.Context, who auth.Identity, id int64, sc Scori
 	if err != nil {
 		return Review{}, err
 	}
-	due := sc.FixDue
+	due, weekdaysOnly := sc.FixDue, false
 	if sc.Findings != "" && due == nil {
-		d, err := s.publishBy(ctx, s.now())
+		d, w, err := s.publishBy(ctx, s.now())
 		if err != nil {
 			return Review{}, err
 		}
-		due = &d
+		due, weekdaysOnly = &d, w
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		cur, err := s.reviewOf(ctx, tx, who, id, "FOR UPDATE OF r")
@@ -264,7 +271,8 @@ func (s *Store) Score(ctx context.Context, who auth.Identity, id int64, sc Scori
 		if sc.Findings == "" {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO review_fixups (review, finding, due) VALUES ($1, $2, $3)`, id, sc.Findings, due.Time)
+		_, err = tx.Exec(ctx, `INSERT INTO review_fixups (review, finding, due, due_weekdays_only) VALUES ($1, $2, $3, $4)`,
+			id, sc.Findings, due.Time, weekdaysOnly)
 		return err
 	})
 	if err != nil {

@@ -35,15 +35,17 @@ type Officers interface {
 // Cases files the cases inspections find and reads the case files reviews score
 // (package cases' Store).
 type Cases interface {
-	CreateWithHistory(ctx context.Context, who auth.Identity, nc cases.NewCase, events []cases.NewEvent) (cases.Case, error)
+	CreateLinked(ctx context.Context, who auth.Identity, nc cases.NewCase, events []cases.NewEvent, link cases.Linker) (cases.Case, error)
 	List(ctx context.Context, who auth.Identity, f cases.Filter) ([]cases.Case, error)
 	WithDeadlines(ctx context.Context, who auth.Identity, id int64) (cases.Case, error)
 	Events(ctx context.Context, who auth.Identity, id int64) ([]cases.Event, error)
 }
 
-// Evidence lists a case's evidence with its position checks (package evidence's Store).
+// Evidence lists a case's evidence with its position checks, and the hashes of the
+// evidence of inspection results (package evidence's Store).
 type Evidence interface {
 	List(ctx context.Context, who auth.Identity, caseID int64) ([]evidence.Record, error)
+	TaskHashes(ctx context.Context, tasks []int64) (map[int64][]string, error)
 }
 
 // Calendar gives the working-day calendar (package calendar's Store).
