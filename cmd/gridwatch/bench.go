@@ -111,6 +111,7 @@ func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&opt.SampleEvery, "sample-every", 10*time.Second, "how often memory is sampled")
 	fs.IntVar(&opt.Cases, "cases", 20_000, "synthetic cases for the analysts' queries")
 	fs.IntVar(&opt.PoolMaxConns, "pool-max-conns", 0, "cap of the server's database pool (0: its default, max(4, cores))")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the load to this file (go tool pprof)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +69,11 @@ type SoakOptions struct {
 	// PoolMaxConns caps the server's database pool (0: the server's default, pgxpool's
 	// max(4, cores)); it is the URL parameter pool_max_conns a deployment would set.
 	PoolMaxConns int
-	Seed         uint64
+	// CPUProfile, when set, names a file the process's CPU profile during the load is
+	// written to (runtime/pprof; read it with go tool pprof). It holds the server and
+	// the load generator together.
+	CPUProfile string
+	Seed       uint64
 }
 
 func (o *SoakOptions) defaults() {
@@ -358,6 +363,30 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	return rep, ctx.Err()
 }
 
+// startProfile starts the CPU profile the options ask for and returns what stops it;
+// a profile that cannot be written is reported and the soak runs without it.
+func (r *soakRun) startProfile(log io.Writer) (stop func()) {
+	if r.opt.CPUProfile == "" {
+		return func() {}
+	}
+	f, err := os.Create(r.opt.CPUProfile)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(log, "soak: no CPU profile: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(log, "soak: CPU profile: %v\n", err)
+		}
+	}
+}
+
 // withPoolMaxConns returns the database URL with pool_max_conns set to n (n > 0).
 func withPoolMaxConns(dbURL string, n int) (string, error) {
 	if n <= 0 {
@@ -627,6 +656,7 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 
 	loopCtx, stopLoops := context.WithTimeout(ctx, opt.Duration)
 	defer stopLoops()
+	stopProfile := r.startProfile(log)
 	cpuStart := cpuTime()
 	pgStart := backendCPU(r.dbName)
 	notifyStart, _ := r.srv.Bus.Counts()
@@ -685,6 +715,7 @@ progress:
 	reportTick.Stop()
 	rep.Elapsed = time.Since(loadStart)
 	rep.CPU = cpuTime() - cpuStart
+	stopProfile()
 	for pid, t := range backendCPU(r.dbName) {
 		rep.PostgresCPU += t - pgStart[pid] // a backend started during the load counts from 0
 	}
