@@ -14,6 +14,7 @@ import (
 // whose non-test Go code may hold SQL on it. A new table needs an entry here.
 var owners = map[string]string{
 	"api_tokens":                 "internal/auth",
+	"api_tokens_announce_change": "internal/auth",
 	"townships":                  "grid",
 	"cells":                      "grid",
 	"grid_areas":                 "grid",

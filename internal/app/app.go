@@ -56,6 +56,11 @@ type Config struct {
 	// GroupCommit tunes how small ingest requests share transactions (zero fields:
 	// position.DefaultGroupConfig; a negative Window turns it off).
 	GroupCommit position.GroupConfig
+	// TokenCacheTTL is how long a live token's identity is kept in memory (default
+	// auth.DefaultCacheTTL; negative: every request looks its token up). Revocations
+	// reach every instance at once through the database's notification; the TTL bounds
+	// how long one missed could go unnoticed.
+	TokenCacheTTL time.Duration
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -130,21 +135,24 @@ func (c *Config) setDefaults() {
 
 // Server is a configured Gridwatch server.
 type Server struct {
-	cfg       Config
-	DB        *pgxpool.Pool
-	Tokens    *auth.Store
-	Grid      *grid.Store
-	Officers  *officer.Store
-	Positions *position.Store
-	Coverage  *coverage.Store
-	Live      *live.Broker
-	Cases     *cases.Store
-	Analytics *analytics.Store
-	Tiles     *tiles.Server
-	Plans     *planning.Store
-	Powers    *powers.Store
-	Evidence  *evidence.Store
-	Calendar  *calendar.Store
+	cfg    Config
+	DB     *pgxpool.Pool
+	Tokens *auth.Store
+	// TokenCache answers token lookups from memory; nil when Config.TokenCacheTTL turned
+	// it off.
+	TokenCache *auth.Cache
+	Grid       *grid.Store
+	Officers   *officer.Store
+	Positions  *position.Store
+	Coverage   *coverage.Store
+	Live       *live.Broker
+	Cases      *cases.Store
+	Analytics  *analytics.Store
+	Tiles      *tiles.Server
+	Plans      *planning.Store
+	Powers     *powers.Store
+	Evidence   *evidence.Store
+	Calendar   *calendar.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -180,6 +188,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Bus:     cluster.New(pool),
 		limits:  newLimiters(*cfg.RateLimits),
 		metrics: metrics.New(pool),
+	}
+	if cfg.TokenCacheTTL >= 0 {
+		s.TokenCache = auth.NewCache(s.Tokens, cfg.TokenCacheTTL, 0)
+		s.TokenCache.OnlyWhile(s.Bus.Listening)
 	}
 	s.Calendar = calendar.NewStore(pool)
 	s.Officers = officer.NewStore(pool, s.Grid)
@@ -330,6 +342,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// authenticator checks tokens: through the token cache unless it is off.
+func (s *Server) authenticator() auth.Authenticator {
+	if s.TokenCache != nil {
+		return s.TokenCache
+	}
+	return s.Tokens
 }
 
 // Close releases the database pool. Call it after Serve returns.

@@ -32,7 +32,7 @@ func newLimiters(c RateLimits) limiters {
 
 // guard authenticates bearer tokens, slowing down addresses that send bad ones.
 func (s *Server) guard() func(http.Handler) http.Handler {
-	return auth.Guard{Tokens: s.Tokens, Failures: s.limits.badTokens}.Middleware
+	return auth.Guard{Tokens: s.authenticator(), Failures: s.limits.badTokens}.Middleware
 }
 
 // osmandLimit counts OsmAnd fixes against the ingest limit of their device key.

@@ -103,8 +103,17 @@ func (e peerEvents) Receive(m cluster.Message) {
 		e.s.caseChanged(orb.Point{m.Lon, m.Lat})
 	case cluster.KindGrid:
 		e.s.gridChanged()
+	case cluster.KindToken:
+		if e.s.TokenCache != nil {
+			e.s.TokenCache.Forget(m.Token)
+		}
 	}
 }
 
-// Resync drops every cached tile: changes may have been missed.
-func (e peerEvents) Resync() { e.s.gridChanged() }
+// Resync drops every cached tile and token: changes may have been missed.
+func (e peerEvents) Resync() {
+	e.s.gridChanged()
+	if e.s.TokenCache != nil {
+		e.s.TokenCache.Clear()
+	}
+}

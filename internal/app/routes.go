@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 	r.With(s.guard(), auth.Allow(auth.Admin)).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 
 	r.With(s.osmandLimit()).Handle("/osmand/{key}", s.positionHandler().OsmAnd())
-	georeport := open311.NewHandler(s.Cases, s.Tokens)
+	georeport := open311.NewHandler(s.Cases, s.authenticator())
 	georeport.UseMedia(s.Evidence)
 	r.With(s.open311Limit()).Mount("/open311/v2", georeport.Routes())
 
@@ -91,7 +91,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 }
 
 func (s *Server) positionHandler() *position.Handler {
-	return position.NewHandler(s.Positions, s.Officers, s.Tokens,
+	return position.NewHandler(s.Positions, s.Officers, s.authenticator(),
 		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}})
 }
 

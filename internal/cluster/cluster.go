@@ -38,6 +38,9 @@ const (
 	KindCase      = "case"
 	KindGrid      = "grid"
 	KindResync    = "resync"
+	// KindToken announces a revoked or changed API token. The database sends it (a
+	// trigger on api_tokens, with origin "database"), so that every instance hears it.
+	KindToken = "token"
 )
 
 // Message is what instances tell each other. Only the members of its Kind are set.
@@ -47,6 +50,7 @@ type Message struct {
 	Positions []Position `json:"p,omitempty"`
 	Lon       float64    `json:"x,omitempty"` // where a case is
 	Lat       float64    `json:"y,omitempty"`
+	Token     int64      `json:"tk,omitempty"` // ID of a revoked or changed token
 }
 
 // Position is a stored fix, as the live feed shows it.
