@@ -46,6 +46,48 @@ func RollupCells(c grid.Cell) []grid.Cell {
 	return out
 }
 
+// TouchRollup records that the numbers of cells changed in a roll-up layer (coverage):
+// the hexagon of each cell and of each of its parents, at the zooms where a roll-up of a
+// city split at the cell's resolution shows them, each parent once however many of the
+// cells share it. A parent that shows only at low zooms is not recorded at the high
+// ones, where its bound would span hundreds of tiles it is not drawn on.
+func TouchRollup(v *Versions, layer string, cells []grid.Cell) {
+	seen := make(map[grid.Cell]bool, len(cells)*5)
+	for _, c := range cells {
+		cityRes := c.Resolution()
+		for _, p := range RollupCells(c) {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			lo, hi, ok := rollupZooms(p.Resolution(), cityRes)
+			if ok {
+				v.TouchBoundZooms(layer, grid.Geometry(p).Boundary.Bound(), lo, hi)
+			}
+		}
+	}
+}
+
+// rollupZooms returns the zooms whose tiles show cells of resolution res in a city split
+// at cityRes (rollupResolution is monotonic in the zoom, so they are a range; the city's
+// own resolution shows up to any zoom).
+func rollupZooms(res, cityRes int) (lo, hi uint32, ok bool) {
+	const beyond = 24 // rollupResolution is constant from well below this zoom
+	for z := uint32(0); z <= beyond; z++ {
+		if rollupResolution(z, cityRes) != res {
+			continue
+		}
+		if !ok {
+			lo, ok = z, true
+		}
+		hi = z
+	}
+	if ok && hi == beyond {
+		hi = math.MaxUint32
+	}
+	return lo, hi, ok
+}
+
 // simplifyTolerance is half a pixel of the tile in degrees: detail finer than that does
 // not show.
 func simplifyTolerance(z uint32) float64 { return 360.0 / 256 / math.Pow(2, float64(z)) / 2 }

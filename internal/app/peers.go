@@ -27,18 +27,14 @@ func (ps positionPublishers) Publish(stored []position.Stored) {
 type patrolTiles struct{ v *tiles.Versions }
 
 func (t patrolTiles) Publish(stored []position.Stored) {
-	cells := map[grid.Cell]bool{}
+	cells := make([]grid.Cell, 0, len(stored))
 	for _, s := range stored {
 		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
 		if c, err := grid.ParseCell(s.H3); err == nil {
-			cells[c] = true
+			cells = append(cells, c)
 		}
 	}
-	for c := range cells {
-		for _, parent := range tiles.RollupCells(c) {
-			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
-		}
-	}
+	tiles.TouchRollup(t.v, tiles.LayerCoverage, cells)
 	if len(stored) > 0 {
 		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
 	}
