@@ -134,6 +134,21 @@ func (s *Store) Resolution(ctx context.Context) (int, error) {
 	return res, pgdb.Translate(err, "grid settings")
 }
 
+// QueueResolution queues on b the read of the resolution the city is split at, into
+// *dst (0 when the city is not split yet), so that a caller's transaction reads it in a
+// round trip it makes anyway.
+func (s *Store) QueueResolution(b *pgx.Batch, dst *int) {
+	*dst = 0
+	b.Queue("SELECT resolution FROM grid_settings").Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(dst); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
