@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -46,12 +47,32 @@ func RollupCells(c grid.Cell) []grid.Cell {
 	return out
 }
 
-// TouchRollup records that the numbers of cells changed in a roll-up layer (coverage):
-// the hexagon of each cell and of each of its parents, at the zooms where a roll-up of a
-// city split at the cell's resolution shows them, each parent once however many of the
-// cells share it. A parent that shows only at low zooms is not recorded at the high
-// ones, where its bound would span hundreds of tiles it is not drawn on.
-func TouchRollup(v *Versions, layer string, cells []grid.Cell) {
+// Rollup records changes of the numbers of cells in a roll-up layer (coverage) in a
+// Versions. It remembers the bounds of up to maxBounds cells, since computing a
+// hexagon costs more than recording it. Safe for concurrent use.
+type Rollup struct {
+	v         *Versions
+	maxBounds int
+
+	mu     sync.Mutex
+	bounds map[grid.Cell]orb.Bound
+}
+
+// NewRollup returns a Rollup recording in v, remembering up to maxBounds cells' bounds
+// (0: 100,000, about 6 MB).
+func NewRollup(v *Versions, maxBounds int) *Rollup {
+	if maxBounds <= 0 {
+		maxBounds = 100_000
+	}
+	return &Rollup{v: v, maxBounds: maxBounds, bounds: map[grid.Cell]orb.Bound{}}
+}
+
+// Touch records that the numbers of cells changed in layer: the hexagon of each cell
+// and of each of its parents, at the zooms where a roll-up of a city split at the cell's
+// resolution shows them, each parent once however many of the cells share it. A parent
+// that shows only at low zooms is not recorded at the high ones, where its bound would
+// span hundreds of tiles it is not drawn on.
+func (r *Rollup) Touch(layer string, cells []grid.Cell) {
 	seen := make(map[grid.Cell]bool, len(cells)*5)
 	for _, c := range cells {
 		cityRes := c.Resolution()
@@ -60,12 +81,28 @@ func TouchRollup(v *Versions, layer string, cells []grid.Cell) {
 				continue
 			}
 			seen[p] = true
-			lo, hi, ok := rollupZooms(p.Resolution(), cityRes)
-			if ok {
-				v.TouchBoundZooms(layer, grid.Geometry(p).Boundary.Bound(), lo, hi)
+			if lo, hi, ok := rollupZooms(p.Resolution(), cityRes); ok {
+				r.v.TouchBoundZooms(layer, r.bound(p), lo, hi)
 			}
 		}
 	}
+}
+
+// bound returns the bound of c's hexagon, remembered when there is room.
+func (r *Rollup) bound(c grid.Cell) orb.Bound {
+	r.mu.Lock()
+	b, ok := r.bounds[c]
+	r.mu.Unlock()
+	if ok {
+		return b
+	}
+	b = grid.Geometry(c).Boundary.Bound()
+	r.mu.Lock()
+	if len(r.bounds) < r.maxBounds {
+		r.bounds[c] = b
+	}
+	r.mu.Unlock()
+	return b
 }
 
 // rollupZooms returns the zooms whose tiles show cells of resolution res in a city split

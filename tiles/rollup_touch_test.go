@@ -13,7 +13,7 @@ import (
 // TestTouchRollup checks that a changed cell gives a new version to every tile that draws
 // it or one of its roll-up parents, and leaves alone the high-zoom tiles a coarse parent
 // spans but is not drawn on.
-func TestTouchRollup(t *testing.T) {
+func TestRollupTouch(t *testing.T) {
 	v := newVersions(t, tiles.DefaultVersionsConfig())
 	cell := grid.CellAt(orb.Point{120.22, 31.81}, 9)
 	// A cell near the centre of the cell's resolution-5 parent, kilometres away.
@@ -28,7 +28,7 @@ func TestTouchRollup(t *testing.T) {
 	farHigh := mvt.TilesAt(farCenter, 12, 18) // the city's cells are drawn there
 	ownBefore, lowBefore, highBefore := snapshot(v, "coverage", own), snapshot(v, "coverage", farLow), snapshot(v, "coverage", farHigh)
 
-	tiles.TouchRollup(v, "coverage", []grid.Cell{cell, cell})
+	tiles.NewRollup(v, 0).Touch("coverage", []grid.Cell{cell, cell})
 
 	for i, after := range snapshot(v, "coverage", own) {
 		if after == ownBefore[i] {

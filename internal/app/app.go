@@ -158,6 +158,7 @@ type Server struct {
 	Bus     *cluster.Bus
 	limits  limiters
 	metrics *metrics.Metrics
+	rollup  *tiles.Rollup // records coverage changes in the tile versions
 	http    *http.Server
 	ln      net.Listener
 }
@@ -218,6 +219,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.rollup = tiles.NewRollup(s.Tiles.Versions(), 0)
 	s.wireInvalidation()
 	s.registerMetrics()
 	s.http = &http.Server{

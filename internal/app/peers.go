@@ -24,7 +24,10 @@ func (ps positionPublishers) Publish(stored []position.Stored) {
 // patrolTiles bumps the versions of the tiles new positions change: tracks where the
 // fixes are, coverage wherever the cells they fall in are drawn — at low zoom that is the
 // rolled-up parent cell, whose hexagon reaches further than the fix.
-type patrolTiles struct{ v *tiles.Versions }
+type patrolTiles struct {
+	v      *tiles.Versions
+	rollup *tiles.Rollup
+}
 
 func (t patrolTiles) Publish(stored []position.Stored) {
 	cells := make([]grid.Cell, 0, len(stored))
@@ -34,10 +37,14 @@ func (t patrolTiles) Publish(stored []position.Stored) {
 			cells = append(cells, c)
 		}
 	}
-	tiles.TouchRollup(t.v, tiles.LayerCoverage, cells)
+	t.rollup.Touch(tiles.LayerCoverage, cells)
 	if len(stored) > 0 {
 		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
 	}
+}
+
+func (s *Server) patrolTiles() patrolTiles {
+	return patrolTiles{v: s.Tiles.Versions(), rollup: s.rollup}
 }
 
 // peerPositions sends stored positions to the other instances.
@@ -94,7 +101,7 @@ func (e peerEvents) Receive(m cluster.Message) {
 				Time: time.UnixMilli(p.TimeMs).UTC(), H3: p.H3}
 		}
 		e.s.Live.Publish(stored)
-		patrolTiles{e.s.Tiles.Versions()}.Publish(stored)
+		e.s.patrolTiles().Publish(stored)
 	case cluster.KindCase:
 		e.s.caseChanged(orb.Point{m.Lon, m.Lat})
 	case cluster.KindGrid:

@@ -92,7 +92,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 
 func (s *Server) positionHandler() *position.Handler {
 	return position.NewHandler(s.Positions, s.Officers, s.authenticator(),
-		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}})
+		positionPublishers{s.Live, s.patrolTiles(), peerPositions{s.Bus}})
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.
