@@ -38,6 +38,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&opt.Clients, "clients", 4, "concurrent HTTP clients (and COPY streams)")
 	fs.IntVar(&opt.Batch, "batch", 1000, "fixes per request")
 	fs.IntVar(&opt.SingleRowFixes, "single-row-fixes", 0, "how many of the fixes the single-row-commit floor writes (0: all)")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the HTTP run to this file (go tool pprof)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

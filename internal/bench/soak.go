@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -363,30 +362,6 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	return rep, ctx.Err()
 }
 
-// startProfile starts the CPU profile the options ask for and returns what stops it;
-// a profile that cannot be written is reported and the soak runs without it.
-func (r *soakRun) startProfile(log io.Writer) (stop func()) {
-	if r.opt.CPUProfile == "" {
-		return func() {}
-	}
-	f, err := os.Create(r.opt.CPUProfile)
-	if err == nil {
-		if err = pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(log, "soak: no CPU profile: %v\n", err)
-		return func() {}
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			fmt.Fprintf(log, "soak: CPU profile: %v\n", err)
-		}
-	}
-}
-
 // withPoolMaxConns returns the database URL with pool_max_conns set to n (n > 0).
 func withPoolMaxConns(dbURL string, n int) (string, error) {
 	if n <= 0 {
@@ -656,7 +631,7 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 
 	loopCtx, stopLoops := context.WithTimeout(ctx, opt.Duration)
 	defer stopLoops()
-	stopProfile := r.startProfile(log)
+	stopProfile := startCPUProfile(r.opt.CPUProfile, log)
 	cpuStart := cpuTime()
 	pgStart := backendCPU(r.dbName)
 	notifyStart, _ := r.srv.Bus.Counts()
