@@ -113,6 +113,7 @@ func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&opt.Cases, "cases", 20_000, "synthetic cases for the analysts' queries")
 	fs.IntVar(&opt.PoolMaxConns, "pool-max-conns", 0, "cap of the server's database pool (0: its default, max(4, cores))")
 	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the load to this file (go tool pprof)")
+	fs.DurationVar(&opt.GroupWindow, "group-window", 0, "the server's group commit window (0: its default; negative: off), as serve --group-window")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

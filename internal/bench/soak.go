@@ -68,6 +68,8 @@ type SoakOptions struct {
 	// PoolMaxConns caps the server's database pool (0: the server's default, pgxpool's
 	// max(4, cores)); it is the URL parameter pool_max_conns a deployment would set.
 	PoolMaxConns int
+	// GroupWindow is the server's group commit window (0: its default; negative: off).
+	GroupWindow time.Duration
 	// CPUProfile, when set, names a file the process's CPU profile during the load is
 	// written to (runtime/pprof; read it with go tool pprof). It holds the server and
 	// the load generator together.
@@ -317,7 +319,8 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	if err != nil {
 		return SoakReport{}, err
 	}
-	srv, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: serverURL, Migrate: true})
+	srv, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: serverURL, Migrate: true,
+		GroupCommit: position.GroupConfig{Window: opt.GroupWindow}})
 	if err != nil {
 		return SoakReport{}, err
 	}
