@@ -106,6 +106,9 @@ func (s *Store) Import(ctx context.Context, towns []TownshipInput, res int) (Imp
 		if err := resplit(ctx, tx, split, res); err != nil {
 			return err
 		}
+		if err := refreshRollups(ctx, tx, split); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO grid_settings (resolution) VALUES ($1)
 			ON CONFLICT (id) DO UPDATE SET resolution = EXCLUDED.resolution`, res); err != nil {

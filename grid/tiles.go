@@ -2,6 +2,7 @@ package grid
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -72,21 +73,63 @@ type RolledCell struct {
 
 // CellRollup returns the cells whose centre lies in the WGS-84 bound b, in township (""
 // = every township), rolled up to their parents at resolution res (the cells themselves
-// when res is the city's resolution or finer), by index. Errors: the database's,
+// when res is the city's resolution or finer), by index. A parent stands for all its
+// cells (of township), also those outside b, so that it reads the same in every tile
+// that draws it. Parents at resolutions from
+// minRollupRes up are read from the roll-ups prepared when cells change (cell_rollups);
+// coarser ones are aggregated from the cells. Which branch runs is decided once per
+// query by the city's resolution: the others read nothing. Errors: the database's,
 // translated.
 func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]RolledCell, error) {
 	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
 	rows, err := s.db.Query(ctx, `
-		SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell,
-		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
-		FROM cells
-		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		GROUP BY 1 ORDER BY 1`, append(pgdb.BoundArgs(b), res, township)...)
+		WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 4326) AS g),
+		city AS (SELECT resolution FROM grid_settings)
+		SELECT r.h3, min(r.township), CASE WHEN sum(r.cells) = 1 THEN min(r.grid_area) END, sum(r.cells)::int
+		FROM cell_rollups r, env
+		WHERE r.res = $5 AND $5 >= $7 AND $5 < (SELECT resolution FROM city)
+		  AND r.centers && env.g AND ST_Intersects(r.centers, env.g) AND ($6 = '' OR r.township = $6)
+		GROUP BY r.h3
+		UNION ALL
+		SELECT c.h3, c.township, c.grid_area, 1
+		FROM cells c, env
+		WHERE $5 >= (SELECT resolution FROM city) AND c.center && env.g AND ($6 = '' OR c.township = $6)
+		UNION ALL
+		SELECT c.parents[$5 + 1], min(c.township), CASE WHEN count(*) = 1 THEN min(c.grid_area) END, count(*)::int
+		FROM cells c
+		WHERE ($6 = '' OR c.township = $6) AND c.parents[$5 + 1] IN (
+			SELECT h.parents[$5 + 1] FROM cells h, env
+			WHERE $5 < $7 AND $5 < (SELECT resolution FROM city) AND h.center && env.g AND ($6 = '' OR h.township = $6))
+		GROUP BY 1
+		ORDER BY 1`, append(pgdb.BoundArgs(b), res, township, minRollupRes)...)
 	if err != nil {
 		return nil, pgdb.Translate(err, "cells")
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RolledCell])
 	return list, pgdb.Translate(err, "cells")
+}
+
+// minRollupRes is the coarsest resolution cell_rollups holds (the tile layers roll cells
+// up to resolutions 5 to 8).
+const minRollupRes = 5
+
+// refreshRollups computes again the roll-ups of the cells of the townships, in the
+// transaction that changed those cells.
+func refreshRollups(ctx context.Context, tx pgx.Tx, townships []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM cell_rollups WHERE township = ANY($1)`, townships); err != nil {
+		return fmt.Errorf("refresh cell roll-ups: %w", err)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO cell_rollups (res, h3, township, grid_area, cells, centers)
+		SELECT r, c.parents[r + 1], c.township, CASE WHEN count(*) = 1 THEN min(c.grid_area) END, count(*),
+		       ST_Multi(ST_Collect(c.center))
+		FROM cells c CROSS JOIN LATERAL generate_series($2::int, cardinality(c.parents) - 1) AS r
+		WHERE c.township = ANY($1)
+		GROUP BY 1, 2, 3`, townships, minRollupRes)
+	if err != nil {
+		return fmt.Errorf("refresh cell roll-ups: %w", err)
+	}
+	return nil
 }
 
 // Extent returns the WGS-84 bound of every township, or of one when township is not "";

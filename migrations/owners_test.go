@@ -17,6 +17,7 @@ var owners = map[string]string{
 	"api_tokens_announce_change": "internal/auth",
 	"townships":                  "grid",
 	"cells":                      "grid",
+	"cell_rollups":               "grid",
 	"grid_areas":                 "grid",
 	"grid_settings":              "grid",
 	"squadrons":                  "grid",

@@ -68,6 +68,7 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "bound of each cold pass, length of each warm run")
 	fs.IntVar(&opt.Cases, "cases", 200_000, "synthetic cases to write")
 	fs.BoolVar(&opt.Gzip, "gzip", true, "ask for gzip-encoded tiles, as browsers do")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the runs to this file (go tool pprof)")
 	fs.BoolVar(&opt.Keep, "keep", false, "benchmark in --db itself and keep its data (no scratch database): migrates it, loads the demo city and the cases when missing")
 	if err := parse(fs, args, 0); err != nil {
 		return err

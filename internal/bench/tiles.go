@@ -50,7 +50,10 @@ type TilesOptions struct {
 	PeerWait time.Duration
 	// Gzip asks both servers for gzip-encoded tiles, as browsers and map libraries do.
 	Gzip bool
-	Seed uint64
+	// CPUProfile, when set, names a file the process's CPU profile during the runs is
+	// written to (our server and the clients of both together).
+	CPUProfile string
+	Seed       uint64
 }
 
 func (o *TilesOptions) defaults() {
@@ -264,6 +267,8 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 		}
 	}
 
+	stopProfile := startCPUProfile(opt.CPUProfile, log)
+	defer stopProfile()
 	for _, s := range sets {
 		runs, err := measureOurs(ctx, dbURL, token, s, opt)
 		if err != nil {
