@@ -46,6 +46,14 @@ func TestCellRollupMatchesCells(t *testing.T) {
 					}
 					n += len(got)
 				}
+				// Beyond the city's resolution: the cells themselves.
+				got, err := store.CellRollup(ctx, b, grid.MaxResolution, township)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(aggregateCells(t, f, b, city, township), got); diff != "" {
+					t.Errorf("city at %d, res %d, township %q: differs from the cells (-cells +rollup):\n%s", city, grid.MaxResolution, township, diff)
+				}
 			}
 		}
 		if n == 0 {

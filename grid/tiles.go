@@ -88,7 +88,7 @@ func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township s
 		SELECT r.h3, min(r.township), CASE WHEN sum(r.cells) = 1 THEN min(r.grid_area) END, sum(r.cells)::int
 		FROM cell_rollups r, env
 		WHERE r.res = $5 AND $5 >= $7 AND $5 < (SELECT resolution FROM city)
-		  AND r.centers && env.g AND ST_Intersects(r.centers, env.g) AND ($6 = '' OR r.township = $6)
+		  AND r.centers && env.g AND (r.centers @ env.g OR ST_Intersects(r.centers, env.g)) AND ($6 = '' OR r.township = $6)
 		GROUP BY r.h3
 		UNION ALL
 		SELECT c.h3, c.township, c.grid_area, 1

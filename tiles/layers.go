@@ -183,11 +183,10 @@ func (l cellLayer) Fields() map[string]string {
 }
 
 func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
-	cityRes, err := l.grid.Resolution(ctx)
-	if err != nil || cityRes == 0 {
-		return nil, err
-	}
-	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township)
+	// CellRollup draws the cells themselves for a resolution at or beyond the city's:
+	// asked for the zoom's roll-up resolution unclamped, it needs no round trip for the
+	// city's resolution first.
+	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, grid.MaxResolution), r.Caller.Township)
 	if err != nil {
 		return nil, err
 	}
