@@ -73,40 +73,63 @@ type RolledCell struct {
 
 // CellRollup returns the cells whose centre lies in the WGS-84 bound b, in township (""
 // = every township), rolled up to their parents at resolution res (the cells themselves
-// when res is the city's resolution or finer), by index. A parent stands for all its
-// cells (of township), also those outside b, so that it reads the same in every tile
-// that draws it. Parents at resolutions from
-// minRollupRes up are read from the roll-ups prepared when cells change (cell_rollups);
-// coarser ones are aggregated from the cells. Which branch runs is decided once per
-// query by the city's resolution: the others read nothing. Errors: the database's,
-// translated.
+// when res is the city's resolution or finer: MaxResolution asks for them), by index. A
+// parent stands for all its cells (of township), also those outside b, so that it reads
+// the same in every tile that draws it. Parents at resolutions from minRollupRes up are
+// read from the roll-ups prepared when cells change (cell_rollups); coarser ones are
+// aggregated from the cells. Errors: the database's, translated.
 func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]RolledCell, error) {
-	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
-	rows, err := s.db.Query(ctx, `
-		WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 4326) AS g),
-		city AS (SELECT resolution FROM grid_settings)
-		SELECT r.h3, min(r.township), CASE WHEN sum(r.cells) = 1 THEN min(r.grid_area) END, sum(r.cells)::int
-		FROM cell_rollups r, env
-		WHERE r.res = $5 AND $5 >= $7 AND $5 < (SELECT resolution FROM city)
-		  AND r.centers && env.g AND (r.centers @ env.g OR ST_Intersects(r.centers, env.g)) AND ($6 = '' OR r.township = $6)
-		GROUP BY r.h3
-		UNION ALL
-		SELECT c.h3, c.township, c.grid_area, 1
-		FROM cells c, env
-		WHERE $5 >= (SELECT resolution FROM city) AND c.center && env.g AND ($6 = '' OR c.township = $6)
-		UNION ALL
-		SELECT c.parents[$5 + 1], min(c.township), CASE WHEN count(*) = 1 THEN min(c.grid_area) END, count(*)::int
-		FROM cells c
-		WHERE ($6 = '' OR c.township = $6) AND c.parents[$5 + 1] IN (
-			SELECT h.parents[$5 + 1] FROM cells h, env
-			WHERE $5 < $7 AND $5 < (SELECT resolution FROM city) AND h.center && env.g AND ($6 = '' OR h.township = $6))
-		GROUP BY 1
-		ORDER BY 1`, append(pgdb.BoundArgs(b), res, township, minRollupRes)...)
+	args := append(pgdb.BoundArgs(b), res, township)
+	cellArgs := append(pgdb.BoundArgs(b), township)
+	switch {
+	case res >= MaxResolution:
+		return s.rolledCells(ctx, "cells", cellsAsRolled, cellArgs)
+	case res < minRollupRes:
+		return s.rolledCells(ctx, "cells", parentsFromCells, args)
+	}
+	list, err := s.rolledCells(ctx, "cell roll-ups", preparedParents, args)
+	if err != nil || len(list) > 0 {
+		return list, err
+	}
+	// No roll-up at res with a cell in b: either no cell is there, or res is the city's
+	// resolution or finer (roll-ups are coarser), when the cells are what is drawn.
+	return s.rolledCells(ctx, "cells", cellsAsRolled, cellArgs)
+}
+
+// The reads of CellRollup: $1–$4 the bound, $5 the resolution, $6 the township or ""
+// (cellsAsRolled: $5 the township).
+const (
+	preparedParents = `
+		SELECT h3, min(township), CASE WHEN sum(cells) = 1 THEN min(grid_area) END, sum(cells)::int
+		FROM cell_rollups
+		WHERE res = $5 AND ($6 = '' OR township = $6)
+		  AND centers && ST_MakeEnvelope($1, $2, $3, $4, 4326)
+		  AND (centers @ ST_MakeEnvelope($1, $2, $3, $4, 4326) OR ST_Intersects(centers, ST_MakeEnvelope($1, $2, $3, $4, 4326)))
+		GROUP BY h3 ORDER BY h3`
+	cellsAsRolled = `
+		SELECT h3, township, grid_area, 1
+		FROM cells
+		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
+		ORDER BY h3`
+	// parentsFromCells is preparedParents computed from the cells, for the coarse
+	// resolutions no tile layer shows.
+	parentsFromCells = `
+		WITH c AS (
+			SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell, township, grid_area, center
+			FROM cells WHERE $6 = '' OR township = $6)
+		SELECT cell, min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
+		FROM c
+		WHERE cell IN (SELECT cell FROM c WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326))
+		GROUP BY 1 ORDER BY 1`
+)
+
+func (s *Store) rolledCells(ctx context.Context, what, sql string, args []any) ([]RolledCell, error) {
+	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, pgdb.Translate(err, "cells")
+		return nil, pgdb.Translate(err, what)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RolledCell])
-	return list, pgdb.Translate(err, "cells")
+	return list, pgdb.Translate(err, what)
 }
 
 // minRollupRes is the coarsest resolution cell_rollups holds (the tile layers roll cells
