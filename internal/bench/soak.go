@@ -644,7 +644,8 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 	samples[0].At = 0
 
 	var wg sync.WaitGroup
-	deviceClient := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 512}, Timeout: time.Minute}
+	// Each phone keeps its own connection alive, as a phone does.
+	deviceClient := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: max(512, len(r.devices))}, Timeout: time.Minute}
 	for i, d := range r.devices {
 		wg.Add(1)
 		go func() {
