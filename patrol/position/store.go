@@ -172,6 +172,7 @@ func newRequest(ctx context.Context, items []ingest.RawFix) *request {
 		r.ids = append(r.ids, id)
 	}
 	sort.Strings(r.ids)
+	r.reset() // the answer of a request with no fix left to store: the parsers' rejections
 	return r
 }
 
