@@ -172,6 +172,9 @@ func (s *Store) CreateGridArea(ctx context.Context, g NewGridArea) (GridArea, er
 		if _, err := tx.Exec(ctx, `UPDATE cells SET grid_area = $1 WHERE h3 = ANY($2)`, g.Code, cells); err != nil {
 			return err
 		}
+		if err := refreshRollups(ctx, tx, []string{g.Township}); err != nil {
+			return err
+		}
 		out.Cells = len(cells)
 		return nil
 	})

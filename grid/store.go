@@ -106,6 +106,9 @@ func (s *Store) Import(ctx context.Context, towns []TownshipInput, res int) (Imp
 		if err := resplit(ctx, tx, split, res); err != nil {
 			return err
 		}
+		if err := refreshRollups(ctx, tx, split); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO grid_settings (resolution) VALUES ($1)
 			ON CONFLICT (id) DO UPDATE SET resolution = EXCLUDED.resolution`, res); err != nil {
@@ -132,6 +135,21 @@ const MaxSplitCells = 2_000_000
 func (s *Store) Resolution(ctx context.Context) (int, error) {
 	res, err := resolution(ctx, s.db)
 	return res, pgdb.Translate(err, "grid settings")
+}
+
+// QueueResolution queues on b the read of the resolution the city is split at, into
+// *dst (0 when the city is not split yet), so that a caller's transaction reads it in a
+// round trip it makes anyway.
+func (s *Store) QueueResolution(b *pgx.Batch, dst *int) {
+	*dst = 0
+	b.Queue("SELECT resolution FROM grid_settings").Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(dst); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }
 
 type querier interface {

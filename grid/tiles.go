@@ -2,6 +2,7 @@ package grid
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -72,21 +73,86 @@ type RolledCell struct {
 
 // CellRollup returns the cells whose centre lies in the WGS-84 bound b, in township (""
 // = every township), rolled up to their parents at resolution res (the cells themselves
-// when res is the city's resolution or finer), by index. Errors: the database's,
-// translated.
+// when res is the city's resolution or finer: MaxResolution asks for them), by index. A
+// parent stands for all its cells (of township), also those outside b, so that it reads
+// the same in every tile that draws it. Parents at resolutions from minRollupRes up are
+// read from the roll-ups prepared when cells change (cell_rollups); coarser ones are
+// aggregated from the cells. Errors: the database's, translated.
 func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]RolledCell, error) {
-	// A parent index is parents[res + 1] (1-based array); at the city resolution the cell.
-	rows, err := s.db.Query(ctx, `
-		SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell,
-		       min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
+	args := append(pgdb.BoundArgs(b), res, township)
+	cellArgs := append(pgdb.BoundArgs(b), township)
+	switch {
+	case res >= MaxResolution:
+		return s.rolledCells(ctx, "cells", cellsAsRolled, cellArgs)
+	case res < minRollupRes:
+		return s.rolledCells(ctx, "cells", parentsFromCells, args)
+	}
+	list, err := s.rolledCells(ctx, "cell roll-ups", preparedParents, args)
+	if err != nil || len(list) > 0 {
+		return list, err
+	}
+	// No roll-up at res with a cell in b: either no cell is there, or res is the city's
+	// resolution or finer (roll-ups are coarser), when the cells are what is drawn.
+	return s.rolledCells(ctx, "cells", cellsAsRolled, cellArgs)
+}
+
+// The reads of CellRollup: $1–$4 the bound, $5 the resolution, $6 the township or ""
+// (cellsAsRolled: $5 the township).
+const (
+	preparedParents = `
+		SELECT h3, min(township), CASE WHEN sum(cells) = 1 THEN min(grid_area) END, sum(cells)::int
+		FROM cell_rollups
+		WHERE res = $5 AND ($6 = '' OR township = $6)
+		  AND centers && ST_MakeEnvelope($1, $2, $3, $4, 4326)
+		  AND (centers @ ST_MakeEnvelope($1, $2, $3, $4, 4326) OR ST_Intersects(centers, ST_MakeEnvelope($1, $2, $3, $4, 4326)))
+		GROUP BY h3 ORDER BY h3`
+	cellsAsRolled = `
+		SELECT h3, township, grid_area, 1
 		FROM cells
-		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($6 = '' OR township = $6)
-		GROUP BY 1 ORDER BY 1`, append(pgdb.BoundArgs(b), res, township)...)
+		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
+		ORDER BY h3`
+	// parentsFromCells is preparedParents computed from the cells, for the coarse
+	// resolutions no tile layer shows.
+	parentsFromCells = `
+		WITH c AS (
+			SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell, township, grid_area, center
+			FROM cells WHERE $6 = '' OR township = $6)
+		SELECT cell, min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
+		FROM c
+		WHERE cell IN (SELECT cell FROM c WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326))
+		GROUP BY 1 ORDER BY 1`
+)
+
+func (s *Store) rolledCells(ctx context.Context, what, sql string, args []any) ([]RolledCell, error) {
+	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, pgdb.Translate(err, "cells")
+		return nil, pgdb.Translate(err, what)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RolledCell])
-	return list, pgdb.Translate(err, "cells")
+	return list, pgdb.Translate(err, what)
+}
+
+// minRollupRes is the coarsest resolution cell_rollups holds (the tile layers roll cells
+// up to resolutions 5 to 8).
+const minRollupRes = 5
+
+// refreshRollups computes again the roll-ups of the cells of the townships, in the
+// transaction that changed those cells.
+func refreshRollups(ctx context.Context, tx pgx.Tx, townships []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM cell_rollups WHERE township = ANY($1)`, townships); err != nil {
+		return fmt.Errorf("refresh cell roll-ups: %w", err)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO cell_rollups (res, h3, township, grid_area, cells, centers)
+		SELECT r, c.parents[r + 1], c.township, CASE WHEN count(*) = 1 THEN min(c.grid_area) END, count(*),
+		       ST_Multi(ST_Collect(c.center))
+		FROM cells c CROSS JOIN LATERAL generate_series($2::int, cardinality(c.parents) - 1) AS r
+		WHERE c.township = ANY($1)
+		GROUP BY 1, 2, 3`, townships, minRollupRes)
+	if err != nil {
+		return fmt.Errorf("refresh cell roll-ups: %w", err)
+	}
+	return nil
 }
 
 // Extent returns the WGS-84 bound of every township, or of one when township is not "";

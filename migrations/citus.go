@@ -42,6 +42,7 @@ var Layouts = []Layout{
 	{Table: "squadrons", Kind: Reference, Why: "a few thousand rows, looked up by code from every shard"},
 	{Table: "grid_areas", Kind: Reference, Why: "about 12,500 rows, looked up by code from every shard"},
 	{Table: "cells", Kind: Reference, Why: "looked up by H3 index alone (locate, ingest, tiles, analyses); 1.2 M rows in a province"},
+	{Table: "cell_rollups", Kind: Reference, Why: "the cells layer's parent hexagons, derived from cells; read by tiles from any node"},
 	{Table: "officers", Kind: Reference, Why: "looked up by id and device from every request; 100,000 rows in a province"},
 	{Table: "api_tokens", Kind: Local, Why: "written by authentication (last use): as a reference table every node would have to " +
 		"answer for any request to pass, so one worker down would lock everybody out; on the coordinator alone " +

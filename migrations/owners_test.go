@@ -14,8 +14,10 @@ import (
 // whose non-test Go code may hold SQL on it. A new table needs an entry here.
 var owners = map[string]string{
 	"api_tokens":                 "internal/auth",
+	"api_tokens_announce_change": "internal/auth",
 	"townships":                  "grid",
 	"cells":                      "grid",
+	"cell_rollups":               "grid",
 	"grid_areas":                 "grid",
 	"grid_settings":              "grid",
 	"squadrons":                  "grid",

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -44,6 +45,84 @@ func RollupCells(c grid.Cell) []grid.Cell {
 		}
 	}
 	return out
+}
+
+// Rollup records changes of the numbers of cells in a roll-up layer (coverage) in a
+// Versions. It remembers the bounds of up to maxBounds cells, since computing a
+// hexagon costs more than recording it. Safe for concurrent use.
+type Rollup struct {
+	v         *Versions
+	maxBounds int
+
+	mu     sync.Mutex
+	bounds map[grid.Cell]orb.Bound
+}
+
+// NewRollup returns a Rollup recording in v, remembering up to maxBounds cells' bounds
+// (0: 100,000, about 6 MB).
+func NewRollup(v *Versions, maxBounds int) *Rollup {
+	if maxBounds <= 0 {
+		maxBounds = 100_000
+	}
+	return &Rollup{v: v, maxBounds: maxBounds, bounds: map[grid.Cell]orb.Bound{}}
+}
+
+// Touch records that the numbers of cells changed in layer: the hexagon of each cell
+// and of each of its parents, at the zooms where a roll-up of a city split at the cell's
+// resolution shows them, each parent once however many of the cells share it. A parent
+// that shows only at low zooms is not recorded at the high ones, where its bound would
+// span hundreds of tiles it is not drawn on.
+func (r *Rollup) Touch(layer string, cells []grid.Cell) {
+	seen := make(map[grid.Cell]bool, len(cells)*5)
+	for _, c := range cells {
+		cityRes := c.Resolution()
+		for _, p := range RollupCells(c) {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if lo, hi, ok := rollupZooms(p.Resolution(), cityRes); ok {
+				r.v.TouchBoundZooms(layer, r.bound(p), lo, hi)
+			}
+		}
+	}
+}
+
+// bound returns the bound of c's hexagon, remembered when there is room.
+func (r *Rollup) bound(c grid.Cell) orb.Bound {
+	r.mu.Lock()
+	b, ok := r.bounds[c]
+	r.mu.Unlock()
+	if ok {
+		return b
+	}
+	b = grid.Geometry(c).Boundary.Bound()
+	r.mu.Lock()
+	if len(r.bounds) < r.maxBounds {
+		r.bounds[c] = b
+	}
+	r.mu.Unlock()
+	return b
+}
+
+// rollupZooms returns the zooms whose tiles show cells of resolution res in a city split
+// at cityRes (rollupResolution is monotonic in the zoom, so they are a range; the city's
+// own resolution shows up to any zoom).
+func rollupZooms(res, cityRes int) (lo, hi uint32, ok bool) {
+	const beyond = 24 // rollupResolution is constant from well below this zoom
+	for z := uint32(0); z <= beyond; z++ {
+		if rollupResolution(z, cityRes) != res {
+			continue
+		}
+		if !ok {
+			lo, ok = z, true
+		}
+		hi = z
+	}
+	if ok && hi == beyond {
+		hi = math.MaxUint32
+	}
+	return lo, hi, ok
 }
 
 // simplifyTolerance is half a pixel of the tile in degrees: detail finer than that does
@@ -104,11 +183,10 @@ func (l cellLayer) Fields() map[string]string {
 }
 
 func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.Feature, error) {
-	cityRes, err := l.grid.Resolution(ctx)
-	if err != nil || cityRes == 0 {
-		return nil, err
-	}
-	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, cityRes), r.Caller.Township)
+	// CellRollup draws the cells themselves for a resolution at or beyond the city's:
+	// asked for the zoom's roll-up resolution unclamped, it needs no round trip for the
+	// city's resolution first.
+	cells, err := l.grid.CellRollup(ctx, bufferedBound(r.Tile), rollupResolution(r.Tile.Z, grid.MaxResolution), r.Caller.Township)
 	if err != nil {
 		return nil, err
 	}

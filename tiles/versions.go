@@ -3,6 +3,7 @@ package tiles
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync/atomic"
 
@@ -145,9 +146,27 @@ func (v *Versions) Touch(layer string, p orb.Point) {
 // version, along with some tiles nearby when b is large (see [Versions]). An empty or
 // non-finite b bumps the whole layer. The work is O(MaxBoundTiles) whatever b's size.
 func (v *Versions) TouchBound(layer string, b orb.Bound) {
+	v.TouchBoundZooms(layer, b, 0, math.MaxUint32)
+}
+
+// TouchBoundZooms is TouchBound for a change that shows only on tiles of zooms minZ to
+// maxZ, such as a roll-up's parent cell: tiles of other zooms keep their versions. It
+// records the change at those index zooms only, so a large b costs little when it shows
+// at low zooms alone.
+func (v *Versions) TouchBoundZooms(layer string, b orb.Bound, minZ, maxZ uint32) {
+	if minZ > maxZ {
+		return
+	}
 	lh := layerHash(layer)
-	if v.cfg.MinZoom > 0 {
+	if v.cfg.MinZoom > 0 && minZ < v.cfg.MinZoom {
 		v.bump(lh, kindLow, 0, 0, 0)
+	}
+	lo, hi := max(minZ, v.cfg.MinZoom), min(maxZ, v.cfg.MaxZoom)
+	if maxZ > v.cfg.MaxZoom && lo > v.cfg.MaxZoom {
+		lo = v.cfg.MaxZoom // tiles above the index zooms take their ancestor's version
+	}
+	if lo > hi {
+		return
 	}
 	a, ok := mvt.Project(b)
 	if !ok {
@@ -156,10 +175,10 @@ func (v *Versions) TouchBound(layer string, b orb.Bound) {
 	}
 	limit := uint64(v.cfg.MaxBoundTiles)
 	var prev mvt.Range
-	for z := v.cfg.MinZoom; z <= v.cfg.MaxZoom; z++ {
+	for z := lo; z <= hi; z++ {
 		r := a.Tiles(z, mvt.Margin+edgeSlack)
 		if r.Count() > limit {
-			if z == v.cfg.MinZoom {
+			if z == lo {
 				v.bump(lh, kindEpoch, 0, 0, 0)
 				return
 			}

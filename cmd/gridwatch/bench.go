@@ -40,6 +40,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&opt.Clients, "clients", 4, "concurrent HTTP clients (and COPY streams)")
 	fs.IntVar(&opt.Batch, "batch", 1000, "fixes per request")
 	fs.IntVar(&opt.SingleRowFixes, "single-row-fixes", 0, "how many of the fixes the single-row-commit floor writes (0: all)")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the HTTP run to this file (go tool pprof)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -69,6 +70,7 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "bound of each cold pass, length of each warm run")
 	fs.IntVar(&opt.Cases, "cases", 200_000, "synthetic cases to write")
 	fs.BoolVar(&opt.Gzip, "gzip", true, "ask for gzip-encoded tiles, as browsers do")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the runs to this file (go tool pprof)")
 	fs.BoolVar(&opt.Keep, "keep", false, "benchmark in --db itself and keep its data (no scratch database): migrates it, loads the demo city and the cases when missing")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -113,6 +115,8 @@ func benchSoakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&opt.SampleEvery, "sample-every", 10*time.Second, "how often memory is sampled")
 	fs.IntVar(&opt.Cases, "cases", 20_000, "synthetic cases for the analysts' queries")
 	fs.IntVar(&opt.PoolMaxConns, "pool-max-conns", 0, "cap of the server's database pool (0: its default, max(4, cores))")
+	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the load to this file (go tool pprof)")
+	fs.DurationVar(&opt.GroupWindow, "group-window", 0, "the server's group commit window (0: its default; negative: off), as serve --group-window")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/app"
+	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -32,6 +33,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&group.MaxFixes, "group-max-fixes", group.MaxFixes, "fixes that close a shared ingest transaction early")
 	fs.IntVar(&group.MaxRequestFixes, "group-max-request-fixes", group.MaxRequestFixes, "largest ingest request, in fixes, that shares a transaction")
 	fs.IntVar(&group.Groups, "group-transactions", group.Groups, "shared ingest transactions running at once")
+	tokenTTL := fs.Duration("token-cache-ttl", auth.DefaultCacheTTL, "how long a live token is trusted from memory when a revocation's notification is missed (negative: look every token up)")
 	evidenceDir := fs.String("evidence-dir", "evidence", "directory of the evidence store (files by SHA-256); back it up with the database")
 	var evidenceLimits evidence.Limits
 	fs.Int64Var(&evidenceLimits.FileBytes, "evidence-max-bytes", evidence.DefaultFileBytes, "largest evidence file, in bytes")
@@ -54,7 +56,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	srv, err := app.Open(ctx, app.Config{Addr: *addr, DatabaseURL: *db, Migrate: *migrate, StatementTimeout: *stmt,
 		H3Resolution: *res, TrustProxy: *trustProxy, RateLimits: &limits, CORSOrigins: httpx.ParseOrigins(*cors), GroupCommit: group,
-		EvidenceDir: *evidenceDir, Evidence: evidenceLimits, Procedure: *procedure, ClaimWindow: *claimWindow, Admission: adm})
+		TokenCacheTTL: *tokenTTL, EvidenceDir: *evidenceDir, Evidence: evidenceLimits, Procedure: *procedure, ClaimWindow: *claimWindow,
+		Admission: adm})
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,11 @@ type Config struct {
 	// GroupCommit tunes how small ingest requests share transactions (zero fields:
 	// position.DefaultGroupConfig; a negative Window turns it off).
 	GroupCommit position.GroupConfig
+	// TokenCacheTTL is how long a live token's identity is kept in memory (default
+	// auth.DefaultCacheTTL; negative: every request looks its token up). Revocations
+	// reach every instance at once through the database's notification; the TTL bounds
+	// how long one missed could go unnoticed.
+	TokenCacheTTL time.Duration
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -140,16 +145,19 @@ func (c *Config) setDefaults() {
 
 // Server is a configured Gridwatch server.
 type Server struct {
-	cfg       Config
-	DB        *pgxpool.Pool
-	Tokens    *auth.Store
-	Grid      *grid.Store
-	Officers  *officer.Store
-	Positions *position.Store
-	Coverage  *coverage.Store
-	Live      *live.Broker
-	Cases     *cases.Store
-	Analytics *analytics.Store
+	cfg    Config
+	DB     *pgxpool.Pool
+	Tokens *auth.Store
+	// TokenCache answers token lookups from memory; nil when Config.TokenCacheTTL turned
+	// it off.
+	TokenCache *auth.Cache
+	Grid       *grid.Store
+	Officers   *officer.Store
+	Positions  *position.Store
+	Coverage   *coverage.Store
+	Live       *live.Broker
+	Cases      *cases.Store
+	Analytics  *analytics.Store
 	// Admission bounds the analyses (see Config.Admission).
 	Admission *admission.Controller
 	Tiles     *tiles.Server
@@ -166,6 +174,7 @@ type Server struct {
 	Bus     *cluster.Bus
 	limits  limiters
 	metrics *metrics.Metrics
+	rollup  *tiles.Rollup // records coverage changes in the tile versions
 	http    *http.Server
 	ln      net.Listener
 }
@@ -196,6 +205,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		Bus:     cluster.New(pool),
 		limits:  newLimiters(*cfg.RateLimits),
 		metrics: metrics.New(pool),
+	}
+	if cfg.TokenCacheTTL >= 0 {
+		s.TokenCache = auth.NewCache(s.Tokens, cfg.TokenCacheTTL, 0)
+		s.TokenCache.OnlyWhile(s.Bus.Listening)
 	}
 	s.Calendar = calendar.NewStore(pool)
 	s.Officers = officer.NewStore(pool, s.Grid)
@@ -232,6 +245,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Admission = admission.New(cfg.Admission)
 	s.Analytics.Admission(s.Admission, analysisVersions{s.Tiles.Versions()})
+	s.rollup = tiles.NewRollup(s.Tiles.Versions(), 0)
 	s.wireInvalidation()
 	s.registerMetrics()
 	s.http = &http.Server{
@@ -356,6 +370,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// authenticator checks tokens: through the token cache unless it is off.
+func (s *Server) authenticator() auth.Authenticator {
+	if s.TokenCache != nil {
+		return s.TokenCache
+	}
+	return s.Tokens
 }
 
 // Close releases the database pool. Call it after Serve returns.

@@ -38,7 +38,7 @@ func (s *Server) guard() func(http.Handler) http.Handler {
 // guardian checks every kind of credential — bearer tokens, OsmAnd device keys, Open311
 // api_keys — against one bad-credential budget per client address.
 func (s *Server) guardian() auth.Guard {
-	return auth.Guard{Tokens: s.Tokens, Failures: s.limits.badTokens}
+	return auth.Guard{Tokens: s.authenticator(), Failures: s.limits.badTokens}
 }
 
 // osmandLimit counts OsmAnd fixes against the ingest limit of their device key.

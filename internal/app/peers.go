@@ -26,24 +26,27 @@ func (ps positionPublishers) Publish(stored []position.Stored) {
 // patrolTiles bumps the versions of the tiles new positions change: tracks where the
 // fixes are, coverage wherever the cells they fall in are drawn — at low zoom that is the
 // rolled-up parent cell, whose hexagon reaches further than the fix.
-type patrolTiles struct{ v *tiles.Versions }
+type patrolTiles struct {
+	v      *tiles.Versions
+	rollup *tiles.Rollup
+}
 
 func (t patrolTiles) Publish(stored []position.Stored) {
-	cells := map[grid.Cell]bool{}
+	cells := make([]grid.Cell, 0, len(stored))
 	for _, s := range stored {
 		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
 		if c, err := grid.ParseCell(s.H3); err == nil {
-			cells[c] = true
+			cells = append(cells, c)
 		}
 	}
-	for c := range cells {
-		for _, parent := range tiles.RollupCells(c) {
-			t.v.TouchBound(tiles.LayerCoverage, grid.Geometry(parent).Boundary.Bound())
-		}
-	}
+	t.rollup.Touch(tiles.LayerCoverage, cells)
 	if len(stored) > 0 {
 		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure
 	}
+}
+
+func (s *Server) patrolTiles() patrolTiles {
+	return patrolTiles{v: s.Tiles.Versions(), rollup: s.rollup}
 }
 
 // peerPositions sends stored positions to the other instances.
@@ -100,16 +103,25 @@ func (e peerEvents) Receive(m cluster.Message) {
 				Time: time.UnixMilli(p.TimeMs).UTC(), H3: p.H3}
 		}
 		e.s.Live.Publish(stored)
-		patrolTiles{e.s.Tiles.Versions()}.Publish(stored)
+		e.s.patrolTiles().Publish(stored)
 	case cluster.KindCase:
 		e.s.caseChanged(orb.Point{m.Lon, m.Lat})
 	case cluster.KindGrid:
 		e.s.gridChanged()
+	case cluster.KindToken:
+		if e.s.TokenCache != nil {
+			e.s.TokenCache.Forget(m.Token)
+		}
 	}
 }
 
-// Resync drops every cached tile: changes may have been missed.
-func (e peerEvents) Resync() { e.s.gridChanged() }
+// Resync drops every cached tile and token: changes may have been missed.
+func (e peerEvents) Resync() {
+	e.s.gridChanged()
+	if e.s.TokenCache != nil {
+		e.s.TokenCache.Clear()
+	}
+}
 
 // analysisVersions gives the analyses the versions of the data they read: those of the
 // analysis layers, which every change of cases (hot spots) and of cases or coverage

@@ -106,7 +106,7 @@ func (s *Server) documents() *documents.Handler {
 
 func (s *Server) positionHandler() *position.Handler {
 	return position.NewHandler(s.Positions, s.Officers, s.guardian(),
-		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}})
+		positionPublishers{s.Live, s.patrolTiles(), peerPositions{s.Bus}})
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.

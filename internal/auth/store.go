@@ -104,16 +104,24 @@ var errBadToken = apperr.New(apperr.Unauthorized, "the token is not valid (unkno
 // once a minute per token so that busy devices do not turn every request into a write.
 // Errors: unauthorized for a bad token, unavailable when the database is down.
 func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error) {
+	id, _, err := s.authenticate(ctx, token)
+	return id, err
+}
+
+// authenticate is Authenticate that also returns when the token expires (zero: never),
+// for the Cache.
+func (s *Store) authenticate(ctx context.Context, token string) (Identity, time.Time, error) {
 	if !plausibleToken(token) {
-		return Identity{}, errBadToken
+		return Identity{}, time.Time{}, errBadToken
 	}
 	var id Identity
 	var township, officer, qualification *string
 	var stored []byte
+	var expires *time.Time
 	hash := HashToken(token)
 	err := s.db.QueryRow(ctx, `
 		WITH t AS (
-			SELECT id, name, role, township, officer, last_used_at, token_hash, qualification
+			SELECT id, name, role, township, officer, last_used_at, token_hash, qualification, expires_at
 			FROM api_tokens
 			WHERE token_hash = $1 AND revoked_at IS NULL
 			  AND (expires_at IS NULL OR expires_at > now())
@@ -122,24 +130,28 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Identity, error
 			FROM t
 			WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
 		)
-		SELECT id, name, role, township, officer, token_hash, qualification FROM t`,
+		SELECT id, name, role, township, officer, token_hash, qualification, expires_at FROM t`,
 		hash,
-	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer, &stored, &qualification)
+	).Scan(&id.TokenID, &id.Name, &id.Role, &township, &officer, &stored, &qualification, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Identity{}, errBadToken
+		return Identity{}, time.Time{}, errBadToken
 	}
 	// The index lookup compares hashes, which an attacker cannot steer; comparing the
 	// found hash again in constant time keeps the check itself free of timing signals.
 	if err == nil && subtle.ConstantTimeCompare(stored, hash) != 1 {
-		return Identity{}, errBadToken
+		return Identity{}, time.Time{}, errBadToken
 	}
 	if err != nil {
-		return Identity{}, fmt.Errorf("authenticate: %w", pgdb.Translate(err, "token"))
+		return Identity{}, time.Time{}, fmt.Errorf("authenticate: %w", pgdb.Translate(err, "token"))
 	}
 	id.Township = deref(township)
 	id.Officer = deref(officer)
 	id.Qualification = deref(qualification)
-	return id, nil
+	var until time.Time
+	if expires != nil {
+		until = *expires
+	}
+	return id, until, nil
 }
 
 // List returns all tokens, newest first.

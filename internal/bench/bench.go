@@ -8,7 +8,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
+	"runtime/pprof"
 
 	"github.com/jackc/pgx/v5"
 
@@ -81,4 +84,29 @@ func serveInBackground(ctx context.Context, srv *app.Server) (base string, stop 
 		stopServing()
 		<-served
 	}, nil
+}
+
+// startCPUProfile starts writing the process's CPU profile to path (nothing when path
+// is "") and returns what stops it; a profile that cannot be written is reported to log
+// and the benchmark runs without it.
+func startCPUProfile(path string, log io.Writer) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(log, "no CPU profile: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(log, "CPU profile: %v\n", err)
+		}
+	}
 }

@@ -31,7 +31,10 @@ type IngestOptions struct {
 	Batch       int    // fixes per request (default 1,000)
 	// SingleRowFixes is how many of the fixes the single-row floor writes (default all).
 	SingleRowFixes int
-	Seed           uint64
+	// CPUProfile, when set, names a file the process's CPU profile during the HTTP run
+	// is written to (server and clients together).
+	CPUProfile string
+	Seed       uint64
 }
 
 func (o *IngestOptions) defaults() {
@@ -157,8 +160,11 @@ func Ingest(ctx context.Context, opt IngestOptions, log io.Writer) (IngestReport
 		return rep, err
 	}
 	before := stageTimes(srv)
+	stopProfile := startCPUProfile(opt.CPUProfile, log)
 	cpuStart, pgStart := cpuTime(), backendCPU(dbName)
-	if rep.HTTP, err = postAll(ctx, srv, token, perOfficer, opt); err != nil {
+	rep.HTTP, err = postAll(ctx, srv, token, perOfficer, opt)
+	stopProfile()
+	if err != nil {
 		return rep, fmt.Errorf("HTTP ingest: %w", err)
 	}
 	rep.HTTPCPU = cpuTime() - cpuStart

@@ -68,7 +68,13 @@ type SoakOptions struct {
 	// PoolMaxConns caps the server's database pool (0: the server's default, pgxpool's
 	// max(4, cores)); it is the URL parameter pool_max_conns a deployment would set.
 	PoolMaxConns int
-	Seed         uint64
+	// GroupWindow is the server's group commit window (0: its default; negative: off).
+	GroupWindow time.Duration
+	// CPUProfile, when set, names a file the process's CPU profile during the load is
+	// written to (runtime/pprof; read it with go tool pprof). It holds the server and
+	// the load generator together.
+	CPUProfile string
+	Seed       uint64
 }
 
 func (o *SoakOptions) defaults() {
@@ -313,7 +319,8 @@ func Soak(ctx context.Context, opt SoakOptions, log io.Writer) (SoakReport, erro
 	if err != nil {
 		return SoakReport{}, err
 	}
-	srv, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: serverURL, Migrate: true})
+	srv, err := app.Open(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: serverURL, Migrate: true,
+		GroupCommit: position.GroupConfig{Window: opt.GroupWindow}})
 	if err != nil {
 		return SoakReport{}, err
 	}
@@ -619,6 +626,7 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 
 	loopCtx, stopLoops := context.WithTimeout(ctx, opt.Duration)
 	defer stopLoops()
+	stopProfile := startCPUProfile(r.opt.CPUProfile, log)
 	cpuStart := cpuTime()
 	pgStart := backendCPU(r.dbName)
 	notifyStart, _ := r.srv.Bus.Counts()
@@ -628,7 +636,8 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 	samples[0].At = 0
 
 	var wg sync.WaitGroup
-	deviceClient := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 512}, Timeout: time.Minute}
+	// Each phone keeps its own connection alive, as a phone does.
+	deviceClient := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: max(512, len(r.devices))}, Timeout: time.Minute}
 	for i, d := range r.devices {
 		wg.Add(1)
 		go func() {
@@ -677,6 +686,7 @@ progress:
 	reportTick.Stop()
 	rep.Elapsed = time.Since(loadStart)
 	rep.CPU = cpuTime() - cpuStart
+	stopProfile()
 	for pid, t := range backendCPU(r.dbName) {
 		rep.PostgresCPU += t - pgStart[pid] // a backend started during the load counts from 0
 	}

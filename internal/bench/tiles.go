@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -50,7 +51,10 @@ type TilesOptions struct {
 	PeerWait time.Duration
 	// Gzip asks both servers for gzip-encoded tiles, as browsers and map libraries do.
 	Gzip bool
-	Seed uint64
+	// CPUProfile, when set, names a file the process's CPU profile during the runs is
+	// written to (our server and the clients of both together).
+	CPUProfile string
+	Seed       uint64
 }
 
 func (o *TilesOptions) defaults() {
@@ -264,6 +268,8 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 		}
 	}
 
+	stopProfile := startCPUProfile(opt.CPUProfile, log)
+	defer stopProfile()
 	for _, s := range sets {
 		runs, err := measureOurs(ctx, dbURL, token, s, opt)
 		if err != nil {
@@ -423,13 +429,41 @@ func startOurs(ctx context.Context, dbURL string) (*app.Server, func(), error) {
 	}, nil
 }
 
-// measureOurs runs a set cold, then warm, on a fresh server.
+// warmPool opens every connection of the pool and has PostGIS loaded on each, as a
+// server that has run a while has them: cold passes then measure building tiles, not
+// connecting (password authentication, loading PostGIS take tens of milliseconds a
+// connection), like the peer's, whose connections are open since its first request.
+func warmPool(ctx context.Context, pool *pgxpool.Pool) error {
+	conns := make([]*pgxpool.Conn, 0, pool.Config().MaxConns)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range pool.Config().MaxConns {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("warm the pool: %w", err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Exec(ctx, "SELECT postgis_lib_version()"); err != nil {
+			return fmt.Errorf("warm the pool: %w", err)
+		}
+	}
+	return nil
+}
+
+// measureOurs runs a set cold, then warm, on a fresh server (empty tile cache, open
+// connections).
 func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesOptions) ([]TilesRun, error) {
 	srv, stop, err := startOurs(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
+	if err := warmPool(ctx, srv.DB); err != nil {
+		return nil, err
+	}
 	tg := ourTarget(srv.Addr().String(), token, s.layer, opt.Gzip)
 	var runs []TilesRun
 	for _, pass := range []string{"cold", "warm"} {

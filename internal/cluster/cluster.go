@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,10 @@ const (
 	// (and a resync is asked for instead).
 	queueLength = 4096
 	retryEvery  = 2 * time.Second
+	// gather is how long the sender waits after a message for more to send with it:
+	// one NOTIFY round trip then carries the positions of many ingest transactions,
+	// and the other instances' live feeds see them that much later.
+	gather = 20 * time.Millisecond
 )
 
 // Kinds of message.
@@ -38,6 +43,9 @@ const (
 	KindCase      = "case"
 	KindGrid      = "grid"
 	KindResync    = "resync"
+	// KindToken announces a revoked or changed API token. The database sends it (a
+	// trigger on api_tokens, with origin "database"), so that every instance hears it.
+	KindToken = "token"
 )
 
 // Message is what instances tell each other. Only the members of its Kind are set.
@@ -47,6 +55,7 @@ type Message struct {
 	Positions []Position `json:"p,omitempty"`
 	Lon       float64    `json:"x,omitempty"` // where a case is
 	Lat       float64    `json:"y,omitempty"`
+	Token     int64      `json:"tk,omitempty"` // ID of a revoked or changed token
 }
 
 // Position is a stored fix, as the live feed shows it.
@@ -105,31 +114,41 @@ func (b *Bus) Send(m Message) {
 	}
 }
 
-// split cuts a positions message into parts of at most MaxPayload encoded bytes.
-func split(m Message) []Message {
-	if b, _ := json.Marshal(m); len(b) <= MaxPayload {
-		return []Message{m}
-	}
-	var out []Message
-	// An empty message's envelope, with room for the positions array's brackets.
-	envelope := len(`{"o":"","k":"","p":[]}`) + len(m.Origin) + len(m.Kind)
-	part, size := Message{Origin: m.Origin, Kind: m.Kind}, envelope
-	flush := func() {
-		if len(part.Positions) > 0 {
-			out = append(out, part)
+// payloads encodes m as NOTIFY payloads of at most MaxPayload bytes each: a positions
+// message is cut into parts, each position encoded once.
+func payloads(m Message) []string {
+	if m.Kind != KindPositions || len(m.Positions) == 0 {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil
 		}
-		part, size = Message{Origin: m.Origin, Kind: m.Kind}, envelope
+		return []string{string(b)}
 	}
+	head, err := json.Marshal(Message{Origin: m.Origin, Kind: m.Kind})
+	if err != nil {
+		return nil
+	}
+	prefix := append(head[:len(head)-1:len(head)-1], `,"p":[`...) // {"o":…,"k":…,"p":[
+	const suffix = "]}"
+	var out []string
+	buf := append([]byte(nil), prefix...)
+	n := 0
 	for _, p := range m.Positions {
-		b, _ := json.Marshal(p)
-		if size+len(b)+1 > MaxPayload {
-			flush()
+		b, err := json.Marshal(p)
+		if err != nil {
+			continue
 		}
-		part.Positions = append(part.Positions, p)
-		size += len(b) + 1
+		if n > 0 && len(buf)+1+len(b)+len(suffix) > MaxPayload {
+			out = append(out, string(append(buf, suffix...)))
+			buf, n = append(buf[:0], prefix...), 0
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+		n++
 	}
-	flush()
-	return out
+	return append(out, string(append(buf, suffix...)))
 }
 
 // Run sends queued messages and listens for the other instances' until ctx ends,
@@ -164,10 +183,16 @@ func (b *Bus) listen(ctx context.Context, h Handler) error {
 	defer b.ready.Store(false)
 	// Whatever was said while this instance was not listening is lost.
 	h.Resync()
+	// This instance's own messages come back too: tell them by their first bytes
+	// (Origin is the first member json.Marshal writes) without decoding them.
+	own := `{"o":"` + b.origin + `"`
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if strings.HasPrefix(n.Payload, own) {
+			continue
 		}
 		var m Message
 		if err := json.Unmarshal([]byte(n.Payload), &m); err != nil {
@@ -197,6 +222,11 @@ func (b *Bus) sendLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case m := <-b.queue:
+			select {
+			case <-time.After(gather):
+			case <-ctx.Done():
+				return
+			}
 			b.resyncIfDropped(ctx)
 			b.notify(ctx, b.drain(m))
 		case <-tick.C:
@@ -209,7 +239,8 @@ func (b *Bus) sendLoop(ctx context.Context) {
 const maxBatch = 1024
 
 // drain takes first and whatever else is queued (up to maxBatch) and packs it: all
-// positions together, one grid message for any number, cases as they are.
+// positions together (cut to size when encoded: see payloads), one grid message for any
+// number, cases as they are.
 func (b *Bus) drain(first Message) []Message {
 	var out []Message
 	positions := Message{Origin: b.origin, Kind: KindPositions}
@@ -238,7 +269,7 @@ func (b *Bus) drain(first Message) []Message {
 		out = append(out, Message{Origin: b.origin, Kind: KindGrid})
 	}
 	if len(positions.Positions) > 0 {
-		out = append(out, split(positions)...)
+		out = append(out, positions)
 	}
 	return out
 }
@@ -250,18 +281,16 @@ func (b *Bus) resyncIfDropped(ctx context.Context) {
 }
 
 func (b *Bus) notify(ctx context.Context, msgs []Message) {
-	payloads := make([]string, 0, len(msgs))
+	var texts []string
 	for _, m := range msgs {
-		if p, err := json.Marshal(m); err == nil {
-			payloads = append(payloads, string(p))
-		}
+		texts = append(texts, payloads(m)...)
 	}
-	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, Channel, payloads); err != nil {
+	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, Channel, texts); err != nil {
 		if ctx.Err() == nil {
-			slog.Warn("cluster: notify failed", "messages", len(payloads), "err", err)
+			slog.Warn("cluster: notify failed", "messages", len(texts), "err", err)
 			b.dropped.Store(true)
 		}
 		return
 	}
-	b.sent.Add(int64(len(payloads)))
+	b.sent.Add(int64(len(texts)))
 }

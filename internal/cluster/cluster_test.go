@@ -6,21 +6,24 @@ import (
 	"testing"
 )
 
-func TestSplitKeepsEveryPositionUnderTheLimit(t *testing.T) {
+func TestPayloadsKeepEveryPositionUnderTheLimit(t *testing.T) {
 	m := Message{Origin: "0123456789abcdef", Kind: KindPositions}
 	for i := range 1000 {
 		m.Positions = append(m.Positions, Position{Officer: fmt.Sprintf("officer-%04d", i), Township: "320281001",
 			Lon: 120.123456789, Lat: 31.987654321, TimeMs: 1_800_000_000_000 + int64(i), H3: "89309a4a4a3ffff"})
 	}
-	parts := split(m)
+	parts := payloads(m)
 	if len(parts) < 2 {
 		t.Fatalf("1,000 positions in %d part(s)", len(parts))
 	}
 	n := 0
-	for i, p := range parts {
-		b, _ := json.Marshal(p)
-		if len(b) > MaxPayload {
-			t.Errorf("part %d is %d bytes, over %d", i, len(b), MaxPayload)
+	for i, text := range parts {
+		if len(text) > MaxPayload {
+			t.Errorf("part %d is %d bytes, over %d", i, len(text), MaxPayload)
+		}
+		var p Message
+		if err := json.Unmarshal([]byte(text), &p); err != nil {
+			t.Fatalf("part %d does not decode: %v", i, err)
 		}
 		if p.Origin != m.Origin || p.Kind != m.Kind {
 			t.Errorf("part %d lost its origin or kind: %q %q", i, p.Origin, p.Kind)
@@ -36,8 +39,9 @@ func TestSplitKeepsEveryPositionUnderTheLimit(t *testing.T) {
 		t.Errorf("%d positions after splitting, want %d", n, len(m.Positions))
 	}
 	small := Message{Origin: "x", Kind: KindCase, Lon: 120, Lat: 31}
-	if got := split(small); len(got) != 1 || got[0].Lon != 120 || got[0].Kind != KindCase {
-		t.Errorf("a small message was changed: %+v", got)
+	var got Message
+	if texts := payloads(small); len(texts) != 1 || json.Unmarshal([]byte(texts[0]), &got) != nil || got.Lon != 120 || got.Lat != 31 || got.Kind != KindCase || got.Origin != "x" {
+		t.Errorf("a small message was changed: %q", texts)
 	}
 }
 
@@ -72,11 +76,13 @@ func TestDrainPacksWhatQueuedUp(t *testing.T) {
 		if m.Origin != b.Origin() {
 			t.Errorf("message without this instance's origin: %+v", m)
 		}
-		if raw, _ := json.Marshal(m); len(raw) > MaxPayload {
-			t.Errorf("a %s message of %d bytes", m.Kind, len(raw))
+		for _, text := range payloads(m) {
+			if len(text) > MaxPayload {
+				t.Errorf("a %s payload of %d bytes", m.Kind, len(text))
+			}
 		}
 	}
-	if kinds[KindGrid] != 1 || kinds[KindCase] != 3 || positions != 300 || kinds[KindPositions] > 5 {
-		t.Errorf("packed into %v with %d positions; want 1 grid, 3 cases, 300 positions in a few messages", kinds, positions)
+	if kinds[KindGrid] != 1 || kinds[KindCase] != 3 || positions != 300 || kinds[KindPositions] != 1 {
+		t.Errorf("packed into %v with %d positions; want 1 grid, 3 cases, 300 positions in one message", kinds, positions)
 	}
 }

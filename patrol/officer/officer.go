@@ -122,6 +122,23 @@ func (s *Store) Many(ctx context.Context, ids []string) (map[string]Officer, err
 	return out, nil
 }
 
+// QueueMany queues on b the read of the officers with the given ids into dst, by id
+// (unknown ids are left out), so that a caller's transaction reads them in a round trip
+// it makes anyway.
+func (s *Store) QueueMany(b *pgx.Batch, ids []string, dst map[string]Officer) {
+	b.Queue(`SELECT id, name, squadron, township, coalesce(device_id, '') FROM officers WHERE id = ANY($1)`, ids).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var o Officer
+				if err := rows.Scan(&o.ID, &o.Name, &o.Squadron, &o.Township, &o.DeviceID); err != nil {
+					return err
+				}
+				dst[o.ID] = o
+			}
+			return rows.Err()
+		})
+}
+
 func (s *Store) query(ctx context.Context, sql string, args ...any) ([]Officer, error) {
 	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {

@@ -24,9 +24,11 @@ func (c chainFix) coverage() coverage.Fix { return coverage.Fix{Time: c.Time, H3
 // queueChains queues the read, for every officer of the batch, of the stored fixes from
 // the last one before the batch's first time to the first one after its last time. In
 // the usual case (a device sending its newest fixes) that is a single fix: the anchor.
-// Each officer's read names the officer's township, the distribution column of positions
-// on Citus, so that it goes to one shard there (docs/scaling.md); an officer's fixes are
-// stored under the officer's township.
+// Each officer's read names a township (its chainTownship), the distribution column of
+// positions on Citus, so that it goes to one shard there (docs/scaling.md); an officer's
+// fixes are stored under the officer's township. The officers are read in the same round
+// trip, so the township named is the one remembered from an earlier transaction; a read
+// in the wrong one is done again (Store.rereadChains).
 func queueChains(b *pgx.Batch, batches []*officerBatch) {
 	for _, ob := range batches {
 		ob.anchor, ob.old = nil, nil
@@ -36,7 +38,7 @@ func queueChains(b *pgx.Batch, batches []*officerBatch) {
 			WHERE township = $1 AND officer = $2 AND time BETWEEN
 			      coalesce((SELECT max(time) FROM positions WHERE township = $1 AND officer = $2 AND time < $3), $3)
 			  AND coalesce((SELECT min(time) FROM positions WHERE township = $1 AND officer = $2 AND time > $4), $4)
-			ORDER BY time`, ob.officer.Township, ob.officer.ID, lo, hi).Query(func(rows pgx.Rows) error {
+			ORDER BY time`, ob.chainTownship, ob.officer.ID, lo, hi).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var f chainFix
 				var before bool

@@ -11,7 +11,7 @@ import (
 // database one commit per group rather than one per fix.
 type GroupConfig struct {
 	// Window is how long a group stays open for more requests after its first
-	// (default 2 ms); negative turns group commit off: every request commits alone.
+	// (default 20 ms); negative turns group commit off: every request commits alone.
 	Window time.Duration
 	// MaxFixes closes a group when it holds this many fixes (default 1000).
 	MaxFixes int
@@ -25,7 +25,7 @@ type GroupConfig struct {
 
 // DefaultGroupConfig is the group commit of a Store made by NewStore.
 func DefaultGroupConfig() GroupConfig {
-	return GroupConfig{Window: 2 * time.Millisecond, MaxFixes: 1000, MaxRequestFixes: 100, Groups: 2}
+	return GroupConfig{Window: 20 * time.Millisecond, MaxFixes: 1000, MaxRequestFixes: 100, Groups: 2}
 }
 
 func (c GroupConfig) withDefaults() GroupConfig {

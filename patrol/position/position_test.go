@@ -210,6 +210,16 @@ func TestDeviceTokenPostsForItsOfficerOnly(t *testing.T) {
 	}
 }
 
+// TestRequestWithNothingToStoreKeepsItsRejections: a request whose every fix is refused
+// before the store answers with those refusals.
+func TestRequestWithNothingToStoreKeepsItsRejections(t *testing.T) {
+	c := newCity(t)
+	a := c.post(c.device["o1"], []fix{{Officer: "o2", Time: at(0), Lat: 31.84, Lon: 120.25}})
+	if a.Accepted != 0 || len(a.Rejected) != 1 || a.Rejected[0].Code != "forbidden_officer" {
+		t.Errorf("answer = %+v, want o2's fix refused", a)
+	}
+}
+
 // TestOsmAndAsTraccarClientSendsIt replays the requests Traccar Client makes.
 func TestOsmAndAsTraccarClientSendsIt(t *testing.T) {
 	c := newCity(t)

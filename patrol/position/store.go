@@ -51,9 +51,10 @@ type Result struct {
 	Stored []Stored `json:"-"`
 }
 
-// Resolver tells the H3 resolution the city is split at (package grid's Store).
+// Resolver reads the H3 resolution the city is split at (package grid's Store), on the
+// pipeline of the ingest transaction.
 type Resolver interface {
-	Resolution(ctx context.Context) (int, error)
+	QueueResolution(b *pgx.Batch, dst *int)
 }
 
 // Coverage queues ingest's changes to patrol coverage on the pipeline that commits them
@@ -74,6 +75,10 @@ type Store struct {
 
 	mu         sync.Mutex
 	partitions map[string]bool // UTC days known to have a partition
+	// townships remembers each known officer's township, as last read in an ingest
+	// transaction, so that the chain read can name it before this transaction's read of
+	// the officers answers (see chainTownships).
+	townships map[string]string
 
 	// Time spent in each stage of ingest, in nanoseconds, for metrics and benchmarks.
 	stageNanos [numStages]atomic.Int64
@@ -108,7 +113,8 @@ func (s *Store) timed(st Stage, f func() error) error {
 // NewStore returns a Store, with group commit at DefaultGroupConfig. filter tunes the
 // plausibility checks (zero: defaults).
 func NewStore(db *pgxpool.Pool, officers *officer.Store, grid Resolver, cov Coverage, filter ingest.FilterConfig) *Store {
-	s := &Store{db: db, officers: officers, grid: grid, coverage: cov, filter: filter, now: time.Now, partitions: map[string]bool{}}
+	s := &Store{db: db, officers: officers, grid: grid, coverage: cov, filter: filter, now: time.Now, partitions: map[string]bool{},
+		townships: map[string]string{}}
 	s.SetGroupCommit(GroupConfig{})
 	return s
 }
@@ -171,31 +177,39 @@ func newRequest(ctx context.Context, items []ingest.RawFix) *request {
 		r.ids = append(r.ids, id)
 	}
 	sort.Strings(r.ids)
-	r.reset(nil)
+	r.reset() // the answer of a request with no fix left to store: the parsers' rejections
 	return r
 }
 
-// reset starts the answer afresh, with the officers known (a transaction run again
-// after a failed one starts from the same items).
-func (r *request) reset(known map[string]officer.Officer) {
+// reset starts the answer afresh, with a batch for each officer of the request (a
+// transaction run again after a failed one starts from the same items). Which officers
+// exist is read in the transaction: see settle.
+func (r *request) reset() {
 	r.res = Result{Rejected: slices.Clone(r.parsed)}
 	if r.res.Rejected == nil {
 		r.res.Rejected = []ingest.Rejection{}
 	}
 	r.batches = r.batches[:0]
 	for _, id := range r.ids {
-		o, ok := known[id]
-		if !ok {
-			if known == nil {
-				continue
-			}
-			for _, it := range r.byOfficer[id] {
-				r.res.Rejected = append(r.res.Rejected, ingest.Rejection{Index: it.Index, Code: CodeUnknownOfficer,
-					Message: fmt.Sprintf("no officer %q", id)})
-			}
+		r.batches = append(r.batches, officerBatch{officer: officer.Officer{ID: id}, items: sortByTime(r.byOfficer[id])})
+	}
+}
+
+// settle fills in the officers read in the transaction, and rejects the fixes of
+// unknown ones: their batches store nothing.
+func (r *request) settle(known map[string]officer.Officer) {
+	for i := range r.batches {
+		b := &r.batches[i]
+		o, ok := known[b.officer.ID]
+		if ok {
+			b.officer = o
 			continue
 		}
-		r.batches = append(r.batches, officerBatch{officer: o, items: sortByTime(r.byOfficer[id])})
+		b.unknown = true
+		for _, it := range b.items {
+			r.res.Rejected = append(r.res.Rejected, ingest.Rejection{Index: it.Index, Code: CodeUnknownOfficer,
+				Message: fmt.Sprintf("no officer %q", b.officer.ID)})
+		}
 	}
 }
 
@@ -216,14 +230,16 @@ func (r *request) answer(err error) (Result, error) {
 }
 
 type officerBatch struct {
-	officer officer.Officer
+	officer officer.Officer // only its ID until the transaction read it
+	unknown bool            // no such officer: nothing of the batch is stored
 	items   []ingest.RawFix
 	// filled in by store
-	anchor   *chainFix  // the stored fix just before the batch's first, if any
-	old      []chainFix // stored fixes from the anchor to the one after the batch's last
-	accepted []ingest.Fix
-	rejected []ingest.Rejection
-	fresh    []Stored // accepted and not stored yet: written
+	chainTownship string     // the township the chain was read in ("" = not read)
+	anchor        *chainFix  // the stored fix just before the batch's first, if any
+	old           []chainFix // stored fixes from the anchor to the one after the batch's last
+	accepted      []ingest.Fix
+	rejected      []ingest.Rejection
+	fresh         []Stored // accepted and not stored yet: written
 }
 
 func sortByTime(items []ingest.RawFix) []ingest.RawFix {
@@ -233,17 +249,9 @@ func sortByTime(items []ingest.RawFix) []ingest.RawFix {
 
 // commit stores the fixes of reqs, whose officers are disjoint, in one transaction.
 func (s *Store) commit(ctx context.Context, reqs []*request) error {
-	var ids []string
-	for _, r := range reqs {
-		ids = append(ids, r.ids...)
-	}
-	known, err := s.officers.Many(ctx, ids)
-	if err != nil {
-		return err
-	}
 	var all []*officerBatch
 	for _, r := range reqs {
-		r.reset(known)
+		r.reset()
 		for i := range r.batches {
 			all = append(all, &r.batches[i])
 		}
@@ -252,7 +260,7 @@ func (s *Store) commit(ctx context.Context, reqs []*request) error {
 		return nil
 	}
 	slices.SortFunc(all, func(a, b *officerBatch) int { return strings.Compare(a.officer.ID, b.officer.ID) })
-	return s.store(ctx, all)
+	return s.store(ctx, reqs, all)
 }
 
 // copyMin is the number of new fixes from which a transaction writes them with COPY, a
@@ -261,16 +269,10 @@ func (s *Store) commit(ctx context.Context, reqs []*request) error {
 const copyMin = 500
 
 // store runs the transaction on one connection in two pipelined round trips (three with
-// COPY): BEGIN, lock the officers and read each one's chain around the new fixes; then,
-// after filtering in Go, insert, apply coverage deltas, move latest positions and COMMIT.
-func (s *Store) store(ctx context.Context, batches []*officerBatch) error {
-	resolution, err := s.grid.Resolution(ctx)
-	if err != nil {
-		return err
-	}
-	if resolution == 0 {
-		resolution = grid.DefaultResolution
-	}
+// COPY): BEGIN, read the officers and the city's resolution, lock the officers and read
+// each one's chain around the new fixes; then, after filtering in Go, insert, apply
+// coverage deltas, move latest positions and COMMIT.
+func (s *Store) store(ctx context.Context, reqs []*request, batches []*officerBatch) error {
 	if err := s.ensurePartitions(ctx, batches); err != nil {
 		return err
 	}
@@ -280,7 +282,7 @@ func (s *Store) store(ctx context.Context, batches []*officerBatch) error {
 		return pgdb.Translate(err, "positions")
 	}
 	defer conn.Release()
-	err = s.transact(ctx, conn.Conn(), batches, resolution, now)
+	err = s.transact(ctx, conn.Conn(), reqs, batches, now)
 	if err != nil && !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
 		// The pool would drop a connection left in a transaction: end it instead. The
 		// rollback must run even when ctx is what ended the transaction.
@@ -291,18 +293,38 @@ func (s *Store) store(ctx context.Context, batches []*officerBatch) error {
 	return pgdb.Translate(err, "positions")
 }
 
-func (s *Store) transact(ctx context.Context, conn *pgx.Conn, batches []*officerBatch, resolution int, now time.Time) error {
+func (s *Store) transact(ctx context.Context, conn *pgx.Conn, reqs []*request, batches []*officerBatch, now time.Time) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	ids := make([]string, len(batches))
+	for i, ob := range batches {
+		ids[i] = ob.officer.ID
+	}
+	known := make(map[string]officer.Officer, len(batches))
+	s.officers.QueueMany(b, ids, known)
+	var resolution int
+	s.grid.QueueResolution(b, &resolution)
 	queueLocks(b, batches)
-	queueChains(b, batches)
+	queueChains(b, s.rememberedTownships(batches))
 	if err := s.timed(StageChain, func() error { return conn.SendBatch(ctx, b).Close() }); err != nil {
+		return err
+	}
+	if resolution == 0 {
+		resolution = grid.DefaultResolution
+	}
+	for _, r := range reqs {
+		r.settle(known)
+	}
+	if err := s.rereadChains(ctx, conn, batches); err != nil {
 		return err
 	}
 	var inserted []Stored
 	var changes []coverage.Change
 	_ = s.timed(StageFilter, func() error {
 		for _, ob := range batches {
+			if ob.unknown {
+				continue
+			}
 			var prev *ingest.Fix
 			if ob.anchor != nil {
 				prev = &ingest.Fix{Time: ob.anchor.Time, Point: ob.anchor.Point}
@@ -326,6 +348,43 @@ func (s *Store) transact(ctx context.Context, conn *pgx.Conn, batches []*officer
 	queueLatest(b, inserted)
 	b.Queue("COMMIT")
 	return s.timed(StageWrite, func() error { return conn.SendBatch(ctx, b).Close() })
+}
+
+// rememberedTownships sets each batch's chain township to its officer's remembered one
+// ("" for an officer not seen yet) and returns the batches.
+func (s *Store) rememberedTownships(batches []*officerBatch) []*officerBatch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ob := range batches {
+		ob.chainTownship = s.townships[ob.officer.ID]
+	}
+	return batches
+}
+
+// rereadChains reads again, in the transaction and under its locks, the chains that were
+// read in another township than the officer's (an officer seen for the first time, or
+// moved), and remembers every known officer's township. In the usual case every chain
+// was read in the right township and this costs no round trip.
+func (s *Store) rereadChains(ctx context.Context, conn *pgx.Conn, batches []*officerBatch) error {
+	var again []*officerBatch
+	s.mu.Lock()
+	for _, ob := range batches {
+		if ob.unknown {
+			continue
+		}
+		s.townships[ob.officer.ID] = ob.officer.Township
+		if ob.chainTownship != ob.officer.Township {
+			ob.chainTownship = ob.officer.Township
+			again = append(again, ob)
+		}
+	}
+	s.mu.Unlock()
+	if len(again) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	queueChains(b, again)
+	return s.timed(StageChain, func() error { return conn.SendBatch(ctx, b).Close() })
 }
 
 // queueLocks serialises ingest per officer, so that two transactions of one officer

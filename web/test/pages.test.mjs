@@ -344,6 +344,20 @@ test('case view: a penalty case shows its deadlines, its evidence, and a legal r
   await lp.context().close();
 });
 
+test('analyst page of a scoped supervisor starts at its grid areas, never asks for townships', async () => {
+  const page = await openPage(browser, { token: supervisor });
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/blindzones')) asked.push(new URL(r.url()).searchParams.get('level')); });
+  await page.goto(`${demo.base}/analyst/`); // the trailing slash leads to the page too
+  await page.waitForSelector('#blind-table tbody tr');
+  assert.equal(new URL(page.url()).pathname, '/analyst');
+  const levels = await page.$$eval('#blind-level option', (os) => os.map((o) => o.value));
+  assert.deepEqual(levels, ['grid', 'cell']);
+  assert.ok(asked.length > 0 && !asked.includes('township'), `levels asked: ${asked}`);
+  assertClean(page);
+  await page.context().close();
+});
+
 /** The centre of a cell feature: the mean of its hexagon's vertices. */
 function centre(cell) {
   const ring = cell.geometry.coordinates[0].slice(0, -1);
@@ -432,16 +446,6 @@ test('inspections: a legal reviewer scores a drawn case file and a supervisor cl
   await page.fill('#reviews .fixup-form input.closure', '已补充照片并归档');
   await page.click('#reviews .fixup-form button[type=submit]');
   await page.waitForFunction(() => /整改已完成/.test(document.querySelector('#reviews')?.textContent || ''));
-test('analyst page of a scoped supervisor starts at its grid areas, never asks for townships', async () => {
-  const page = await openPage(browser, { token: supervisor });
-  const asked = [];
-  page.on('request', (r) => { if (r.url().includes('/api/v1/blindzones')) asked.push(new URL(r.url()).searchParams.get('level')); });
-  await page.goto(`${demo.base}/analyst/`); // the trailing slash leads to the page too
-  await page.waitForSelector('#blind-table tbody tr');
-  assert.equal(new URL(page.url()).pathname, '/analyst');
-  const levels = await page.$$eval('#blind-level option', (os) => os.map((o) => o.value));
-  assert.deepEqual(levels, ['grid', 'cell']);
-  assert.ok(asked.length > 0 && !asked.includes('township'), `levels asked: ${asked}`);
   assertClean(page);
   await page.context().close();
 });
