@@ -33,6 +33,7 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
@@ -168,7 +169,8 @@ func TestFaultSlowDatabaseAnswers503(t *testing.T) {
 	ts, admin, watch, release := faultLockedCoverage(t, app.Config{StatementTimeout: timeout})
 
 	// Far more requests than pool connections: queued behind each other on 4 connections
-	// of 500 ms each, the last would wait n/4 × 500 ms = 12 s.
+	// of 500 ms each, the last would wait n/4 × 500 ms = 12 s; bounded, a request waits
+	// at most pgdb.MinAcquireTimeout for a connection.
 	const n = 96
 	type outcome struct {
 		status     int
@@ -201,10 +203,10 @@ func TestFaultSlowDatabaseAnswers503(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d requests against a locked table ended in %v", n, time.Since(start).Round(time.Millisecond))
 
-	// Each request waits at most a timeout for each connection and each of its two
-	// statements (the token, the coverage): about 3 timeouts; the rest is slack for a busy
-	// machine and the race detector.
-	const bound = 10 * timeout
+	// Each request waits at most pgdb.MinAcquireTimeout for each connection and a timeout
+	// for each of its two statements (the token, the coverage); the rest is slack for a
+	// busy machine and the race detector.
+	const bound = 2*pgdb.MinAcquireTimeout + 8*timeout
 	var slowest time.Duration
 	for i, r := range results {
 		slowest = max(slowest, r.took)

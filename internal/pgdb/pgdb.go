@@ -25,11 +25,18 @@ type Options struct {
 	// MaxConns caps the pool; 0 keeps pgxpool's default (max(4, cores)).
 	MaxConns int32
 	// AcquireTimeout bounds the wait for a free connection of the pool; 0 takes
-	// StatementTimeout, so that under a slow database a request waits for a connection no
-	// longer than for a statement and ends as unavailable instead of queueing behind every
-	// request before it. Without either there is no bound but the caller's context.
+	// StatementTimeout, but at least MinAcquireTimeout, so that under a slow database a
+	// request waits for a connection about as long as for a statement and ends as
+	// unavailable instead of queueing behind every request before it. Without either
+	// there is no bound but the caller's context.
 	AcquireTimeout time.Duration
 }
+
+// MinAcquireTimeout is the shortest wait for a connection that StatementTimeout implies:
+// the wait includes opening a new connection (a backend started, the password checked),
+// which on a busy machine can take longer than a short statement timeout, and a server
+// must not fail to start, or a request fail, for that alone.
+const MinAcquireTimeout = 2 * time.Second
 
 // Open parses url (a libpq URL or key=value string) and returns a pool. It does not wait
 // for the database: a server that starts before PostgreSQL still comes up, and /healthz
@@ -48,8 +55,8 @@ func Open(ctx context.Context, url string, opt Options) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
-	if opt.AcquireTimeout == 0 {
-		opt.AcquireTimeout = opt.StatementTimeout
+	if opt.AcquireTimeout == 0 && opt.StatementTimeout > 0 {
+		opt.AcquireTimeout = max(opt.StatementTimeout, MinAcquireTimeout)
 	}
 	if opt.AcquireTimeout > 0 {
 		cfg.ConnConfig.Tracer = acquireTimeout(opt.AcquireTimeout)
