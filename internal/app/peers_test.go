@@ -28,20 +28,7 @@ import (
 func TestTwoInstancesShareLiveFeedAndTiles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url := pgtest.NewDB(t)
-	var servers [2]*app.Server
-	var clients [2]apptest.Client
-	for i := range servers {
-		srv, err := app.Open(ctx, app.Config{DatabaseURL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.Close)
-		hs := httptest.NewServer(srv.Handler())
-		t.Cleanup(hs.Close)
-		srv.Background(ctx)
-		servers[i], clients[i] = srv, apptest.Client{TB: t, URL: hs.URL, Tokens: map[string]string{}}
-	}
+	servers, clients := twoInstances(ctx, t, app.Config{})
 	first, second := servers[0], servers[1]
 	square := apptest.Box(120.20, 31.80, 120.24, 31.83)
 	if _, err := first.Grid.Import(ctx, []grid.TownshipInput{{Code: "A", Name: "甲", Geom: square}}, 9); err != nil {
@@ -133,4 +120,26 @@ func TestTwoInstancesShareLiveFeedAndTiles(t *testing.T) {
 	if sent, _ := first.Bus.Counts(); sent < 2 {
 		t.Errorf("the first instance sent %d messages, want at least 2", sent)
 	}
+}
+
+// twoInstances opens two servers configured by cfg on one new database, as a scaled-out
+// deployment runs them, each served over HTTP with its background work on, and returns
+// them with a client of each.
+func twoInstances(ctx context.Context, t *testing.T, cfg app.Config) ([2]*app.Server, [2]apptest.Client) {
+	t.Helper()
+	cfg.DatabaseURL = pgtest.NewDB(t)
+	var servers [2]*app.Server
+	var clients [2]apptest.Client
+	for i := range servers {
+		srv, err := app.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		hs := httptest.NewServer(srv.Handler())
+		t.Cleanup(hs.Close)
+		srv.Background(ctx)
+		servers[i], clients[i] = srv, apptest.Client{TB: t, URL: hs.URL, Tokens: map[string]string{}}
+	}
+	return servers, clients
 }

@@ -3,14 +3,11 @@ package app_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
-	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
-	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 // TestRevokedTokenRefusedOnEveryInstance runs two servers on one database with token
@@ -20,20 +17,7 @@ import (
 func TestRevokedTokenRefusedOnEveryInstance(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url := pgtest.NewDB(t)
-	var servers [2]*app.Server
-	var clients [2]apptest.Client
-	for i := range servers {
-		srv, err := app.Open(ctx, app.Config{DatabaseURL: url, TokenCacheTTL: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.Close)
-		hs := httptest.NewServer(srv.Handler())
-		t.Cleanup(hs.Close)
-		srv.Background(ctx)
-		servers[i], clients[i] = srv, apptest.Client{TB: t, URL: hs.URL, Tokens: map[string]string{}}
-	}
+	servers, clients := twoInstances(ctx, t, app.Config{TokenCacheTTL: time.Hour})
 	deadline := time.Now().Add(10 * time.Second)
 	for !servers[0].Bus.Listening() || !servers[1].Bus.Listening() {
 		if time.Now().After(deadline) {
