@@ -62,6 +62,7 @@ var Layouts = []Layout{
 	{Table: "case_reviews", Kind: Reference, Why: "a review draw's files (dozens a quarter), referencing draws"},
 	{Table: "review_fixups", Kind: Reference, Why: "a review's fix-ups, referencing reviews"},
 	{Table: "task_evidence", Kind: Reference, Why: "an inspection task's evidence records, beside their tasks; append-only by triggers"},
+	{Table: "alert_settings", Kind: Reference, Why: "a row per township, read by every instance's rules"},
 	{Table: "road_vertices", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "road_edges", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "positions", Kind: Distributed, Column: "township",
@@ -80,6 +81,9 @@ var Layouts = []Layout{
 		Why: "a plan per squadron and shift, addressed by id"},
 	{Table: "plan_stops", Kind: Distributed, Column: "plan_id", ColocateWith: "plans",
 		Why: "a plan's stops on its plan's shard"},
+	{Table: "alerts", Kind: Distributed, Column: "township",
+		Why: "grows with the fleet and is read per township (the wall, the tray); the key and the " +
+			"one-open-alert index lead with township, so a raise is a single-shard ON CONFLICT"},
 }
 
 // citusPresent reports whether the database has the citus extension.

@@ -51,6 +51,8 @@ var owners = map[string]string{
 	"inspection_tasks":           "patrol/inspection",
 	"case_reviews":               "patrol/inspection",
 	"review_fixups":              "patrol/inspection",
+	"alerts":                     "patrol/alert",
+	"alert_settings":             "patrol/alert",
 }
 
 // created finds the tables, views and functions a migration creates.

@@ -23,6 +23,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/migrations"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -148,6 +149,9 @@ type Server struct {
 	Positions *position.Store
 	Coverage  *coverage.Store
 	Live      *live.Broker
+	// Alerts keeps the alerts of real-time supervision; Watcher evaluates their rules.
+	Alerts    *alert.Store
+	Watcher   *alert.Watcher
 	Cases     *cases.Store
 	Analytics *analytics.Store
 	// Admission bounds the analyses (see Config.Admission).
@@ -203,6 +207,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
 	s.Positions.SetGroupCommit(cfg.GroupCommit, newGroupMetrics(s.metrics.Registry()).observe)
 	s.Live = live.NewBroker(s.Positions)
+	s.Alerts = alert.NewStore(pool)
+	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions})
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
 	s.Cases.UsePowers(s.Powers)
@@ -364,11 +370,13 @@ func (s *Server) Close() {
 }
 
 // Background starts the server's background work until ctx ends: position partitions
-// made ahead, and the exchange of changes with other instances. Serve calls it; tests
+// made ahead, the exchange of changes with other instances, and the evaluation of alert
+// rules. Serve calls it; tests
 // that serve Handler themselves call it when they need either.
 func (s *Server) Background(ctx context.Context) {
 	go s.keepPartitionsAhead(ctx)
 	go s.Bus.Run(ctx, peerEvents{s})
+	go s.Watcher.Run(ctx)
 }
 
 // partitionCheck is how often the server makes sure position partitions exist ahead.

@@ -13,6 +13,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -97,6 +98,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		calendar.NewHandler(s.Calendar).Routes(),
 		s.documents().Routes(),
 		inspection.NewHandler(s.Inspections).Routes(),
+		alert.NewHandler(s.Alerts, s.Watcher).Routes(),
 	}
 }
 
@@ -106,7 +108,7 @@ func (s *Server) documents() *documents.Handler {
 
 func (s *Server) positionHandler() *position.Handler {
 	return position.NewHandler(s.Positions, s.Officers, s.guardian(),
-		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}})
+		positionPublishers{s.Live, patrolTiles{s.Tiles.Versions()}, peerPositions{s.Bus}, s.Watcher})
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.

@@ -38,6 +38,7 @@ const (
 	KindCase      = "case"
 	KindGrid      = "grid"
 	KindResync    = "resync"
+	KindAlert     = "alert" // an alert raised, acknowledged or resolved, for the live feeds
 )
 
 // Message is what instances tell each other. Only the members of its Kind are set.
@@ -47,6 +48,8 @@ type Message struct {
 	Positions []Position `json:"p,omitempty"`
 	Lon       float64    `json:"x,omitempty"` // where a case is
 	Lat       float64    `json:"y,omitempty"`
+	Township  string     `json:"t,omitempty"` // an alert's
+	Alert     []byte     `json:"a,omitempty"` // an alert's JSON
 }
 
 // Position is a stored fix, as the live feed shows it.
