@@ -114,6 +114,9 @@ func alertID(r *http.Request) (int64, error) {
 
 func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) error {
 	township := chi.URLParam(r, "township")
+	if err := auth.Caller(r).CheckTownship(township); err != nil {
+		return err
+	}
 	all, err := h.store.Settings(r.Context())
 	if err != nil {
 		return err
@@ -128,6 +131,9 @@ func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) error {
 	township := chi.URLParam(r, "township")
+	if err := auth.Caller(r).CheckTownship(township); err != nil {
+		return err
+	}
 	var rules map[string]json.RawMessage
 	if err := httpx.DecodeJSON(r, &rules); err != nil {
 		return err
