@@ -106,6 +106,11 @@ func (w *Watcher) Publish(stored []position.Stored) {
 			Point: orb.Point{s.Lon, s.Lat}, Mock: f.Mock, Alarm: f.Alarm, cell: s.Cell()})
 	}
 	w.mu.Unlock()
+	w.signal()
+}
+
+// signal wakes Run.
+func (w *Watcher) signal() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
