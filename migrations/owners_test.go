@@ -53,6 +53,9 @@ var owners = map[string]string{
 	"review_fixups":              "patrol/inspection",
 	"alerts":                     "patrol/alert",
 	"alert_settings":             "patrol/alert",
+	"webhooks":                   "patrol/webhook",
+	"webhook_deliveries":         "patrol/webhook",
+	"webhook_attempts":           "patrol/webhook",
 }
 
 // created finds the tables, views and functions a migration creates.

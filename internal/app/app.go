@@ -37,6 +37,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/powers"
+	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
@@ -60,6 +61,8 @@ type Config struct {
 	// GroupCommit tunes how small ingest requests share transactions (zero fields:
 	// position.DefaultGroupConfig; a negative Window turns it off).
 	GroupCommit position.GroupConfig
+	// Webhooks tunes the delivery of webhooks (timeouts, backoff; zero: defaults).
+	Webhooks webhook.Config
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -150,8 +153,11 @@ type Server struct {
 	Coverage  *coverage.Store
 	Live      *live.Broker
 	// Alerts keeps the alerts of real-time supervision; Watcher evaluates their rules.
-	Alerts    *alert.Store
-	Watcher   *alert.Watcher
+	Alerts  *alert.Store
+	Watcher *alert.Watcher
+	// Webhooks keeps subscriptions and the outbox; Deliverer posts it.
+	Webhooks  *webhook.Store
+	Deliverer *webhook.Deliverer
 	Cases     *cases.Store
 	Analytics *analytics.Store
 	// Admission bounds the analyses (see Config.Admission).
@@ -208,6 +214,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions.SetGroupCommit(cfg.GroupCommit, newGroupMetrics(s.metrics.Registry()).observe)
 	s.Live = live.NewBroker(s.Positions)
 	s.Alerts = alert.NewStore(pool)
+	s.Webhooks = webhook.NewStore(pool)
+	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
+	s.Alerts.UseOutbox(s.Webhooks)
 	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions})
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
@@ -370,13 +379,14 @@ func (s *Server) Close() {
 }
 
 // Background starts the server's background work until ctx ends: position partitions
-// made ahead, the exchange of changes with other instances, and the evaluation of alert
-// rules. Serve calls it; tests
+// made ahead, the exchange of changes with other instances, the evaluation of alert
+// rules and the delivery of webhooks. Serve calls it; tests
 // that serve Handler themselves call it when they need either.
 func (s *Server) Background(ctx context.Context) {
 	go s.keepPartitionsAhead(ctx)
 	go s.Bus.Run(ctx, peerEvents{s})
 	go s.Watcher.Run(ctx)
+	go s.Deliverer.Run(ctx)
 }
 
 // partitionCheck is how often the server makes sure position partitions exist ahead.

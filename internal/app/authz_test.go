@@ -260,6 +260,17 @@ var azPolicy = map[string]azRule{
 		scope: azTownship, targets: azTownTargets, req: func(e *authzEnv, c azCall) azRequest {
 			return azJSON("PUT", "/api/v1/alert-settings/"+c.obj.township, map[string]any{"left_area": map[string]any{"enabled": true, "minutes": 10}})
 		}},
+	"POST /api/v1/webhooks": {why: "admin; a scoped admin subscribes to its township's events only", roles: azAdmins,
+		scope: azTownship, targets: azTownTargets, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/webhooks", map[string]any{"url": "https://platform.example/hook",
+				"events": []string{"alert.raised"}, "township": c.obj.township, "secret": "0123456789abcdef"})
+		}},
+	"GET /api/v1/webhooks": {why: "admin; a scoped admin its township's subscriptions", roles: azAdmins,
+		targets: azGlobalTarget, req: azGet("/api/v1/webhooks")},
+	"DELETE /api/v1/webhooks/{id}": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
+		req: func(e *authzEnv, c azCall) azRequest { return azRequest{method: "DELETE", path: "/api/v1/webhooks/999999"} }},
+	"GET /api/v1/webhooks/{id}/deliveries": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
+		req: azGet("/api/v1/webhooks/999999/deliveries")},
 	"GET /api/v1/sectors": {why: "every role", roles: azEveryone, targets: azGlobalTarget, req: azGet("/api/v1/sectors")},
 	"POST /api/v1/cases": {why: "admin, supervisor, officer, reporter; 403 a scoped token reporting outside its township",
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer, azReporter}, scope: azTownship, targets: azTownTargets,

@@ -26,6 +26,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/powers"
+	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/web"
 )
 
@@ -99,6 +100,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		s.documents().Routes(),
 		inspection.NewHandler(s.Inspections).Routes(),
 		alert.NewHandler(s.Alerts, s.Watcher).Routes(),
+		webhook.NewHandler(s.Webhooks).Routes(),
 	}
 }
 

@@ -87,7 +87,9 @@ type benchSources struct{ cells []grid.Cell }
 func (benchSources) Get(_ context.Context, id string) (officer.Officer, error) {
 	return officer.Officer{ID: id, Squadron: "Q1", Township: "t"}, nil
 }
-func (b benchSources) SquadronCells(context.Context, string) ([]grid.Cell, error) { return b.cells, nil }
+func (b benchSources) SquadronCells(context.Context, string) ([]grid.Cell, error) {
+	return b.cells, nil
+}
 func (benchSources) CellTownships(context.Context, []string) ([]grid.CellTownship, error) {
 	return nil, nil
 }

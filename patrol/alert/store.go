@@ -23,6 +23,49 @@ const MaxNote = 1000
 type Store struct {
 	db       *pgxpool.Pool
 	onChange func(Alert)
+	outbox   Outbox
+}
+
+// Events reported to the outbox.
+const (
+	EventRaised       = "alert.raised"
+	EventAcknowledged = "alert.acknowledged"
+	EventResolved     = "alert.resolved"
+)
+
+// Outbox records, in the transaction that changes an alert, the event for other systems
+// (package webhook's Store): the event is reported if and only if the change commits.
+type Outbox interface {
+	Enqueue(ctx context.Context, tx pgx.Tx, event, township string, data any) error
+}
+
+// UseOutbox sets the outbox of alert events. Call it before the Store is used.
+func (s *Store) UseOutbox(o Outbox) { s.outbox = o }
+
+// write runs a statement returning alerts, and records event for each in the outbox, in
+// one transaction; then tells onChange.
+func (s *Store) write(ctx context.Context, event, sql string, args ...any) ([]Alert, error) {
+	var list []Alert
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		if list, err = collect(tx.Query(ctx, sql, args...)); err != nil {
+			return err
+		}
+		if s.outbox == nil {
+			return nil
+		}
+		for _, a := range list {
+			if err := s.outbox.Enqueue(ctx, tx, event, a.Township, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, pgdb.Translate(err, "alert")
+	}
+	s.changed(list)
+	return list, nil
 }
 
 // OnChange sets the function told of every alert raised, acknowledged or resolved, after
@@ -72,32 +115,26 @@ func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	if err != nil {
 		return Alert{}, false, err
 	}
-	rows, err := s.db.Query(ctx, `
+	list, err := s.write(ctx, EventRaised, `
 		INSERT INTO alerts (township, rule, subject, officer, observed_at, lon, lat, detail)
 		VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
 		ON CONFLICT (township, rule, subject) WHERE status <> 'resolved' DO NOTHING
 		RETURNING `+alertColumns,
 		c.Township, c.Rule, c.Officer, c.Time, c.Point[0], c.Point[1], detail)
-	list, err := collect(rows, err)
 	if err != nil || len(list) == 0 {
 		return Alert{}, false, err
 	}
-	s.changed(list)
 	return list[0], true, nil
 }
 
 // Clear resolves, as the system, the open alert of a rule and officer in a township,
 // if there is one.
 func (s *Store) Clear(ctx context.Context, township string, rule Rule, officer string) ([]Alert, error) {
-	list, err := collect(s.db.Query(ctx, `
+	return s.write(ctx, EventResolved, `
 		UPDATE alerts SET status = 'resolved', resolved_by = '', resolved_at = now(),
 			resolve_note = 'the condition cleared'
 		WHERE township = $1 AND rule = $2 AND subject = $3 AND status <> 'resolved'
-		RETURNING `+alertColumns, township, rule, officer))
-	if err == nil {
-		s.changed(list)
-	}
-	return list, err
+		RETURNING `+alertColumns, township, rule, officer)
 }
 
 // Filter selects alerts; empty fields select all.
@@ -125,7 +162,7 @@ func (s *Store) Unresolved(ctx context.Context, rule Rule) ([]Alert, error) {
 // such alert, or one of a township who may not see), conflict (not open), invalid (a note
 // too long).
 func (s *Store) Acknowledge(ctx context.Context, who auth.Identity, id int64, note string) (Alert, error) {
-	return s.step(ctx, who, id, note, `
+	return s.step(ctx, who, id, note, EventAcknowledged, `
 		UPDATE alerts SET status = 'acknowledged', acked_by = $3, acked_at = now(), ack_note = $4
 		WHERE id = $1 AND ($2 = '' OR township = $2) AND status = 'open'
 		RETURNING `+alertColumns, "acknowledged")
@@ -134,23 +171,22 @@ func (s *Store) Acknowledge(ctx context.Context, who auth.Identity, id int64, no
 // Resolve marks an alert that is not resolved resolved by who, with a note. Errors as
 // Acknowledge's.
 func (s *Store) Resolve(ctx context.Context, who auth.Identity, id int64, note string) (Alert, error) {
-	return s.step(ctx, who, id, note, `
+	return s.step(ctx, who, id, note, EventResolved, `
 		UPDATE alerts SET status = 'resolved', resolved_by = $3, resolved_at = now(), resolve_note = $4
 		WHERE id = $1 AND ($2 = '' OR township = $2) AND status <> 'resolved'
 		RETURNING `+alertColumns, "resolved")
 }
 
 // step moves an alert on by sql, and tells a missing alert from one already past it.
-func (s *Store) step(ctx context.Context, who auth.Identity, id int64, note, sql, past string) (Alert, error) {
+func (s *Store) step(ctx context.Context, who auth.Identity, id int64, note, event, sql, past string) (Alert, error) {
 	if len(note) > MaxNote {
 		return Alert{}, fieldError("note", "is longer than %d bytes", MaxNote)
 	}
-	list, err := collect(s.db.Query(ctx, sql, id, who.Township, who.Name, note))
+	list, err := s.write(ctx, event, sql, id, who.Township, who.Name, note)
 	if err != nil {
 		return Alert{}, err
 	}
 	if len(list) == 1 {
-		s.changed(list)
 		return list[0], nil
 	}
 	var status Status
