@@ -268,7 +268,9 @@ var azPolicy = map[string]azRule{
 	"GET /api/v1/webhooks": {why: "admin; a scoped admin its township's subscriptions", roles: azAdmins,
 		targets: azGlobalTarget, req: azGet("/api/v1/webhooks")},
 	"DELETE /api/v1/webhooks/{id}": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
-		req: func(e *authzEnv, c azCall) azRequest { return azRequest{method: "DELETE", path: "/api/v1/webhooks/999999"} }},
+		req: func(e *authzEnv, c azCall) azRequest {
+			return azRequest{method: "DELETE", path: "/api/v1/webhooks/999999"}
+		}},
 	"GET /api/v1/webhooks/{id}/deliveries": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
 		req: azGet("/api/v1/webhooks/999999/deliveries")},
 	"GET /api/v1/sectors": {why: "every role", roles: azEveryone, targets: azGlobalTarget, req: azGet("/api/v1/sectors")},
