@@ -3,7 +3,6 @@ package alert
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -109,13 +108,6 @@ func DefaultSettings() Settings {
 	}
 }
 
-// fieldError is a 400 naming the field at fault.
-func fieldError(field, format string, args ...any) error {
-	e := apperr.Invalidf("%s: %s", field, fmt.Sprintf(format, args...))
-	e.Extra = map[string]any{"field": field}
-	return e
-}
-
 // Merge reads a JSON object of rules' settings over s: each rule present replaces that
 // rule's settings whole, the others stay. Errors: invalid naming the field (an unknown
 // or reserved rule, an unknown parameter, a value out of range).
@@ -130,16 +122,16 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 			err = strict(name, raw, &s.MockLocation)
 		case LeftArea:
 			if err = strict(name, raw, &s.LeftArea); err == nil && (s.LeftArea.Minutes < 0 || s.LeftArea.Minutes > MaxMinutes) {
-				err = fieldError(name+".minutes", "must be 0 to %d, not %d", MaxMinutes, s.LeftArea.Minutes)
+				err = apperr.Fieldf(name+".minutes", "must be 0 to %d, not %d", MaxMinutes, s.LeftArea.Minutes)
 			}
 		case Offline:
 			if err = strict(name, raw, &s.Offline); err == nil {
 				err = s.Offline.check(name)
 			}
 		case OffPlan, CaseOverdue, Hotspot:
-			err = fieldError(name, "the rule %s has no settings yet", name)
+			err = apperr.Fieldf(name, "the rule %s has no settings yet", name)
 		default:
-			err = fieldError(name, "unknown rule %q (rules: sos, offline, left_area, mock_location)", truncate(name))
+			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, mock_location)", truncate(name))
 		}
 		if err != nil {
 			return s, err
@@ -154,22 +146,22 @@ func strict(rule string, raw json.RawMessage, dst any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return fieldError(rule+"."+strings.Trim(name, `"`), "unknown parameter")
+			return apperr.Fieldf(rule+"."+strings.Trim(name, `"`), "unknown parameter")
 		}
-		return fieldError(rule, "must be an object of the rule's parameters")
+		return apperr.Fieldf(rule, "must be an object of the rule's parameters")
 	}
 	return nil
 }
 
 func (d Duty) check(rule string) error {
 	if d.Minutes < 1 || d.Minutes > MaxMinutes {
-		return fieldError(rule+".minutes", "must be 1 to %d, not %d", MaxMinutes, d.Minutes)
+		return apperr.Fieldf(rule+".minutes", "must be 1 to %d, not %d", MaxMinutes, d.Minutes)
 	}
 	if _, ok := clock(d.DutyFrom); !ok {
-		return fieldError(rule+".duty_from", "must be a time of day HH:MM, not %q", truncate(d.DutyFrom))
+		return apperr.Fieldf(rule+".duty_from", "must be a time of day HH:MM, not %q", truncate(d.DutyFrom))
 	}
 	if _, ok := clock(d.DutyTo); !ok {
-		return fieldError(rule+".duty_to", "must be a time of day HH:MM, not %q", truncate(d.DutyTo))
+		return apperr.Fieldf(rule+".duty_to", "must be a time of day HH:MM, not %q", truncate(d.DutyTo))
 	}
 	return nil
 }

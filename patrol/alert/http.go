@@ -50,10 +50,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := Filter{Status: Status(q.Get("status")), Rule: Rule(q.Get("rule"))}
 	if f.Status != "" && !slices.Contains([]Status{Open, Acknowledged, Resolved}, f.Status) {
-		return fieldError("status", "must be open, acknowledged or resolved, not %q", truncate(string(f.Status)))
+		return apperr.Fieldf("status", "must be open, acknowledged or resolved, not %q", truncate(string(f.Status)))
 	}
 	if f.Rule != "" && !slices.Contains([]Rule{SOS, Offline, LeftArea, OffPlan, MockLocation, CaseOverdue, Hotspot}, f.Rule) {
-		return fieldError("rule", "unknown rule %q", truncate(string(f.Rule)))
+		return apperr.Fieldf("rule", "unknown rule %q", truncate(string(f.Rule)))
 	}
 	var err error
 	if f.Township, err = auth.Caller(r).TownshipFilter(q.Get("township")); err != nil {
@@ -112,39 +112,40 @@ func alertID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) error {
+// settings returns the township of the path and its settings, if the caller may see it.
+func (h *Handler) settings(r *http.Request) (string, Settings, error) {
 	township := chi.URLParam(r, "township")
 	if err := auth.Caller(r).CheckTownship(township); err != nil {
-		return err
+		return "", Settings{}, err
 	}
 	all, err := h.store.Settings(r.Context())
 	if err != nil {
-		return err
+		return "", Settings{}, err
 	}
 	set, ok := all[township]
 	if !ok {
 		set = DefaultSettings()
+	}
+	return township, set, nil
+}
+
+func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) error {
+	_, set, err := h.settings(r)
+	if err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, set)
 	return nil
 }
 
 func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) error {
-	township := chi.URLParam(r, "township")
-	if err := auth.Caller(r).CheckTownship(township); err != nil {
-		return err
-	}
 	var rules map[string]json.RawMessage
 	if err := httpx.DecodeJSON(r, &rules); err != nil {
 		return err
 	}
-	all, err := h.store.Settings(r.Context())
+	township, set, err := h.settings(r)
 	if err != nil {
 		return err
-	}
-	set, ok := all[township]
-	if !ok {
-		set = DefaultSettings()
 	}
 	if set, err = set.Merge(rules); err != nil {
 		return err

@@ -180,7 +180,7 @@ func (s *Store) Resolve(ctx context.Context, who auth.Identity, id int64, note s
 // step moves an alert on by sql, and tells a missing alert from one already past it.
 func (s *Store) step(ctx context.Context, who auth.Identity, id int64, note, event, sql, past string) (Alert, error) {
 	if len(note) > MaxNote {
-		return Alert{}, fieldError("note", "is longer than %d bytes", MaxNote)
+		return Alert{}, apperr.Fieldf("note", "is longer than %d bytes", MaxNote)
 	}
 	list, err := s.write(ctx, event, sql, id, who.Township, who.Name, note)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -52,36 +51,29 @@ type New struct {
 	Secret   string   `json:"secret"`
 }
 
-// fieldError is a 400 naming the field at fault.
-func fieldError(field, format string, args ...any) error {
-	e := apperr.Invalidf("%s: %s", field, fmt.Sprintf(format, args...))
-	e.Extra = map[string]any{"field": field}
-	return e
-}
-
 // Validate checks a subscription before it is stored. Errors: invalid naming the field.
 func (n New) Validate() error {
 	u, err := url.Parse(n.URL)
 	switch {
 	case len(n.URL) > MaxURL:
-		return fieldError("url", "is longer than %d bytes", MaxURL)
+		return apperr.Fieldf("url", "is longer than %d bytes", MaxURL)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
-		return fieldError("url", "must be an absolute http or https URL")
+		return apperr.Fieldf("url", "must be an absolute http or https URL")
 	case u.User != nil:
-		return fieldError("url", "must not carry credentials: the signature authenticates deliveries")
+		return apperr.Fieldf("url", "must not carry credentials: the signature authenticates deliveries")
 	case u.Fragment != "":
-		return fieldError("url", "must not have a fragment")
+		return apperr.Fieldf("url", "must not have a fragment")
 	}
 	if len(n.Events) == 0 {
-		return fieldError("events", "name at least one of %s", strings.Join(Events, ", "))
+		return apperr.Fieldf("events", "name at least one of %s", strings.Join(Events, ", "))
 	}
 	for _, e := range n.Events {
 		if !slices.Contains(Events, e) {
-			return fieldError("events", "unknown event type %q (one of %s)", truncate(e), strings.Join(Events, ", "))
+			return apperr.Fieldf("events", "unknown event type %q (one of %s)", truncate(e), strings.Join(Events, ", "))
 		}
 	}
 	if len(n.Secret) < MinSecret || len(n.Secret) > MaxSecret {
-		return fieldError("secret", "must be %d to %d bytes, not %d", MinSecret, MaxSecret, len(n.Secret))
+		return apperr.Fieldf("secret", "must be %d to %d bytes, not %d", MinSecret, MaxSecret, len(n.Secret))
 	}
 	return nil
 }
