@@ -1,8 +1,9 @@
 -- Real-time supervision, owned by patrol/alert: alerts raised by rules over officers'
--- fixes (sos, mock_location, left_area in the ingest path; offline by a ticker) and each
--- township's rule parameters. officers is referred to by schema reference only (subject).
+-- fixes (sos, mock_location, left_area in the ingest path; offline by a ticker), over
+-- penalty cases' deadlines (case_overdue, by a ticker), and each township's rule
+-- parameters. officers and cases are referred to by schema reference only (subject).
 
--- An alert about one subject (an officer's id) under one rule. Open → acknowledged (who,
+-- An alert about one subject (an officer's id; a case's id for case_overdue) under one rule. Open → acknowledged (who,
 -- note) → resolved (by the system when the condition clears, or by a person). At most one
 -- alert per township, rule and subject is not resolved (alerts_one_open): a condition that
 -- lasts is one alert, not a storm, and two instances that see it raise it once (INSERT …

@@ -213,11 +213,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Positions = position.NewStore(pool, s.Officers, s.Grid, s.Coverage, cfg.Filter)
 	s.Positions.SetGroupCommit(cfg.GroupCommit, newGroupMetrics(s.metrics.Registry()).observe)
 	s.Live = live.NewBroker(s.Positions)
-	s.Alerts = alert.NewStore(pool)
-	s.Webhooks = webhook.NewStore(pool)
-	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
-	s.Alerts.UseOutbox(s.Webhooks)
-	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions})
 	s.Cases = cases.NewStore(pool, s.Grid, s.Officers, s.Positions)
 	s.Powers = powers.NewStore(pool, powerSectors{s.Cases}, s.Grid)
 	s.Cases.UsePowers(s.Powers)
@@ -229,6 +224,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Evidence = evidence.NewStore(pool, blobs, s.Cases, s.Positions)
 	s.Cases.UseEvidence(s.Evidence)
 	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
+	s.Alerts = alert.NewStore(pool)
+	s.Webhooks = webhook.NewStore(pool)
+	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
+	s.Alerts.UseOutbox(s.Webhooks)
+	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases})
 	if s.DocLinks, err = documents.LoadSigner(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err

@@ -14,20 +14,20 @@ import (
 // Rule names a kind of alert.
 type Rule string
 
-// The rules. OffPlan, CaseOverdue and Hotspot are names the schema reserves; no
-// evaluator raises them yet.
+// The rules. OffPlan and Hotspot are names the schema reserves; no evaluator raises
+// them yet.
 const (
 	SOS          Rule = "sos"           // the device raised an alarm (Traccar Client's SOS button)
 	Offline      Rule = "offline"       // an officer on duty sent no fix for Offline.Minutes
 	LeftArea     Rule = "left_area"     // an officer outside their squadron's grid areas for LeftArea.Minutes
 	OffPlan      Rule = "off_plan"      // reserved
 	MockLocation Rule = "mock_location" // the device reported a mocked position
-	CaseOverdue  Rule = "case_overdue"  // reserved
+	CaseOverdue  Rule = "case_overdue"  // a penalty case's procedure deadline passed (subject: the case's id)
 	Hotspot      Rule = "hotspot"       // reserved
 )
 
 // Rules lists the rules that are evaluated, in the order of Settings.
-var Rules = []Rule{SOS, Offline, LeftArea, MockLocation}
+var Rules = []Rule{SOS, Offline, LeftArea, MockLocation, CaseOverdue}
 
 // Status is where an alert is in its lifecycle.
 type Status string
@@ -39,8 +39,8 @@ const (
 	Resolved     Status = "resolved"
 )
 
-// Alert is one alert. Subject is what it is about: the officer's ID for every rule
-// evaluated today. Lon and Lat are WGS-84, the fix that raised it (the last fix for
+// Alert is one alert. Subject is what it is about: the officer's ID, or for case_overdue
+// the case's ID (Officer is then the case's officer, if any). Lon and Lat are WGS-84, the fix that raised it (the last fix for
 // offline). ResolvedBy is "" when the system resolved it.
 type Alert struct {
 	ID          int64          `json:"id"`
@@ -91,6 +91,7 @@ type Settings struct {
 	Offline      Duty    `json:"offline"`
 	LeftArea     Lasting `json:"left_area"`
 	MockLocation Switch  `json:"mock_location"`
+	CaseOverdue  Switch  `json:"case_overdue"`
 }
 
 // Limits of the parameters.
@@ -105,6 +106,7 @@ func DefaultSettings() Settings {
 		Offline:      Duty{Enabled: true, Minutes: 15, DutyFrom: "08:00", DutyTo: "20:00"},
 		LeftArea:     Lasting{Enabled: true, Minutes: 10},
 		MockLocation: Switch{Enabled: true},
+		CaseOverdue:  Switch{Enabled: true},
 	}
 }
 
@@ -120,6 +122,8 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 			err = strict(name, raw, &s.SOS)
 		case MockLocation:
 			err = strict(name, raw, &s.MockLocation)
+		case CaseOverdue:
+			err = strict(name, raw, &s.CaseOverdue)
 		case LeftArea:
 			if err = strict(name, raw, &s.LeftArea); err == nil && (s.LeftArea.Minutes < 0 || s.LeftArea.Minutes > MaxMinutes) {
 				err = apperr.Fieldf(name+".minutes", "must be 0 to %d, not %d", MaxMinutes, s.LeftArea.Minutes)
@@ -128,10 +132,10 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 			if err = strict(name, raw, &s.Offline); err == nil {
 				err = s.Offline.check(name)
 			}
-		case OffPlan, CaseOverdue, Hotspot:
+		case OffPlan, Hotspot:
 			err = apperr.Fieldf(name, "the rule %s has no settings yet", name)
 		default:
-			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, mock_location)", truncate(name))
+			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, mock_location, case_overdue)", truncate(name))
 		}
 		if err != nil {
 			return s, err

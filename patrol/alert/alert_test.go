@@ -18,7 +18,9 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/alert"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // now is the test city's clock: fixes are hand-built around it.
@@ -327,6 +329,7 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ body, field string }{
 		{`{"panic":{"enabled":true}}`, "panic"},
 		{`{"off_plan":{"enabled":true}}`, "off_plan"},
+		{`{"case_overdue":{"enabled":1}}`, "case_overdue"},
 		{`{"left_area":{"enabled":true,"minutes":999}}`, "left_area.minutes"},
 		{`{"left_area":{"enabled":true,"minutes":-1}}`, "left_area.minutes"},
 		{`{"offline":{"enabled":true,"minutes":0,"duty_from":"08:00","duty_to":"20:00"}}`, "offline.minutes"},
@@ -383,4 +386,46 @@ func (c *city) liveEvents(name string) <-chan string {
 		}
 	}()
 	return out
+}
+
+func TestCaseOverdueByTheTicker(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	effective, err := powers.ParseDate("2018-03-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Server.Powers.ImportList(ctx, "seed", powers.ListImport{Effective: effective,
+		Rows: []powers.ListRow{{Row: 2, Code: "AL-U1", Name: "占道经营", Sector: "urban_management", Department: "城管局",
+			Category: "处罚", Townships: "全部"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Filed 200 days ago and never decided: its deadlines have passed.
+	reported := time.Now().Add(-200 * 24 * time.Hour)
+	overdue, err := c.Server.Cases.CreateWithHistory(ctx, auth.Identity{Name: "seed", Role: auth.Admin},
+		cases.NewCase{Item: "AL-U1", Title: "逾期", Lat: inside[1], Lon: inside[0], ReportedAt: reported},
+		[]cases.NewEvent{{Type: cases.EventFile, At: reported.Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=case_overdue")
+	if len(got) != 1 || got[0].Subject != fmt.Sprint(overdue.ID) || got[0].Township != "320281001" || got[0].Status != alert.Open {
+		t.Fatalf("case_overdue alerts = %+v, want one open for case %d", got, overdue.ID)
+	}
+	if stages, _ := got[0].Detail["stages"].([]any); len(stages) == 0 {
+		t.Errorf("detail = %v, want the overdue stages", got[0].Detail)
+	}
+	// With the rule off the condition no longer holds: resolved by the system.
+	c.settings("320281001", `{"case_overdue":{"enabled":false}}`)
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=case_overdue"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Errorf("with the rule off = %+v, want resolved", got)
+	}
 }

@@ -21,10 +21,12 @@ type Fix struct {
 }
 
 // Change is what evaluation decides: raise an alert, or resolve the open one of the
-// rule and officer because its condition cleared.
+// rule and subject because its condition cleared. Subject "" is Officer; a zero Point is
+// no position.
 type Change struct {
 	Raise    bool
 	Rule     Rule
+	Subject  string
 	Officer  string
 	Township string
 	Time     time.Time
@@ -98,4 +100,12 @@ func (e *Evaluator) Observe(f Fix, s Settings, out []Change) []Change {
 		change(true, LeftArea, map[string]any{"outside_since": st.outsideSince, "minutes": s.LeftArea.Minutes})
 	}
 	return out
+}
+
+// subject returns what the change is about.
+func (c Change) subject() string {
+	if c.Subject != "" {
+		return c.Subject
+	}
+	return c.Officer
 }

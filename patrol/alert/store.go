@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
@@ -115,26 +116,30 @@ func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	if err != nil {
 		return Alert{}, false, err
 	}
+	var lon, lat *float64
+	if c.Point != (orb.Point{}) {
+		lon, lat = &c.Point[0], &c.Point[1]
+	}
 	list, err := s.write(ctx, EventRaised, `
 		INSERT INTO alerts (township, rule, subject, officer, observed_at, lon, lat, detail)
-		VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
+		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
 		ON CONFLICT (township, rule, subject) WHERE status <> 'resolved' DO NOTHING
 		RETURNING `+alertColumns,
-		c.Township, c.Rule, c.Officer, c.Time, c.Point[0], c.Point[1], detail)
+		c.Township, c.Rule, c.subject(), c.Officer, c.Time, lon, lat, detail)
 	if err != nil || len(list) == 0 {
 		return Alert{}, false, err
 	}
 	return list[0], true, nil
 }
 
-// Clear resolves, as the system, the open alert of a rule and officer in a township,
-// if there is one.
-func (s *Store) Clear(ctx context.Context, township string, rule Rule, officer string) ([]Alert, error) {
+// Clear resolves, as the system, the open alert of a rule and subject in a township, if
+// there is one.
+func (s *Store) Clear(ctx context.Context, township string, rule Rule, subject string) ([]Alert, error) {
 	return s.write(ctx, EventResolved, `
 		UPDATE alerts SET status = 'resolved', resolved_by = '', resolved_at = now(),
 			resolve_note = 'the condition cleared'
 		WHERE township = $1 AND rule = $2 AND subject = $3 AND status <> 'resolved'
-		RETURNING `+alertColumns, township, rule, officer)
+		RETURNING `+alertColumns, township, rule, subject)
 }
 
 // Filter selects alerts; empty fields select all.

@@ -3,12 +3,15 @@ package alert
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -30,11 +33,18 @@ type Latest interface {
 	Latest(ctx context.Context, township string) ([]position.Stored, error)
 }
 
+// Deadlines lists the penalty cases whose procedure deadlines have passed (package
+// cases' Store).
+type Deadlines interface {
+	Overdue(ctx context.Context, who auth.Identity, township string) ([]cases.OverdueStage, error)
+}
+
 // Sources are what the Watcher reads of other packages.
 type Sources struct {
 	Officers Officers
 	Cells    Cells
 	Latest   Latest
+	Cases    Deadlines
 }
 
 // Tick is how often the Watcher evaluates the absence rule and reloads settings.
@@ -47,6 +57,10 @@ const areaTTL = 10 * time.Minute
 // maxQueue is the most fixes waiting for evaluation; beyond it fixes are dropped (and
 // logged): evaluation runs far faster than ingest, so only a stalled database gets here.
 const maxQueue = 1 << 20
+
+// overdueEvery is how many ticks apart case deadlines are checked: they pass by the
+// day, and the check reads every case in procedure.
+const overdueEvery = 10
 
 // offlineHorizon is how long without a fix an officer is still taken as on shift.
 const offlineHorizon = 12 * time.Hour
@@ -124,7 +138,7 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(Tick)
 	defer tick.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -136,6 +150,11 @@ func (w *Watcher) Run(ctx context.Context) {
 			}
 			if err := w.CheckAbsence(ctx); err != nil && ctx.Err() == nil {
 				slog.Warn("offline alerts", "err", err)
+			}
+			if n%overdueEvery == 0 {
+				if err := w.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("case_overdue alerts", "err", err)
+				}
 			}
 		}
 	}
@@ -168,7 +187,7 @@ func (w *Watcher) apply(ctx context.Context, c Change) {
 		if c.Raise {
 			_, _, err = w.store.Raise(ctx, c)
 		} else {
-			_, err = w.store.Clear(ctx, c.Township, c.Rule, c.Officer)
+			_, err = w.store.Clear(ctx, c.Township, c.Rule, c.subject())
 		}
 		if err == nil || ctx.Err() != nil {
 			return
@@ -292,6 +311,61 @@ func (w *Watcher) CheckAbsence(ctx context.Context) error {
 				Point: orb.Point{l.Lon, l.Lat}, Detail: map[string]any{"minutes": set.Minutes, "last_fix": l.Time}})
 		case !silent && isOpen[key]:
 			w.apply(ctx, Change{Rule: Offline, Officer: l.Officer, Township: l.Township})
+		}
+	}
+	return nil
+}
+
+// CheckOverdue raises case_overdue for every penalty case with a procedure deadline
+// passed (one alert per case, its stages in detail), and resolves the alerts of cases no
+// longer so. A case outside every township has no township to alert in and is left to
+// GET /api/v1/cases/overdue.
+func (w *Watcher) CheckOverdue(ctx context.Context) error {
+	if w.src.Cases == nil {
+		return nil
+	}
+	stages, err := w.src.Cases.Overdue(ctx, auth.Identity{Role: auth.Admin}, "")
+	if err != nil {
+		return err
+	}
+	open, err := w.store.Unresolved(ctx, CaseOverdue)
+	if err != nil {
+		return err
+	}
+	type overdue struct {
+		township, officer string
+		stages            []map[string]any
+	}
+	byCase := map[string]*overdue{}
+	var order []string
+	for _, st := range stages {
+		if st.Township == nil || !w.settingsOf(*st.Township).CaseOverdue.Enabled {
+			continue
+		}
+		id := strconv.FormatInt(st.Case, 10)
+		o := byCase[id]
+		if o == nil {
+			o = &overdue{township: *st.Township}
+			if st.Officer != nil {
+				o.officer = *st.Officer
+			}
+			byCase[id] = o
+			order = append(order, id)
+		}
+		o.stages = append(o.stages, map[string]any{"stage": st.Stage, "due": st.Due, "days_overdue": st.DaysOverdue, "basis": st.Basis})
+	}
+	isOpen := map[string]bool{}
+	for _, a := range open {
+		isOpen[a.Subject] = true
+		if byCase[a.Subject] == nil {
+			w.apply(ctx, Change{Rule: CaseOverdue, Subject: a.Subject, Township: a.Township})
+		}
+	}
+	now := w.now()
+	for _, id := range order {
+		if o := byCase[id]; !isOpen[id] {
+			w.apply(ctx, Change{Raise: true, Rule: CaseOverdue, Subject: id, Officer: o.officer, Township: o.township,
+				Time: now, Detail: map[string]any{"case": id, "stages": o.stages}})
 		}
 	}
 	return nil
