@@ -1,6 +1,6 @@
 -- Real-time supervision, owned by patrol/alert: alerts raised by rules over officers'
--- fixes (sos, mock_location, left_area in the ingest path; offline by a ticker), over
--- penalty cases' deadlines (case_overdue, by a ticker), and each township's rule
+-- fixes (sos, mock_location, left_area in the ingest path; offline and off_plan by a
+-- ticker), over penalty cases' deadlines (case_overdue, by a ticker), and each township's rule
 -- parameters. officers and cases are referred to by schema reference only (subject).
 
 -- An alert about one subject (an officer's id; a case's id for case_overdue) under one rule. Open → acknowledged (who,

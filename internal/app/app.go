@@ -224,11 +224,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Evidence = evidence.NewStore(pool, blobs, s.Cases, s.Positions)
 	s.Cases.UseEvidence(s.Evidence)
 	s.Cases.UseProcedure(s.Calendar, cfg.Procedure)
-	s.Alerts = alert.NewStore(pool)
-	s.Webhooks = webhook.NewStore(pool)
-	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
-	s.Alerts.UseOutbox(s.Webhooks)
-	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases})
 	if s.DocLinks, err = documents.LoadSigner(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
@@ -240,6 +235,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Evidence.UseTasks(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
+	s.Alerts = alert.NewStore(pool)
+	s.Webhooks = webhook.NewStore(pool)
+	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
+	s.Alerts.UseOutbox(s.Webhooks)
+	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases,
+		Plans: s.Plans, Tracks: s.Positions})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,
 		Tracks: s.Positions, Analyses: s.Analytics}, cfg.TileCacheBytes); err != nil {
 		pool.Close()

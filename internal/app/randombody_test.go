@@ -318,7 +318,8 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 		return `{"note":"已到场"}`, "application/json", false
 	case "PUT /api/v1/alert-settings/{township}":
 		return `{"sos":{"enabled":true},"offline":{"enabled":true,"minutes":15,"duty_from":"08:00","duty_to":"20:00"},` +
-			`"left_area":{"enabled":true,"minutes":10},"mock_location":{"enabled":false},"case_overdue":{"enabled":true}}`, "application/json", false
+			`"left_area":{"enabled":true,"minutes":10},"mock_location":{"enabled":false},"case_overdue":{"enabled":true},` +
+			`"off_plan":{"enabled":true,"minutes":30}}`, "application/json", false
 	case "POST /api/v1/webhooks":
 		return `{"url":"https://platform.example/hook","events":["alert.raised","alert.resolved"],"secret":"0123456789abcdef"}`,
 			"application/json", false

@@ -14,20 +14,19 @@ import (
 // Rule names a kind of alert.
 type Rule string
 
-// The rules. OffPlan and Hotspot are names the schema reserves; no evaluator raises
-// them yet.
+// The rules. Hotspot is a name the schema reserves; no evaluator raises it yet.
 const (
 	SOS          Rule = "sos"           // the device raised an alarm (Traccar Client's SOS button)
 	Offline      Rule = "offline"       // an officer on duty sent no fix for Offline.Minutes
 	LeftArea     Rule = "left_area"     // an officer outside their squadron's grid areas for LeftArea.Minutes
-	OffPlan      Rule = "off_plan"      // reserved
+	OffPlan      Rule = "off_plan"      // a planned cell not entered by its planned leave plus OffPlan.Minutes
 	MockLocation Rule = "mock_location" // the device reported a mocked position
 	CaseOverdue  Rule = "case_overdue"  // a penalty case's procedure deadline passed (subject: the case's id)
 	Hotspot      Rule = "hotspot"       // reserved
 )
 
 // Rules lists the rules that are evaluated, in the order of Settings.
-var Rules = []Rule{SOS, Offline, LeftArea, MockLocation, CaseOverdue}
+var Rules = []Rule{SOS, Offline, LeftArea, OffPlan, MockLocation, CaseOverdue}
 
 // Status is where an alert is in its lifecycle.
 type Status string
@@ -90,6 +89,7 @@ type Settings struct {
 	SOS          Switch  `json:"sos"`
 	Offline      Duty    `json:"offline"`
 	LeftArea     Lasting `json:"left_area"`
+	OffPlan      Lasting `json:"off_plan"` // Minutes: the grace after a planned cell's leave time
 	MockLocation Switch  `json:"mock_location"`
 	CaseOverdue  Switch  `json:"case_overdue"`
 }
@@ -105,6 +105,7 @@ func DefaultSettings() Settings {
 		SOS:          Switch{Enabled: true},
 		Offline:      Duty{Enabled: true, Minutes: 15, DutyFrom: "08:00", DutyTo: "20:00"},
 		LeftArea:     Lasting{Enabled: true, Minutes: 10},
+		OffPlan:      Lasting{Enabled: true, Minutes: 30},
 		MockLocation: Switch{Enabled: true},
 		CaseOverdue:  Switch{Enabled: true},
 	}
@@ -125,17 +126,21 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 		case CaseOverdue:
 			err = strict(name, raw, &s.CaseOverdue)
 		case LeftArea:
-			if err = strict(name, raw, &s.LeftArea); err == nil && (s.LeftArea.Minutes < 0 || s.LeftArea.Minutes > MaxMinutes) {
-				err = apperr.Fieldf(name+".minutes", "must be 0 to %d, not %d", MaxMinutes, s.LeftArea.Minutes)
+			if err = strict(name, raw, &s.LeftArea); err == nil {
+				err = s.LeftArea.check(name)
+			}
+		case OffPlan:
+			if err = strict(name, raw, &s.OffPlan); err == nil {
+				err = s.OffPlan.check(name)
 			}
 		case Offline:
 			if err = strict(name, raw, &s.Offline); err == nil {
 				err = s.Offline.check(name)
 			}
-		case OffPlan, Hotspot:
+		case Hotspot:
 			err = apperr.Fieldf(name, "the rule %s has no settings yet", name)
 		default:
-			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, mock_location, case_overdue)", truncate(name))
+			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, off_plan, mock_location, case_overdue)", truncate(name))
 		}
 		if err != nil {
 			return s, err
@@ -153,6 +158,13 @@ func strict(rule string, raw json.RawMessage, dst any) error {
 			return apperr.Fieldf(rule+"."+strings.Trim(name, `"`), "unknown parameter")
 		}
 		return apperr.Fieldf(rule, "must be an object of the rule's parameters")
+	}
+	return nil
+}
+
+func (l Lasting) check(rule string) error {
+	if l.Minutes < 0 || l.Minutes > MaxMinutes {
+		return apperr.Fieldf(rule+".minutes", "must be 0 to %d, not %d", MaxMinutes, l.Minutes)
 	}
 	return nil
 }

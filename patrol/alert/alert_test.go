@@ -328,7 +328,8 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	c := newCity(t)
 	for _, tc := range []struct{ body, field string }{
 		{`{"panic":{"enabled":true}}`, "panic"},
-		{`{"off_plan":{"enabled":true}}`, "off_plan"},
+		{`{"hotspot":{"enabled":true}}`, "hotspot"},
+		{`{"off_plan":{"enabled":true,"minutes":241}}`, "off_plan.minutes"},
 		{`{"case_overdue":{"enabled":1}}`, "case_overdue"},
 		{`{"left_area":{"enabled":true,"minutes":999}}`, "left_area.minutes"},
 		{`{"left_area":{"enabled":true,"minutes":-1}}`, "left_area.minutes"},
@@ -427,5 +428,68 @@ func TestCaseOverdueByTheTicker(t *testing.T) {
 	}
 	if got := c.alerts("rule=case_overdue"); len(got) != 1 || got[0].Status != alert.Resolved {
 		t.Errorf("with the rule off = %+v, want resolved", got)
+	}
+}
+
+func TestOffPlanWhenAPlannedCellIsMissed(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	c.settings("320281001", `{"off_plan":{"enabled":true,"minutes":0}}`)
+	start := now.Add(-time.Hour)
+	var plan struct {
+		ID     int64 `json:"id"`
+		Routes []struct {
+			Officer   string `json:"officer"`
+			Waypoints []struct {
+				H3    string    `json:"h3"`
+				Lat   float64   `json:"lat"`
+				Lon   float64   `json:"lon"`
+				Leave time.Time `json:"leave"`
+			} `json:"waypoints"`
+		} `json:"routes"`
+	}
+	if st, body := c.Do("POST", "/api/v1/plans", "admin", map[string]any{"squadron": "Q1", "start": start.Format(time.RFC3339),
+		"duration_min": 120, "speed_kmh": 5, "officers": []string{"o1"}}, &plan); st != http.StatusCreated {
+		t.Fatalf("POST /plans = %d %s", st, body)
+	}
+	if len(plan.Routes) != 1 || len(plan.Routes[0].Waypoints) < 2 {
+		t.Fatalf("plan = %+v, want a route of several cells", plan)
+	}
+	// Due by now: the cells whose leave time has passed.
+	var due []int
+	for i, wp := range plan.Routes[0].Waypoints {
+		if wp.Leave.Before(now) {
+			due = append(due, i)
+		}
+	}
+	if len(due) == 0 || len(due) == len(plan.Routes[0].Waypoints) {
+		t.Fatalf("%d of %d cells due by now: the test needs some, not all", len(due), len(plan.Routes[0].Waypoints))
+	}
+	// o1 has been patrolling, but elsewhere.
+	c.batch("o1", fix{start.Add(time.Minute), outside})
+	for range 2 {
+		if err := c.Server.Watcher.CheckPlans(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=off_plan")
+	if len(got) != 1 || got[0].Officer != "o1" || got[0].Status != alert.Open {
+		t.Fatalf("off_plan alerts = %+v, want o1's, open", got)
+	}
+	if missed, _ := got[0].Detail["missed"].([]any); len(missed) != len(due) {
+		t.Errorf("missed cells = %v, want the %d due", got[0].Detail["missed"], len(due))
+	}
+	// o1 goes through every due cell, late: resolved.
+	var late []fix
+	for k, i := range due {
+		wp := plan.Routes[0].Waypoints[i]
+		late = append(late, fix{start.Add(time.Duration(10+3*k) * time.Minute), orb.Point{wp.Lon, wp.Lat}})
+	}
+	c.batch("o1", late...)
+	if err := c.Server.Watcher.CheckPlans(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=off_plan"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Errorf("after the cells were entered = %+v, want resolved", got)
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/track"
 )
 
 // Officers finds an officer's squadron and township (package officer's Store).
@@ -39,12 +41,25 @@ type Deadlines interface {
 	Overdue(ctx context.Context, who auth.Identity, township string) ([]cases.OverdueStage, error)
 }
 
+// Plans lists and reads patrol plans (package planning's Store).
+type Plans interface {
+	List(ctx context.Context, f planning.ListFilter) ([]planning.Summary, error)
+	Get(ctx context.Context, who auth.Identity, id int64) (planning.Plan, error)
+}
+
+// Tracks reads an officer's fixes (package position's Store).
+type Tracks interface {
+	Points(ctx context.Context, officerID string, from, to time.Time) ([]track.Point, error)
+}
+
 // Sources are what the Watcher reads of other packages.
 type Sources struct {
 	Officers Officers
 	Cells    Cells
 	Latest   Latest
 	Cases    Deadlines
+	Plans    Plans
+	Tracks   Tracks
 }
 
 // Tick is how often the Watcher evaluates the absence rule and reloads settings.
@@ -58,8 +73,9 @@ const areaTTL = 10 * time.Minute
 // logged): evaluation runs far faster than ingest, so only a stalled database gets here.
 const maxQueue = 1 << 20
 
-// overdueEvery is how many ticks apart case deadlines are checked: they pass by the
-// day, and the check reads every case in procedure.
+// overdueEvery is how many ticks apart case deadlines and plans are checked: deadlines
+// pass by the day, a planned cell's grace by the quarter hour, and the checks read every
+// case in procedure and every active plan's tracks.
 const overdueEvery = 10
 
 // offlineHorizon is how long without a fix an officer is still taken as on shift.
@@ -154,6 +170,9 @@ func (w *Watcher) Run(ctx context.Context) {
 			if n%overdueEvery == 0 {
 				if err := w.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
 					slog.Warn("case_overdue alerts", "err", err)
+				}
+				if err := w.CheckPlans(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("off_plan alerts", "err", err)
 				}
 			}
 		}
@@ -366,6 +385,81 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 		if o := byCase[id]; !isOpen[id] {
 			w.apply(ctx, Change{Raise: true, Rule: CaseOverdue, Subject: id, Officer: o.officer, Township: o.township,
 				Time: now, Detail: map[string]any{"case": id, "stages": o.stages}})
+		}
+	}
+	return nil
+}
+
+// maxPlans bounds how many of the latest plans CheckPlans looks at for active ones.
+const maxPlans = 500
+
+// CheckPlans raises off_plan for every officer of an active plan (its shift started and
+// has not ended more than the grace ago) with a planned cell not entered since the
+// shift's start though its planned leave time plus the township's OffPlan.Minutes has
+// passed; and resolves the off_plan alerts of officers no longer so (the cell entered
+// late, the shift over).
+func (w *Watcher) CheckPlans(ctx context.Context) error {
+	if w.src.Plans == nil || w.src.Tracks == nil {
+		return nil
+	}
+	now := w.now()
+	summaries, err := w.src.Plans.List(ctx, planning.ListFilter{Limit: maxPlans})
+	if err != nil {
+		return err
+	}
+	type missed struct {
+		township string
+		plan     int64
+		cells    []string
+	}
+	found := map[string]*missed{} // by township and officer
+	for _, sum := range summaries {
+		set := w.settingsOf(sum.Township).OffPlan
+		grace := time.Duration(set.Minutes) * time.Minute
+		if !set.Enabled || now.Before(sum.Start) || now.After(sum.End.Add(grace)) {
+			continue
+		}
+		plan, err := w.src.Plans.Get(ctx, auth.Identity{Role: auth.Admin}, sum.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range plan.Routes {
+			points, err := w.src.Tracks.Points(ctx, r.Officer, plan.Start, now)
+			if err != nil {
+				return err
+			}
+			entered := map[string]bool{}
+			for _, p := range points {
+				entered[grid.CellString(p.H3)] = true
+			}
+			var cells []string
+			for _, wp := range r.Waypoints {
+				if !entered[wp.H3] && now.After(wp.Leave.Add(grace)) {
+					cells = append(cells, wp.H3)
+				}
+			}
+			if len(cells) > 0 {
+				found[plan.Township+"\x00"+r.Officer] = &missed{township: plan.Township, plan: plan.ID, cells: cells}
+			}
+		}
+	}
+	open, err := w.store.Unresolved(ctx, OffPlan)
+	if err != nil {
+		return err
+	}
+	isOpen := map[string]bool{}
+	for _, a := range open {
+		key := a.Township + "\x00" + a.Subject
+		isOpen[key] = true
+		if found[key] == nil {
+			w.apply(ctx, Change{Rule: OffPlan, Officer: a.Subject, Township: a.Township})
+		}
+	}
+	for key, m := range found {
+		if !isOpen[key] {
+			officer := key[len(m.township)+1:]
+			w.apply(ctx, Change{Raise: true, Rule: OffPlan, Officer: officer, Township: m.township, Time: now,
+				Detail: map[string]any{"plan": m.plan, "missed": m.cells}})
 		}
 	}
 	return nil
