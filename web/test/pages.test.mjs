@@ -132,6 +132,48 @@ test('a live position posted during the test moves the officer marker', async ()
   await page.context().close();
 });
 
+test('an SOS sent through OsmAnd reaches two walls within 5 s, and one click acknowledges it on both', async () => {
+  const officers = await demo.api('/api/v1/officers');
+  const device = officers.find((o) => o.id === OFFICER)?.device_id;
+  assert.ok(device, `the demo officer ${OFFICER} has a device`);
+  const phone = demo.token('device', 'web-test-phone', ['--officer', OFFICER]);
+  const walls = [];
+  for (const token of [demo.adminToken, supervisor]) {
+    const page = await openPage(browser, { token });
+    await page.goto(`${demo.base}/`);
+    await waitForLayers(page, ['live-officers', 'alert-marks']);
+    await page.waitForSelector('#alerts h2');
+    walls.push(page);
+  }
+  const [wallA, wallB] = walls;
+  const at = await wallA.evaluate((id) => { const o = window.gridwatch.live.get(id); return o ? { lon: o.lon, lat: o.lat } : null; }, OFFICER)
+    || { lon: 120.28, lat: 31.84 };
+  const query = new URLSearchParams({ id: device, lat: String(at.lat), lon: String(at.lon),
+    timestamp: String(Math.floor(Date.now() / 1000)), alarm: 'sos' });
+  const sent = Date.now();
+  const res = await fetch(`${demo.base}/osmand/${phone}?${query}`);
+  assert.equal(res.status, 200, await res.text());
+  const item = '.alert-item[data-rule="sos"]';
+  await Promise.all(walls.map((p) => p.waitForSelector(`${item}.open`, { timeout: 5_000 })));
+  const took = Date.now() - sent;
+  assert.ok(took <= 5_000, `the SOS took ${took} ms to reach both walls`);
+  // The officer's marker flashes.
+  await wallA.waitForFunction((id) => window.gridwatch.map.getSource('alert-marks')._data.features?.some((f) => f.properties.officer === id)
+    || window.gridwatch.map.querySourceFeatures('alert-marks').some((f) => f.properties.officer === id), OFFICER, { timeout: 10_000 });
+  await screenshot(wallA, 'wall-alert-sos');
+  await wallA.click(`${item} button.ack`);
+  await wallB.waitForSelector(`${item}.acknowledged`, { timeout: 10_000 });
+  const ackedBy = await wallB.textContent(`${item}.acknowledged`);
+  assert.match(ackedBy, /acknowledged by/);
+  const listed = await demo.api('/api/v1/alerts?rule=sos&status=acknowledged');
+  assert.ok(listed.alerts.some((a) => a.officer === OFFICER), JSON.stringify(listed));
+  await screenshot(wallB, 'wall-alert-acknowledged');
+  for (const p of walls) {
+    assertClean(p);
+    await p.context().close();
+  }
+});
+
 test('the map wall at 3840×2160', async () => {
   const page = await openPage(browser, { width: 3840, height: 2160, token: demo.adminToken });
   await page.goto(`${demo.base}/`);
