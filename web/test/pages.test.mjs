@@ -158,8 +158,8 @@ test('an SOS sent through OsmAnd reaches two walls within 5 s, and one click ack
   const took = Date.now() - sent;
   assert.ok(took <= 5_000, `the SOS took ${took} ms to reach both walls`);
   // The officer's marker flashes.
-  await wallA.waitForFunction((id) => window.gridwatch.map.getSource('alert-marks')._data.features?.some((f) => f.properties.officer === id)
-    || window.gridwatch.map.querySourceFeatures('alert-marks').some((f) => f.properties.officer === id), OFFICER, { timeout: 10_000 });
+  await wallA.waitForFunction((id) => window.gridwatch.map.queryRenderedFeatures({ layers: ['alert-marks'] })
+    .some((f) => f.properties.officer === id), OFFICER, { timeout: 10_000 });
   await screenshot(wallA, 'wall-alert-sos');
   await wallA.click(`${item} button.ack`);
   await wallB.waitForSelector(`${item}.acknowledged`, { timeout: 10_000 });
