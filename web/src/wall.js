@@ -383,11 +383,12 @@ function alertTray(map, tray, me, live, officers) {
       muted = !muted;
       localStorage.setItem('gridwatch.muted', muted ? '1' : '0');
       render();
-    } }, muted ? '🔇 静音 muted' : '🔔 声音 sound');
+    } }, muted ? '静音 muted' : '声音 sound on');
     fill(tray,
       h('h2', {}, `告警 alerts `, h('span', { id: 'alerts-open', class: open ? 'badge hot' : 'badge' }, String(open)), ' ', muteButton),
       list.length ? h('ul', { class: 'alert-list' }, list.map((a) => {
-        const who = a.officer ? (officers.get(a.officer)?.name || a.officer) : `#${a.subject}`;
+        const name = a.officer ? (officers.get(a.officer)?.name || a.officer) : '';
+        const who = a.rule === 'case_overdue' ? `案件 case #${a.subject}${name ? ` · ${name}` : ''}` : name;
         return h('li', { class: `alert-item ${a.status}`, dataset: { id: a.id, rule: a.rule } },
           h('div', {}, h('strong', {}, RULE_NAMES[a.rule] || a.rule), ' · ', who),
           h('div', { class: 'muted small' }, `${fmtTime(a.observed_at)} (${ago(a.observed_at)}) · ${a.status === 'open' ? '待确认 open' : `已确认 acknowledged by ${a.acked_by}`}`),
