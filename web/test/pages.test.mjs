@@ -174,6 +174,27 @@ test('an SOS sent through OsmAnd reaches two walls within 5 s, and one click ack
   }
 });
 
+test("dispatch shows a penalty case's overdue alert and acknowledges it in one click", async () => {
+  // The server's first check of deadlines runs 30 s after it starts.
+  let alert = null;
+  for (let i = 0; i < 60 && !alert; i++) {
+    const { alerts } = await demo.api('/api/v1/alerts?rule=case_overdue&status=open');
+    alert = alerts[0] || null;
+    if (!alert) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(alert, 'a case_overdue alert is open for the demo\'s overdue penalty cases');
+  const page = await openPage(browser, { token: demo.adminToken });
+  await page.goto(`${demo.base}/dispatch?case=${alert.subject}`);
+  await page.waitForSelector('#case-alert button.ack', { timeout: 60_000 });
+  assert.match(await page.textContent('#case-alert'), /case overdue/);
+  await page.click('#case-alert button.ack');
+  await page.waitForFunction(() => /acknowledged by/.test(document.querySelector('#case-alert')?.textContent || ''));
+  const { alerts } = await demo.api(`/api/v1/alerts?rule=case_overdue&status=acknowledged`);
+  assert.ok(alerts.some((a) => a.id === alert.id), JSON.stringify(alerts));
+  assertClean(page);
+  await page.context().close();
+});
+
 test('the map wall at 3840×2160', async () => {
   const page = await openPage(browser, { width: 3840, height: 2160, token: demo.adminToken });
   await page.goto(`${demo.base}/`);
