@@ -417,8 +417,10 @@ function alertTray(map, tray, me, live, officers) {
     map.setPaintProperty('alert-marks', 'circle-opacity', on ? 0.85 : 0.2);
   }, 500);
   setInterval(marks, 5_000); // follow the officers as they move
+  const seen = new Map(); // id → when the live feed brought it (ms), for tests and for the record
   const update = (a) => {
     const known = alerts.get(a.id);
+    if (!seen.has(a.id)) seen.set(a.id, Date.now());
     if (a.status === 'resolved') alerts.delete(a.id);
     else alerts.set(a.id, a);
     if (!known && a.status === 'open') beep();
@@ -432,6 +434,7 @@ function alertTray(map, tray, me, live, officers) {
     })
     .catch((err) => toast(`alerts: ${err.message}`, 'error'));
   window.gridwatch.alerts = alerts;
+  window.gridwatch.alertsSeen = seen;
   return update;
 }
 
