@@ -63,6 +63,8 @@ var Layouts = []Layout{
 	{Table: "case_reviews", Kind: Reference, Why: "a review draw's files (dozens a quarter), referencing draws"},
 	{Table: "review_fixups", Kind: Reference, Why: "a review's fix-ups, referencing reviews"},
 	{Table: "task_evidence", Kind: Reference, Why: "an inspection task's evidence records, beside their tasks; append-only by triggers"},
+	{Table: "alert_settings", Kind: Reference, Why: "a row per township, read by every instance's rules"},
+	{Table: "webhooks", Kind: Reference, Why: "a few subscriptions, read by every instance's delivery worker"},
 	{Table: "road_vertices", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "road_edges", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "positions", Kind: Distributed, Column: "township",
@@ -81,6 +83,15 @@ var Layouts = []Layout{
 		Why: "a plan per squadron and shift, addressed by id"},
 	{Table: "plan_stops", Kind: Distributed, Column: "plan_id", ColocateWith: "plans",
 		Why: "a plan's stops on its plan's shard"},
+	{Table: "alerts", Kind: Distributed, Column: "township",
+		Why: "grows with the fleet and is read per township (the wall, the tray); the key and the " +
+			"one-open-alert index lead with township, so a raise is a single-shard ON CONFLICT"},
+	{Table: "webhook_deliveries", Kind: Distributed, Column: "webhook",
+		Why: "the outbox grows with events × subscriptions; the delivery worker claims per subscription " +
+			"(FOR UPDATE SKIP LOCKED needs a single-shard query), and writing it in an alert's transaction " +
+			"is a two-shard transaction Citus commits atomically"},
+	{Table: "webhook_attempts", Kind: Distributed, Column: "webhook", ColocateWith: "webhook_deliveries",
+		Why: "a delivery's attempts on its delivery's shard"},
 }
 
 // citusPresent reports whether the database has the citus extension.

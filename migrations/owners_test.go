@@ -53,6 +53,11 @@ var owners = map[string]string{
 	"inspection_tasks":           "patrol/inspection",
 	"case_reviews":               "patrol/inspection",
 	"review_fixups":              "patrol/inspection",
+	"alerts":                     "patrol/alert",
+	"alert_settings":             "patrol/alert",
+	"webhooks":                   "patrol/webhook",
+	"webhook_deliveries":         "patrol/webhook",
+	"webhook_attempts":           "patrol/webhook",
 }
 
 // created finds the tables, views and functions a migration creates.

@@ -23,6 +23,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/pgdb"
 	"github.com/gridwatch/gridwatch/internal/ratelimit"
 	"github.com/gridwatch/gridwatch/migrations"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -36,6 +37,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/powers"
+	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
@@ -64,6 +66,8 @@ type Config struct {
 	// reach every instance at once through the database's notification; the TTL bounds
 	// how long one missed could go unnoticed.
 	TokenCacheTTL time.Duration
+	// Webhooks tunes the delivery of webhooks (timeouts, backoff; zero: defaults).
+	Webhooks webhook.Config
 	// ShutdownTimeout is how long in-flight requests may take to finish after a stop
 	// signal (default twice the statement timeout and 5 s: a request may wait that long
 	// for a connection, then run a statement that long).
@@ -156,8 +160,14 @@ type Server struct {
 	Positions  *position.Store
 	Coverage   *coverage.Store
 	Live       *live.Broker
-	Cases      *cases.Store
-	Analytics  *analytics.Store
+	// Alerts keeps the alerts of real-time supervision; Watcher evaluates their rules.
+	Alerts  *alert.Store
+	Watcher *alert.Watcher
+	// Webhooks keeps subscriptions and the outbox; Deliverer posts it.
+	Webhooks  *webhook.Store
+	Deliverer *webhook.Deliverer
+	Cases     *cases.Store
+	Analytics *analytics.Store
 	// Admission bounds the analyses (see Config.Admission).
 	Admission *admission.Controller
 	Tiles     *tiles.Server
@@ -238,6 +248,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Evidence.UseTasks(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
+	s.Alerts = alert.NewStore(pool)
+	s.Webhooks = webhook.NewStore(pool)
+	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
+	s.Alerts.UseOutbox(s.Webhooks)
+	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases,
+		Plans: s.Plans, Tracks: s.Positions})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,
 		Tracks: s.Positions, Analyses: s.Analytics}, cfg.TileCacheBytes); err != nil {
 		pool.Close()
@@ -386,11 +402,14 @@ func (s *Server) Close() {
 }
 
 // Background starts the server's background work until ctx ends: position partitions
-// made ahead, and the exchange of changes with other instances. Serve calls it; tests
+// made ahead, the exchange of changes with other instances, the evaluation of alert
+// rules and the delivery of webhooks. Serve calls it; tests
 // that serve Handler themselves call it when they need either.
 func (s *Server) Background(ctx context.Context) {
 	go s.keepPartitionsAhead(ctx)
 	go s.Bus.Run(ctx, peerEvents{s})
+	go s.Watcher.Run(ctx)
+	go s.Deliverer.Run(ctx)
 }
 
 // partitionCheck is how often the server makes sure position partitions exist ahead.

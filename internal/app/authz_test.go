@@ -27,6 +27,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/powers"
@@ -241,6 +242,37 @@ var azPolicy = map[string]azRule{
 		req: azList("/api/v1/coverage")},
 	"GET /api/v1/live": {why: "readers; latest positions of every officer the token may see", roles: azReaders,
 		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/live")},
+	"GET /api/v1/alerts": {why: "readers; scoped: its township's alerts", roles: azReaders, scope: azTownship, list: true,
+		targets: azListTargets, req: azList("/api/v1/alerts")},
+	"POST /api/v1/alerts/{id}/ack": {why: "admin, supervisor (scoped: its township's alerts, others not found)",
+		roles: azPlanners, targets: azGlobalTarget, anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/alerts/999999/ack", map[string]any{"note": "matrix"})
+		}},
+	"POST /api/v1/alerts/{id}/resolve": {why: "admin, supervisor (scoped: its township's alerts, others not found)",
+		roles: azPlanners, targets: azGlobalTarget, anyStatus: true, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/alerts/999999/resolve", map[string]any{"note": "matrix"})
+		}},
+	"GET /api/v1/alert-settings/{township}": {why: "admin; a scoped admin its township's", roles: azAdmins,
+		scope: azTownship, targets: azTownTargets, req: func(e *authzEnv, c azCall) azRequest {
+			return azRequest{method: "GET", path: "/api/v1/alert-settings/" + c.obj.township}
+		}},
+	"PUT /api/v1/alert-settings/{township}": {why: "admin; a scoped admin its township's", roles: azAdmins,
+		scope: azTownship, targets: azTownTargets, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("PUT", "/api/v1/alert-settings/"+c.obj.township, map[string]any{"left_area": map[string]any{"enabled": true, "minutes": 10}})
+		}},
+	"POST /api/v1/webhooks": {why: "admin; a scoped admin subscribes to its township's events only", roles: azAdmins,
+		scope: azTownship, targets: azTownTargets, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("POST", "/api/v1/webhooks", map[string]any{"url": "https://platform.example/hook",
+				"events": []string{"alert.raised"}, "township": c.obj.township, "secret": "0123456789abcdef"})
+		}},
+	"GET /api/v1/webhooks": {why: "admin; a scoped admin its township's subscriptions", roles: azAdmins,
+		targets: azGlobalTarget, req: azGet("/api/v1/webhooks")},
+	"DELETE /api/v1/webhooks/{id}": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
+		req: func(e *authzEnv, c azCall) azRequest {
+			return azRequest{method: "DELETE", path: "/api/v1/webhooks/999999"}
+		}},
+	"GET /api/v1/webhooks/{id}/deliveries": {why: "admin", roles: azAdmins, targets: azGlobalTarget, anyStatus: true,
+		req: azGet("/api/v1/webhooks/999999/deliveries")},
 	"GET /api/v1/sectors": {why: "every role", roles: azEveryone, targets: azGlobalTarget, req: azGet("/api/v1/sectors")},
 	"POST /api/v1/cases": {why: "admin, supervisor, officer, reporter; 403 a scoped token reporting outside its township",
 		roles: []auth.Role{azAdmin, azSupervisor, azOfficer, azReporter}, scope: azTownship, targets: azTownTargets,
@@ -1249,6 +1281,14 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 				o.planID = plan.ID
 				e.objs[tg] = o
 			}
+		}
+	}
+	// An SOS alert of each fixture officer.
+	for _, tg := range []azTarget{azOwn, azPeer, azOther} {
+		o := e.objs[tg]
+		if _, _, err := srv.Alerts.Raise(ctx, alert.Change{Raise: true, Rule: alert.SOS, Officer: o.officer,
+			Township: o.township, Time: e.now, Point: o.point, Detail: map[string]any{"alarm": "sos"}}); err != nil {
+			t.Fatalf("seeding alerts: %v", err)
 		}
 	}
 	// The powers catalog: one item both townships hold from 2018-03-01.

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/cluster"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/tiles"
@@ -65,11 +67,20 @@ func (p peerPositions) Publish(stored []position.Stored) {
 }
 
 // wireInvalidation tells the tile versions about every change to what tiles draw, so
-// that exactly the touched tiles are built again, and tells the other instances too.
+// that exactly the touched tiles are built again, and the live feeds about every change
+// of an alert; and tells the other instances too.
 func (s *Server) wireInvalidation() {
 	s.Cases.OnChange(func(p orb.Point) {
 		s.caseChanged(p)
 		s.Bus.Send(cluster.Message{Kind: cluster.KindCase, Lon: p[0], Lat: p[1]})
+	})
+	s.Alerts.OnChange(func(a alert.Alert) {
+		data, err := json.Marshal(a)
+		if err != nil {
+			return
+		}
+		s.Live.PublishEvent("alert", a.Township, data)
+		s.Bus.Send(cluster.Message{Kind: cluster.KindAlert, Township: a.Township, Alert: data})
 	})
 	s.Grid.OnChange(func() {
 		s.gridChanged()
@@ -112,6 +123,8 @@ func (e peerEvents) Receive(m cluster.Message) {
 		if e.s.TokenCache != nil {
 			e.s.TokenCache.Forget(m.Token)
 		}
+	case cluster.KindAlert:
+		e.s.Live.PublishEvent("alert", m.Township, m.Alert)
 	}
 }
 

@@ -314,6 +314,15 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 			"application/json", false
 	case "POST /api/v1/inspection/reviews/{id}/fixup/close":
 		return `{"closure":"已整改"}`, "application/json", false
+	case "POST /api/v1/alerts/{id}/ack", "POST /api/v1/alerts/{id}/resolve":
+		return `{"note":"已到场"}`, "application/json", false
+	case "PUT /api/v1/alert-settings/{township}":
+		return `{"sos":{"enabled":true},"offline":{"enabled":true,"minutes":15,"duty_from":"08:00","duty_to":"20:00"},` +
+			`"left_area":{"enabled":true,"minutes":10},"mock_location":{"enabled":false},"case_overdue":{"enabled":true},` +
+			`"off_plan":{"enabled":true,"minutes":30}}`, "application/json", false
+	case "POST /api/v1/webhooks":
+		return `{"url":"https://platform.example/hook","events":["alert.raised","alert.resolved"],"secret":"0123456789abcdef"}`,
+			"application/json", false
 	case "POST /open311/v2/requests.{format}":
 		return url.Values{"api_key": {fx.tokens[auth.Reporter]}, "service_code": {fx.sector}, "lat": {"31.805"}, "long": {"120.205"},
 			"description": {"路灯不亮"}, "address_string": {"人民路1号"}}.Encode(), "application/x-www-form-urlencoded", false

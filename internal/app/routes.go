@@ -13,6 +13,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
@@ -25,6 +26,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/planning"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/powers"
+	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/web"
 )
 
@@ -97,6 +99,8 @@ func (s *Server) APIRoutes() [][]api.Route {
 		calendar.NewHandler(s.Calendar).Routes(),
 		s.documents().Routes(),
 		inspection.NewHandler(s.Inspections).Routes(),
+		alert.NewHandler(s.Alerts, s.Watcher).Routes(),
+		webhook.NewHandler(s.Webhooks).Routes(),
 	}
 }
 
@@ -106,7 +110,7 @@ func (s *Server) documents() *documents.Handler {
 
 func (s *Server) positionHandler() *position.Handler {
 	return position.NewHandler(s.Positions, s.Officers, s.guardian(),
-		positionPublishers{s.Live, s.patrolTiles(), peerPositions{s.Bus}})
+		positionPublishers{s.Live, s.patrolTiles(), peerPositions{s.Bus}, s.Watcher})
 }
 
 // healthz answers 200 when the database answers within two seconds, 503 otherwise.

@@ -67,6 +67,15 @@ func Wrap(err error, code Code, format string, args ...any) *Error {
 // Invalidf is New(Invalid, ...).
 func Invalidf(format string, args ...any) *Error { return New(Invalid, format, args...) }
 
+// Fieldf is an invalid Error about one field of the input: its message starts with the
+// field's name, and the problem document names it in the member "field" (a dotted path
+// such as "left_area.minutes"), for clients to point at.
+func Fieldf(field, format string, args ...any) *Error {
+	e := New(Invalid, "%s: %s", field, fmt.Sprintf(format, args...))
+	e.Extra = map[string]any{"field": field}
+	return e
+}
+
 // NotFoundf is New(NotFound, ...).
 func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
 

@@ -45,6 +45,9 @@ type City struct {
 	Client             // requests to HTTP with the city's tokens
 	Server *app.Server // the assembled server, for direct access to its stores and pool
 	HTTP   *httptest.Server
+	// DatabaseURL is the city's database, for a test that opens another server on it (a
+	// restart, a second instance).
+	DatabaseURL string
 }
 
 // NewCity opens a server on a fresh migrated database (pgtest.NewDB) and builds the city of
@@ -52,7 +55,8 @@ type City struct {
 func NewCity(t testing.TB, spec Spec) *City {
 	t.Helper()
 	ctx := context.Background()
-	cfg := app.Config{DatabaseURL: pgtest.NewDB(t), EvidenceDir: t.TempDir(), Evidence: spec.Evidence,
+	dbURL := pgtest.NewDB(t)
+	cfg := app.Config{DatabaseURL: dbURL, EvidenceDir: t.TempDir(), Evidence: spec.Evidence,
 		Procedure: spec.Procedure}
 	if spec.Configure != nil {
 		spec.Configure(&cfg)
@@ -93,7 +97,7 @@ func NewCity(t testing.TB, spec Spec) *City {
 		_, err := srv.Officers.Create(ctx, o, "")
 		must("officer "+o.ID, err)
 	}
-	c := &City{Server: srv, HTTP: httptest.NewServer(srv.Handler())}
+	c := &City{Server: srv, HTTP: httptest.NewServer(srv.Handler()), DatabaseURL: dbURL}
 	t.Cleanup(c.HTTP.Close)
 	c.Client = Client{TB: t, URL: c.HTTP.URL, Tokens: map[string]string{}}
 	// In name order, so that token IDs are the same on every run.

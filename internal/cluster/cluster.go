@@ -46,6 +46,7 @@ const (
 	// KindToken announces a revoked or changed API token. The database sends it (a
 	// trigger on api_tokens, with origin "database"), so that every instance hears it.
 	KindToken = "token"
+	KindAlert = "alert" // an alert raised, acknowledged or resolved, for the live feeds
 )
 
 // Message is what instances tell each other. Only the members of its Kind are set.
@@ -56,6 +57,8 @@ type Message struct {
 	Lon       float64    `json:"x,omitempty"` // where a case is
 	Lat       float64    `json:"y,omitempty"`
 	Token     int64      `json:"tk,omitempty"` // ID of a revoked or changed token
+	Township  string     `json:"t,omitempty"`  // an alert's
+	Alert     []byte     `json:"a,omitempty"`  // an alert's JSON
 }
 
 // Position is a stored fix, as the live feed shows it.

@@ -54,6 +54,33 @@ type Fix struct {
 	// (simulated) location provider. Parsers keep such fixes; whether to
 	// trust them is the caller's policy.
 	Mock bool
+	// Alarm is the alarm the device raised with this fix, lower case ("sos",
+	// "general", "lowbattery", ...), or "" for none: OsmAnd's alarm
+	// parameter, Traccar JSON's "alarm" (at the root or in the record's
+	// extras). At most MaxAlarmLen bytes of letters, digits and '_'.
+	Alarm string
+}
+
+// MaxAlarmLen is the longest alarm value kept; a longer or odd one is kept as "general",
+// so that a device's alarm is never lost for its spelling.
+const MaxAlarmLen = 32
+
+// alarm normalises an alarm value: trimmed, lower case; "" for none; "general" for a
+// value too long or with characters other than letters, digits and '_'.
+func alarm(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return ""
+	}
+	if len(s) > MaxAlarmLen {
+		return "general"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return "general"
+		}
+	}
+	return s
 }
 
 // Code is a stable, machine-readable reason why an upload or one of its

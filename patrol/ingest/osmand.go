@@ -84,9 +84,11 @@ func ParseOsmAnd(r *http.Request, maxBody int64) ([]Fix, error) {
 //   - bearing or heading, degrees;
 //   - altitude and accuracy, metres; hdop, kept apart from accuracy;
 //   - batt, battery percent; mock, "true" when the fix was simulated;
+//   - alarm, an alarm the device raised with the fix (Traccar Client's SOS button
+//     sends "sos"), kept as Fix.Alarm;
 //   - datum, a gridwatch extension: wgs84 (the default), gcj02 or bd09.
 //
-// Other parameters (valid, charge, driverUniqueId, alarm, ...) are
+// Other parameters (valid, charge, driverUniqueId, ...) are
 // ignored. Empty values count as absent. A failure is an *[Error] with
 // the code of the first problem found.
 func ParseOsmAndValues(v url.Values) (Fix, error) {
@@ -165,6 +167,7 @@ func osmAndFix(v url.Values) (Fix, *Rejection) {
 		}
 	}
 	f.Mock = strings.EqualFold(strings.TrimSpace(v.Get("mock")), "true")
+	f.Alarm = alarm(v.Get("alarm"))
 	return f, nil
 }
 

@@ -77,6 +77,48 @@ func TestParseOsmAnd(t *testing.T) {
 			}},
 		},
 		{
+			name:   "alarm parameter of the SOS button",
+			method: http.MethodGet,
+			target: "/osmand/k?id=7&lat=31.9&lon=120.3&timestamp=1718459112&alarm=SOS",
+			want: []Fix{{
+				DeviceID: "7", Time: time.Unix(1718459112, 0).UTC(),
+				Point: orb.Point{120.3, 31.9}, Datum: geo.WGS84, Alarm: "sos",
+			}},
+		},
+		{
+			name:   "an alarm of odd spelling is kept as general",
+			method: http.MethodGet,
+			target: "/osmand/k?id=7&lat=31.9&lon=120.3&timestamp=1718459112&alarm=low%20battery!",
+			want: []Fix{{
+				DeviceID: "7", Time: time.Unix(1718459112, 0).UTC(),
+				Point: orb.Point{120.3, 31.9}, Datum: geo.WGS84, Alarm: "general",
+			}},
+		},
+		{
+			name:        "Traccar JSON alarm in the record's extras",
+			method:      http.MethodPost,
+			target:      "/osmand/k",
+			contentType: "application/json",
+			body: `{"device_id":"9","location":{"timestamp":"2024-06-15T13:45:12Z",` +
+				`"coords":{"latitude":31.84,"longitude":120.28},"extras":{"alarm":"sos"}}}`,
+			want: []Fix{{
+				DeviceID: "9", Time: utc(t, "2024-06-15T13:45:12Z"),
+				Point: orb.Point{120.28, 31.84}, Datum: geo.WGS84, Alarm: "sos",
+			}},
+		},
+		{
+			name:        "Traccar JSON alarm at the root",
+			method:      http.MethodPost,
+			target:      "/osmand/k",
+			contentType: "application/json",
+			body: `{"device_id":"9","alarm":"sos","location":{"timestamp":"2024-06-15T13:45:12Z",` +
+				`"coords":{"latitude":31.84,"longitude":120.28}}}`,
+			want: []Fix{{
+				DeviceID: "9", Time: utc(t, "2024-06-15T13:45:12Z"),
+				Point: orb.Point{120.28, 31.84}, Datum: geo.WGS84, Alarm: "sos",
+			}},
+		},
+		{
 			name:   "datum extension converts GCJ-02",
 			method: http.MethodGet,
 			target: "/osmand/k?id=7&lat=31.90884290&lon=120.28991501&timestamp=1718459112&datum=gcj02&accuracy=8",

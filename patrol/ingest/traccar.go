@@ -55,6 +55,9 @@ import (
 //     and Traccar's own server reads only an object, but a client built on
 //     the same plugin may, so both forms are accepted here.
 //
+// An alarm (Traccar Client's SOS button) is read from the record's "extras" {"alarm"}
+// or, for clients that send it as a param, from "alarm" at the root.
+//
 // gridwatch reads the fields that make a Fix and ignores the rest. A
 // "datum" at the root (where the plugin puts params) selects the datum, as
 // the OsmAnd parameter does. When "device_id" is absent the id comes from
@@ -65,6 +68,7 @@ type traccarBody struct {
 	Location json.RawMessage `json:"location"`
 	DeviceID json.RawMessage `json:"device_id"`
 	Datum    string          `json:"datum"`
+	Alarm    string          `json:"alarm"`
 }
 
 // traccarLocation is one record of "location".
@@ -81,7 +85,10 @@ type traccarLocation struct {
 	Battery struct {
 		Level optFloat `json:"level"`
 	} `json:"battery"`
-	Mock json.RawMessage `json:"mock"`
+	Mock   json.RawMessage `json:"mock"`
+	Extras struct {
+		Alarm string `json:"alarm"`
+	} `json:"extras"`
 }
 
 // parseTraccarJSON parses a Traccar Client JSON body. queryID is the
@@ -130,6 +137,9 @@ func parseTraccarJSON(body []byte, queryID string) ([]Fix, error) {
 		}
 		f.DeviceID = deviceID
 		f.Datum = datum
+		if f.Alarm == "" {
+			f.Alarm = alarm(root.Alarm)
+		}
 		f.Point = toWGS84(f.Point, datum)
 		fixes[i] = f
 	}
@@ -192,6 +202,7 @@ func (l *traccarLocation) fix() (Fix, *Rejection) {
 	// Rounded to 0.1 %, so that a level of 0.83 reads 83, not 83.00000000000001.
 	f.BatteryPct = l.Battery.Level.apply(func(v float64) *float64 { return battery(math.Round(v*1000) / 10) })
 	f.Mock = string(bytes.TrimSpace(l.Mock)) == "true"
+	f.Alarm = alarm(l.Extras.Alarm)
 	return f, nil
 }
 

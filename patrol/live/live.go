@@ -40,9 +40,16 @@ type Broker struct {
 
 type subscriber struct {
 	township string // "" = all
-	queue    chan position.Stored
+	queue    chan message
 	lagged   chan struct{}
 	once     sync.Once
+}
+
+// message is what a subscriber is sent: a position, or an event of another type.
+type message struct {
+	pos  position.Stored
+	name string // the event type; "" for a position
+	data []byte // the event's JSON
 }
 
 // NewBroker returns a Broker; positions serves the latest positions on connect.
@@ -60,13 +67,35 @@ func (b *Broker) Publish(stored []position.Stored) {
 			if s.township != "" && p.Township != s.township {
 				continue
 			}
-			select {
-			case s.queue <- p:
-			default:
-				s.once.Do(func() { close(s.lagged) })
-				delete(b.subs, s)
+			if !b.offer(s, message{pos: p}) {
+				break
 			}
 		}
+	}
+}
+
+// PublishEvent hands an event of its own type (an alert) to every subscriber allowed to
+// see its township, without blocking, as Publish does. data is its JSON.
+func (b *Broker) PublishEvent(name, township string, data []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.township == "" || s.township == township {
+			b.offer(s, message{name: name, data: data})
+		}
+	}
+}
+
+// offer queues m for s, or drops s when its queue is full; b.mu must be held. It
+// reports whether s is still subscribed.
+func (b *Broker) offer(s *subscriber, m message) bool {
+	select {
+	case s.queue <- m:
+		return true
+	default:
+		s.once.Do(func() { close(s.lagged) })
+		delete(b.subs, s)
+		return false
 	}
 }
 
@@ -78,7 +107,7 @@ func (b *Broker) Subscribers() int {
 }
 
 func (b *Broker) subscribe(township string) *subscriber {
-	s := &subscriber{township: township, queue: make(chan position.Stored, QueueLength), lagged: make(chan struct{})}
+	s := &subscriber{township: township, queue: make(chan message, QueueLength), lagged: make(chan struct{})}
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
@@ -97,7 +126,8 @@ func (b *Broker) Routes() []api.Route {
 }
 
 // serve streams `position` events: first the latest position of every officer the
-// caller may see, then each position as it is stored.
+// caller may see, then each position as it is stored; and `alert` events (PublishEvent)
+// as alerts are raised, acknowledged and resolved.
 func (b *Broker) serve(w http.ResponseWriter, r *http.Request) error {
 	township, err := auth.Caller(r).TownshipFilter(r.URL.Query().Get("township"))
 	if err != nil {
@@ -120,7 +150,7 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	for _, p := range latest {
-		if err := writeEvent(w, p); err != nil {
+		if err := writeEvent(w, message{pos: p}); err != nil {
 			return nil
 		}
 	}
@@ -165,8 +195,12 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-func writeEvent(w http.ResponseWriter, p position.Stored) error {
-	b, err := json.Marshal(p)
+func writeEvent(w http.ResponseWriter, m message) error {
+	if m.name != "" {
+		_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.name, m.data)
+		return err
+	}
+	b, err := json.Marshal(m.pos)
 	if err != nil {
 		return err
 	}

@@ -41,3 +41,24 @@ func TestSlowSubscriberNeverBlocksPublish(t *testing.T) {
 		t.Errorf("a subscriber of another township got %d positions", len(scoped.queue))
 	}
 }
+
+// TestEventsReachTheTownshipsThatMaySeeThem sends an alert event of one township: the
+// unscoped subscriber and that township's get it, another township's does not.
+func TestEventsReachTheTownshipsThatMaySeeThem(t *testing.T) {
+	b := NewBroker(nil)
+	all, own, other := b.subscribe(""), b.subscribe("320281001"), b.subscribe("320281004")
+	b.PublishEvent("alert", "320281001", []byte(`{"id":1}`))
+	for name, s := range map[string]*subscriber{"unscoped": all, "same township": own} {
+		select {
+		case m := <-s.queue:
+			if m.name != "alert" || string(m.data) != `{"id":1}` {
+				t.Errorf("%s got %+v, want the alert", name, m)
+			}
+		default:
+			t.Errorf("%s got nothing", name)
+		}
+	}
+	if len(other.queue) != 0 {
+		t.Errorf("another township's subscriber got %d events", len(other.queue))
+	}
+}

@@ -127,7 +127,7 @@ export async function dispatch(main, me) {
         suggestions = await api(`/api/v1/cases/${id}/dispatch`);
       }
       if (selectedID !== id) return;
-      drawDetail(c, suggestions);
+      drawDetail(c, suggestions, await caseAlert(id));
       await drawProcedure(procedure, c, events, me, { itemName, onChange: async () => { await poll(); await select(id); } });
       await mapReady;
       if (!map) return;
@@ -157,7 +157,28 @@ export async function dispatch(main, me) {
     return out;
   }
 
-  function drawDetail(c, suggestions) {
+  // The case's case_overdue alert that is not resolved, if any (null also for the roles
+  // that may not read alerts).
+  async function caseAlert(id) {
+    try {
+      const { alerts } = await api('/api/v1/alerts?rule=case_overdue');
+      return alerts.find((a) => a.subject === String(id) && a.status !== 'resolved') || null;
+    } catch {
+      return null;
+    }
+  }
+
+  function drawDetail(c, suggestions, alert = null) {
+    const ackAlert = async (button) => {
+      button.disabled = true;
+      try {
+        await api(`/api/v1/alerts/${alert.id}/ack`, { method: 'POST', body: {} });
+        await select(c.id);
+      } catch (err) {
+        button.disabled = false;
+        toast(`Acknowledge: ${err.message}`, 'error');
+      }
+    };
     const assign = async (officer, button) => {
       button.disabled = true;
       try {
@@ -196,7 +217,10 @@ export async function dispatch(main, me) {
           c.item ? [h('dt', {}, '事项 power'), h('dd', { id: 'case-item' }, `${itemName[c.item] || ''} (${c.item})`),
             h('dt', {}, '管辖 jurisdiction'), h('dd', { id: 'case-jurisdiction', class: c.jurisdiction?.held ? '' : 'routed' },
               jurisdictionText(c))] : null,
-          c.description ? [h('dt', {}, '描述 details'), h('dd', {}, c.description)] : null)),
+          c.description ? [h('dt', {}, '描述 details'), h('dd', {}, c.description)] : null,
+          alert ? [h('dt', {}, '告警 alert'), h('dd', { id: 'case-alert', class: 'overdue' },
+            `案件超期 case overdue since ${fmtTime(alert.raised_at)} · ${alert.status === 'open' ? '待确认 open' : `已确认 acknowledged by ${alert.acked_by}`} `,
+            alert.status === 'open' && dispatcher ? h('button', { class: 'ack', onclick: (e) => ackAlert(e.target) }, '确认 acknowledge') : null)] : null)),
       dispatcher && h('div', {},
         h('h3', {}, '建议派遣 Suggested officers (on duty, nearest first)'),
         suggestions.length

@@ -4,10 +4,11 @@
 import { api } from './common.js';
 
 /**
- * Calls onPosition({officer, lat, lon, time, h3}) for each position event until stop().
+ * Calls onPosition({officer, lat, lon, time, h3}) for each position event until stop(),
+ * and onAlert(alert) for each alert event (raised, acknowledged or resolved).
  * onState('open'|'closed') reports the connection.
  */
-export function liveFeed(onPosition, { township = '', onState = () => {} } = {}) {
+export function liveFeed(onPosition, { township = '', onState = () => {}, onAlert = () => {} } = {}) {
   let stopped = false;
   let ctrl = null;
   let delay = 1000;
@@ -25,12 +26,15 @@ export function liveFeed(onPosition, { township = '', onState = () => {} } = {})
       if (field === 'event') event = value;
       else if (field === 'data') data.push(value);
     }
-    if (event === 'position' && data.length) {
+    const handler = { position: onPosition, alert: onAlert }[event];
+    if (handler && data.length) {
+      let value;
       try {
-        onPosition(JSON.parse(data.join('\n')));
+        value = JSON.parse(data.join('\n'));
       } catch {
-        // a malformed event is skipped; the next one is whole again
+        return; // a malformed event is skipped; the next one is whole again
       }
+      handler(value);
     }
   };
 

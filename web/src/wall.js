@@ -63,7 +63,8 @@ export async function wall(main, me) {
   const legend = h('section', { id: 'legend', class: 'panel legend', 'aria-label': 'legend' });
   const cellPanel = h('section', { id: 'cell', class: 'panel cell', hidden: true, 'aria-label': 'cell' });
   const liveState = h('span', { id: 'live-state', class: 'live-state closed' }, '实时 live: connecting');
-  main.append(mapBox, controls, counters, legend, cellPanel);
+  const tray = h('section', { id: 'alerts', class: 'panel alerts', 'aria-label': 'alerts' });
+  main.append(mapBox, controls, counters, legend, cellPanel, tray);
 
   const [style, sectorList, towns] = await Promise.all([mapStyle(), sectors(), townships()]);
   const sectorName = Object.fromEntries(sectorList.map((s) => [s.code, s]));
@@ -74,7 +75,10 @@ export async function wall(main, me) {
   const live = new Map(); // officer id → {lon, lat, time, trail: [[lon, lat, ms]]}
   const early = []; // positions that came before the map could show them
   let onPosition = (p) => early.push(p);
+  const earlyAlerts = [];
+  let onAlert = (a) => earlyAlerts.push(a);
   liveFeed((p) => onPosition(p), {
+    onAlert: (a) => onAlert(a),
     onState: (st) => {
       liveState.className = `live-state ${st}`;
       liveState.textContent = st === 'open' ? '实时 live: connected' : '实时 live: reconnecting';
@@ -316,9 +320,122 @@ export async function wall(main, me) {
     }
   }
 
+  // --- alerts ---
+  onAlert = alertTray(map, tray, me, live, officers);
+  for (const a of earlyAlerts.splice(0)) onAlert(a);
+
   apply();
   labelTownships(map, towns, 26, shapes);
   return map;
+}
+
+/** Names of the alert rules. */
+export const RULE_NAMES = {
+  sos: '求助 SOS',
+  offline: '失联 offline',
+  left_area: '离开网格 left area',
+  off_plan: '偏离计划 off plan',
+  mock_location: '虚拟定位 mock location',
+  case_overdue: '案件超期 case overdue',
+  hotspot: '热点 hot spot',
+};
+
+/**
+ * The alert tray: the open and acknowledged alerts, newest first, kept current by the
+ * live feed; a beep for each new one (muted with a click, remembered), the officer's
+ * marker flashing while an alert of theirs is open, acknowledgement in one click for the
+ * roles that may. Returns the live feed's alert handler.
+ */
+function alertTray(map, tray, me, live, officers) {
+  const alerts = new Map(); // id → alert, not resolved
+  const mayAck = me.role === 'admin' || me.role === 'supervisor';
+  let muted = localStorage.getItem('gridwatch.muted') === '1';
+  let audio = null;
+  const beep = () => {
+    if (muted) return;
+    try {
+      audio ??= new AudioContext();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch {
+      // no audio on this machine: the tray and the flashing still tell
+    }
+  };
+  const ack = async (a, button) => {
+    button.disabled = true;
+    try {
+      update(await api(`/api/v1/alerts/${a.id}/ack`, { method: 'POST', body: {} }));
+    } catch (err) {
+      toast(`acknowledge: ${err.message}`, 'error');
+      button.disabled = false;
+    }
+  };
+  const render = () => {
+    const list = [...alerts.values()].sort((x, y) => (y.raised_at > x.raised_at ? 1 : -1));
+    const open = list.filter((a) => a.status === 'open').length;
+    const muteButton = h('button', { id: 'alerts-mute', 'aria-pressed': String(muted), onclick: () => {
+      muted = !muted;
+      localStorage.setItem('gridwatch.muted', muted ? '1' : '0');
+      render();
+    } }, muted ? '静音 muted' : '声音 sound on');
+    fill(tray,
+      h('h2', {}, `告警 alerts `, h('span', { id: 'alerts-open', class: open ? 'badge hot' : 'badge' }, String(open)), ' ', muteButton),
+      list.length ? h('ul', { class: 'alert-list' }, list.map((a) => {
+        const name = a.officer ? (officers.get(a.officer)?.name || a.officer) : '';
+        const who = a.rule === 'case_overdue' ? `案件 case #${a.subject}${name ? ` · ${name}` : ''}` : name;
+        return h('li', { class: `alert-item ${a.status}`, dataset: { id: a.id, rule: a.rule } },
+          h('div', {}, h('strong', {}, RULE_NAMES[a.rule] || a.rule), ' · ', who),
+          h('div', { class: 'muted small' }, `${fmtTime(a.observed_at)} (${ago(a.observed_at)}) · ${a.status === 'open' ? '待确认 open' : `已确认 acknowledged by ${a.acked_by}`}`),
+          a.status === 'open' && mayAck ? h('button', { class: 'ack', onclick: (e) => ack(a, e.target) }, '确认 acknowledge') : null);
+      })) : h('p', { class: 'muted', id: 'alerts-none' }, '无告警 no alerts'));
+    marks();
+  };
+  // The flashing marks: open alerts at the officer's live position (or where it was raised).
+  map.addSource('alert-marks', { type: 'geojson', data: emptyFC() });
+  map.addLayer({ id: 'alert-marks', type: 'circle', source: 'alert-marks',
+    paint: { 'circle-radius': 16 * uiScale(), 'circle-color': '#ef4444', 'circle-opacity': 0.35, 'circle-stroke-color': '#fecaca', 'circle-stroke-width': 2 * uiScale() } },
+  'live-officers');
+  const marks = () => {
+    const features = [];
+    for (const a of alerts.values()) {
+      if (a.status !== 'open') continue;
+      const o = a.officer ? live.get(a.officer) : null;
+      const at = o ? [o.lon, o.lat] : (a.lon != null ? [a.lon, a.lat] : null);
+      if (at) features.push({ type: 'Feature', properties: { id: a.id, officer: a.officer || '', rule: a.rule }, geometry: { type: 'Point', coordinates: at } });
+    }
+    setGeoJSON(map, 'alert-marks', { type: 'FeatureCollection', features });
+  };
+  let on = false;
+  setInterval(() => {
+    on = !on;
+    map.setPaintProperty('alert-marks', 'circle-opacity', on ? 0.85 : 0.2);
+  }, 500);
+  setInterval(marks, 5_000); // follow the officers as they move
+  const seen = new Map(); // id → when the live feed brought it (ms), for tests and for the record
+  const update = (a) => {
+    const known = alerts.get(a.id);
+    if (!seen.has(a.id)) seen.set(a.id, Date.now());
+    if (a.status === 'resolved') alerts.delete(a.id);
+    else alerts.set(a.id, a);
+    if (!known && a.status === 'open') beep();
+    render();
+  };
+  render();
+  Promise.all(['open', 'acknowledged'].map((st) => api(`/api/v1/alerts?status=${st}`)))
+    .then((lists) => {
+      for (const l of lists) for (const a of l.alerts) if (!alerts.has(a.id)) alerts.set(a.id, a);
+      render();
+    })
+    .catch((err) => toast(`alerts: ${err.message}`, 'error'));
+  window.gridwatch.alerts = alerts;
+  window.gridwatch.alertsSeen = seen;
+  return update;
 }
 
 

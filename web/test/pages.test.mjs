@@ -132,6 +132,74 @@ test('a live position posted during the test moves the officer marker', async ()
   await page.context().close();
 });
 
+test('an SOS sent through OsmAnd reaches two walls within 5 s, and one click acknowledges it on both', async () => {
+  const officers = await demo.api('/api/v1/officers');
+  const device = officers.find((o) => o.id === OFFICER)?.device_id;
+  assert.ok(device, `the demo officer ${OFFICER} has a device`);
+  const phone = demo.token('device', 'web-test-phone', ['--officer', OFFICER]);
+  const walls = [];
+  for (const token of [demo.adminToken, supervisor]) {
+    const page = await openPage(browser, { token });
+    await page.goto(`${demo.base}/`);
+    await waitForLayers(page, ['live-officers', 'alert-marks']);
+    await page.waitForSelector('#alerts h2');
+    walls.push(page);
+  }
+  const [wallA, wallB] = walls;
+  const at = await wallA.evaluate((id) => { const o = window.gridwatch.live.get(id); return o ? { lon: o.lon, lat: o.lat } : null; }, OFFICER)
+    || { lon: 120.28, lat: 31.84 };
+  const query = new URLSearchParams({ id: device, lat: String(at.lat), lon: String(at.lon),
+    timestamp: String(Math.floor(Date.now() / 1000)), alarm: 'sos' });
+  const sent = Date.now();
+  const res = await fetch(`${demo.base}/osmand/${phone}?${query}`);
+  assert.equal(res.status, 200, await res.text());
+  const item = '.alert-item[data-rule="sos"]';
+  // Rendering is slow under software WebGL on a busy machine: the 5 s are measured from
+  // the send to the moment each wall's live feed brought the alert.
+  await Promise.all(walls.map((p) => p.waitForSelector(`${item}.open`, { timeout: 30_000 })));
+  for (const p of walls) {
+    const id = Number(await p.getAttribute(`${item}.open`, 'data-id'));
+    const seen = await p.evaluate((x) => window.gridwatch.alertsSeen.get(x), id);
+    assert.ok(seen - sent <= 5_000, `the SOS reached a wall ${seen - sent} ms after it was sent`);
+  }
+  // The officer's marker flashes.
+  await wallA.waitForFunction((id) => window.gridwatch.map.queryRenderedFeatures({ layers: ['alert-marks'] })
+    .some((f) => f.properties.officer === id), OFFICER, { timeout: 10_000 });
+  await screenshot(wallA, 'wall-alert-sos');
+  await wallA.click(`${item} button.ack`);
+  await wallB.waitForSelector(`${item}.acknowledged`, { timeout: 10_000 });
+  const ackedBy = await wallB.textContent(`${item}.acknowledged`);
+  assert.match(ackedBy, /acknowledged by/);
+  const listed = await demo.api('/api/v1/alerts?rule=sos&status=acknowledged');
+  assert.ok(listed.alerts.some((a) => a.officer === OFFICER), JSON.stringify(listed));
+  await screenshot(wallB, 'wall-alert-acknowledged');
+  for (const p of walls) {
+    assertClean(p);
+    await p.context().close();
+  }
+});
+
+test("dispatch shows a penalty case's overdue alert and acknowledges it in one click", async () => {
+  // The server's first check of deadlines runs 30 s after it starts.
+  let alert = null;
+  for (let i = 0; i < 60 && !alert; i++) {
+    const { alerts } = await demo.api('/api/v1/alerts?rule=case_overdue&status=open');
+    alert = alerts[0] || null;
+    if (!alert) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(alert, 'a case_overdue alert is open for the demo\'s overdue penalty cases');
+  const page = await openPage(browser, { token: demo.adminToken });
+  await page.goto(`${demo.base}/dispatch?case=${alert.subject}`);
+  await page.waitForSelector('#case-alert button.ack', { timeout: 60_000 });
+  assert.match(await page.textContent('#case-alert'), /case overdue/);
+  await page.click('#case-alert button.ack');
+  await page.waitForFunction(() => /acknowledged by/.test(document.querySelector('#case-alert')?.textContent || ''));
+  const { alerts } = await demo.api(`/api/v1/alerts?rule=case_overdue&status=acknowledged`);
+  assert.ok(alerts.some((a) => a.id === alert.id), JSON.stringify(alerts));
+  assertClean(page);
+  await page.context().close();
+});
+
 test('the map wall at 3840×2160', async () => {
   const page = await openPage(browser, { width: 3840, height: 2160, token: demo.adminToken });
   await page.goto(`${demo.base}/`);

@@ -1,0 +1,221 @@
+package alert
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+)
+
+// Rule names a kind of alert.
+type Rule string
+
+// The rules. Hotspot is a name the schema reserves; no evaluator raises it yet.
+const (
+	SOS          Rule = "sos"           // the device raised an alarm (Traccar Client's SOS button)
+	Offline      Rule = "offline"       // an officer on duty sent no fix for Offline.Minutes
+	LeftArea     Rule = "left_area"     // an officer outside their squadron's grid areas for LeftArea.Minutes
+	OffPlan      Rule = "off_plan"      // a planned cell not entered by its planned leave plus OffPlan.Minutes
+	MockLocation Rule = "mock_location" // the device reported a mocked position
+	CaseOverdue  Rule = "case_overdue"  // a penalty case's procedure deadline passed (subject: the case's id)
+	Hotspot      Rule = "hotspot"       // reserved
+)
+
+// Rules lists the rules that are evaluated, in the order of Settings.
+var Rules = []Rule{SOS, Offline, LeftArea, OffPlan, MockLocation, CaseOverdue}
+
+// Status is where an alert is in its lifecycle.
+type Status string
+
+// The statuses, in lifecycle order.
+const (
+	Open         Status = "open"
+	Acknowledged Status = "acknowledged"
+	Resolved     Status = "resolved"
+)
+
+// Alert is one alert. Subject is what it is about: the officer's ID, or for case_overdue
+// the case's ID (Officer is then the case's officer, if any). Lon and Lat are WGS-84, the fix that raised it (the last fix for
+// offline). ResolvedBy is "" when the system resolved it.
+type Alert struct {
+	ID          int64          `json:"id"`
+	Township    string         `json:"township"`
+	Rule        Rule           `json:"rule"`
+	Subject     string         `json:"subject"`
+	Officer     string         `json:"officer,omitempty"`
+	Status      Status         `json:"status"`
+	RaisedAt    time.Time      `json:"raised_at"`
+	ObservedAt  time.Time      `json:"observed_at"`
+	Lon         *float64       `json:"lon,omitempty"`
+	Lat         *float64       `json:"lat,omitempty"`
+	Detail      map[string]any `json:"detail"`
+	AckedBy     *string        `json:"acked_by,omitempty"`
+	AckedAt     *time.Time     `json:"acked_at,omitempty"`
+	AckNote     string         `json:"ack_note,omitempty"`
+	ResolvedBy  *string        `json:"resolved_by,omitempty"`
+	ResolvedAt  *time.Time     `json:"resolved_at,omitempty"`
+	ResolveNote string         `json:"resolve_note,omitempty"`
+}
+
+// Switch is the settings of a rule that has only an on/off switch.
+type Switch struct {
+	Enabled bool `json:"enabled"`
+}
+
+// Lasting is the settings of a rule whose condition must last Minutes before it alerts.
+type Lasting struct {
+	Enabled bool `json:"enabled"`
+	Minutes int  `json:"minutes"`
+}
+
+// Duty is the settings of the offline rule: an officer is on duty from DutyFrom to
+// DutyTo, China time ("HH:MM", 24 h; a span that wraps midnight is a night shift, equal
+// times are all day), and
+// alerts after Minutes without a fix. Officers who sent no fix for 12 hours are taken as
+// not on shift and never alert.
+type Duty struct {
+	Enabled  bool   `json:"enabled"`
+	Minutes  int    `json:"minutes"`
+	DutyFrom string `json:"duty_from"`
+	DutyTo   string `json:"duty_to"`
+}
+
+// Settings are a township's rule parameters.
+type Settings struct {
+	SOS          Switch  `json:"sos"`
+	Offline      Duty    `json:"offline"`
+	LeftArea     Lasting `json:"left_area"`
+	OffPlan      Lasting `json:"off_plan"` // Minutes: the grace after a planned cell's leave time
+	MockLocation Switch  `json:"mock_location"`
+	CaseOverdue  Switch  `json:"case_overdue"`
+}
+
+// Limits of the parameters.
+const (
+	MaxMinutes = 240 // the longest a condition may be required to last
+)
+
+// DefaultSettings are the settings of a township that has none stored.
+func DefaultSettings() Settings {
+	return Settings{
+		SOS:          Switch{Enabled: true},
+		Offline:      Duty{Enabled: true, Minutes: 15, DutyFrom: "08:00", DutyTo: "20:00"},
+		LeftArea:     Lasting{Enabled: true, Minutes: 10},
+		OffPlan:      Lasting{Enabled: true, Minutes: 30},
+		MockLocation: Switch{Enabled: true},
+		CaseOverdue:  Switch{Enabled: true},
+	}
+}
+
+// Merge reads a JSON object of rules' settings over s: each rule present replaces that
+// rule's settings whole, the others stay. Errors: invalid naming the field (an unknown
+// or reserved rule, an unknown parameter, a value out of range).
+func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
+		raw := rules[name]
+		var err error
+		switch Rule(name) {
+		case SOS:
+			err = strict(name, raw, &s.SOS)
+		case MockLocation:
+			err = strict(name, raw, &s.MockLocation)
+		case CaseOverdue:
+			err = strict(name, raw, &s.CaseOverdue)
+		case LeftArea:
+			if err = strict(name, raw, &s.LeftArea); err == nil {
+				err = s.LeftArea.check(name)
+			}
+		case OffPlan:
+			if err = strict(name, raw, &s.OffPlan); err == nil {
+				err = s.OffPlan.check(name)
+			}
+		case Offline:
+			if err = strict(name, raw, &s.Offline); err == nil {
+				err = s.Offline.check(name)
+			}
+		case Hotspot:
+			err = apperr.Fieldf(name, "the rule %s has no settings yet", name)
+		default:
+			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, off_plan, mock_location, case_overdue)", truncate(name))
+		}
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// strict decodes one rule's settings, refusing unknown parameters by name.
+func strict(rule string, raw json.RawMessage, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return apperr.Fieldf(rule+"."+strings.Trim(name, `"`), "unknown parameter")
+		}
+		return apperr.Fieldf(rule, "must be an object of the rule's parameters")
+	}
+	return nil
+}
+
+func (l Lasting) check(rule string) error {
+	if l.Minutes < 0 || l.Minutes > MaxMinutes {
+		return apperr.Fieldf(rule+".minutes", "must be 0 to %d, not %d", MaxMinutes, l.Minutes)
+	}
+	return nil
+}
+
+func (d Duty) check(rule string) error {
+	if d.Minutes < 1 || d.Minutes > MaxMinutes {
+		return apperr.Fieldf(rule+".minutes", "must be 1 to %d, not %d", MaxMinutes, d.Minutes)
+	}
+	if _, ok := clock(d.DutyFrom); !ok {
+		return apperr.Fieldf(rule+".duty_from", "must be a time of day HH:MM, not %q", truncate(d.DutyFrom))
+	}
+	if _, ok := clock(d.DutyTo); !ok {
+		return apperr.Fieldf(rule+".duty_to", "must be a time of day HH:MM, not %q", truncate(d.DutyTo))
+	}
+	return nil
+}
+
+// clock parses "HH:MM" into minutes after midnight.
+func clock(s string) (int, bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
+}
+
+// china is the time zone duty hours are read in (UTC+8, no daylight saving).
+var china = time.FixedZone("CST", 8*3600)
+
+// OnDuty reports whether t falls in the duty hours.
+func (d Duty) OnDuty(t time.Time) bool {
+	from, ok1 := clock(d.DutyFrom)
+	to, ok2 := clock(d.DutyTo)
+	if !ok1 || !ok2 {
+		return false
+	}
+	lt := t.In(china)
+	m := lt.Hour()*60 + lt.Minute()
+	if from == to {
+		return true
+	}
+	if from < to {
+		return m >= from && m < to
+	}
+	return m >= from || m < to // a night shift
+}
+
+// truncate shortens s for a message.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

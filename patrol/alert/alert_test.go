@@ -1,0 +1,495 @@
+package alert_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apptest"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/alert"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/powers"
+)
+
+// now is the test city's clock: fixes are hand-built around it.
+var now = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+// city is a township (a 10 × 8 km square) whose squadron Q1 has one grid area, the
+// western half (lon < 120.25); a second township with a supervisor of its own; officers
+// o1 and o2 of Q1 with their phones.
+type city struct {
+	*apptest.City
+	t *testing.T
+}
+
+// Points inside and outside Q1's grid area, 1.1 km apart.
+var (
+	inside  = orb.Point{120.244, 31.84}
+	outside = orb.Point{120.256, 31.84}
+)
+
+func newCity(t *testing.T) *city {
+	t.Helper()
+	spec := apptest.Spec{
+		Townships: []grid.TownshipInput{
+			{Code: "320281001", Name: "澄江", Geom: apptest.Box(120.20, 31.80, 120.30, 31.88)},
+			{Code: "320281002", Name: "南闸", Geom: apptest.Box(120.30, 31.80, 120.40, 31.88)},
+		},
+		Squadrons: []grid.Squadron{{Code: "Q1", Name: "一中队", Township: "320281001"}},
+		GridAreas: []grid.NewGridArea{{Code: "G1", Name: "西网格", Township: "320281001", Squadron: "Q1",
+			Polygon: apptest.Box(120.20, 31.80, 120.25, 31.88)[0]}},
+		Tokens: map[string]auth.TokenSpec{
+			"admin":      {Role: auth.Admin},
+			"supervisor": {Role: auth.Supervisor, Township: "320281001"},
+			"other":      {Role: auth.Supervisor, Township: "320281002"},
+			"analyst":    {Role: auth.Analyst},
+		},
+	}
+	for _, id := range []string{"o1", "o2"} {
+		spec.Officers = append(spec.Officers, officer.Officer{ID: id, Squadron: "Q1", DeviceID: "dev-" + id})
+		spec.Tokens["phone "+id] = auth.TokenSpec{Role: auth.Device, Officer: id}
+	}
+	c := &city{City: apptest.NewCity(t, spec), t: t}
+	c.Server.Positions.SetClock(func() time.Time { return now })
+	c.Server.Watcher.SetClock(func() time.Time { return now })
+	return c
+}
+
+// osmand sends one fix of an officer's phone through the OsmAnd endpoint, with extra
+// parameters, and evaluates the rules over what was stored.
+func (c *city) osmand(officer string, at time.Time, p orb.Point, extra url.Values) {
+	c.t.Helper()
+	q := url.Values{"id": {"dev-" + officer}, "lat": {fmt.Sprint(p[1])}, "lon": {fmt.Sprint(p[0])},
+		"timestamp": {fmt.Sprint(at.Unix())}}
+	for k, v := range extra {
+		q[k] = v
+	}
+	resp, err := http.Get(c.URL + "/osmand/" + c.Tokens["phone "+officer] + "?" + q.Encode())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("osmand fix of %s at %s: status %d", officer, at, resp.StatusCode)
+	}
+	c.Server.Watcher.Drain(context.Background())
+}
+
+// batch posts fixes of one officer through POST /positions and evaluates the rules.
+func (c *city) batch(officer string, fixes ...fix) {
+	c.t.Helper()
+	var items []map[string]any
+	for _, f := range fixes {
+		items = append(items, map[string]any{"officer": officer, "time": f.at.Format(time.RFC3339), "lon": f.p[0], "lat": f.p[1]})
+	}
+	var res struct {
+		Accepted int `json:"accepted"`
+	}
+	if st, body := c.Do("POST", "/api/v1/positions", "admin", map[string]any{"positions": items}, &res); st != 200 || res.Accepted != len(fixes) {
+		c.t.Fatalf("POST /positions = %d %s, want all %d accepted", st, body, len(fixes))
+	}
+	c.Server.Watcher.Drain(context.Background())
+}
+
+type fix struct {
+	at time.Time
+	p  orb.Point
+}
+
+// alerts lists alerts as the admin sees them.
+func (c *city) alerts(query string) []alert.Alert {
+	c.t.Helper()
+	var res struct {
+		Alerts []alert.Alert `json:"alerts"`
+	}
+	if st, body := c.Do("GET", "/api/v1/alerts?"+query, "admin", nil, &res); st != 200 {
+		c.t.Fatalf("GET /alerts?%s = %d %s", query, st, body)
+	}
+	return res.Alerts
+}
+
+// settings puts a township's settings as the admin and fails on anything but 200.
+func (c *city) settings(township, body string) {
+	c.t.Helper()
+	var raw json.RawMessage = []byte(body)
+	if st, b := c.Do("PUT", "/api/v1/alert-settings/"+township, "admin", raw, nil); st != 200 {
+		c.t.Fatalf("PUT settings %s = %d %s", body, st, b)
+	}
+}
+
+func TestSOSFromTheOsmAndAlarmIsOneAlertUntilResolved(t *testing.T) {
+	c := newCity(t)
+	events := c.liveEvents("alert")
+	at := now.Add(-2 * time.Minute)
+	c.osmand("o1", at, inside, url.Values{"alarm": {"sos"}})
+	c.osmand("o1", at.Add(10*time.Second), inside, url.Values{"alarm": {"sos"}})
+	got := c.alerts("rule=sos")
+	if len(got) != 1 {
+		t.Fatalf("%d sos alerts after two alarms, want 1: %+v", len(got), got)
+	}
+	a := got[0]
+	if a.Officer != "o1" || a.Township != "320281001" || a.Status != alert.Open || !a.ObservedAt.Equal(at) ||
+		a.Lon == nil || *a.Lon != inside[0] || *a.Lat != inside[1] || a.Detail["alarm"] != "sos" {
+		t.Errorf("alert = %+v, want o1's open sos at %s with its position", a, at)
+	}
+	select {
+	case ev := <-events:
+		if !strings.Contains(ev, fmt.Sprintf(`"id":%d`, a.ID)) || !strings.Contains(ev, `"rule":"sos"`) {
+			t.Errorf("live alert event = %s, want alert %d", ev, a.ID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no alert event on the live feed")
+	}
+
+	// Acknowledged by the township's supervisor, not by another township's.
+	path := fmt.Sprintf("/api/v1/alerts/%d/", a.ID)
+	if st, body := c.Do("POST", path+"ack", "other", map[string]string{"note": "x"}, nil); st != http.StatusNotFound {
+		t.Errorf("ack by another township's supervisor = %d %s, want 404", st, body)
+	}
+	if st, body := c.Do("POST", path+"ack", "analyst", nil, nil); st != http.StatusForbidden {
+		t.Errorf("ack by an analyst = %d %s, want 403", st, body)
+	}
+	var acked alert.Alert
+	if st, body := c.Do("POST", path+"ack", "supervisor", map[string]string{"note": "已派人"}, &acked); st != 200 ||
+		acked.Status != alert.Acknowledged || acked.AckedBy == nil || *acked.AckedBy != "supervisor" || acked.AckNote != "已派人" {
+		t.Fatalf("ack = %d %s, want acknowledged by supervisor with the note", st, body)
+	}
+	if st, _ := c.Do("POST", path+"ack", "supervisor", nil, nil); st != http.StatusConflict {
+		t.Errorf("second ack = %d, want 409", st)
+	}
+	// An alarm while acknowledged is the same alert.
+	c.osmand("o1", at.Add(20*time.Second), inside, url.Values{"alarm": {"sos"}})
+	if got := c.alerts("rule=sos"); len(got) != 1 {
+		t.Errorf("%d sos alerts after an alarm while acknowledged, want 1", len(got))
+	}
+	var resolved alert.Alert
+	if st, body := c.Do("POST", path+"resolve", "admin", map[string]string{"note": "误触"}, &resolved); st != 200 ||
+		resolved.Status != alert.Resolved || *resolved.ResolvedBy != "admin" {
+		t.Fatalf("resolve = %d %s", st, body)
+	}
+	// After resolution a new alarm is a new alert.
+	c.osmand("o1", at.Add(30*time.Second), inside, url.Values{"alarm": {"sos"}})
+	if open := c.alerts("rule=sos&status=open"); len(open) != 1 || open[0].ID == a.ID {
+		t.Errorf("open sos alerts after a new alarm = %+v, want one new", open)
+	}
+	if other := c.alertsAs("other", ""); len(other) != 0 {
+		t.Errorf("another township's supervisor sees %d alerts, want 0", len(other))
+	}
+}
+
+func (c *city) alertsAs(who, query string) []alert.Alert {
+	c.t.Helper()
+	var res struct {
+		Alerts []alert.Alert `json:"alerts"`
+	}
+	if st, body := c.Do("GET", "/api/v1/alerts?"+query, who, nil, &res); st != 200 {
+		c.t.Fatalf("GET /alerts as %s = %d %s", who, st, body)
+	}
+	return res.Alerts
+}
+
+func TestSOSFromTraccarJSON(t *testing.T) {
+	c := newCity(t)
+	body := fmt.Sprintf(`{"device_id":"dev-o2","location":{"timestamp":%q,"coords":{"latitude":31.84,"longitude":120.244},`+
+		`"extras":{"alarm":"sos"}}}`, now.Add(-time.Minute).Format(time.RFC3339))
+	resp, err := http.Post(c.URL+"/osmand/"+c.Tokens["phone o2"], "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	c.Server.Watcher.Drain(context.Background())
+	if got := c.alerts("rule=sos"); len(got) != 1 || got[0].Officer != "o2" {
+		t.Errorf("sos alerts = %+v, want o2's", got)
+	}
+}
+
+func TestMockLocationRaisedAndClearedByItself(t *testing.T) {
+	c := newCity(t)
+	at := now.Add(-10 * time.Minute)
+	c.osmand("o1", at, inside, url.Values{"mock": {"true"}})
+	c.osmand("o1", at.Add(time.Minute), inside, url.Values{"mock": {"true"}})
+	got := c.alerts("rule=mock_location")
+	if len(got) != 1 || got[0].Status != alert.Open {
+		t.Fatalf("mock_location alerts = %+v, want one open", got)
+	}
+	c.osmand("o1", at.Add(2*time.Minute), inside, nil)
+	got = c.alerts("rule=mock_location")
+	if len(got) != 1 || got[0].Status != alert.Resolved || got[0].ResolvedBy == nil || *got[0].ResolvedBy != "" {
+		t.Errorf("after a real fix: %+v, want the alert resolved by the system", got)
+	}
+	// Switched off, a mocked fix raises nothing.
+	c.settings("320281001", `{"mock_location":{"enabled":false}}`)
+	c.osmand("o1", at.Add(3*time.Minute), inside, url.Values{"mock": {"true"}})
+	if open := c.alerts("rule=mock_location&status=open"); len(open) != 0 {
+		t.Errorf("open mock_location alerts with the rule off = %+v", open)
+	}
+}
+
+func TestLeftAreaAfterMinutesOutside(t *testing.T) {
+	c := newCity(t)
+	c.settings("320281001", `{"left_area":{"enabled":true,"minutes":10}}`)
+	t0 := now.Add(-30 * time.Minute)
+	c.batch("o1", fix{t0, inside})
+	// Outside from t0+2m: 9 minutes out is not yet an alert.
+	c.batch("o1", fix{t0.Add(2 * time.Minute), outside}, fix{t0.Add(6 * time.Minute), outside},
+		fix{t0.Add(11 * time.Minute), outside})
+	if got := c.alerts("rule=left_area"); len(got) != 0 {
+		t.Fatalf("left_area after 9 minutes outside: %+v, want none", got)
+	}
+	c.batch("o1", fix{t0.Add(12 * time.Minute), outside}, fix{t0.Add(14 * time.Minute), outside})
+	got := c.alerts("rule=left_area")
+	if len(got) != 1 || got[0].Status != alert.Open || !got[0].ObservedAt.Equal(t0.Add(12*time.Minute)) {
+		t.Fatalf("left_area after 10 minutes outside = %+v, want one, observed at the 10th minute", got)
+	}
+	// o2 inside all along raises nothing.
+	c.batch("o2", fix{t0, inside}, fix{t0.Add(20 * time.Minute), inside})
+	c.batch("o1", fix{t0.Add(16 * time.Minute), inside})
+	got = c.alerts("rule=left_area")
+	if len(got) != 1 || got[0].Status != alert.Resolved || got[0].Officer != "o1" {
+		t.Errorf("after coming back = %+v, want o1's alert resolved", got)
+	}
+}
+
+func TestOfflineByTheTicker(t *testing.T) {
+	c := newCity(t)
+	c.settings("320281001", `{"offline":{"enabled":true,"minutes":15,"duty_from":"00:00","duty_to":"00:00"}}`)
+	c.batch("o1", fix{now.Add(-20 * time.Minute), inside})
+	c.batch("o2", fix{now.Add(-5 * time.Minute), inside})
+	ctx := context.Background()
+	for range 2 { // a second check (or instance) raises nothing more
+		if err := c.Server.Watcher.CheckAbsence(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=offline")
+	if len(got) != 1 || got[0].Officer != "o1" || !got[0].ObservedAt.Equal(now.Add(-20*time.Minute)) {
+		t.Fatalf("offline alerts = %+v, want o1's, at its last fix", got)
+	}
+	c.batch("o1", fix{now.Add(-time.Minute), inside})
+	if err := c.Server.Watcher.CheckAbsence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=offline"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Errorf("after a fix = %+v, want resolved", got)
+	}
+	// Off duty (08:00–20:00 China time; now is 16:00 China time, so 17:00–20:00 excludes it).
+	c.settings("320281001", `{"offline":{"enabled":true,"minutes":15,"duty_from":"17:00","duty_to":"20:00"}}`)
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(30 * time.Minute) })
+	if err := c.Server.Watcher.CheckAbsence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if open := c.alerts("rule=offline&status=open"); len(open) != 0 {
+		t.Errorf("offline alerts off duty = %+v, want none", open)
+	}
+}
+
+// TestRaisedOnceByManyInstances raises one condition from many stores at once, as
+// instances on one database would: one alert.
+func TestRaisedOnceByManyInstances(t *testing.T) {
+	c := newCity(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	inserted := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok, err := alert.NewStore(c.Server.DB).Raise(context.Background(), alert.Change{Raise: true,
+				Rule: alert.SOS, Officer: "o1", Township: "320281001", Time: now, Point: inside, Detail: map[string]any{}})
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			if ok {
+				inserted++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if got := c.alerts(""); inserted != 1 || len(got) != 1 {
+		t.Errorf("%d raises reported new, %d alerts stored; want 1 and 1", inserted, len(got))
+	}
+}
+
+func TestBadSettingsNameTheField(t *testing.T) {
+	c := newCity(t)
+	for _, tc := range []struct{ body, field string }{
+		{`{"panic":{"enabled":true}}`, "panic"},
+		{`{"hotspot":{"enabled":true}}`, "hotspot"},
+		{`{"off_plan":{"enabled":true,"minutes":241}}`, "off_plan.minutes"},
+		{`{"case_overdue":{"enabled":1}}`, "case_overdue"},
+		{`{"left_area":{"enabled":true,"minutes":999}}`, "left_area.minutes"},
+		{`{"left_area":{"enabled":true,"minutes":-1}}`, "left_area.minutes"},
+		{`{"offline":{"enabled":true,"minutes":0,"duty_from":"08:00","duty_to":"20:00"}}`, "offline.minutes"},
+		{`{"offline":{"enabled":true,"minutes":5,"duty_from":"25:00","duty_to":"20:00"}}`, "offline.duty_from"},
+		{`{"sos":{"enabled":true,"volume":3}}`, "sos.volume"},
+		{`{"sos":true}`, "sos"},
+	} {
+		var raw json.RawMessage = []byte(tc.body)
+		st, body := c.Do("PUT", "/api/v1/alert-settings/320281001", "admin", raw, nil)
+		var p struct {
+			Field string `json:"field"`
+		}
+		_ = json.Unmarshal(body, &p)
+		if st != http.StatusBadRequest || p.Field != tc.field || !strings.Contains(string(body), tc.field) {
+			t.Errorf("PUT %s = %d %s, want 400 naming %s", tc.body, st, body, tc.field)
+		}
+	}
+	for _, q := range []string{"status=closed", "rule=panic"} {
+		if st, body := c.Do("GET", "/api/v1/alerts?"+q, "admin", nil, nil); st != http.StatusBadRequest {
+			t.Errorf("GET /alerts?%s = %d %s, want 400", q, st, body)
+		}
+	}
+	// Nothing was stored: the defaults still hold.
+	var set alert.Settings
+	if st, _ := c.Do("GET", "/api/v1/alert-settings/320281001", "admin", nil, &set); st != 200 || set != alert.DefaultSettings() {
+		t.Errorf("settings after refusals = %+v, want the defaults", set)
+	}
+}
+
+// liveEvents subscribes to the live feed as the admin and sends the data of each event
+// of the given type.
+func (c *city) liveEvents(name string) <-chan string {
+	c.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c.t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.URL+"/api/v1/live", nil)
+	req.Header.Set("Authorization", "Bearer "+c.Tokens["admin"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	out := make(chan string, 16)
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "event: "); ok {
+				event = v
+			} else if v, ok := strings.CutPrefix(line, "data: "); ok && event == name {
+				out <- v
+			}
+		}
+	}()
+	return out
+}
+
+func TestCaseOverdueByTheTicker(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	effective, err := powers.ParseDate("2018-03-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Server.Powers.ImportList(ctx, "seed", powers.ListImport{Effective: effective,
+		Rows: []powers.ListRow{{Row: 2, Code: "AL-U1", Name: "占道经营", Sector: "urban_management", Department: "城管局",
+			Category: "处罚", Townships: "全部"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Filed 200 days ago and never decided: its deadlines have passed.
+	reported := time.Now().Add(-200 * 24 * time.Hour)
+	overdue, err := c.Server.Cases.CreateWithHistory(ctx, auth.Identity{Name: "seed", Role: auth.Admin},
+		cases.NewCase{Item: "AL-U1", Title: "逾期", Lat: inside[1], Lon: inside[0], ReportedAt: reported},
+		[]cases.NewEvent{{Type: cases.EventFile, At: reported.Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=case_overdue")
+	if len(got) != 1 || got[0].Subject != fmt.Sprint(overdue.ID) || got[0].Township != "320281001" || got[0].Status != alert.Open {
+		t.Fatalf("case_overdue alerts = %+v, want one open for case %d", got, overdue.ID)
+	}
+	if stages, _ := got[0].Detail["stages"].([]any); len(stages) == 0 {
+		t.Errorf("detail = %v, want the overdue stages", got[0].Detail)
+	}
+	// With the rule off the condition no longer holds: resolved by the system.
+	c.settings("320281001", `{"case_overdue":{"enabled":false}}`)
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=case_overdue"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Errorf("with the rule off = %+v, want resolved", got)
+	}
+}
+
+func TestOffPlanWhenAPlannedCellIsMissed(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	c.settings("320281001", `{"off_plan":{"enabled":true,"minutes":0}}`)
+	start := now.Add(-time.Hour)
+	var plan struct {
+		ID     int64 `json:"id"`
+		Routes []struct {
+			Officer   string `json:"officer"`
+			Waypoints []struct {
+				H3    string    `json:"h3"`
+				Lat   float64   `json:"lat"`
+				Lon   float64   `json:"lon"`
+				Leave time.Time `json:"leave"`
+			} `json:"waypoints"`
+		} `json:"routes"`
+	}
+	if st, body := c.Do("POST", "/api/v1/plans", "admin", map[string]any{"squadron": "Q1", "start": start.Format(time.RFC3339),
+		"duration_min": 120, "speed_kmh": 5, "officers": []string{"o1"}}, &plan); st != http.StatusCreated {
+		t.Fatalf("POST /plans = %d %s", st, body)
+	}
+	if len(plan.Routes) != 1 || len(plan.Routes[0].Waypoints) < 2 {
+		t.Fatalf("plan = %+v, want a route of several cells", plan)
+	}
+	// Due by now: the cells whose leave time has passed.
+	var due []int
+	for i, wp := range plan.Routes[0].Waypoints {
+		if wp.Leave.Before(now) {
+			due = append(due, i)
+		}
+	}
+	if len(due) == 0 || len(due) == len(plan.Routes[0].Waypoints) {
+		t.Fatalf("%d of %d cells due by now: the test needs some, not all", len(due), len(plan.Routes[0].Waypoints))
+	}
+	// o1 has been patrolling, but elsewhere.
+	c.batch("o1", fix{start.Add(time.Minute), outside})
+	for range 2 {
+		if err := c.Server.Watcher.CheckPlans(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=off_plan")
+	if len(got) != 1 || got[0].Officer != "o1" || got[0].Status != alert.Open {
+		t.Fatalf("off_plan alerts = %+v, want o1's, open", got)
+	}
+	if missed, _ := got[0].Detail["missed"].([]any); len(missed) != len(due) {
+		t.Errorf("missed cells = %v, want the %d due", got[0].Detail["missed"], len(due))
+	}
+	// o1 goes through every due cell, late: resolved.
+	var late []fix
+	for k, i := range due {
+		wp := plan.Routes[0].Waypoints[i]
+		late = append(late, fix{start.Add(time.Duration(10+3*k) * time.Minute), orb.Point{wp.Lon, wp.Lat}})
+	}
+	c.batch("o1", late...)
+	if err := c.Server.Watcher.CheckPlans(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=off_plan"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Errorf("after the cells were entered = %+v, want resolved", got)
+	}
+}

@@ -1,0 +1,111 @@
+package alert
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Fix is what the rules read of a committed fix.
+type Fix struct {
+	Officer  string
+	Township string // the officer's
+	Time     time.Time
+	Point    orb.Point // WGS-84 [lon, lat]
+	Mock     bool
+	Alarm    string // "" for none
+	// Inside tells whether the fix lies in the officer's area: the grid areas of their
+	// squadron, or their township when the squadron has none.
+	Inside bool
+	cell   int64 // the fix's H3 cell, 0 when unknown
+}
+
+// Change is what evaluation decides: raise an alert, or resolve the open one of the
+// rule and subject because its condition cleared. Subject "" is Officer; a zero Point is
+// no position.
+type Change struct {
+	Raise    bool
+	Rule     Rule
+	Subject  string
+	Officer  string
+	Township string
+	Time     time.Time
+	Point    orb.Point
+	Detail   map[string]any
+}
+
+// Evaluator keeps, per officer, what the rules over fixes need to remember, in memory.
+// It is not safe for concurrent use; one goroutine feeds it.
+type Evaluator struct {
+	officers map[string]*officerState
+}
+
+// officerState is an officer's memory of the rules. known is false until the first fix
+// since start: a fix that clears a condition then resolves whatever a previous run (or
+// another instance) left open.
+type officerState struct {
+	known        bool
+	last         time.Time
+	outsideSince time.Time // zero when inside
+	leftRaised   bool
+	mockRaised   bool
+}
+
+// NewEvaluator returns an Evaluator with no memory.
+func NewEvaluator() *Evaluator { return &Evaluator{officers: map[string]*officerState{}} }
+
+// Observe evaluates one fix under its township's settings and appends the changes it
+// makes to out. Fixes older than the officer's last only count for sos: the others
+// follow the officer's present.
+func (e *Evaluator) Observe(f Fix, s Settings, out []Change) []Change {
+	st := e.officers[f.Officer]
+	if st == nil {
+		st = &officerState{}
+		e.officers[f.Officer] = st
+	}
+	change := func(raise bool, rule Rule, detail map[string]any) {
+		out = append(out, Change{Raise: raise, Rule: rule, Officer: f.Officer, Township: f.Township,
+			Time: f.Time, Point: f.Point, Detail: detail})
+	}
+	if f.Alarm != "" && s.SOS.Enabled {
+		change(true, SOS, map[string]any{"alarm": f.Alarm})
+	}
+	if st.known && f.Time.Before(st.last) {
+		return out
+	}
+	first := !st.known
+	st.known, st.last = true, f.Time
+
+	switch {
+	case f.Mock && !st.mockRaised && s.MockLocation.Enabled:
+		st.mockRaised = true
+		change(true, MockLocation, map[string]any{})
+	case !f.Mock && (st.mockRaised || first):
+		st.mockRaised = false
+		change(false, MockLocation, nil)
+	}
+
+	if f.Inside {
+		if st.leftRaised || first {
+			change(false, LeftArea, nil)
+		}
+		st.outsideSince, st.leftRaised = time.Time{}, false
+		return out
+	}
+	if st.outsideSince.IsZero() {
+		st.outsideSince = f.Time
+	}
+	if !st.leftRaised && s.LeftArea.Enabled && f.Time.Sub(st.outsideSince) >= time.Duration(s.LeftArea.Minutes)*time.Minute {
+		st.leftRaised = true
+		change(true, LeftArea, map[string]any{"outside_since": st.outsideSince, "minutes": s.LeftArea.Minutes})
+	}
+	return out
+}
+
+// subject returns what the change is about.
+func (c Change) subject() string {
+	if c.Subject != "" {
+		return c.Subject
+	}
+	return c.Officer
+}

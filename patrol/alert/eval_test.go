@@ -1,0 +1,163 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/position"
+)
+
+var t0 = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+func TestObserve(t *testing.T) {
+	type step struct {
+		min    int
+		inside bool
+		mock   bool
+		alarm  string
+		want   string // the changes, as "+rule" (raise) and "-rule" (clear)
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"first fix inside clears what a previous run left", []step{{0, true, false, "", "-mock_location -left_area"}, {1, true, false, "", ""}}},
+		{"sos on every alarm", []step{{0, true, false, "sos", "+sos -mock_location -left_area"}, {1, true, false, "sos", "+sos"}}},
+		{"mock once, cleared by a real fix", []step{{0, true, true, "", "+mock_location -left_area"}, {1, true, true, "", ""}, {2, true, false, "", "-mock_location"}}},
+		{"outside for the rule's minutes", []step{{0, true, false, "", "-mock_location -left_area"}, {1, false, false, "", ""},
+			{10, false, false, "", ""}, {11, false, false, "", "+left_area"}, {12, false, false, "", ""}, {13, true, false, "", "-left_area"}}},
+		{"a late fix changes nothing", []step{{5, true, false, "", "-mock_location -left_area"}, {1, false, true, "", ""}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := NewEvaluator()
+			set := DefaultSettings()
+			for i, s := range tc.steps {
+				f := Fix{Officer: "o1", Township: "t", Time: t0.Add(time.Duration(s.min) * time.Minute), Inside: s.inside, Mock: s.mock, Alarm: s.alarm}
+				got := ""
+				for _, c := range e.Observe(f, set, nil) {
+					sign := "-"
+					if c.Raise {
+						sign = "+"
+					}
+					if got != "" {
+						got += " "
+					}
+					got += sign + string(c.Rule)
+				}
+				if got != s.want {
+					t.Errorf("step %d: Observe = %q, want %q", i, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+func TestOnDuty(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 27, h, m, 0, 0, china) }
+	for _, tc := range []struct {
+		from, to string
+		at       time.Time
+		want     bool
+	}{
+		{"08:00", "20:00", at(8, 0), true},
+		{"08:00", "20:00", at(20, 0), false},
+		{"08:00", "20:00", at(7, 59), false},
+		{"20:00", "08:00", at(23, 0), true},
+		{"20:00", "08:00", at(3, 0), true},
+		{"20:00", "08:00", at(12, 0), false},
+		{"00:00", "00:00", at(12, 0), true},
+	} {
+		d := Duty{DutyFrom: tc.from, DutyTo: tc.to}
+		if got := d.OnDuty(tc.at); got != tc.want {
+			t.Errorf("Duty{%s, %s}.OnDuty(%s) = %v, want %v", tc.from, tc.to, tc.at.Format("15:04"), got, tc.want)
+		}
+	}
+}
+
+// benchSources serve a fleet's officers and a squadron's cells from memory, for the
+// benchmark of evaluation alone.
+type benchSources struct{ cells []grid.Cell }
+
+func (benchSources) Get(_ context.Context, id string) (officer.Officer, error) {
+	return officer.Officer{ID: id, Squadron: "Q1", Township: "t"}, nil
+}
+func (b benchSources) SquadronCells(context.Context, string) ([]grid.Cell, error) {
+	return b.cells, nil
+}
+func (benchSources) CellTownships(context.Context, []string) ([]grid.CellTownship, error) {
+	return nil, nil
+}
+
+// BenchmarkEvaluatePerFix measures what the Watcher's evaluation costs a fix (area
+// lookup in memory, the rules), for 2,000 officers in groups of 100 fixes, 1 fix in 10
+// outside the area, no alert changing state: a quiet city. BenchmarkPublishPerFix
+// measures the part in the ingest path.
+func BenchmarkEvaluatePerFix(b *testing.B) {
+	var cells []grid.Cell
+	for i := range 500 {
+		cells = append(cells, grid.Cell(0x89283082803ffff+uint64(i)<<12))
+	}
+	src := benchSources{cells: cells}
+	w := NewWatcher(nil, Sources{Officers: src, Cells: src})
+	// left_area off, so that the outside fixes never reach the (absent) store.
+	set := DefaultSettings()
+	set.LeftArea.Enabled = false
+	w.settings["t"] = set
+	const officers, group = 2000, 100
+	names := make([]string, officers)
+	for i := range names {
+		names[i] = fmt.Sprint("o", i)
+		// Seen before: state and area warm, the first fix's clears done.
+		w.areas[names[i]] = &area{key: "s:Q1", loaded: time.Now()}
+		w.eval.officers[names[i]] = &officerState{known: true}
+	}
+	ctx := context.Background()
+	if _, err := w.cellsOf(ctx, "s:Q1", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]Fix, group)
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for j := range batch {
+			cell := int64(cells[n%len(cells)])
+			if n%10 == 0 {
+				cell++ // not a cell of the area
+			}
+			batch[j] = Fix{Officer: names[n%officers], Township: "t", Time: t0.Add(time.Duration(n) * time.Second),
+				Point: orb.Point{120.25, 31.84}, cell: cell}
+			n++
+		}
+		w.mu.Lock()
+		w.queue = append(w.queue, batch...)
+		w.mu.Unlock()
+		w.Drain(ctx)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
+}
+
+// BenchmarkPublishPerFix measures what the ingest path pays per fix for alerts: Publish
+// queueing a group of 100 stored fixes.
+func BenchmarkPublishPerFix(b *testing.B) {
+	w := NewWatcher(nil, Sources{})
+	batch := make([]position.Stored, 100)
+	for i := range batch {
+		batch[i] = position.Stored{Officer: fmt.Sprint("o", i), Township: "t", Time: t0, Lon: 120.25, Lat: 31.84}
+	}
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Publish(batch)
+		n += len(batch)
+		if len(w.queue) > 100_000 {
+			w.queue = w.queue[:0]
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
+}
