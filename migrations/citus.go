@@ -62,6 +62,7 @@ var Layouts = []Layout{
 	{Table: "case_reviews", Kind: Reference, Why: "a review draw's files (dozens a quarter), referencing draws"},
 	{Table: "review_fixups", Kind: Reference, Why: "a review's fix-ups, referencing reviews"},
 	{Table: "task_evidence", Kind: Reference, Why: "an inspection task's evidence records, beside their tasks; append-only by triggers"},
+	{Table: "assessment_weights", Kind: Reference, Why: "a row per indicator of the assessment, set by an admin"},
 	{Table: "road_vertices", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "road_edges", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "positions", Kind: Distributed, Column: "township",
