@@ -14,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/assessment"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
@@ -97,6 +98,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		calendar.NewHandler(s.Calendar).Routes(),
 		s.documents().Routes(),
 		inspection.NewHandler(s.Inspections).Routes(),
+		assessment.NewHandler(s.Assessment).Routes(),
 	}
 }
 

@@ -362,4 +362,3 @@ func write(w http.ResponseWriter, asCSV bool, name string, header []string, n in
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)
 	return nil
 }
-

@@ -96,8 +96,14 @@ func NewStore(db *pgxpool.Pool, src Sources) *Store {
 }
 
 // Assess computes the assessment of the levels for window w. Shrinkage is fitted on every
-// unit of the city; a township-scoped caller then sees its township's units only.
-func (s *Store) Assess(ctx context.Context, who auth.Identity, w Window, levels []string) (Report, error) {
+// unit of the city; the answer then holds the units of township only ("" for all; a
+// township-scoped caller gets its own). Errors: forbidden for another township than the
+// caller's.
+func (s *Store) Assess(ctx context.Context, who auth.Identity, township string, w Window, levels []string) (Report, error) {
+	township, err := who.TownshipFilter(township)
+	if err != nil {
+		return Report{}, err
+	}
 	weights, err := s.Weights(ctx)
 	if err != nil {
 		return Report{}, err
@@ -110,8 +116,8 @@ func (s *Store) Assess(ctx context.Context, who auth.Identity, w Window, levels 
 		if err != nil {
 			return Report{}, err
 		}
-		if who.Scoped() {
-			lr.Units = slices.DeleteFunc(lr.Units, func(u Unit) bool { return u.Township != who.Township })
+		if township != "" {
+			lr.Units = slices.DeleteFunc(lr.Units, func(u Unit) bool { return u.Township != township })
 		}
 		r.Levels = append(r.Levels, lr)
 	}
