@@ -203,7 +203,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		units[j] = Unit{Code: code, Name: info[code].name, Township: info[code].township}
 	}
 	for i, d := range Definitions {
-		shrink, city := fit(d.Kind, counts[i])
+		shrink, city, ref := fit(d.Kind, counts[i])
 		lr.City[d.Key] = round(city, 4)
 		for j := range codes {
 			c := counts[i][j]
@@ -211,7 +211,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			if c.N > 0 {
 				post = shrink(c)
 			}
-			units[j].Indicators = append(units[j].Indicators, assess(d, c, city, post))
+			units[j].Indicators = append(units[j].Indicators, assess(d, c, city, ref, post))
 		}
 	}
 	for j := range units {
@@ -222,21 +222,22 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	return lr, nil
 }
 
-// fit estimates the prior of one indicator over the units and returns its shrinkage and
-// the city's pooled value.
-func fit(kind Kind, units []Count) (func(Count) Posterior, float64) {
+// fit estimates the prior of one indicator over the units and returns its shrinkage, the
+// city's pooled value and the prior's mean, which scores 50: the two differ only where
+// the pooled value is 0 or 1 and the prior keeps a little mass off the edge.
+func fit(kind Kind, units []Count) (shrink func(Count) Posterior, city, ref float64) {
 	if kind == Proportion {
 		prior, ok := FitBeta(units)
 		if !ok {
-			return nil, 0
+			return nil, 0, 0
 		}
-		return prior.Shrink, prior.P
+		return prior.Shrink, prior.P, prior.A / (prior.A + prior.B)
 	}
 	prior, ok := FitGamma(units)
 	if !ok {
-		return nil, 0
+		return nil, 0, 0
 	}
-	return prior.Shrink, prior.Lambda
+	return prior.Shrink, prior.Lambda, prior.Shape / prior.Rate
 }
 
 // z90 is the standard normal quantile of 95 %: a 90 % interval is ±z90 standard

@@ -93,8 +93,9 @@ func logit(p float64) float64 {
 
 func safeLog(x float64) float64 { return math.Log(math.Max(x, eps)) }
 
-// assess fills one indicator of a unit from its counts and the posterior.
-func assess(d Definition, c Count, city float64, post Posterior) Indicator {
+// assess fills one indicator of a unit from its counts and the posterior; city is the
+// city's pooled value, ref the prior's mean against which it is scored.
+func assess(d Definition, c Count, city, ref float64, post Posterior) Indicator {
 	in := Indicator{Key: d.Key, Name: d.NameZH, X: c.X, N: round(c.N, 2), Expected: round(city, 4)}
 	if c.N <= 0 {
 		in.NoData = true
@@ -102,7 +103,7 @@ func assess(d Definition, c Count, city float64, post Posterior) Indicator {
 		return in
 	}
 	obs := c.X / c.N
-	s, lo, hi := score(d, post.Mean, city), score(d, post.Lo, city), score(d, post.Hi, city)
+	s, lo, hi := score(d, post.Mean, ref), score(d, post.Lo, ref), score(d, post.Hi, ref)
 	if lo > hi {
 		lo, hi = hi, lo
 	}
@@ -110,9 +111,9 @@ func assess(d Definition, c Count, city float64, post Posterior) Indicator {
 	in.Score, in.ScoreLo, in.ScoreHi = ptr(round(s, 1)), ptr(round(lo, 1)), ptr(round(hi, 1))
 	verdict := "与全市水平相当(区间含全市值)"
 	switch {
-	case post.Lo > city && d.Higher, post.Hi < city && !d.Higher:
+	case post.Lo > ref && d.Higher, post.Hi < ref && !d.Higher:
 		verdict = "优于全市"
-	case post.Hi < city && d.Higher, post.Lo > city && !d.Higher:
+	case post.Hi < ref && d.Higher, post.Lo > ref && !d.Higher:
 		verdict = "差于全市"
 	}
 	in.Reason = fmt.Sprintf("%s:实际 %s(%s),全市 %s;按全市分布收缩后 %s,90%% 区间 %s–%s,%s。",
