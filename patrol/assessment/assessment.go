@@ -14,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
 
@@ -38,12 +39,19 @@ type Officers interface {
 	List(ctx context.Context, f officer.Filter) ([]officer.Officer, error)
 }
 
+// Inspections is what the assessment reads of 双随机 inspections and 案卷评查 (package
+// inspection's Store): per township only.
+type Inspections interface {
+	Summary(ctx context.Context, who auth.Identity, from, to time.Time) ([]inspection.TownshipSummary, error)
+}
+
 // Sources are the owners' stores the assessment reads.
 type Sources struct {
-	Cases    Cases
-	Coverage Coverage
-	Grid     Grid
-	Officers Officers
+	Cases       Cases
+	Coverage    Coverage
+	Grid        Grid
+	Officers    Officers
+	Inspections Inspections
 }
 
 // DefaultTargets are the service levels counted against: on site within 30 minutes of
@@ -180,18 +188,37 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	for _, p := range patrol {
 		byPatrol[p.Unit] = p
 	}
+	byTownship := map[string]inspection.TownshipSummary{}
+	if level == Township {
+		// the whole city's, for the prior; the answer is scoped later
+		list, err := s.src.Inspections.Summary(ctx, auth.Identity{}, w.From, w.To)
+		if err != nil {
+			return LevelReport{}, fmt.Errorf("inspections: %w", err)
+		}
+		for _, t := range list {
+			byTownship[t.Township] = t
+		}
+	}
 	weeks := float64(w.Weeks())
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p := byCases[code], byPatrol[code]
+		c, p, q := byCases[code], byPatrol[code], byTownship[code]
 		hours := p.DwellS / 3600
+		var reviewed float64 // the scores of the scored files as a share of 100 each
+		if q.MeanScore != nil {
+			reviewed = *q.MeanScore * float64(q.Scored) / 100
+		}
+		fixups := q.FixupsOpen + q.FixupsClosed
 		row := []Count{
 			{float64(p.CellWeeks), float64(p.Cells) * weeks},
 			{float64(c.ArrivedInTime), float64(c.Dispatched)},
 			{float64(c.ResolvedInTime), float64(c.Resolvable)},
 			{float64(c.Repeated), float64(c.Resolved)},
 			{float64(c.Reported), hours},
+			{reviewed, float64(q.Scored)},
+			{float64(fixups - q.FixupsOverdue), float64(fixups)},
+			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
 		}
 		for i := range Definitions {
 			counts[i] = append(counts[i], row[i])
@@ -211,7 +238,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			if c.N > 0 {
 				post = shrink(c)
 			}
-			units[j].Indicators = append(units[j].Indicators, assess(d, c, city, ref, post))
+			units[j].Indicators = append(units[j].Indicators, assess(d, level, c, city, ref, post))
 		}
 	}
 	for j := range units {

@@ -131,7 +131,46 @@ func testCity(t *testing.T) *apptest.City {
 	if err := c.Server.DB.SendBatch(ctx, &batch).Close(); err != nil {
 		t.Fatal(err)
 	}
+	inspections(t, c)
 	return c
+}
+
+// inspections writes, as the inspection store would have, one draw drawn on 2024-03-10
+// with: in A, files scored 80 and 60, each with a fix-up (one closed, one open and due
+// 2024-03-20: overdue), and 3 inspection tasks, one without a result past its
+// publication day; in B a file scored 90 without fix-up and a task with its result.
+// (SQL on inspection's tables: the test stands in for the owner's workflow, which
+// needs items, legal reviewers and closed penalty cases to get here.)
+func inspections(t *testing.T, c *apptest.City) {
+	t.Helper()
+	_, err := c.Server.DB.Exec(context.Background(), `
+		WITH d AS (
+			INSERT INTO draws (kind, title, plan, status, pools, commitment, seed, result, created_by, published_at, drawn_at)
+			VALUES ('case_review', '2024 年 3 月', '{}', 'drawn', '{}', repeat('a', 64), decode(repeat('00', 32), 'hex'), '[]',
+			        'test', '2024-03-10T02:00:00Z', '2024-03-10T02:00:00Z') RETURNING id),
+		r AS (
+			INSERT INTO case_reviews (draw, case_id, township, score, reviewed_at)
+			SELECT d.id, v.case_id, v.township, v.score, '2024-03-12T02:00:00Z'
+			FROM d, (VALUES (1, 'A', 80), (2, 'A', 60), (3, 'B', 90)) AS v (case_id, township, score)
+			RETURNING id, case_id),
+		f AS (
+			INSERT INTO review_fixups (review, finding, due, closed_at, closure)
+			SELECT r.id, '补充证据', '2024-03-20', CASE r.case_id WHEN 1 THEN '2024-03-15T02:00:00Z'::timestamptz END,
+			       CASE r.case_id WHEN 1 THEN '已补充' END
+			FROM r WHERE r.case_id IN (1, 2)),
+		g AS (
+			INSERT INTO inspection_targets (name, other_id, sectors, lon, lat, datum, h3, township, risk, created_by)
+			SELECT '商户' || n, 'T' || n, '{market_regulation}', 120.205, 31.805, 'wgs84', 0, v.township, 'low', 'test'
+			FROM (VALUES (1, 'A'), (2, 'A'), (3, 'A'), (4, 'B')) AS v (n, township)
+			RETURNING id, other_id, township)
+		INSERT INTO inspection_tasks (draw, target, township, inspectors, publish_by, outcome, recorded_by, recorded_at)
+		SELECT d.id, g.id, g.township, '{oA}', '2024-03-25', CASE WHEN g.other_id = 'T2' THEN NULL ELSE 'no_problem' END,
+		       CASE WHEN g.other_id = 'T2' THEN NULL ELSE 'test' END,
+		       CASE WHEN g.other_id = 'T2' THEN NULL ELSE '2024-03-20T02:00:00Z'::timestamptz END
+		FROM d, g`)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func cellsOf(t *testing.T, c *apptest.City, township string) int {
@@ -194,10 +233,32 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"resolution": {float64(p.quick), float64(p.dispatched)},
 				"repeat":     {float64(repeated), float64(p.dispatched)},
 				"volume":     {float64(reported), p.patrolHours},
+				// per township only; 0 of 0 is no data
+				"review":     {0, 0},
+				"fixups":     {0, 0},
+				"disclosure": {0, 0},
+			}
+			if prefix == "" && code == "A" {
+				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files
+				want["fixups"] = [2]float64{1, 2}     // one open past due
+				want["disclosure"] = [2]float64{2, 3} // one without a result past its day
+			}
+			if prefix == "" && code == "B" {
+				want["review"] = [2]float64{0.9, 1}
+				want["disclosure"] = [2]float64{1, 1}
+			}
+			if len(u.Indicators) != len(want) {
+				t.Errorf("%s %s: %d indicators, want %d", lr.Level, u.Code, len(u.Indicators), len(want))
 			}
 			for key, w := range want {
 				in := indicator(u, key)
-				if in.X != w[0] || math.Abs(in.N-w[1]) > 1e-9 || in.NoData {
+				if w[1] == 0 {
+					if !in.NoData || in.Score != nil || in.Reason == "" {
+						t.Errorf("%s %s %s: %+v, want no data", lr.Level, u.Code, key, in)
+					}
+					continue
+				}
+				if math.Abs(in.X-w[0]) > 1e-9 || math.Abs(in.N-w[1]) > 1e-9 || in.NoData {
 					t.Errorf("%s %s %s: x %g n %g (no data %v), want %g of %g", lr.Level, u.Code, key, in.X, in.N, in.NoData, w[0], w[1])
 				}
 				if in.Reason == "" || in.Score == nil {

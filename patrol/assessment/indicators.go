@@ -22,15 +22,26 @@ type Definition struct {
 	Higher bool    // a higher value is better
 	Weight float64 // default weight
 	Unit   string  // what x counts over n, for the reasons
+	NoData string  // why a unit with n = 0 has no data
+	// TownshipOnly marks an indicator whose data exist per township only (inspections
+	// and reviews): squadrons and officers have no data for it.
+	TownshipOnly bool
 }
 
 // Definitions are the indicators, in the order of the tables.
 var Definitions = []Definition{
-	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.25, Unit: "格·周"},
-	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "件"},
-	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "件"},
-	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.15, Unit: "件"},
-	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.20, Unit: "件/小时"},
+	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "格·周", NoData: "无负责网格"},
+	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件", NoData: "无派遣案件"},
+	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件",
+		NoData: "无本单位处置的派遣案件"},
+	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.10, Unit: "件", NoData: "无办结案件"},
+	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.15, Unit: "件/小时", NoData: "无巡查时长"},
+	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
+		NoData: "本期无已评查案卷", TownshipOnly: true},
+	{Key: "fixups", NameZH: "整改未逾期率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项", NoData: "本期无整改事项",
+		TownshipOnly: true},
+	{Key: "disclosure", NameZH: "抽查结果按期公示率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "项",
+		NoData: "本期无双随机抽查任务", TownshipOnly: true},
 }
 
 // DefaultWeights are the weights of Definitions.
@@ -95,11 +106,15 @@ func safeLog(x float64) float64 { return math.Log(math.Max(x, eps)) }
 
 // assess fills one indicator of a unit from its counts and the posterior; city is the
 // city's pooled value, ref the prior's mean against which it is scored.
-func assess(d Definition, c Count, city, ref float64, post Posterior) Indicator {
-	in := Indicator{Key: d.Key, Name: d.NameZH, X: c.X, N: round(c.N, 2), Expected: round(city, 4)}
+func assess(d Definition, level string, c Count, city, ref float64, post Posterior) Indicator {
+	in := Indicator{Key: d.Key, Name: d.NameZH, X: round(c.X, 2), N: round(c.N, 2), Expected: round(city, 4)}
 	if c.N <= 0 {
 		in.NoData = true
-		in.Reason = fmt.Sprintf("%s:本期无可计数据(%s),不计分,不作零分。", d.NameZH, noDataWhat(d.Key))
+		why := d.NoData
+		if d.TownshipOnly && level != Township {
+			why = "评查与抽查按镇街统计,本级别无此数据"
+		}
+		in.Reason = fmt.Sprintf("%s:%s,不计分,不作零分。", d.NameZH, why)
 		return in
 	}
 	obs := c.X / c.N
@@ -119,21 +134,6 @@ func assess(d Definition, c Count, city, ref float64, post Posterior) Indicator 
 	in.Reason = fmt.Sprintf("%s:实际 %s(%s),全市 %s;按全市分布收缩后 %s,90%% 区间 %s–%s,%s。",
 		d.NameZH, format(d, obs), counts(d, c), format(d, city), format(d, post.Mean), format(d, post.Lo), format(d, post.Hi), verdict)
 	return in
-}
-
-func noDataWhat(key string) string {
-	switch key {
-	case "patrol":
-		return "无负责网格"
-	case "arrival":
-		return "无派遣案件"
-	case "resolution":
-		return "无本单位处置的派遣案件"
-	case "repeat":
-		return "无办结案件"
-	default:
-		return "无巡查时长"
-	}
 }
 
 func format(d Definition, v float64) string {
