@@ -1,6 +1,10 @@
 package assessment
 
-import "math"
+import (
+	"math"
+
+	"github.com/gridwatch/gridwatch/patrol/blindzone"
+)
 
 // Level is the probability of a credible interval: 90 %, from the 5th to the 95th
 // percentile of the posterior.
@@ -31,36 +35,58 @@ type BetaPrior struct {
 	A, B float64
 }
 
-// FitBeta estimates a beta prior from the units' counts by the method of moments: the
-// pooled proportion p and the spread between units beyond binomial noise,
-// τ² = (Σ nᵢ(rᵢ − p)² − p(1 − p)(k − 1)) / (N − Σ nᵢ² / N), so that A + B = p(1 − p)/τ² − 1.
-// Units with n = 0 do not count. ok is false when no unit has a trial.
-func FitBeta(units []Count) (prior BetaPrior, ok bool) {
-	var k, x, n, n2 float64
+// spread is what the method of moments reads of the units with n > 0: their number k,
+// the pooled value mean = Σx/Σn, the weighted squared deviations ss = Σ nᵢ(xᵢ/nᵢ − mean)²
+// and the denominator den = Σn − Σn²/Σn. ok is false when no unit has n > 0.
+type spread struct {
+	k, mean, ss, den float64
+}
+
+func spreadOf(units []Count) (sp spread, ok bool) {
+	var x, n, n2 float64
 	for _, u := range units {
 		if u.N > 0 {
-			k++
+			sp.k++
 			x += u.X
 			n += u.N
 			n2 += u.N * u.N
 		}
 	}
 	if n == 0 {
-		return BetaPrior{}, false
+		return spread{}, false
 	}
-	p := x / n
-	var ss float64
+	sp.mean, sp.den = x/n, n-n2/n
 	for _, u := range units {
 		if u.N > 0 {
 			r := u.X / u.N
-			ss += u.N * (r - p) * (r - p)
+			sp.ss += u.N * (r - sp.mean) * (r - sp.mean)
 		}
 	}
+	return sp, true
+}
+
+// tau2 is the between-unit variance beyond the noise of a unit of variance noise per
+// trial: (ss − noise(k − 1)) / den, 0 when not positive or not defined.
+func (sp spread) tau2(noise float64) float64 {
+	if sp.den <= 0 {
+		return 0
+	}
+	return max((sp.ss-noise*(sp.k-1))/sp.den, 0)
+}
+
+// FitBeta estimates a beta prior from the units' counts by the method of moments: the
+// pooled proportion p and the spread between units beyond binomial noise,
+// τ² = (Σ nᵢ(rᵢ − p)² − p(1 − p)(k − 1)) / (N − Σ nᵢ² / N), so that A + B = p(1 − p)/τ² − 1.
+// Units with n = 0 do not count. ok is false when no unit has a trial.
+func FitBeta(units []Count) (prior BetaPrior, ok bool) {
+	sp, ok := spreadOf(units)
+	if !ok {
+		return BetaPrior{}, false
+	}
+	p := sp.mean
 	m := maxConcentration
-	if den := n - n2/n; den > 0 {
-		if tau2 := (ss - p*(1-p)*(k-1)) / den; tau2 > 0 {
-			m = p*(1-p)/tau2 - 1
-		}
+	if tau2 := sp.tau2(p * (1 - p)); tau2 > 0 {
+		m = p*(1-p)/tau2 - 1
 	}
 	m = math.Min(math.Max(m, minConcentration), maxConcentration)
 	return BetaPrior{P: p, A: math.Max(p*m, minShape/2), B: math.Max((1-p)*m, minShape/2)}, true
@@ -86,35 +112,17 @@ type GammaPrior struct {
 // τ² = (Σ eᵢ(rᵢ − λ)² − λ(k − 1)) / (E − Σ eᵢ² / E), shape λ²/τ², rate λ/τ². Units with no
 // exposure do not count. ok is false when no unit has exposure.
 func FitGamma(units []Count) (prior GammaPrior, ok bool) {
-	var k, x, e, e2 float64
-	for _, u := range units {
-		if u.N > 0 {
-			k++
-			x += u.X
-			e += u.N
-			e2 += u.N * u.N
-		}
-	}
-	if e == 0 {
+	sp, ok := spreadOf(units)
+	if !ok {
 		return GammaPrior{}, false
 	}
-	lambda := x / e
-	var ss float64
-	for _, u := range units {
-		if u.N > 0 {
-			r := u.X / u.N
-			ss += u.N * (r - lambda) * (r - lambda)
-		}
-	}
+	lambda := sp.mean
 	shape := maxConcentration
-	if den := e - e2/e; den > 0 && lambda > 0 {
-		if tau2 := (ss - lambda*(k-1)) / den; tau2 > 0 {
-			shape = lambda * lambda / tau2
-		}
+	if tau2 := sp.tau2(lambda); tau2 > 0 && lambda > 0 {
+		shape = lambda * lambda / tau2
 	}
 	shape = math.Min(math.Max(shape, minShape), maxConcentration)
-	rate := shape / math.Max(lambda, 1e-12)
-	return GammaPrior{Lambda: lambda, Shape: shape, Rate: rate}, true
+	return GammaPrior{Lambda: lambda, Shape: shape, Rate: shape / math.Max(lambda, 1e-12)}, true
 }
 
 // Shrink is the posterior Gamma(Shape + x, Rate + exposure) of a unit's rate: its mean
@@ -207,45 +215,5 @@ func betaFraction(x, a, b float64) float64 {
 	return f
 }
 
-// gammaCDF is the regularized lower incomplete gamma function P(a, x): its series below
-// a + 1, the continued fraction of the upper function above.
-func gammaCDF(x, a float64) float64 {
-	if x <= 0 {
-		return 0
-	}
-	lg, _ := math.Lgamma(a)
-	front := math.Exp(a*math.Log(x) - x - lg)
-	if x < a+1 {
-		sum, term := 1/a, 1/a
-		for n := 1.0; n < 10000; n++ {
-			term *= x / (a + n)
-			sum += term
-			if math.Abs(term) < math.Abs(sum)*1e-16 {
-				break
-			}
-		}
-		return front * sum
-	}
-	const tiny = 1e-300
-	b := x + 1 - a
-	c, d := 1/tiny, 1/b
-	h := d
-	for i := 1.0; i < 10000; i++ {
-		an := -i * (i - a)
-		b += 2
-		d = an*d + b
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = b + an/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		h *= d * c
-		if math.Abs(d*c-1) < 1e-15 {
-			break
-		}
-	}
-	return 1 - front*h
-}
+// gammaCDF is the distribution function of Gamma(a, 1).
+func gammaCDF(x, a float64) float64 { return blindzone.GammaP(a, x) }
