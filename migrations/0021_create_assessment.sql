@@ -26,11 +26,17 @@ LANGUAGE sql STABLE AS $$
         UNION ALL
         SELECT o.id, c.h3, o.id FROM officers o JOIN grid_areas g ON g.squadron = o.squadron
         JOIN cells c ON c.grid_area = g.code WHERE level = 'officer'
-    ), patrolled AS (
-        SELECT u.code, count(DISTINCT (v.h3, floor(extract(epoch FROM v.hour - from_t) / 604800)))::bigint AS cell_weeks,
-               sum(v.dwell_s) AS dwell_s
-        FROM units u JOIN coverage v ON v.h3 = u.h3 AND (u.officer IS NULL OR v.officer = u.officer)
+    ), weekly AS (
+        -- one row per cell and week (and officer, at level officer): a unit's rows are
+        -- then its visited cell-weeks
+        SELECT v.h3, CASE WHEN level = 'officer' THEN v.officer END AS officer,
+               floor(extract(epoch FROM v.hour - from_t) / 604800) AS week, sum(v.dwell_s) AS dwell_s
+        FROM coverage v
         WHERE v.hour >= date_trunc('hour', from_t) AND v.hour < to_t
+        GROUP BY 1, 2, 3
+    ), patrolled AS (
+        SELECT u.code, count(*) AS cell_weeks, sum(w.dwell_s) AS dwell_s
+        FROM units u JOIN weekly w ON w.h3 = u.h3 AND (u.officer IS NULL OR w.officer = u.officer)
         GROUP BY u.code
     )
     SELECT u.code, count(*)::int, coalesce(max(p.cell_weeks), 0), coalesce(max(p.dwell_s), 0)

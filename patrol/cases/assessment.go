@@ -42,6 +42,16 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 			FROM cases
 			WHERE (reported_at >= $2 AND reported_at < $3) OR (assigned_at >= $2 AND assigned_at < $3)
 			   OR (resolved_at >= $2 AND resolved_at < $3)
+		), hotline AS MATERIALIZED (
+			SELECT id, h3, sector, reported_at FROM cases
+			WHERE source = 'hotline_12345' AND reported_at > $2 AND reported_at <= $3 + make_interval(secs => $6)
+		), repeated AS (
+			-- the cases resolved in the window that a hotline complaint followed: a join
+			-- of the few complaints the planner can hash by cell and sector
+			SELECT DISTINCT c.id
+			FROM c JOIN hotline r ON r.h3 = c.h3 AND r.sector = c.sector AND r.id <> c.id
+			 AND r.reported_at > c.resolved_at AND r.reported_at <= c.resolved_at + make_interval(secs => $6)
+			WHERE c.resolved_at >= $2 AND c.resolved_at < $3
 		)
 		SELECT unit,
 		       count(*) FILTER (WHERE reported_at >= $2 AND reported_at < $3)::int,
@@ -52,11 +62,8 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		       count(*) FILTER (WHERE assigned_at >= $2 AND assigned_at < $3 AND department IS NULL
 		                        AND resolved_at <= assigned_at + make_interval(secs => $5))::int,
 		       count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3)::int,
-		       count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3 AND EXISTS (
-		           SELECT 1 FROM cases r WHERE r.h3 = c.h3 AND r.sector = c.sector AND r.source = 'hotline_12345'
-		              AND r.id <> c.id AND r.reported_at > c.resolved_at
-		              AND r.reported_at <= c.resolved_at + make_interval(secs => $6)))::int
-		FROM c WHERE unit IS NOT NULL
+		       count(repeated.id)::int
+		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`,
 		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
 }
