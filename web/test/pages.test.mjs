@@ -432,6 +432,10 @@ test('inspections: a legal reviewer scores a drawn case file and a supervisor cl
   await page.fill('#reviews .fixup-form input.closure', '已补充照片并归档');
   await page.click('#reviews .fixup-form button[type=submit]');
   await page.waitForFunction(() => /整改已完成/.test(document.querySelector('#reviews')?.textContent || ''));
+  assertClean(page);
+  await page.context().close();
+});
+
 test('analyst page of a scoped supervisor starts at its grid areas, never asks for townships', async () => {
   const page = await openPage(browser, { token: supervisor });
   const asked = [];
