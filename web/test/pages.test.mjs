@@ -455,7 +455,7 @@ test('a token sees only the pages its role may open', async () => {
   await page.goto(`${demo.base}/dispatch`);
   await page.waitForSelector('#not-allowed');
   const nav = await page.$$eval('header.top nav a', (as) => as.map((a) => a.getAttribute('href')));
-  assert.deepEqual(nav, ['/', '/analyst']);
+  assert.deepEqual(nav, ['/', '/analyst', '/assessment']);
   assertClean(page);
   await page.context().close();
 });
