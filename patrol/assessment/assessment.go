@@ -278,7 +278,7 @@ func composite(u *Unit, weights Weights) {
 	var sw, sum, variance float64
 	for _, in := range u.Indicators {
 		w := weights[in.Key]
-		if in.NoData || w == 0 {
+		if in.Score == nil || w == 0 {
 			continue
 		}
 		sd := (*in.ScoreHi - *in.ScoreLo) / (2 * z90)

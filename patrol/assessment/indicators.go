@@ -60,7 +60,9 @@ type Weights map[string]float64
 // Indicator is one indicator of one unit: the counts, the city's value it is expected to
 // reach, the shrunk estimate with its interval, the score and the reason in a sentence.
 // NoData marks a unit without any input for it (no case dispatched, no cell to patrol):
-// it has no score and does not count in the composite.
+// it has no score and does not count in the composite. An indicator on which the whole
+// city is at 0 (or 100 %) has its observed value but no estimate or score either: it
+// cannot tell units apart.
 type Indicator struct {
 	Key      string   `json:"key"`
 	Name     string   `json:"name"`
@@ -95,6 +97,13 @@ func score(d Definition, v, c float64) float64 {
 	return 100 / (1 + math.Exp(-diff))
 }
 
+// flat says whether the city's pooled value leaves nothing to tell units apart: no event
+// anywhere, or (a proportion) every trial an event. Scores on the log-odds scale would
+// then turn the prior's last traces of mass into wild intervals.
+func flat(d Definition, city float64) bool {
+	return city == 0 || (d.Kind == Proportion && city == 1)
+}
+
 const eps = 1e-9
 
 func logit(p float64) float64 {
@@ -118,11 +127,17 @@ func assess(d Definition, level string, c Count, city, ref float64, post Posteri
 		return in
 	}
 	obs := c.X / c.N
+	in.Observed = ptr(round(obs, 4))
+	if flat(d, city) {
+		in.Reason = fmt.Sprintf("%s:实际 %s(%s),全市均为 %s,本指标不区分单位,不计分。", d.NameZH, format(d, obs), counts(d, c),
+			format(d, city))
+		return in
+	}
 	s, lo, hi := score(d, post.Mean, ref), score(d, post.Lo, ref), score(d, post.Hi, ref)
 	if lo > hi {
 		lo, hi = hi, lo
 	}
-	in.Observed, in.Estimate, in.Lo, in.Hi = ptr(round(obs, 4)), ptr(round(post.Mean, 4)), ptr(round(post.Lo, 4)), ptr(round(post.Hi, 4))
+	in.Estimate, in.Lo, in.Hi = ptr(round(post.Mean, 4)), ptr(round(post.Lo, 4)), ptr(round(post.Hi, 4))
 	in.Score, in.ScoreLo, in.ScoreHi = ptr(round(s, 1)), ptr(round(lo, 1)), ptr(round(hi, 1))
 	verdict := "与全市水平相当(区间含全市值)"
 	switch {
