@@ -65,6 +65,7 @@ var Layouts = []Layout{
 	{Table: "task_evidence", Kind: Reference, Why: "an inspection task's evidence records, beside their tasks; append-only by triggers"},
 	{Table: "alert_settings", Kind: Reference, Why: "a row per township, read by every instance's rules"},
 	{Table: "webhooks", Kind: Reference, Why: "a few subscriptions, read by every instance's delivery worker"},
+	{Table: "assessment_weights", Kind: Reference, Why: "a row per indicator of the assessment, set by an admin"},
 	{Table: "road_vertices", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "road_edges", Kind: Reference, Why: "pgRouting needs the whole road graph on the node that routes"},
 	{Table: "positions", Kind: Distributed, Column: "township",

@@ -28,6 +28,8 @@ var owners = map[string]string{
 	"coverage":                   "patrol/coverage",
 	"coverage_by_area":           "patrol/coverage",
 	"coverage_rollup":            "patrol/coverage",
+	"coverage_by_unit":           "patrol/coverage",
+	"assessment_weights":         "patrol/assessment",
 	"sectors":                    "patrol/cases",
 	"cases":                      "patrol/cases",
 	"case_events":                "patrol/cases",

@@ -34,7 +34,7 @@ var dist embed.FS
 
 // Pages are the paths that answer the pages' document; the script picks the page from
 // the path.
-var Pages = []string{"/", "/dispatch", "/planner", "/analyst", "/inspections"}
+var Pages = []string{"/", "/dispatch", "/planner", "/analyst", "/inspections", "/assessment"}
 
 // ContentSecurityPolicy is sent with every page. MapLibre GL runs its workers from blob:
 // URLs and draws images from data: and blob: URLs; nothing runs inline.

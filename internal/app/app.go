@@ -25,6 +25,7 @@ import (
 	"github.com/gridwatch/gridwatch/migrations"
 	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/assessment"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
@@ -179,6 +180,8 @@ type Server struct {
 	DocLinks *documents.Signer
 	// Inspections keeps 双随机一公开 and 案卷评查: targets, draws, tasks, reviews.
 	Inspections *inspection.Store
+	// Assessment computes 监督考核 from the cases and patrol and keeps its weights.
+	Assessment *assessment.Store
 	// Bus tells other instances on the same database what this one changed, and hears
 	// theirs (see peers.go).
 	Bus     *cluster.Bus
@@ -245,6 +248,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Inspections = inspection.NewStore(pool, inspection.Sources{Grid: s.Grid, Sectors: s.Cases, Officers: s.Officers,
 		Cases: s.Cases, Evidence: s.Evidence, Calendar: s.Calendar, Powers: s.Powers})
 	s.Analytics.UseInspections(s.Inspections)
+	s.Assessment = assessment.NewStore(pool, assessment.Sources{Cases: s.Cases, Coverage: s.Coverage, Grid: s.Grid,
+		Officers: s.Officers, Inspections: s.Inspections})
 	s.Evidence.UseTasks(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})

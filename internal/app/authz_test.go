@@ -357,6 +357,14 @@ var azPolicy = map[string]azRule{
 		targets: azGlobalTarget, req: azGet("/api/v1/powers/items")},
 	"GET /api/v1/powers": {why: "readers; a scoped token only its township", roles: azReaders, scope: azTownship,
 		list: true, targets: azListTargets, req: azList("/api/v1/powers?at=2018-06-01")},
+	"GET /api/v1/assessment": {why: "readers; a scoped token only its township's units", roles: azReaders,
+		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/assessment?period=month&from=2024-01-01")},
+	"GET /api/v1/assessment/weights": {why: "readers: the city's weights, no township data", roles: azReaders,
+		targets: azGlobalTarget, req: azGet("/api/v1/assessment/weights")},
+	"PUT /api/v1/assessment/weights": {why: "admin, unscoped: the weights are the city's", roles: azAdmins, cityOnly: true,
+		targets: azGlobalTarget, req: func(e *authzEnv, c azCall) azRequest {
+			return azJSON("PUT", "/api/v1/assessment/weights", map[string]any{"weights": map[string]float64{"patrol": 1, "arrival": 1}})
+		}},
 	"GET /api/v1/powers/usage": {why: "analytics: readers; a scoped token only its township", roles: azReaders,
 		scope: azTownship, list: true, targets: azListTargets, req: azList("/api/v1/powers/usage")},
 	"GET /api/v1/powers/adjustments": {why: "readers; a scoped token only its township's changes", roles: azReaders,

@@ -294,6 +294,8 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 		return `{"effective":"2018-06-01","document":"澄政发〔2018〕40号","grant":[{"item":"` + fx.item + `","townships":["320281001"]}],"revoke":[]}`, "application/json", false
 	case "PUT /api/v1/powers/items/{code}/bands":
 		return `[{"level":"轻微","min_yuan":0,"max_yuan":500,"conditions":"首次"},{"level":"严重","min_yuan":2000,"max_yuan":5000,"conditions":"拒不改正"}]`, "application/json", false
+	case "PUT /api/v1/assessment/weights":
+		return `{"weights":{"patrol":0.3,"arrival":0.2,"resolution":0.2,"repeat":0.1,"volume":0.2}}`, "application/json", false
 	case "POST /api/v1/powers/import":
 		return powersListCSV, "text/csv", false
 	case "POST /api/v1/powers/bands/import":

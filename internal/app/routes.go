@@ -15,6 +15,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/analytics"
+	"github.com/gridwatch/gridwatch/patrol/assessment"
 	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
@@ -101,6 +102,7 @@ func (s *Server) APIRoutes() [][]api.Route {
 		inspection.NewHandler(s.Inspections).Routes(),
 		alert.NewHandler(s.Alerts, s.Watcher).Routes(),
 		webhook.NewHandler(s.Webhooks).Routes(),
+		assessment.NewHandler(s.Assessment).Routes(),
 	}
 }
 

@@ -13,14 +13,15 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/civil"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/internal/pgtest"
 )
 
 // BenchmarkDemoDayQueries measures the read side on the demo city (about 310 officers and
 // a million fixes of one day shift, 90 days of cases): one officer's track and stops over
-// the shift, coverage, hot spots, emerging hot spots, blind zones and the use of the
-// delegated powers over the 90 days, against a baseline
+// the shift, coverage, hot spots, emerging hot spots, blind zones, the use of the
+// delegated powers over the 90 days and the year's assessment, against a baseline
 // route that answers from the database without work (GET /api/v1/me, which authenticates
 // like the others).
 func BenchmarkDemoDayQueries(b *testing.B) {
@@ -51,6 +52,13 @@ func BenchmarkDemoDayQueries(b *testing.B) {
 		{"blindzones-30d-cell", "/api/v1/blindzones?level=cell&" + month},
 		{"powers-usage-90d", "/api/v1/powers/usage?" + quarter},
 		{"powers-usage-90d-csv", "/api/v1/powers/usage?format=csv&" + quarter},
+		// The year that holds the demo's end: its 90 days of cases and day of patrols, every
+		// township, squadron and officer.
+		{"assessment-year-all-levels", "/api/v1/assessment?period=year&from=" + now.In(civil.ChinaTime).Format(time.DateOnly)},
+		{"assessment-year-all-levels-xlsx", "/api/v1/assessment?period=year&format=xlsx&from=" + now.In(civil.ChinaTime).Format(time.DateOnly)},
+		{"assessment-year-township", "/api/v1/assessment?period=year&level=township&from=" + now.In(civil.ChinaTime).Format(time.DateOnly)},
+		{"assessment-year-squadron", "/api/v1/assessment?period=year&level=squadron&from=" + now.In(civil.ChinaTime).Format(time.DateOnly)},
+		{"assessment-year-officer", "/api/v1/assessment?period=year&level=officer&from=" + now.In(civil.ChinaTime).Format(time.DateOnly)},
 	}
 	for _, rt := range routes {
 		b.Run(rt.name, func(b *testing.B) {

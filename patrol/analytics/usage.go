@@ -304,7 +304,7 @@ func (h *Handler) usage(w http.ResponseWriter, r *http.Request) error {
 		return []any{"sector", s.Township, s.Sector, nil, nil, s.Items, s.ItemsZeroUse, s.DelegatedDays, s.Cases,
 			round(s.Expected, 3), round(s.P, 8), round(s.PAdjusted, 8), s.ZeroUse, s.Inspections, s.ItemsDouble, nil}
 	}
-	return writeCSV(w, "powers-usage", usageHeader, len(u.Items)+len(u.Sectors), row)
+	return httpx.WriteCSV(w, "powers-usage", usageHeader, len(u.Items)+len(u.Sectors), row)
 }
 
 // ItemsUnused names, for each sector gap among the blind-zone results of a level

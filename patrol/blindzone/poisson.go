@@ -95,3 +95,16 @@ func gammaQFraction(a, x float64) float64 {
 	}
 	return gammaPrefactor(a, x) * h
 }
+
+// GammaP returns the regularized lower incomplete gamma function P(a, x) =
+// γ(a, x)/Γ(a) for a > 0: 0 for x ≤ 0. It is the distribution function of a
+// Gamma(a, 1) variable, which the assessment's posterior intervals invert.
+func GammaP(a, x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	if x < a+1 {
+		return gammaPSeries(a, x)
+	}
+	return 1 - gammaQFraction(a, x)
+}

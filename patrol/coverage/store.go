@@ -168,3 +168,27 @@ func (s *Store) QueueAdd(b *pgx.Batch, changes []Change) {
 		    last_visit = greatest(c.last_visit, EXCLUDED.last_visit)`,
 		cells, hours, officers, visits, dwell, lasts)
 }
+
+// UnitPatrol is the patrol of one assessed unit (a township, squadron or officer) over a
+// window: how many cells it answers for, how many (cell, week) pairs of them were
+// visited, and the dwell in them.
+type UnitPatrol struct {
+	Unit      string
+	Cells     int
+	CellWeeks int
+	DwellS    float64
+}
+
+// ByUnit returns the patrol of each unit of level "township", "squadron" or "officer"
+// over [from, to), weeks counted in 7-day steps from from; units with no cell (a squadron
+// without grid areas) are left out. It reads the function coverage_by_unit (migration
+// 0021), which joins grid's cells and grid areas and the officers.
+func (s *Store) ByUnit(ctx context.Context, level string, from, to time.Time) ([]UnitPatrol, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, cells, cell_weeks::int, dwell_s FROM coverage_by_unit($1, $2, $3)`,
+		level, from, to)
+	if err != nil {
+		return nil, pgdb.Translate(err, "coverage")
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[UnitPatrol])
+	return list, pgdb.Translate(err, "coverage")
+}

@@ -183,6 +183,8 @@ export const PAGES = [
   { path: '/analyst', zh: '研判分析', en: 'Analyst', roles: ['admin', 'supervisor', 'analyst'] },
   // 双随机一公开 and 案卷评查: planners draw and follow tasks; legal reviewers score case files.
   { path: '/inspections', zh: '双随机评查', en: 'Inspections', roles: ['admin', 'supervisor', 'legal'] },
+  // 监督考核: readers see the ranking, a scoped token its township's units.
+  { path: '/assessment', zh: '监督考核', en: 'Assessment', roles: ['admin', 'supervisor', 'analyst'] },
 ];
 
 /** The page frame: a top bar with the brand, the pages this token may open, who is signed in. */

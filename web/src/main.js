@@ -8,8 +8,10 @@ import { dispatch } from './dispatch.js';
 import { planner } from './planner.js';
 import { analyst } from './analyst.js';
 import { inspections } from './inspections.js';
+import { assessment } from './assessment.js';
 
-const handlers = { '/': wall, '/dispatch': dispatch, '/planner': planner, '/analyst': analyst, '/inspections': inspections };
+const handlers = { '/': wall, '/dispatch': dispatch, '/planner': planner, '/analyst': analyst, '/inspections': inspections,
+  '/assessment': assessment };
 
 function signIn(app, message = '') {
   const input = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false', placeholder: 'gw_…' });

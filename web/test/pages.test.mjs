@@ -523,7 +523,7 @@ test('a token sees only the pages its role may open', async () => {
   await page.goto(`${demo.base}/dispatch`);
   await page.waitForSelector('#not-allowed');
   const nav = await page.$$eval('header.top nav a', (as) => as.map((a) => a.getAttribute('href')));
-  assert.deepEqual(nav, ['/', '/analyst']);
+  assert.deepEqual(nav, ['/', '/analyst', '/assessment']);
   assertClean(page);
   await page.context().close();
 });
@@ -605,4 +605,31 @@ test('a document opened from the case view keeps its print style and breaks no C
   assert.deepEqual(consoleErrors, [], 'console errors in the context');
   assertClean(page);
   await context.close();
+});
+
+test('assessment: an analyst reads the ranking with intervals, a unit\'s reasons and trend, and the print view', async () => {
+  const page = await openPage(browser, { token: analystToken });
+  await page.goto(`${demo.base}/assessment`);
+  await page.waitForSelector('#as-rows tr');
+  const towns = await demo.api('/api/v1/townships');
+  assert.equal(await page.locator('#as-rows tr').count(), towns.length, 'a row per township');
+  // The first row is the best score, with an interval bar and a range of ranks from 1.
+  assert.match(await page.textContent('#as-rows tr >> nth=0 >> td.rank'), /^1(–\d+)?$/);
+  assert.equal(await page.locator('#as-rows tr >> nth=0 >> .interval .range').count(), 1);
+  // Its indicators with reasons, and the trend over the last 6 periods.
+  await page.waitForSelector('#as-indicators tbody tr');
+  assert.equal(await page.locator('#as-indicators tbody tr').count(), 8);
+  assert.match(await page.textContent('#as-indicators tbody tr[data-key=arrival] td.reason'), /到场及时率/);
+  await page.waitForSelector('#as-trend table.trend');
+  assert.equal(await page.locator('#as-trend table.trend th').count(), 6);
+  // Squadrons, then the print view hides the controls.
+  await page.selectOption('#as-level', 'squadron');
+  await page.click('#as-controls button[type=submit]');
+  await page.waitForFunction(() => /中队/.test(document.querySelector('#as-heading')?.textContent || ''));
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('#as-controls'), false, 'controls hidden in print');
+  assert.equal(await page.isVisible('#as-ranking'), true, 'ranking printed');
+  console.log(`# assessment: ${await screenshot(page, 'assessment')}`);
+  assertClean(page);
+  await page.context().close();
 });

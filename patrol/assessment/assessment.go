@@ -1,0 +1,338 @@
+package assessment
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/inspection"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+)
+
+// Cases is what the assessment reads of cases (package cases' Store).
+type Cases interface {
+	UnitCounts(ctx context.Context, level string, from, to time.Time, targets cases.UnitTargets) ([]cases.UnitCounts, error)
+}
+
+// Coverage is what the assessment reads of patrol (package coverage's Store).
+type Coverage interface {
+	ByUnit(ctx context.Context, level string, from, to time.Time) ([]coverage.UnitPatrol, error)
+}
+
+// Grid lists the townships and squadrons (package grid's Store).
+type Grid interface {
+	Townships(ctx context.Context, township string) ([]grid.TownshipSummary, error)
+	Squadrons(ctx context.Context, township string) ([]grid.Squadron, error)
+}
+
+// Officers lists the officers (package officer's Store).
+type Officers interface {
+	List(ctx context.Context, f officer.Filter) ([]officer.Officer, error)
+}
+
+// Inspections is what the assessment reads of 双随机 inspections and 案卷评查 (package
+// inspection's Store): per township only.
+type Inspections interface {
+	Summary(ctx context.Context, who auth.Identity, from, to time.Time) ([]inspection.TownshipSummary, error)
+}
+
+// Sources are the owners' stores the assessment reads.
+type Sources struct {
+	Cases       Cases
+	Coverage    Coverage
+	Grid        Grid
+	Officers    Officers
+	Inspections Inspections
+}
+
+// DefaultTargets are the service levels counted against: on site within 30 minutes of
+// dispatch, resolved within 24 hours of it, and a repeat complaint within 30 days.
+var DefaultTargets = cases.UnitTargets{ArriveWithin: 30 * time.Minute, ResolveWithin: 24 * time.Hour,
+	RepeatWithin: 30 * 24 * time.Hour}
+
+// Unit is one assessed township, squadron or officer: its indicators, the weighted
+// composite score with its interval, and its rank as a range (best to worst) over the
+// units whose intervals it cannot be told apart from.
+type Unit struct {
+	Code       string      `json:"code"`
+	Name       string      `json:"name"`
+	Township   string      `json:"township"`
+	Score      *float64    `json:"score"` // null when no indicator has data
+	ScoreLo    *float64    `json:"score_lo"`
+	ScoreHi    *float64    `json:"score_hi"`
+	RankBest   int         `json:"rank_best"`
+	RankWorst  int         `json:"rank_worst"`
+	Indicators []Indicator `json:"indicators"`
+}
+
+// LevelReport is the assessment of every unit of one level, best first.
+type LevelReport struct {
+	Level string `json:"level"`
+	// City is each indicator's city-wide pooled value by key.
+	City  map[string]float64 `json:"city"`
+	Units []Unit             `json:"units"`
+}
+
+// Report is an assessment for one window.
+type Report struct {
+	Window
+	Weights Weights        `json:"weights"`
+	Targets map[string]int `json:"targets_minutes"`
+	Levels  []LevelReport  `json:"levels"`
+}
+
+// Store computes assessments from the owners' stores and keeps the weights.
+type Store struct {
+	db      *pgxpool.Pool
+	src     Sources
+	targets cases.UnitTargets
+}
+
+// NewStore returns a Store on db (the weights) reading src, counting against
+// DefaultTargets.
+func NewStore(db *pgxpool.Pool, src Sources) *Store {
+	return &Store{db: db, src: src, targets: DefaultTargets}
+}
+
+// Assess computes the assessment of the levels for window w. Shrinkage is fitted on every
+// unit of the city; the answer then holds the units of township only ("" for all; a
+// township-scoped caller gets its own). Errors: forbidden for another township than the
+// caller's.
+func (s *Store) Assess(ctx context.Context, who auth.Identity, township string, w Window, levels []string) (Report, error) {
+	township, err := who.TownshipFilter(township)
+	if err != nil {
+		return Report{}, err
+	}
+	weights, err := s.Weights(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Window: w, Weights: weights, Targets: map[string]int{
+		"arrive": int(s.targets.ArriveWithin.Minutes()), "resolve": int(s.targets.ResolveWithin.Minutes()),
+		"repeat": int(s.targets.RepeatWithin.Minutes())}}
+	for _, level := range levels {
+		lr, err := s.level(ctx, level, w, weights)
+		if err != nil {
+			return Report{}, err
+		}
+		if township != "" {
+			lr.Units = slices.DeleteFunc(lr.Units, func(u Unit) bool { return u.Township != township })
+		}
+		r.Levels = append(r.Levels, lr)
+	}
+	return r, nil
+}
+
+type unitInfo struct{ name, township string }
+
+func (s *Store) units(ctx context.Context, level string) ([]string, map[string]unitInfo, error) {
+	info := map[string]unitInfo{}
+	var codes []string
+	switch level {
+	case Township:
+		list, err := s.src.Grid.Townships(ctx, "")
+		if err != nil {
+			return nil, nil, fmt.Errorf("townships: %w", err)
+		}
+		for _, t := range list {
+			codes, info[t.Code] = append(codes, t.Code), unitInfo{t.Name, t.Code}
+		}
+	case Squadron:
+		list, err := s.src.Grid.Squadrons(ctx, "")
+		if err != nil {
+			return nil, nil, fmt.Errorf("squadrons: %w", err)
+		}
+		for _, q := range list {
+			codes, info[q.Code] = append(codes, q.Code), unitInfo{q.Name, q.Township}
+		}
+	default:
+		list, err := s.src.Officers.List(ctx, officer.Filter{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("officers: %w", err)
+		}
+		for _, o := range list {
+			codes, info[o.ID] = append(codes, o.ID), unitInfo{o.Name, o.Township}
+		}
+	}
+	return codes, info, nil
+}
+
+// level assesses every unit of one level.
+func (s *Store) level(ctx context.Context, level string, w Window, weights Weights) (LevelReport, error) {
+	codes, info, err := s.units(ctx, level)
+	if err != nil {
+		return LevelReport{}, err
+	}
+	counted, err := s.src.Cases.UnitCounts(ctx, level, w.From, w.To, s.targets)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("case counts: %w", err)
+	}
+	patrol, err := s.src.Coverage.ByUnit(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("patrol: %w", err)
+	}
+	byCases := map[string]cases.UnitCounts{}
+	for _, c := range counted {
+		byCases[c.Unit] = c
+	}
+	byPatrol := map[string]coverage.UnitPatrol{}
+	for _, p := range patrol {
+		byPatrol[p.Unit] = p
+	}
+	byTownship := map[string]inspection.TownshipSummary{}
+	if level == Township {
+		// the whole city's, for the prior; the answer is scoped later
+		list, err := s.src.Inspections.Summary(ctx, auth.Identity{}, w.From, w.To)
+		if err != nil {
+			return LevelReport{}, fmt.Errorf("inspections: %w", err)
+		}
+		for _, t := range list {
+			byTownship[t.Township] = t
+		}
+	}
+	weeks := float64(w.Weeks())
+	// counts[i][j]: indicator i of unit j, in the order of Definitions.
+	counts := make([][]Count, len(Definitions))
+	for _, code := range codes {
+		c, p, q := byCases[code], byPatrol[code], byTownship[code]
+		hours := p.DwellS / 3600
+		var reviewed float64 // the scores of the scored files as a share of 100 each
+		if q.MeanScore != nil {
+			reviewed = *q.MeanScore * float64(q.Scored) / 100
+		}
+		fixups := q.FixupsOpen + q.FixupsClosed
+		row := []Count{
+			{float64(p.CellWeeks), float64(p.Cells) * weeks},
+			{float64(c.ArrivedInTime), float64(c.Dispatched)},
+			{float64(c.ResolvedInTime), float64(c.Resolvable)},
+			{float64(c.Repeated), float64(c.Resolved)},
+			{float64(c.Reported), hours},
+			{reviewed, float64(q.Scored)},
+			{float64(fixups - q.FixupsOverdue), float64(fixups)},
+			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
+		}
+		for i := range Definitions {
+			counts[i] = append(counts[i], row[i])
+		}
+	}
+	lr := LevelReport{Level: level, City: map[string]float64{}}
+	units := make([]Unit, len(codes))
+	for j, code := range codes {
+		units[j] = Unit{Code: code, Name: info[code].name, Township: info[code].township}
+	}
+	for i, d := range Definitions {
+		shrink, city, ref := fit(d.Kind, counts[i])
+		lr.City[d.Key] = round(city, 4)
+		for j := range codes {
+			c := counts[i][j]
+			var post Posterior
+			if c.N > 0 {
+				post = shrink(c)
+			}
+			units[j].Indicators = append(units[j].Indicators, assess(d, level, c, city, ref, post))
+		}
+	}
+	for j := range units {
+		composite(&units[j], weights)
+	}
+	rank(units)
+	lr.Units = units
+	return lr, nil
+}
+
+// fit estimates the prior of one indicator over the units and returns its shrinkage, the
+// city's pooled value and the prior's mean, which scores 50: the two differ only where
+// the pooled value is 0 or 1 and the prior keeps a little mass off the edge.
+func fit(kind Kind, units []Count) (shrink func(Count) Posterior, city, ref float64) {
+	if kind == Proportion {
+		prior, ok := FitBeta(units)
+		if !ok {
+			return nil, 0, 0
+		}
+		return prior.Shrink, prior.P, prior.A / (prior.A + prior.B)
+	}
+	prior, ok := FitGamma(units)
+	if !ok {
+		return nil, 0, 0
+	}
+	return prior.Shrink, prior.Lambda, prior.Shape / prior.Rate
+}
+
+// z90 is the standard normal quantile of 95 %: a 90 % interval is ±z90 standard
+// deviations.
+const z90 = 1.6448536269514722
+
+// composite sets a unit's score: the weighted mean of its indicators' scores over those
+// with data (weights renormalised), with an interval from the indicators' intervals read
+// as normal ones and taken as independent.
+func composite(u *Unit, weights Weights) {
+	var sw, sum, variance float64
+	for _, in := range u.Indicators {
+		w := weights[in.Key]
+		if in.Score == nil || w == 0 {
+			continue
+		}
+		sd := (*in.ScoreHi - *in.ScoreLo) / (2 * z90)
+		sw += w
+		sum += w * *in.Score
+		variance += w * w * sd * sd
+	}
+	if sw == 0 {
+		return
+	}
+	mean, sd := sum/sw, math.Sqrt(variance)/sw
+	u.Score = ptr(round(mean, 1))
+	u.ScoreLo = ptr(round(math.Max(0, mean-z90*sd), 1))
+	u.ScoreHi = ptr(round(math.Min(100, mean+z90*sd), 1))
+}
+
+// rank sorts units best first and gives each the range of ranks its interval allows:
+// best = 1 + the units whose interval lies wholly above it, worst = the units scored
+// minus those wholly below. Units without a score come last, unranked.
+func rank(units []Unit) {
+	slices.SortStableFunc(units, func(a, b Unit) int {
+		switch {
+		case a.Score == nil && b.Score == nil:
+			return cmp.Compare(a.Code, b.Code)
+		case a.Score == nil:
+			return 1
+		case b.Score == nil:
+			return -1
+		}
+		if c := cmp.Compare(*b.Score, *a.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Code, b.Code)
+	})
+	scored := 0
+	for _, u := range units {
+		if u.Score != nil {
+			scored++
+		}
+	}
+	for i := range units[:scored] {
+		u := &units[i]
+		above, below := 0, 0
+		for j, v := range units[:scored] {
+			if j == i {
+				continue
+			}
+			if *v.ScoreLo > *u.ScoreHi {
+				above++
+			}
+			if *v.ScoreHi < *u.ScoreLo {
+				below++
+			}
+		}
+		u.RankBest, u.RankWorst = 1+above, scored-below
+	}
+}

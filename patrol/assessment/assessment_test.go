@@ -1,0 +1,464 @@
+package assessment_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/apptest"
+	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/assessment"
+	"github.com/gridwatch/gridwatch/patrol/cases"
+	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/officer"
+)
+
+// plan is what one township of the test city does in March 2024 (China time).
+type plan struct {
+	west            float64
+	dispatched      int // urban management cases assigned to the township's officer
+	onTime          int // of those, on site 10 minutes after the assignment (the rest after 45)
+	quick           int // of those, resolved 2 hours after the assignment (the rest after 30)
+	referred        int // more cases, assigned then referred to a department
+	hotline         bool
+	patrolHours     float64
+	patrolCellWeeks int // its first cell visited in weeks 1 and 3 (2) or week 1 only (1)
+}
+
+// plans: A, B and C are large and differ (arrival 0.8, 0.9, 0.7), S is small with 4 of
+// 4 on time. The first case of each township is a market regulation case at its corner;
+// in B a hotline complaint of the same sector comes at that corner 5 days after that
+// case was resolved (a repeat), in C 40 days after (not a repeat; in April).
+var plans = map[string]plan{
+	"A": {west: 120.20, dispatched: 40, onTime: 32, quick: 30, referred: 2, patrolHours: 10, patrolCellWeeks: 2},
+	"B": {west: 120.21, dispatched: 40, onTime: 36, quick: 35, hotline: true, patrolHours: 10, patrolCellWeeks: 2},
+	"C": {west: 120.22, dispatched: 40, onTime: 28, quick: 25, hotline: true, patrolHours: 10, patrolCellWeeks: 2},
+	"S": {west: 120.23, dispatched: 4, onTime: 4, quick: 3, patrolHours: 1, patrolCellWeeks: 1},
+}
+
+const south, side = 31.80, 0.01
+
+var march = time.Date(2024, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func testCity(t *testing.T) *apptest.City {
+	t.Helper()
+	ctx := context.Background()
+	spec := apptest.Spec{Tokens: map[string]auth.TokenSpec{
+		"admin":   {Role: auth.Admin},
+		"analyst": {Role: auth.Analyst},
+		"supA":    {Role: auth.Supervisor, Township: "A"},
+	}}
+	for _, code := range []string{"A", "B", "C", "S"} {
+		p := plans[code]
+		box := apptest.Box(p.west, south, p.west+side, south+side)
+		spec.Townships = append(spec.Townships, grid.TownshipInput{Code: code, Name: code + "镇", Geom: box})
+		spec.Squadrons = append(spec.Squadrons, grid.Squadron{Code: "q" + code, Name: code + "中队", Township: code})
+		spec.GridAreas = append(spec.GridAreas, grid.NewGridArea{Code: "g" + code, Name: code + "网格", Township: code,
+			Squadron: "q" + code, Polygon: box[0]})
+		spec.Officers = append(spec.Officers, officer.Officer{ID: "o" + code, Squadron: "q" + code, Township: code})
+	}
+	c := apptest.NewCity(t, spec)
+	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	var changes []coverage.Change
+	for code, p := range plans {
+		centre := [2]float64{p.west + side/2, south + side/2}
+		corner := [2]float64{p.west + side/4, south + side/4}
+		n := p.dispatched + p.referred
+		for i := range n {
+			at := march.Add(time.Duration(24*(1+i%25)+2) * time.Hour)
+			nc := cases.NewCase{Sector: "urban_management", Title: "占道", Lon: centre[0], Lat: centre[1], ReportedAt: at}
+			if i == 0 {
+				nc.Sector, nc.Lon, nc.Lat = "market_regulation", corner[0], corner[1]
+			}
+			assign := at.Add(5 * time.Minute)
+			events := []cases.NewEvent{{Type: cases.EventAssign, Officer: "o" + code, At: assign}}
+			if i >= p.dispatched {
+				events = append(events, cases.NewEvent{Type: cases.EventRefer, Department: "市场监管局", At: assign.Add(time.Hour)})
+			} else {
+				arrive, resolve := 10*time.Minute, 2*time.Hour
+				if i >= p.onTime {
+					arrive = 45 * time.Minute
+				}
+				if i >= p.quick {
+					resolve = 30 * time.Hour
+				}
+				events = append(events,
+					cases.NewEvent{Type: cases.EventAccept, At: assign.Add(time.Minute)},
+					cases.NewEvent{Type: cases.EventArrive, At: assign.Add(arrive)},
+					cases.NewEvent{Type: cases.EventResolve, At: assign.Add(resolve)})
+			}
+			if _, err := c.Server.Cases.CreateWithHistory(ctx, admin, nc, events); err != nil {
+				t.Fatalf("case %d of %s: %v", i, code, err)
+			}
+		}
+		if p.hotline {
+			// case 0 was resolved on 3-02 at 04:05 (China time).
+			after := 5 * 24 * time.Hour
+			if code == "C" {
+				after = 40 * 24 * time.Hour
+			}
+			nc := cases.NewCase{Sector: "market_regulation", Title: "投诉", Lon: corner[0], Lat: corner[1],
+				Source: cases.SourceHotline, ReportedAt: march.Add(26*time.Hour + after)}
+			if _, err := c.Server.Cases.Create(ctx, admin, nc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cells, err := c.Server.Grid.CellsOf(ctx, grid.CellFilter{Township: code})
+		if err != nil || len(cells) < 2 {
+			t.Fatalf("cells of %s: %d, %v", code, len(cells), err)
+		}
+		for w := range p.patrolCellWeeks {
+			hour := march.Add(time.Duration(w*14*24+10) * time.Hour).UTC()
+			changes = append(changes, coverage.Change{Key: coverage.Key{H3: int64(cells[0]), Hour: hour}, Officer: "o" + code,
+				Visits: 1, DwellS: p.patrolHours * 3600 / float64(p.patrolCellWeeks), Last: hour})
+		}
+		// A second visit of the same cell in the same week adds dwell, not a cell-week.
+		hour := march.Add(11 * time.Hour).UTC()
+		changes = append(changes, coverage.Change{Key: coverage.Key{H3: int64(cells[0]), Hour: hour}, Officer: "o" + code,
+			Visits: 1, DwellS: 0, Last: hour})
+	}
+	var batch pgx.Batch
+	c.Server.Coverage.QueueAdd(&batch, changes)
+	if err := c.Server.DB.SendBatch(ctx, &batch).Close(); err != nil {
+		t.Fatal(err)
+	}
+	inspections(t, c)
+	return c
+}
+
+// inspections writes, as the inspection store would have, one draw drawn on 2024-03-10
+// with: in A, files scored 80 and 60, each with a fix-up (one closed, one open and due
+// 2024-03-20: overdue), and 3 inspection tasks, one without a result past its
+// publication day; in B a file scored 90 without fix-up and a task with its result.
+// (SQL on inspection's tables: the test stands in for the owner's workflow, which
+// needs items, legal reviewers and closed penalty cases to get here.)
+func inspections(t *testing.T, c *apptest.City) {
+	t.Helper()
+	_, err := c.Server.DB.Exec(context.Background(), `
+		WITH d AS (
+			INSERT INTO draws (kind, title, plan, status, pools, commitment, seed, result, created_by, published_at, drawn_at)
+			VALUES ('case_review', '2024 年 3 月', '{}', 'drawn', '{}', repeat('a', 64), decode(repeat('00', 32), 'hex'), '[]',
+			        'test', '2024-03-10T02:00:00Z', '2024-03-10T02:00:00Z') RETURNING id),
+		r AS (
+			INSERT INTO case_reviews (draw, case_id, township, score, reviewed_at)
+			SELECT d.id, v.case_id, v.township, v.score, '2024-03-12T02:00:00Z'
+			FROM d, (VALUES (1, 'A', 80), (2, 'A', 60), (3, 'B', 90)) AS v (case_id, township, score)
+			RETURNING id, case_id),
+		f AS (
+			INSERT INTO review_fixups (review, finding, due, closed_at, closure)
+			SELECT r.id, '补充证据', '2024-03-20', CASE r.case_id WHEN 1 THEN '2024-03-15T02:00:00Z'::timestamptz END,
+			       CASE r.case_id WHEN 1 THEN '已补充' END
+			FROM r WHERE r.case_id IN (1, 2)),
+		g AS (
+			INSERT INTO inspection_targets (name, other_id, sectors, lon, lat, datum, h3, township, risk, created_by)
+			SELECT '商户' || n, 'T' || n, '{market_regulation}', 120.205, 31.805, 'wgs84', 0, v.township, 'low', 'test'
+			FROM (VALUES (1, 'A'), (2, 'A'), (3, 'A'), (4, 'B')) AS v (n, township)
+			RETURNING id, other_id, township)
+		INSERT INTO inspection_tasks (draw, target, township, inspectors, publish_by, outcome, recorded_by, recorded_at)
+		SELECT d.id, g.id, g.township, '{oA}', '2024-03-25', CASE WHEN g.other_id = 'T2' THEN NULL ELSE 'no_problem' END,
+		       CASE WHEN g.other_id = 'T2' THEN NULL ELSE 'test' END,
+		       CASE WHEN g.other_id = 'T2' THEN NULL ELSE '2024-03-20T02:00:00Z'::timestamptz END
+		FROM d, g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cellsOf(t *testing.T, c *apptest.City, township string) int {
+	t.Helper()
+	cells, err := c.Server.Grid.CellsOf(context.Background(), grid.CellFilter{Township: township})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cells)
+}
+
+func indicator(u assessment.Unit, key string) assessment.Indicator {
+	for _, in := range u.Indicators {
+		if in.Key == key {
+			return in
+		}
+	}
+	return assessment.Indicator{}
+}
+
+func unitsByCode(lr assessment.LevelReport) map[string]assessment.Unit {
+	m := map[string]assessment.Unit{}
+	for _, u := range lr.Units {
+		m[u.Code] = u
+	}
+	return m
+}
+
+const marchQuery = "/api/v1/assessment?period=month&from=2024-03-15"
+
+func TestIndicatorsAgainstAHandCount(t *testing.T) {
+	c := testCity(t)
+	var rep assessment.Report
+	if code, raw := c.Do("GET", marchQuery, "analyst", nil, &rep); code != 200 {
+		t.Fatalf("assessment = %d %s", code, raw)
+	}
+	if rep.First.String() != "2024-03-01" || rep.End.String() != "2024-04-01" || rep.Partial || len(rep.Levels) != 3 {
+		t.Fatalf("window %s–%s partial %v, %d levels", rep.First, rep.End, rep.Partial, len(rep.Levels))
+	}
+	const weeks = 5 // 31 days: 4 weeks and 3 days
+	for li, prefix := range []string{"", "q", "o"} {
+		lr := rep.Levels[li]
+		units := unitsByCode(lr)
+		if len(units) != 4 {
+			t.Fatalf("%s: %d units, want 4", lr.Level, len(units))
+		}
+		for code, p := range plans {
+			u := units[prefix+code]
+			reported := p.dispatched + p.referred
+			if code == "B" && prefix != "o" {
+				reported++ // the hotline complaint is the township's and squadron's, not assigned
+			}
+			repeated := 0
+			if code == "B" {
+				repeated = 1
+			}
+			want := map[string][2]float64{
+				"patrol":     {float64(p.patrolCellWeeks), float64(cellsOf(t, c, code) * weeks)},
+				"arrival":    {float64(p.onTime), float64(p.dispatched + p.referred)},
+				"resolution": {float64(p.quick), float64(p.dispatched)},
+				"repeat":     {float64(repeated), float64(p.dispatched)},
+				"volume":     {float64(reported), p.patrolHours},
+				// per township only; 0 of 0 is no data
+				"review":     {0, 0},
+				"fixups":     {0, 0},
+				"disclosure": {0, 0},
+			}
+			if prefix == "" && code == "A" {
+				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files
+				want["fixups"] = [2]float64{1, 2}     // one open past due
+				want["disclosure"] = [2]float64{2, 3} // one without a result past its day
+			}
+			if prefix == "" && code == "B" {
+				want["review"] = [2]float64{0.9, 1}
+				want["disclosure"] = [2]float64{1, 1}
+			}
+			if len(u.Indicators) != len(want) {
+				t.Errorf("%s %s: %d indicators, want %d", lr.Level, u.Code, len(u.Indicators), len(want))
+			}
+			for key, w := range want {
+				in := indicator(u, key)
+				if w[1] == 0 {
+					if !in.NoData || in.Score != nil || in.Reason == "" {
+						t.Errorf("%s %s %s: %+v, want no data", lr.Level, u.Code, key, in)
+					}
+					continue
+				}
+				if math.Abs(in.X-w[0]) > 1e-9 || math.Abs(in.N-w[1]) > 1e-9 || in.NoData {
+					t.Errorf("%s %s %s: x %g n %g (no data %v), want %g of %g", lr.Level, u.Code, key, in.X, in.N, in.NoData, w[0], w[1])
+				}
+				if in.Reason == "" || in.Score == nil {
+					t.Errorf("%s %s %s: no reason or score: %+v", lr.Level, u.Code, key, in)
+				}
+			}
+		}
+	}
+	// City values pooled over the townships: arrival (32+36+28+4)/(42+40+40+4).
+	if got := rep.Levels[0].City["arrival"]; math.Abs(got-round4(100.0/126)) > 1e-9 {
+		t.Errorf("city arrival %g, want %g", got, 100.0/126)
+	}
+	// A township-scoped token sees its township's units, at every level.
+	var own assessment.Report
+	if code, raw := c.Do("GET", marchQuery, "supA", nil, &own); code != 200 {
+		t.Fatalf("scoped assessment = %d %s", code, raw)
+	}
+	for _, lr := range own.Levels {
+		if len(lr.Units) != 1 || lr.Units[0].Township != "A" {
+			t.Errorf("scoped %s: %+v", lr.Level, lr.Units)
+		}
+	}
+}
+
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+func TestShrinkageKeepsTheSmallTownshipFromTheExtremes(t *testing.T) {
+	c := testCity(t)
+	var rep assessment.Report
+	if code, raw := c.Do("GET", marchQuery+"&level=township", "analyst", nil, &rep); code != 200 {
+		t.Fatalf("assessment = %d %s", code, raw)
+	}
+	units := unitsByCode(rep.Levels[0])
+	s := indicator(units["S"], "arrival")
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, code := range []string{"A", "B", "C"} {
+		in := indicator(units[code], "arrival")
+		if *in.Observed >= *s.Observed {
+			t.Fatalf("S's raw arrival %g is not the highest (%s %g)", *s.Observed, code, *in.Observed)
+		}
+		lo, hi = math.Min(lo, *in.Estimate), math.Max(hi, *in.Estimate)
+		if *s.Hi-*s.Lo <= *in.Hi-*in.Lo {
+			t.Errorf("S's interval %g–%g is not wider than %s's %g–%g", *s.Lo, *s.Hi, code, *in.Lo, *in.Hi)
+		}
+	}
+	if *s.Estimate <= lo || *s.Estimate >= hi {
+		t.Errorf("S's shrunk arrival %g is not inside the large townships' %g–%g (raw 4 of 4)", *s.Estimate, lo, hi)
+	}
+	// Its composite interval is the widest, and so is its range of ranks.
+	su := units["S"]
+	for _, code := range []string{"A", "B", "C"} {
+		u := units[code]
+		if *su.ScoreHi-*su.ScoreLo <= *u.ScoreHi-*u.ScoreLo {
+			t.Errorf("S's score interval %g–%g is not wider than %s's %g–%g", *su.ScoreLo, *su.ScoreHi, code, *u.ScoreLo, *u.ScoreHi)
+		}
+		if su.RankWorst-su.RankBest < u.RankWorst-u.RankBest {
+			t.Errorf("S ranks %d–%d, narrower than %s's %d–%d", su.RankBest, su.RankWorst, code, u.RankBest, u.RankWorst)
+		}
+	}
+	if su.RankBest == su.RankWorst {
+		t.Errorf("S ranks exactly %d on 4 cases", su.RankBest)
+	}
+}
+
+func TestExportsHoldTheNumbersOfTheJSON(t *testing.T) {
+	c := testCity(t)
+	var rep assessment.Report
+	if code, raw := c.Do("GET", marchQuery, "analyst", nil, &rep); code != 200 {
+		t.Fatalf("assessment = %d %s", code, raw)
+	}
+	code, raw := c.Do("GET", marchQuery+"&format=xlsx", "analyst", nil, nil)
+	if code != 200 {
+		t.Fatalf("xlsx = %d %s", code, raw)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	if got := strings.Join(book.GetSheetList(), ","); got != "镇街,中队,执法人员" {
+		t.Fatalf("sheets %s", got)
+	}
+	for i, sheet := range book.GetSheetList() {
+		rows, err := book.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr := rep.Levels[i]
+		if len(rows) != len(lr.Units)+1 || rows[0][0] != "单位编码" || rows[0][3] != "综合得分" {
+			t.Fatalf("%s: %d rows, header %v", sheet, len(rows), rows[0])
+		}
+		for j, u := range lr.Units {
+			row := rows[j+1]
+			want := []string{u.Code, u.Name, u.Township, num(u.Score), num(u.ScoreLo), num(u.ScoreHi),
+				fmt.Sprint(u.RankBest), fmt.Sprint(u.RankWorst)}
+			for _, in := range u.Indicators {
+				want = append(want, num(in.Observed), num(in.Estimate), num(in.Score))
+			}
+			if got := strings.Join(row[:len(want)], "|"); got != strings.Join(want, "|") {
+				t.Errorf("%s row %d:\n got %s\nwant %s", sheet, j+1, got, strings.Join(want, "|"))
+			}
+		}
+	}
+	code, raw = c.Do("GET", marchQuery+"&format=csv", "analyst", nil, nil)
+	if code != 200 || !bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")) {
+		t.Fatalf("csv = %d, starts %q", code, raw[:min(len(raw), 8)])
+	}
+	records, err := csv.NewReader(bytes.NewReader(raw[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1+12 || records[0][0] != "级别" || records[1][0] != "镇街" || records[1][1] != rep.Levels[0].Units[0].Code ||
+		records[1][4] != num(rep.Levels[0].Units[0].Score) {
+		t.Errorf("csv: %d records, first %v", len(records), records[:min(2, len(records))])
+	}
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return "无数据"
+	}
+	return fmt.Sprint(*v)
+}
+
+func TestNoDataIsNotZero(t *testing.T) {
+	c := testCity(t)
+	var rep assessment.Report
+	// February: no case, no patrol.
+	if code, raw := c.Do("GET", "/api/v1/assessment?period=month&from=2024-02-01&level=squadron", "analyst", nil, &rep); code != 200 {
+		t.Fatalf("assessment = %d %s", code, raw)
+	}
+	for _, u := range rep.Levels[0].Units {
+		if u.Score != nil || u.RankBest != 0 {
+			t.Errorf("%s scored %v, rank %d, on nothing", u.Code, *u.Score, u.RankBest)
+		}
+		for _, in := range u.Indicators {
+			if in.Key == "patrol" {
+				// The cells exist: patrol has data, and none was done anywhere: an
+				// indicator that cannot tell units apart, not a score.
+				if in.NoData || in.X != 0 || in.Observed == nil || *in.Observed != 0 || in.Score != nil ||
+					!strings.Contains(in.Reason, "不区分") {
+					t.Errorf("%s patrol: %+v", u.Code, in)
+				}
+				continue
+			}
+			if !in.NoData || in.Score != nil || !strings.Contains(in.Reason, "不计分") {
+				t.Errorf("%s %s: %+v, want no data", u.Code, in.Key, in)
+			}
+		}
+	}
+}
+
+func TestBadInputNamesTheField(t *testing.T) {
+	c := apptest.NewCity(t, apptest.Spec{Tokens: map[string]auth.TokenSpec{"admin": {Role: auth.Admin},
+		"analyst": {Role: auth.Analyst}}})
+	future := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	for _, tc := range []struct {
+		name, method, path, who string
+		body                    any
+		status                  int
+		field                   string
+	}{
+		{"level", "GET", "/api/v1/assessment?level=county", "analyst", nil, 400, "level"},
+		{"period", "GET", "/api/v1/assessment?period=week", "analyst", nil, 400, "period"},
+		{"from not a date", "GET", "/api/v1/assessment?from=03/2024", "analyst", nil, 400, "from"},
+		{"future", "GET", "/api/v1/assessment?period=year&from=" + future, "analyst", nil, 400, "from"},
+		{"format", "GET", "/api/v1/assessment?format=pdf", "analyst", nil, 400, "format"},
+		{"negative weight", "PUT", "/api/v1/assessment/weights", "admin",
+			map[string]any{"weights": map[string]float64{"patrol": -1, "arrival": 2}}, 400, "weights.patrol"},
+		{"zero total", "PUT", "/api/v1/assessment/weights", "admin",
+			map[string]any{"weights": map[string]float64{"patrol": 0}}, 400, "weights"},
+		{"unknown indicator", "PUT", "/api/v1/assessment/weights", "admin",
+			map[string]any{"weights": map[string]float64{"speed": 1}}, 400, "weights.speed"},
+		{"analyst may not set weights", "PUT", "/api/v1/assessment/weights", "analyst",
+			map[string]any{"weights": map[string]float64{"patrol": 1}}, 403, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, raw := c.Do(tc.method, tc.path, tc.who, tc.body, nil)
+			if code != tc.status || !strings.Contains(string(raw), tc.field) {
+				t.Errorf("%s %s = %d %s, want %d naming %q", tc.method, tc.path, code, raw, tc.status, tc.field)
+			}
+		})
+	}
+}
+
+func TestWeightsChangeTheComposite(t *testing.T) {
+	c := testCity(t)
+	body := map[string]any{"weights": map[string]float64{"arrival": 1}}
+	var got struct{ Weights assessment.Weights }
+	if code, raw := c.Do("PUT", "/api/v1/assessment/weights", "admin", body, &got); code != 200 || got.Weights["arrival"] != 1 ||
+		got.Weights["patrol"] != 0 {
+		t.Fatalf("put weights = %d %s", code, raw)
+	}
+	var rep assessment.Report
+	if code, raw := c.Do("GET", marchQuery+"&level=township", "analyst", nil, &rep); code != 200 {
+		t.Fatalf("assessment = %d %s", code, raw)
+	}
+	for _, u := range rep.Levels[0].Units {
+		if in := indicator(u, "arrival"); *u.Score != *in.Score {
+			t.Errorf("%s: score %g with arrival alone weighted, arrival scores %g", u.Code, *u.Score, *in.Score)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package cases
+
+import (
+	"context"
+	"time"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
+)
+
+// UnitCounts are the counts of one unit's cases that the assessment (监督考核) reads for a
+// window [from, to): a unit is the township, squadron or officer the case belongs to.
+type UnitCounts struct {
+	Unit           string
+	Reported       int // cases reported in the window
+	Dispatched     int // cases assigned in the window
+	ArrivedInTime  int // of those, on site within ArriveWithin of the assignment
+	Resolvable     int // of those, not referred away
+	ResolvedInTime int // of those, resolved within ResolveWithin of the assignment
+	Resolved       int // cases resolved in the window
+	Repeated       int // of those, followed by a hotline case in the same cell and sector within RepeatWithin
+}
+
+// UnitTargets are the service levels the assessment counts against.
+type UnitTargets struct {
+	ArriveWithin  time.Duration
+	ResolveWithin time.Duration
+	RepeatWithin  time.Duration
+}
+
+// UnitCounts counts the cases of each unit of level "township", "squadron" or "officer"
+// over [from, to) against targets; cases without a unit of that level are left out, so
+// are units without a case counted. Errors: invalid for another level.
+func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time, targets UnitTargets) ([]UnitCounts, error) {
+	switch level {
+	case "township", "squadron", "officer":
+	default:
+		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
+	}
+	return collect[UnitCounts](ctx, s, `
+		WITH c AS (
+			SELECT CASE $1 WHEN 'squadron' THEN squadron WHEN 'officer' THEN officer ELSE township END AS unit, *
+			FROM cases
+			WHERE (reported_at >= $2 AND reported_at < $3) OR (assigned_at >= $2 AND assigned_at < $3)
+			   OR (resolved_at >= $2 AND resolved_at < $3)
+		), hotline AS MATERIALIZED (
+			SELECT id, h3, sector, reported_at FROM cases
+			WHERE source = 'hotline_12345' AND reported_at > $2 AND reported_at <= $3 + make_interval(secs => $6)
+		), repeated AS (
+			-- the cases resolved in the window that a hotline complaint followed: a join
+			-- of the few complaints the planner can hash by cell and sector
+			SELECT DISTINCT c.id
+			FROM c JOIN hotline r ON r.h3 = c.h3 AND r.sector = c.sector AND r.id <> c.id
+			 AND r.reported_at > c.resolved_at AND r.reported_at <= c.resolved_at + make_interval(secs => $6)
+			WHERE c.resolved_at >= $2 AND c.resolved_at < $3
+		)
+		SELECT unit,
+		       count(*) FILTER (WHERE reported_at >= $2 AND reported_at < $3)::int,
+		       count(*) FILTER (WHERE assigned_at >= $2 AND assigned_at < $3)::int,
+		       count(*) FILTER (WHERE assigned_at >= $2 AND assigned_at < $3
+		                        AND arrived_at <= assigned_at + make_interval(secs => $4))::int,
+		       count(*) FILTER (WHERE assigned_at >= $2 AND assigned_at < $3 AND department IS NULL)::int,
+		       count(*) FILTER (WHERE assigned_at >= $2 AND assigned_at < $3 AND department IS NULL
+		                        AND resolved_at <= assigned_at + make_interval(secs => $5))::int,
+		       count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3)::int,
+		       count(repeated.id)::int
+		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
+		GROUP BY unit ORDER BY unit`,
+		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
+}
