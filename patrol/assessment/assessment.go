@@ -21,6 +21,7 @@ import (
 // Cases is what the assessment reads of cases (package cases' Store).
 type Cases interface {
 	UnitCounts(ctx context.Context, level string, from, to time.Time, targets cases.UnitTargets) ([]cases.UnitCounts, error)
+	DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitDeadlines, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -180,6 +181,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("patrol: %w", err)
 	}
+	deadlines, err := s.src.Cases.DeadlineCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("penalty deadlines: %w", err)
+	}
+	byDeadlines := map[string]cases.UnitDeadlines{}
+	for _, d := range deadlines {
+		byDeadlines[d.Unit] = d
+	}
 	byCases := map[string]cases.UnitCounts{}
 	for _, c := range counted {
 		byCases[c.Unit] = c
@@ -203,7 +212,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p, q := byCases[code], byPatrol[code], byTownship[code]
+		c, p, q, dl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
@@ -215,6 +224,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			{float64(c.ArrivedInTime), float64(c.Dispatched)},
 			{float64(c.ResolvedInTime), float64(c.Resolvable)},
 			{float64(c.Repeated), float64(c.Resolved)},
+			{float64(dl.Met), float64(dl.Due)},
 			{float64(c.Reported), hours},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},

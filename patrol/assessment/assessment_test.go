@@ -132,7 +132,47 @@ func testCity(t *testing.T) *apptest.City {
 		t.Fatal(err)
 	}
 	inspections(t, c)
+	penalties(t, c)
 	return c
+}
+
+// penalties gives A three penalty cases assigned to oA in December 2023 (outside the
+// window of every other count): P1 filed 2023-12-04 (decision due 03-03), decided 03-01,
+// delivered 03-05 (due 03-12), paid 03-18 (due 03-20): 3 deadlines met in March; P2 filed
+// the same day, decided late on 03-10 and never delivered (due 03-19): 2 missed; P3 filed
+// 2024-02-01, its decision due in May: none in March. So 3 of 5.
+// (SQL on case_events: the test stands in for the procedure, which needs items and a
+// legal reviewer to get a case this far.)
+func penalties(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	p := plans["A"]
+	dec := time.Date(2023, 12, 1, 2, 0, 0, 0, time.UTC)
+	stages := [][]string{
+		{"file 2023-12-04", "decide 2024-03-01", "deliver 2024-03-05", "execute 2024-03-18"},
+		{"file 2023-12-04", "decide 2024-03-10"},
+		{"file 2024-02-01"},
+	}
+	status := map[string]string{"file": "filed", "decide": "decided", "deliver": "delivered", "execute": "executed"}
+	for _, list := range stages {
+		nc := cases.NewCase{Sector: "urban_management", Title: "处罚", Lon: p.west + side/2, Lat: south + side/2, ReportedAt: dec}
+		created, err := c.Server.Cases.CreateWithHistory(ctx, admin, nc,
+			[]cases.NewEvent{{Type: cases.EventAssign, Officer: "oA", At: dec.Add(time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range list {
+			typ, day, _ := strings.Cut(st, " ")
+			if _, err := c.Server.DB.Exec(ctx, `
+				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash)
+				SELECT $1, max(seq) + 1, $2, $3, 'test', 'admin', ($4::date + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+				       '\x00', decode(md5(random()::text), 'hex')
+				FROM case_events WHERE case_id = $1`, created.ID, typ, status[typ], day); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // inspections writes, as the inspection store would have, one draw drawn on 2024-03-10
@@ -232,11 +272,15 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"arrival":    {float64(p.onTime), float64(p.dispatched + p.referred)},
 				"resolution": {float64(p.quick), float64(p.dispatched)},
 				"repeat":     {float64(repeated), float64(p.dispatched)},
+				"timeliness": {0, 0}, // A's below
 				"volume":     {float64(reported), p.patrolHours},
 				// per township only; 0 of 0 is no data
 				"review":     {0, 0},
 				"fixups":     {0, 0},
 				"disclosure": {0, 0},
+			}
+			if code == "A" {
+				want["timeliness"] = [2]float64{3, 5} // see penalties
 			}
 			if prefix == "" && code == "A" {
 				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files

@@ -35,6 +35,8 @@ var Definitions = []Definition{
 	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件",
 		NoData: "无本单位处置的派遣案件"},
 	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.10, Unit: "件", NoData: "无办结案件"},
+	{Key: "timeliness", NameZH: "处罚程序期限遵守率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "个期限",
+		NoData: "本期无到期的处罚程序期限"},
 	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.15, Unit: "件/小时", NoData: "无巡查时长"},
 	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
 		NoData: "本期无已评查案卷", TownshipOnly: true},
