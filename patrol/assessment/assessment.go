@@ -14,6 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
@@ -46,6 +47,11 @@ type Inspections interface {
 	Summary(ctx context.Context, who auth.Identity, from, to time.Time) ([]inspection.TownshipSummary, error)
 }
 
+// Evidence is what the assessment reads of evidence (package evidence's Store).
+type Evidence interface {
+	PositionChecks(ctx context.Context, from, to time.Time) ([]evidence.OfficerChecks, error)
+}
+
 // Sources are the owners' stores the assessment reads.
 type Sources struct {
 	Cases       Cases
@@ -53,6 +59,7 @@ type Sources struct {
 	Grid        Grid
 	Officers    Officers
 	Inspections Inspections
+	Evidence    Evidence
 }
 
 // DefaultTargets are the service levels counted against: on site within 30 minutes of
@@ -189,6 +196,10 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	for _, d := range deadlines {
 		byDeadlines[d.Unit] = d
 	}
+	checks, err := s.positionChecks(ctx, level, w)
+	if err != nil {
+		return LevelReport{}, err
+	}
 	byCases := map[string]cases.UnitCounts{}
 	for _, c := range counted {
 		byCases[c.Unit] = c
@@ -225,6 +236,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			{float64(c.ResolvedInTime), float64(c.Resolvable)},
 			{float64(c.Repeated), float64(c.Resolved)},
 			{float64(dl.Met), float64(dl.Due)},
+			checks[code],
 			{float64(c.Reported), hours},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
@@ -257,6 +269,41 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	rank(units)
 	lr.Units = units
 	return lr, nil
+}
+
+// positionChecks counts the evidence position checks of each unit of level: an officer's
+// own, a squadron's or township's those of its officers (the uploader's unit).
+func (s *Store) positionChecks(ctx context.Context, level string, w Window) (map[string]Count, error) {
+	list, err := s.src.Evidence.PositionChecks(ctx, w.From, w.To)
+	if err != nil {
+		return nil, fmt.Errorf("evidence position checks: %w", err)
+	}
+	officers, err := s.src.Officers.List(ctx, officer.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("officers: %w", err)
+	}
+	home := map[string]officer.Officer{}
+	for _, o := range officers {
+		home[o.ID] = o
+	}
+	out := map[string]Count{}
+	for _, c := range list {
+		o, known := home[c.Officer]
+		unit := o.ID
+		switch level {
+		case Township:
+			unit = o.Township
+		case Squadron:
+			unit = o.Squadron
+		}
+		if !known || unit == "" {
+			continue
+		}
+		n := out[unit]
+		n.X, n.N = n.X+float64(c.OK), n.N+float64(c.Checked)
+		out[unit] = n
+	}
+	return out, nil
 }
 
 // fit estimates the prior of one indicator over the units and returns its shrinkage, the

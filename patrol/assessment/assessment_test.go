@@ -133,8 +133,48 @@ func testCity(t *testing.T) *apptest.City {
 	}
 	inspections(t, c)
 	penalties(t, c)
+	positionChecks(t, c)
 	return c
 }
+
+// positionChecks records evidence as uploaded: by oA in March, case evidence checked ok,
+// far and ok, one without a capture position, and task evidence ok and no_track; by oB
+// task evidence ok. Left out: oA's ok in April and a citizen's far in March. So oA 3 of
+// 5, oB 1 of 1. (SQL on evidence's tables and case_events: the test stands in for the
+// intake, which needs files and GPS tracks.)
+func positionChecks(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	mar, apr := march.Add(5*24*time.Hour), march.AddDate(0, 1, 5)
+	for _, e := range []struct {
+		officer *string
+		check   *string
+		at      time.Time
+	}{{ptr("oA"), ptr("ok"), mar}, {ptr("oA"), ptr("far"), mar}, {ptr("oA"), ptr("ok"), mar}, {ptr("oA"), nil, mar},
+		{ptr("oA"), ptr("ok"), apr}, {nil, ptr("far"), mar}} {
+		if _, err := c.Server.DB.Exec(ctx, `
+			WITH e AS (
+				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, evidence)
+				SELECT id, (SELECT max(seq) + 1 FROM case_events WHERE case_id = cases.id), 'evidence', status, 'test', 'officer',
+				       $1, '\x00', sha256(random()::text::bytea), sha256(random()::text::bytea)
+				FROM cases WHERE id = (SELECT min(id) FROM cases WHERE township = 'A')
+				RETURNING case_id, seq, evidence)
+			INSERT INTO evidence (case_id, seq, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
+			SELECT case_id, seq, evidence, 'photo', 1, 'image/jpeg', $2, 'test', $3, $1 FROM e`, e.at, e.check, e.officer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, e := range []struct{ officer, township, check string }{{"oA", "A", "ok"}, {"oA", "A", "no_track"}, {"oB", "B", "ok"}} {
+		if _, err := c.Server.DB.Exec(ctx, `
+			INSERT INTO task_evidence (task, n, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
+			SELECT id, $1, sha256(random()::text::bytea), 'photo', 1, 'image/jpeg', $2, 'test', $3, $4
+			FROM inspection_tasks WHERE township = $5 ORDER BY id LIMIT 1`, i+1, e.check, e.officer, mar, e.township); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
 
 // penalties gives A three penalty cases assigned to oA in December 2023 (outside the
 // window of every other count): P1 filed 2023-12-04 (decision due 03-03), decided 03-01,
@@ -273,6 +313,7 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"resolution": {float64(p.quick), float64(p.dispatched)},
 				"repeat":     {float64(repeated), float64(p.dispatched)},
 				"timeliness": {0, 0}, // A's below
+				"position":   {0, 0}, // A's and B's below
 				"volume":     {float64(reported), p.patrolHours},
 				// per township only; 0 of 0 is no data
 				"review":     {0, 0},
@@ -281,6 +322,10 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 			}
 			if code == "A" {
 				want["timeliness"] = [2]float64{3, 5} // see penalties
+				want["position"] = [2]float64{3, 5}   // see positionChecks
+			}
+			if code == "B" {
+				want["position"] = [2]float64{1, 1}
 			}
 			if prefix == "" && code == "A" {
 				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files

@@ -37,6 +37,8 @@ var Definitions = []Definition{
 	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.10, Unit: "件", NoData: "无办结案件"},
 	{Key: "timeliness", NameZH: "处罚程序期限遵守率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "个期限",
 		NoData: "本期无到期的处罚程序期限"},
+	{Key: "position", NameZH: "取证位置核验通过率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "份证据",
+		NoData: "本期无经位置核验的证据"},
 	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.15, Unit: "件/小时", NoData: "无巡查时长"},
 	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
 		NoData: "本期无已评查案卷", TownshipOnly: true},
