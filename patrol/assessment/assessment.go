@@ -17,6 +17,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 )
 
 // Cases is what the assessment reads of cases (package cases' Store).
@@ -52,6 +53,11 @@ type Evidence interface {
 	PositionChecks(ctx context.Context, from, to time.Time) ([]evidence.OfficerChecks, error)
 }
 
+// Plans is what the assessment reads of patrol plans (package planning's Store).
+type Plans interface {
+	UnitCompliance(ctx context.Context, level string, from, to time.Time) ([]planning.UnitPlanned, error)
+}
+
 // Sources are the owners' stores the assessment reads.
 type Sources struct {
 	Cases       Cases
@@ -60,6 +66,7 @@ type Sources struct {
 	Officers    Officers
 	Inspections Inspections
 	Evidence    Evidence
+	Plans       Plans
 }
 
 // DefaultTargets are the service levels counted against: on site within 30 minutes of
@@ -200,6 +207,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, err
 	}
+	planned, err := s.src.Plans.UnitCompliance(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("plan compliance: %w", err)
+	}
+	byPlan := map[string]planning.UnitPlanned{}
+	for _, p := range planned {
+		byPlan[p.Unit] = p
+	}
 	byCases := map[string]cases.UnitCounts{}
 	for _, c := range counted {
 		byCases[c.Unit] = c
@@ -223,7 +238,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p, q, dl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code]
+		c, p, q, dl, pl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
@@ -232,6 +247,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		fixups := q.FixupsOpen + q.FixupsClosed
 		row := []Count{
 			{float64(p.CellWeeks), float64(p.Cells) * weeks},
+			{float64(pl.OnTime), float64(pl.Planned)},
 			{float64(c.ArrivedInTime), float64(c.Dispatched)},
 			{float64(c.ResolvedInTime), float64(c.Resolvable)},
 			{float64(c.Repeated), float64(c.Resolved)},

@@ -20,6 +20,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 )
 
 // plan is what one township of the test city does in March 2024 (China time).
@@ -134,7 +135,63 @@ func testCity(t *testing.T) *apptest.City {
 	inspections(t, c)
 	penalties(t, c)
 	positionChecks(t, c)
+	plansAndFixes(t, c)
 	return c
+}
+
+// plansAndFixes stores, as planning would have, a 2-hour shift on 2024-03-12 for oA with
+// four cells of A, 10, 30, 50 and 70 minutes in, each left 5 minutes later, and oA's
+// fixes in the first on time, the second a minute late of its ETA (on time: before its
+// leave plus 30 minutes), the third 45 minutes after its leave (late), none in the
+// fourth: 2 of 4. For oB two cells, the first on time: 1 of 2. A plan of A in April is
+// out of the window. (SQL on planning's and position's tables: the test stands in for the
+// planner and ingest, which would also add patrol coverage and change the other counts.)
+func plansAndFixes(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	type fix struct {
+		wp    int
+		after time.Duration // after the waypoint's ETA
+	}
+	for _, pl := range []struct {
+		code  string
+		start time.Time
+		cells int
+		fixes []fix
+	}{
+		{"A", march.Add((11*24 + 9) * time.Hour), 4, []fix{{0, 0}, {1, time.Minute}, {2, 50 * time.Minute}}},
+		{"B", march.Add((11*24 + 9) * time.Hour), 2, []fix{{0, 2 * time.Minute}}},
+		{"A", march.AddDate(0, 1, 11), 4, []fix{{0, 0}}},
+	} {
+		cells, err := c.Server.Grid.CellsOf(ctx, grid.CellFilter{Township: pl.code})
+		if err != nil || len(cells) < pl.cells {
+			t.Fatalf("cells of %s: %d, %v", pl.code, len(cells), err)
+		}
+		p := planning.Plan{Header: planning.Header{Squadron: "q" + pl.code, Township: pl.code, Start: pl.start,
+			End: pl.start.Add(2 * time.Hour)}}
+		r := planning.Route{Officer: "o" + pl.code}
+		for i := range pl.cells {
+			centre := grid.Geometry(cells[i]).Center
+			eta := pl.start.Add(time.Duration(10+20*i) * time.Minute)
+			r.Waypoints = append(r.Waypoints, planning.Waypoint{H3: cells[i].String(), Lon: centre[0], Lat: centre[1], ETA: eta,
+				Leave: eta.Add(5 * time.Minute)})
+		}
+		p.Routes = []planning.Route{r}
+		if _, err := c.Server.DB.Exec(ctx, `INSERT INTO plans (squadron, township, shift_start, duration_s, created_by, request, result)
+			VALUES ($1, $2, $3, 7200, 'test', '{}', $4)`, p.Squadron, p.Township, p.Start, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Server.DB.Exec(ctx, `SELECT ensure_position_partitions($1::date, $1::date + 1)`, p.Start.UTC()); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range pl.fixes {
+			w := r.Waypoints[f.wp]
+			if _, err := c.Server.DB.Exec(ctx, `INSERT INTO positions (officer, time, township, lon, lat, h3) VALUES ($1, $2, $3, $4, $5, $6)`,
+				r.Officer, w.ETA.Add(f.after), pl.code, w.Lon, w.Lat, int64(cells[f.wp])); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // positionChecks records evidence as uploaded: by oA in March, case evidence checked ok,
@@ -313,6 +370,7 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"resolution": {float64(p.quick), float64(p.dispatched)},
 				"repeat":     {float64(repeated), float64(p.dispatched)},
 				"timeliness": {0, 0}, // A's below
+				"plan":       {0, 0}, // A's and B's below
 				"position":   {0, 0}, // A's and B's below
 				"volume":     {float64(reported), p.patrolHours},
 				// per township only; 0 of 0 is no data
@@ -323,9 +381,11 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 			if code == "A" {
 				want["timeliness"] = [2]float64{3, 5} // see penalties
 				want["position"] = [2]float64{3, 5}   // see positionChecks
+				want["plan"] = [2]float64{2, 4}       // see plansAndFixes
 			}
 			if code == "B" {
 				want["position"] = [2]float64{1, 1}
+				want["plan"] = [2]float64{1, 2}
 			}
 			if prefix == "" && code == "A" {
 				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files

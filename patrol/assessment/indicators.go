@@ -31,6 +31,8 @@ type Definition struct {
 // Definitions are the indicators, in the order of the tables.
 var Definitions = []Definition{
 	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "格·周", NoData: "无负责网格"},
+	{Key: "plan", NameZH: "巡查计划按时执行率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "计划格",
+		NoData: "本期未制定巡查计划"},
 	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件", NoData: "无派遣案件"},
 	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件",
 		NoData: "无本单位处置的派遣案件"},
