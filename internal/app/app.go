@@ -252,7 +252,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
 	s.Assessment = assessment.NewStore(pool, assessment.Sources{Cases: s.Cases, Coverage: s.Coverage, Grid: s.Grid,
-		Officers: s.Officers, Inspections: s.Inspections, Evidence: s.Evidence, Plans: s.Plans})
+		Officers: s.Officers, Inspections: s.Inspections, Evidence: s.Evidence, Plans: s.Plans,
+		Usage: s.Analytics})
 	s.Alerts = alert.NewStore(pool)
 	s.Webhooks = webhook.NewStore(pool)
 	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/evidence"
@@ -58,6 +59,12 @@ type Plans interface {
 	UnitCompliance(ctx context.Context, level string, from, to time.Time) ([]planning.UnitPlanned, error)
 }
 
+// Usage is what the assessment reads of the use of delegated powers (package analytics'
+// Store): per township only.
+type Usage interface {
+	Usage(ctx context.Context, q analytics.Query) (analytics.Usage, error)
+}
+
 // Sources are the owners' stores the assessment reads.
 type Sources struct {
 	Cases       Cases
@@ -67,6 +74,7 @@ type Sources struct {
 	Inspections Inspections
 	Evidence    Evidence
 	Plans       Plans
+	Usage       Usage
 }
 
 // DefaultTargets are the service levels counted against: on site within 30 minutes of
@@ -224,6 +232,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		byPatrol[p.Unit] = p
 	}
 	byTownship := map[string]inspection.TownshipSummary{}
+	unused := map[string]Count{}
 	if level == Township {
 		// the whole city's, for the prior; the answer is scoped later
 		list, err := s.src.Inspections.Summary(ctx, auth.Identity{}, w.From, w.To)
@@ -232,6 +241,9 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		}
 		for _, t := range list {
 			byTownship[t.Township] = t
+		}
+		if unused, err = s.unusedItems(ctx, w); err != nil {
+			return LevelReport{}, err
 		}
 	}
 	weeks := float64(w.Weeks())
@@ -257,6 +269,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
 			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
+			unused[code],
 		}
 		for i := range Definitions {
 			counts[i] = append(counts[i], row[i])
@@ -318,6 +331,29 @@ func (s *Store) positionChecks(ctx context.Context, level string, w Window) (map
 		n := out[unit]
 		n.X, n.N = n.X+float64(c.OK), n.N+float64(c.Checked)
 		out[unit] = n
+	}
+	return out, nil
+}
+
+// unusedItems counts, per township, the items of delegated powers it held on every day of
+// the window and of those the ones neither enforced (no case citing it) nor inspected in
+// it (双空白), as the usage report of analytics counts them.
+func (s *Store) unusedItems(ctx context.Context, w Window) (map[string]Count, error) {
+	u, err := s.src.Usage.Usage(ctx, analytics.Query{Filter: cases.Filter{From: w.From, To: w.To, Sector: cases.AllSectors}})
+	if err != nil {
+		return nil, fmt.Errorf("powers usage: %w", err)
+	}
+	out := map[string]Count{}
+	for _, it := range u.Items {
+		if it.DelegatedDays < u.WindowDays {
+			continue
+		}
+		n := out[it.Township]
+		n.N++
+		if it.DoubleBlank {
+			n.X++
+		}
+		out[it.Township] = n
 	}
 	return out, nil
 }

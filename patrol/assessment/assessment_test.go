@@ -21,6 +21,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/planning"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // plan is what one township of the test city does in March 2024 (China time).
@@ -69,6 +70,20 @@ func testCity(t *testing.T) *apptest.City {
 	}
 	c := apptest.NewCity(t, spec)
 	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	// Powers held from February: M1 and U1 by all, M2 by A and B. Only B's hotline
+	// complaint cites one (M1): A holds 3 items, all unused; B 3, 2 unused; C and S 2 each,
+	// unused.
+	effective, err := powers.ParseDate("2024-02-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Server.Powers.ImportList(ctx, "test", powers.ListImport{Effective: effective, Rows: []powers.ListRow{
+		{Row: 2, Code: "M1", Name: "销售过期食品", Sector: "market_regulation", Department: "市场监管局", Category: "行政处罚", Townships: "全部"},
+		{Row: 3, Code: "M2", Name: "无照经营", Sector: "market_regulation", Department: "市场监管局", Category: "行政处罚", Townships: "A、B"},
+		{Row: 4, Code: "U1", Name: "擅自占用城市道路", Sector: "urban_management", Department: "城管局", Category: "行政处罚", Townships: "全部"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	var changes []coverage.Change
 	for code, p := range plans {
 		centre := [2]float64{p.west + side/2, south + side/2}
@@ -109,6 +124,9 @@ func testCity(t *testing.T) *apptest.City {
 			}
 			nc := cases.NewCase{Sector: "market_regulation", Title: "投诉", Lon: corner[0], Lat: corner[1],
 				Source: cases.SourceHotline, ReportedAt: march.Add(26*time.Hour + after)}
+			if code == "B" {
+				nc.Item = "M1"
+			}
 			if _, err := c.Server.Cases.Create(ctx, admin, nc); err != nil {
 				t.Fatal(err)
 			}
@@ -377,6 +395,10 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"review":     {0, 0},
 				"fixups":     {0, 0},
 				"disclosure": {0, 0},
+				"unused":     {0, 0},
+			}
+			if prefix == "" {
+				want["unused"] = map[string][2]float64{"A": {3, 3}, "B": {2, 3}, "C": {2, 2}, "S": {2, 2}}[code]
 			}
 			if code == "A" {
 				want["timeliness"] = [2]float64{3, 5} // see penalties

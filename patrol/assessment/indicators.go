@@ -23,8 +23,8 @@ type Definition struct {
 	Weight float64 // default weight
 	Unit   string  // what x counts over n, for the reasons
 	NoData string  // why a unit with n = 0 has no data
-	// TownshipOnly marks an indicator whose data exist per township only (inspections
-	// and reviews): squadrons and officers have no data for it.
+	// TownshipOnly marks an indicator whose data exist per township only (inspections,
+	// reviews, delegated powers): squadrons and officers have no data for it.
 	TownshipOnly bool
 }
 
@@ -48,6 +48,8 @@ var Definitions = []Definition{
 		TownshipOnly: true},
 	{Key: "disclosure", NameZH: "抽查结果按期公示率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "项",
 		NoData: "本期无双随机抽查任务", TownshipOnly: true},
+	{Key: "unused", NameZH: "下放事项双空白率", Kind: Proportion, Higher: false, Weight: 0.05, Unit: "项",
+		NoData: "本期无全期持有的下放事项", TownshipOnly: true},
 }
 
 // DefaultWeights are the weights of Definitions.
@@ -127,7 +129,7 @@ func assess(d Definition, level string, c Count, city, ref float64, post Posteri
 		in.NoData = true
 		why := d.NoData
 		if d.TownshipOnly && level != Township {
-			why = "评查与抽查按镇街统计,本级别无此数据"
+			why = "本指标按镇街统计,本级别无此数据"
 		}
 		in.Reason = fmt.Sprintf("%s:%s,不计分,不作零分。", d.NameZH, why)
 		return in
