@@ -248,11 +248,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Inspections = inspection.NewStore(pool, inspection.Sources{Grid: s.Grid, Sectors: s.Cases, Officers: s.Officers,
 		Cases: s.Cases, Evidence: s.Evidence, Calendar: s.Calendar, Powers: s.Powers})
 	s.Analytics.UseInspections(s.Inspections)
-	s.Assessment = assessment.NewStore(pool, assessment.Sources{Cases: s.Cases, Coverage: s.Coverage, Grid: s.Grid,
-		Officers: s.Officers, Inspections: s.Inspections})
 	s.Evidence.UseTasks(s.Inspections)
 	s.Plans = planning.NewStore(pool, s.Analytics, planning.Sources{Grid: s.Grid, Officers: s.Officers,
 		Positions: s.Positions, Coverage: s.Coverage, Cases: s.Cases})
+	s.Assessment = assessment.NewStore(pool, assessment.Sources{Cases: s.Cases, Coverage: s.Coverage, Grid: s.Grid,
+		Officers: s.Officers, Inspections: s.Inspections, Evidence: s.Evidence, Plans: s.Plans,
+		Usage: s.Analytics})
 	s.Alerts = alert.NewStore(pool)
 	s.Webhooks = webhook.NewStore(pool)
 	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)

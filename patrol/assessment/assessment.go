@@ -12,15 +12,19 @@ import (
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/analytics"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
+	"github.com/gridwatch/gridwatch/patrol/evidence"
 	"github.com/gridwatch/gridwatch/patrol/inspection"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 )
 
 // Cases is what the assessment reads of cases (package cases' Store).
 type Cases interface {
 	UnitCounts(ctx context.Context, level string, from, to time.Time, targets cases.UnitTargets) ([]cases.UnitCounts, error)
+	DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitDeadlines, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -45,6 +49,22 @@ type Inspections interface {
 	Summary(ctx context.Context, who auth.Identity, from, to time.Time) ([]inspection.TownshipSummary, error)
 }
 
+// Evidence is what the assessment reads of evidence (package evidence's Store).
+type Evidence interface {
+	PositionChecks(ctx context.Context, from, to time.Time) ([]evidence.OfficerChecks, error)
+}
+
+// Plans is what the assessment reads of patrol plans (package planning's Store).
+type Plans interface {
+	UnitCompliance(ctx context.Context, level string, from, to time.Time) ([]planning.UnitPlanned, error)
+}
+
+// Usage is what the assessment reads of the use of delegated powers (package analytics'
+// Store): per township only.
+type Usage interface {
+	Usage(ctx context.Context, q analytics.Query) (analytics.Usage, error)
+}
+
 // Sources are the owners' stores the assessment reads.
 type Sources struct {
 	Cases       Cases
@@ -52,6 +72,9 @@ type Sources struct {
 	Grid        Grid
 	Officers    Officers
 	Inspections Inspections
+	Evidence    Evidence
+	Plans       Plans
+	Usage       Usage
 }
 
 // DefaultTargets are the service levels counted against: on site within 30 minutes of
@@ -180,6 +203,26 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("patrol: %w", err)
 	}
+	deadlines, err := s.src.Cases.DeadlineCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("penalty deadlines: %w", err)
+	}
+	byDeadlines := map[string]cases.UnitDeadlines{}
+	for _, d := range deadlines {
+		byDeadlines[d.Unit] = d
+	}
+	checks, err := s.positionChecks(ctx, level, w)
+	if err != nil {
+		return LevelReport{}, err
+	}
+	planned, err := s.src.Plans.UnitCompliance(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("plan compliance: %w", err)
+	}
+	byPlan := map[string]planning.UnitPlanned{}
+	for _, p := range planned {
+		byPlan[p.Unit] = p
+	}
 	byCases := map[string]cases.UnitCounts{}
 	for _, c := range counted {
 		byCases[c.Unit] = c
@@ -189,6 +232,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		byPatrol[p.Unit] = p
 	}
 	byTownship := map[string]inspection.TownshipSummary{}
+	unused := map[string]Count{}
 	if level == Township {
 		// the whole city's, for the prior; the answer is scoped later
 		list, err := s.src.Inspections.Summary(ctx, auth.Identity{}, w.From, w.To)
@@ -198,12 +242,15 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		for _, t := range list {
 			byTownship[t.Township] = t
 		}
+		if unused, err = s.unusedItems(ctx, w); err != nil {
+			return LevelReport{}, err
+		}
 	}
 	weeks := float64(w.Weeks())
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p, q := byCases[code], byPatrol[code], byTownship[code]
+		c, p, q, dl, pl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
@@ -212,13 +259,17 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		fixups := q.FixupsOpen + q.FixupsClosed
 		row := []Count{
 			{float64(p.CellWeeks), float64(p.Cells) * weeks},
+			{float64(pl.OnTime), float64(pl.Planned)},
 			{float64(c.ArrivedInTime), float64(c.Dispatched)},
 			{float64(c.ResolvedInTime), float64(c.Resolvable)},
 			{float64(c.Repeated), float64(c.Resolved)},
+			{float64(dl.Met), float64(dl.Due)},
+			checks[code],
 			{float64(c.Reported), hours},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
 			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
+			unused[code],
 		}
 		for i := range Definitions {
 			counts[i] = append(counts[i], row[i])
@@ -247,6 +298,64 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	rank(units)
 	lr.Units = units
 	return lr, nil
+}
+
+// positionChecks counts the evidence position checks of each unit of level: an officer's
+// own, a squadron's or township's those of its officers (the uploader's unit).
+func (s *Store) positionChecks(ctx context.Context, level string, w Window) (map[string]Count, error) {
+	list, err := s.src.Evidence.PositionChecks(ctx, w.From, w.To)
+	if err != nil {
+		return nil, fmt.Errorf("evidence position checks: %w", err)
+	}
+	officers, err := s.src.Officers.List(ctx, officer.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("officers: %w", err)
+	}
+	home := map[string]officer.Officer{}
+	for _, o := range officers {
+		home[o.ID] = o
+	}
+	out := map[string]Count{}
+	for _, c := range list {
+		o, known := home[c.Officer]
+		unit := o.ID
+		switch level {
+		case Township:
+			unit = o.Township
+		case Squadron:
+			unit = o.Squadron
+		}
+		if !known || unit == "" {
+			continue
+		}
+		n := out[unit]
+		n.X, n.N = n.X+float64(c.OK), n.N+float64(c.Checked)
+		out[unit] = n
+	}
+	return out, nil
+}
+
+// unusedItems counts, per township, the items of delegated powers it held on every day of
+// the window and of those the ones neither enforced (no case citing it) nor inspected in
+// it (双空白), as the usage report of analytics counts them.
+func (s *Store) unusedItems(ctx context.Context, w Window) (map[string]Count, error) {
+	u, err := s.src.Usage.Usage(ctx, analytics.Query{Filter: cases.Filter{From: w.From, To: w.To, Sector: cases.AllSectors}})
+	if err != nil {
+		return nil, fmt.Errorf("powers usage: %w", err)
+	}
+	out := map[string]Count{}
+	for _, it := range u.Items {
+		if it.DelegatedDays < u.WindowDays {
+			continue
+		}
+		n := out[it.Township]
+		n.N++
+		if it.DoubleBlank {
+			n.X++
+		}
+		out[it.Township] = n
+	}
+	return out, nil
 }
 
 // fit estimates the prior of one indicator over the units and returns its shrinkage, the

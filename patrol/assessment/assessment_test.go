@@ -20,6 +20,8 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/coverage"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
+	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 // plan is what one township of the test city does in March 2024 (China time).
@@ -68,6 +70,20 @@ func testCity(t *testing.T) *apptest.City {
 	}
 	c := apptest.NewCity(t, spec)
 	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	// Powers held from February: M1 and U1 by all, M2 by A and B. Only B's hotline
+	// complaint cites one (M1): A holds 3 items, all unused; B 3, 2 unused; C and S 2 each,
+	// unused.
+	effective, err := powers.ParseDate("2024-02-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Server.Powers.ImportList(ctx, "test", powers.ListImport{Effective: effective, Rows: []powers.ListRow{
+		{Row: 2, Code: "M1", Name: "销售过期食品", Sector: "market_regulation", Department: "市场监管局", Category: "行政处罚", Townships: "全部"},
+		{Row: 3, Code: "M2", Name: "无照经营", Sector: "market_regulation", Department: "市场监管局", Category: "行政处罚", Townships: "A、B"},
+		{Row: 4, Code: "U1", Name: "擅自占用城市道路", Sector: "urban_management", Department: "城管局", Category: "行政处罚", Townships: "全部"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	var changes []coverage.Change
 	for code, p := range plans {
 		centre := [2]float64{p.west + side/2, south + side/2}
@@ -108,6 +124,9 @@ func testCity(t *testing.T) *apptest.City {
 			}
 			nc := cases.NewCase{Sector: "market_regulation", Title: "投诉", Lon: corner[0], Lat: corner[1],
 				Source: cases.SourceHotline, ReportedAt: march.Add(26*time.Hour + after)}
+			if code == "B" {
+				nc.Item = "M1"
+			}
 			if _, err := c.Server.Cases.Create(ctx, admin, nc); err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +151,143 @@ func testCity(t *testing.T) *apptest.City {
 		t.Fatal(err)
 	}
 	inspections(t, c)
+	penalties(t, c)
+	positionChecks(t, c)
+	plansAndFixes(t, c)
 	return c
+}
+
+// plansAndFixes stores, as planning would have, a 2-hour shift on 2024-03-12 for oA with
+// four cells of A, 10, 30, 50 and 70 minutes in, each left 5 minutes later, and oA's
+// fixes in the first on time, the second a minute late of its ETA (on time: before its
+// leave plus 30 minutes), the third 45 minutes after its leave (late), none in the
+// fourth: 2 of 4. For oB two cells, the first on time: 1 of 2. A plan of A in April is
+// out of the window. (SQL on planning's and position's tables: the test stands in for the
+// planner and ingest, which would also add patrol coverage and change the other counts.)
+func plansAndFixes(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	type fix struct {
+		wp    int
+		after time.Duration // after the waypoint's ETA
+	}
+	for _, pl := range []struct {
+		code  string
+		start time.Time
+		cells int
+		fixes []fix
+	}{
+		{"A", march.Add((11*24 + 9) * time.Hour), 4, []fix{{0, 0}, {1, time.Minute}, {2, 50 * time.Minute}}},
+		{"B", march.Add((11*24 + 9) * time.Hour), 2, []fix{{0, 2 * time.Minute}}},
+		{"A", march.AddDate(0, 1, 11), 4, []fix{{0, 0}}},
+	} {
+		cells, err := c.Server.Grid.CellsOf(ctx, grid.CellFilter{Township: pl.code})
+		if err != nil || len(cells) < pl.cells {
+			t.Fatalf("cells of %s: %d, %v", pl.code, len(cells), err)
+		}
+		p := planning.Plan{Header: planning.Header{Squadron: "q" + pl.code, Township: pl.code, Start: pl.start,
+			End: pl.start.Add(2 * time.Hour)}}
+		r := planning.Route{Officer: "o" + pl.code}
+		for i := range pl.cells {
+			centre := grid.Geometry(cells[i]).Center
+			eta := pl.start.Add(time.Duration(10+20*i) * time.Minute)
+			r.Waypoints = append(r.Waypoints, planning.Waypoint{H3: cells[i].String(), Lon: centre[0], Lat: centre[1], ETA: eta,
+				Leave: eta.Add(5 * time.Minute)})
+		}
+		p.Routes = []planning.Route{r}
+		if _, err := c.Server.DB.Exec(ctx, `INSERT INTO plans (squadron, township, shift_start, duration_s, created_by, request, result)
+			VALUES ($1, $2, $3, 7200, 'test', '{}', $4)`, p.Squadron, p.Township, p.Start, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Server.DB.Exec(ctx, `SELECT ensure_position_partitions($1::date, $1::date + 1)`, p.Start.UTC()); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range pl.fixes {
+			w := r.Waypoints[f.wp]
+			if _, err := c.Server.DB.Exec(ctx, `INSERT INTO positions (officer, time, township, lon, lat, h3) VALUES ($1, $2, $3, $4, $5, $6)`,
+				r.Officer, w.ETA.Add(f.after), pl.code, w.Lon, w.Lat, int64(cells[f.wp])); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// positionChecks records evidence as uploaded: by oA in March, case evidence checked ok,
+// far and ok, one without a capture position, and task evidence ok and no_track; by oB
+// task evidence ok. Left out: oA's ok in April and a citizen's far in March. So oA 3 of
+// 5, oB 1 of 1. (SQL on evidence's tables and case_events: the test stands in for the
+// intake, which needs files and GPS tracks.)
+func positionChecks(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	mar, apr := march.Add(5*24*time.Hour), march.AddDate(0, 1, 5)
+	for _, e := range []struct {
+		officer *string
+		check   *string
+		at      time.Time
+	}{{ptr("oA"), ptr("ok"), mar}, {ptr("oA"), ptr("far"), mar}, {ptr("oA"), ptr("ok"), mar}, {ptr("oA"), nil, mar},
+		{ptr("oA"), ptr("ok"), apr}, {nil, ptr("far"), mar}} {
+		if _, err := c.Server.DB.Exec(ctx, `
+			WITH e AS (
+				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, evidence)
+				SELECT id, (SELECT max(seq) + 1 FROM case_events WHERE case_id = cases.id), 'evidence', status, 'test', 'officer',
+				       $1, '\x00', sha256(random()::text::bytea), sha256(random()::text::bytea)
+				FROM cases WHERE id = (SELECT min(id) FROM cases WHERE township = 'A')
+				RETURNING case_id, seq, evidence)
+			INSERT INTO evidence (case_id, seq, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
+			SELECT case_id, seq, evidence, 'photo', 1, 'image/jpeg', $2, 'test', $3, $1 FROM e`, e.at, e.check, e.officer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, e := range []struct{ officer, township, check string }{{"oA", "A", "ok"}, {"oA", "A", "no_track"}, {"oB", "B", "ok"}} {
+		if _, err := c.Server.DB.Exec(ctx, `
+			INSERT INTO task_evidence (task, n, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
+			SELECT id, $1, sha256(random()::text::bytea), 'photo', 1, 'image/jpeg', $2, 'test', $3, $4
+			FROM inspection_tasks WHERE township = $5 ORDER BY id LIMIT 1`, i+1, e.check, e.officer, mar, e.township); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// penalties gives A three penalty cases assigned to oA in December 2023 (outside the
+// window of every other count): P1 filed 2023-12-04 (decision due 03-03), decided 03-01,
+// delivered 03-05 (due 03-12), paid 03-18 (due 03-20): 3 deadlines met in March; P2 filed
+// the same day, decided late on 03-10 and never delivered (due 03-19): 2 missed; P3 filed
+// 2024-02-01, its decision due in May: none in March. So 3 of 5.
+// (SQL on case_events: the test stands in for the procedure, which needs items and a
+// legal reviewer to get a case this far.)
+func penalties(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	p := plans["A"]
+	dec := time.Date(2023, 12, 1, 2, 0, 0, 0, time.UTC)
+	stages := [][]string{
+		{"file 2023-12-04", "decide 2024-03-01", "deliver 2024-03-05", "execute 2024-03-18"},
+		{"file 2023-12-04", "decide 2024-03-10"},
+		{"file 2024-02-01"},
+	}
+	status := map[string]string{"file": "filed", "decide": "decided", "deliver": "delivered", "execute": "executed"}
+	for _, list := range stages {
+		nc := cases.NewCase{Sector: "urban_management", Title: "处罚", Lon: p.west + side/2, Lat: south + side/2, ReportedAt: dec}
+		created, err := c.Server.Cases.CreateWithHistory(ctx, admin, nc,
+			[]cases.NewEvent{{Type: cases.EventAssign, Officer: "oA", At: dec.Add(time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range list {
+			typ, day, _ := strings.Cut(st, " ")
+			if _, err := c.Server.DB.Exec(ctx, `
+				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash)
+				SELECT $1, max(seq) + 1, $2, $3, 'test', 'admin', ($4::date + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+				       '\x00', decode(md5(random()::text), 'hex')
+				FROM case_events WHERE case_id = $1`, created.ID, typ, status[typ], day); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // inspections writes, as the inspection store would have, one draw drawn on 2024-03-10
@@ -232,11 +387,27 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"arrival":    {float64(p.onTime), float64(p.dispatched + p.referred)},
 				"resolution": {float64(p.quick), float64(p.dispatched)},
 				"repeat":     {float64(repeated), float64(p.dispatched)},
+				"timeliness": {0, 0}, // A's below
+				"plan":       {0, 0}, // A's and B's below
+				"position":   {0, 0}, // A's and B's below
 				"volume":     {float64(reported), p.patrolHours},
 				// per township only; 0 of 0 is no data
 				"review":     {0, 0},
 				"fixups":     {0, 0},
 				"disclosure": {0, 0},
+				"unused":     {0, 0},
+			}
+			if prefix == "" {
+				want["unused"] = map[string][2]float64{"A": {3, 3}, "B": {2, 3}, "C": {2, 2}, "S": {2, 2}}[code]
+			}
+			if code == "A" {
+				want["timeliness"] = [2]float64{3, 5} // see penalties
+				want["position"] = [2]float64{3, 5}   // see positionChecks
+				want["plan"] = [2]float64{2, 4}       // see plansAndFixes
+			}
+			if code == "B" {
+				want["position"] = [2]float64{1, 1}
+				want["plan"] = [2]float64{1, 2}
 			}
 			if prefix == "" && code == "A" {
 				want["review"] = [2]float64{1.4, 2}   // (80 + 60) / 100 of 2 files

@@ -23,18 +23,24 @@ type Definition struct {
 	Weight float64 // default weight
 	Unit   string  // what x counts over n, for the reasons
 	NoData string  // why a unit with n = 0 has no data
-	// TownshipOnly marks an indicator whose data exist per township only (inspections
-	// and reviews): squadrons and officers have no data for it.
+	// TownshipOnly marks an indicator whose data exist per township only (inspections,
+	// reviews, delegated powers): squadrons and officers have no data for it.
 	TownshipOnly bool
 }
 
 // Definitions are the indicators, in the order of the tables.
 var Definitions = []Definition{
 	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "格·周", NoData: "无负责网格"},
+	{Key: "plan", NameZH: "巡查计划按时执行率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "计划格",
+		NoData: "本期未制定巡查计划"},
 	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件", NoData: "无派遣案件"},
 	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件",
 		NoData: "无本单位处置的派遣案件"},
 	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.10, Unit: "件", NoData: "无办结案件"},
+	{Key: "timeliness", NameZH: "处罚程序期限遵守率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "个期限",
+		NoData: "本期无到期的处罚程序期限"},
+	{Key: "position", NameZH: "取证位置核验通过率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "份证据",
+		NoData: "本期无经位置核验的证据"},
 	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.15, Unit: "件/小时", NoData: "无巡查时长"},
 	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
 		NoData: "本期无已评查案卷", TownshipOnly: true},
@@ -42,6 +48,8 @@ var Definitions = []Definition{
 		TownshipOnly: true},
 	{Key: "disclosure", NameZH: "抽查结果按期公示率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "项",
 		NoData: "本期无双随机抽查任务", TownshipOnly: true},
+	{Key: "unused", NameZH: "下放事项双空白率", Kind: Proportion, Higher: false, Weight: 0.05, Unit: "项",
+		NoData: "本期无全期持有的下放事项", TownshipOnly: true},
 }
 
 // DefaultWeights are the weights of Definitions.
@@ -121,7 +129,7 @@ func assess(d Definition, level string, c Count, city, ref float64, post Posteri
 		in.NoData = true
 		why := d.NoData
 		if d.TownshipOnly && level != Township {
-			why = "评查与抽查按镇街统计,本级别无此数据"
+			why = "本指标按镇街统计,本级别无此数据"
 		}
 		in.Reason = fmt.Sprintf("%s:%s,不计分,不作零分。", d.NameZH, why)
 		return in

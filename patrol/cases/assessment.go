@@ -1,10 +1,16 @@
 package cases
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 )
 
 // UnitCounts are the counts of one unit's cases that the assessment (监督考核) reads for a
@@ -66,4 +72,88 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`,
 		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
+}
+
+// UnitDeadlines are one unit's penalty-procedure deadlines (the stages of 一般程序 that are
+// the bureau's to meet, not the party's) that fell due in a window: how many, and how
+// many of those the stage was done by.
+type UnitDeadlines struct {
+	Unit string
+	Due  int
+	Met  int
+}
+
+// deadlineLookback is how long before a window a case filed may still have a stage due in
+// it: the decision's 90 days, then delivery and payment, with room for late stages.
+const deadlineLookback = 2 * 366 * 24 * time.Hour
+
+// DeadlineCounts counts, for each unit of level "township", "squadron" or "officer", the
+// deadlines of its penalty cases due in [from, to) (China-time dates) and those met. A
+// stage due but neither done nor yet past due is not counted. Cases filed more than two
+// years before from are left out, so are units without a deadline due. Errors: invalid
+// for another level.
+func (s *Store) DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]UnitDeadlines, error) {
+	unitOf := map[string]func(Case) *string{
+		"township": func(c Case) *string { return c.Township },
+		"squadron": func(c Case) *string { return c.Squadron },
+		"officer":  func(c Case) *string { return c.Officer },
+	}[level]
+	if unitOf == nil {
+		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE id IN (SELECT case_id FROM case_events WHERE type = 'file' AND at >= $1 AND at < $2) ORDER BY id`,
+		from.Add(-deadlineLookback), to)
+	if err != nil {
+		return nil, pgdb.Translate(err, "penalty deadlines")
+	}
+	list, err := pgx.CollectRows(rows, scanCase)
+	if err != nil {
+		return nil, pgdb.Translate(err, "penalty deadlines")
+	}
+	out := []UnitDeadlines{}
+	if len(list) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	history, err := eventsOfCases(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.DateOf(s.now())
+	cal, err := s.calendarFor(ctx, from.Add(-deadlineLookback).Year(), to.Year()+1)
+	if err != nil {
+		return nil, err
+	}
+	first, end := calendar.DateOf(from), calendar.DateOf(to)
+	byUnit := map[string]*UnitDeadlines{}
+	for _, c := range list {
+		unit := unitOf(c)
+		if unit == nil {
+			continue
+		}
+		dl, _ := Deadlines(history[c.ID], cal, s.periods, today)
+		for _, d := range dl {
+			if d.Party || d.Met == nil || d.Due.Before(first.Time) || !d.Due.Before(end.Time) {
+				continue
+			}
+			u := byUnit[*unit]
+			if u == nil {
+				u = &UnitDeadlines{Unit: *unit}
+				byUnit[*unit] = u
+			}
+			u.Due++
+			if *d.Met {
+				u.Met++
+			}
+		}
+	}
+	for _, u := range byUnit {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b UnitDeadlines) int { return cmp.Compare(a.Unit, b.Unit) })
+	return out, nil
 }

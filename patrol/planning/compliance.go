@@ -41,6 +41,11 @@ func (s *Store) Compliance(ctx context.Context, who auth.Identity, id int64) (Co
 	if err != nil {
 		return Compliance{}, err
 	}
+	return s.check(ctx, id, p)
+}
+
+// check compares plan id, p, with the officers' stored fixes.
+func (s *Store) check(ctx context.Context, id int64, p Plan) (Compliance, error) {
 	out := Compliance{Plan: id}
 	for _, r := range p.Routes {
 		first, err := s.firstVisits(ctx, r.Officer, p.Start, p.End.Add(LateTolerance))
