@@ -52,7 +52,7 @@ type Walker struct {
 	to      h3.Cell   // the cell being walked to
 	from    h3.Cell   // the cell last reached
 	leaving bool
-	bearing float64   // degrees clockwise from north, for leaving
+	bearing float64 // degrees clockwise from north, for leaving
 }
 
 // NewWalker starts a walker in a cell of cells drawn from seed; cells must not be empty.
