@@ -76,12 +76,13 @@ func Run(ctx context.Context, cfg Config) (Counts, error) {
 			} else {
 				err = sendJSON(ctx, cfg, p, f)
 			}
+			if err != nil && ctx.Err() != nil {
+				return n, nil // cut off by the end of the run: not a failure
+			}
 			switch {
 			case err != nil:
 				n.Failed++
-				if ctx.Err() == nil {
-					slog.WarnContext(ctx, "live demo: fix not sent", "officer", p.Officer, "err", err)
-				}
+				slog.WarnContext(ctx, "live demo: fix not sent", "officer", p.Officer, "err", err)
 			case p.OsmAnd:
 				n.OsmAndFixes++
 			default:
@@ -96,10 +97,11 @@ func Run(ctx context.Context, cfg Config) (Counts, error) {
 				return n, nil
 			}
 			if err := sendCase(ctx, cfg, c); err != nil {
-				n.Failed++
-				if ctx.Err() == nil {
-					slog.WarnContext(ctx, "live demo: case not filed", "err", err)
+				if ctx.Err() != nil {
+					return n, nil
 				}
+				n.Failed++
+				slog.WarnContext(ctx, "live demo: case not filed", "err", err)
 				continue
 			}
 			n.Cases++
