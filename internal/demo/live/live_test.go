@@ -14,7 +14,7 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/officer"
 )
 
-// TestRunAgainstARealServer runs ten phones for a few seconds, with short intervals,
+// TestRunAgainstARealServer runs ten phones for five seconds, with short intervals,
 // against a server on a test database: fixes are stored through both protocols, the
 // hotline files cases, the SOS phone raises an sos alert, and Run returns promptly when
 // its context ends, leaving no goroutine behind.
@@ -44,17 +44,19 @@ func TestRunAgainstARealServer(t *testing.T) {
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	before := runtime.NumGoroutine()
-	run, stop := context.WithTimeout(ctx, 4*time.Second)
+	run, stop := context.WithTimeout(ctx, 5*time.Second)
 	defer stop()
 	began := time.Now()
 	n, err := live.Run(run, live.Config{BaseURL: c.URL, AdminToken: c.Tokens["admin"], Phones: phones, Client: client,
-		Tick: 50 * time.Millisecond, Options: live.Options{MinEvery: 200 * time.Millisecond, MaxEvery: 400 * time.Millisecond,
-			SOSAfter: time.Second, WanderAfter: 2 * time.Second, SilentAfter: 2 * time.Second, CasesPerHour: 3600, Seed: 1}})
+		// Fixes at least a second apart: OsmAnd timestamps are whole seconds, and a second fix
+		// in the same second would be a duplicate, not stored (nor its alarm seen).
+		Tick: 50 * time.Millisecond, Options: live.Options{MinEvery: 1000 * time.Millisecond, MaxEvery: 1100 * time.Millisecond,
+			SOSAfter: 1500 * time.Millisecond, WanderAfter: 2 * time.Second, SilentAfter: 2 * time.Second, CasesPerHour: 3600, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("Run took %v to stop after its 4 s context ended", took)
+	if took := time.Since(began); took > 6*time.Second {
+		t.Errorf("Run took %v to stop after its 5 s context ended", took)
 	}
 	t.Logf("sent %+v", n)
 

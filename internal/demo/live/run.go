@@ -125,7 +125,8 @@ func sendOsmAnd(ctx context.Context, cfg Config, p Phone, f Fix) error {
 	if err != nil {
 		return err
 	}
-	return do(cfg.Client, req)
+	_, err = do(cfg.Client, req)
+	return err
 }
 
 // sendJSON posts a fix as a one-item batch with the phone's device token.
@@ -139,7 +140,24 @@ func sendJSON(ctx context.Context, cfg Config, p Phone, f Fix) error {
 	}
 	body := map[string][]item{"positions": {{Officer: p.Officer, Time: f.Time.UTC().Format(time.RFC3339Nano),
 		Lat: f.Point[1], Lon: f.Point[0], Accuracy: 8}}}
-	return postJSON(ctx, cfg, "/api/v1/positions", p.Token, body)
+	answer, err := postJSON(ctx, cfg, "/api/v1/positions", p.Token, body)
+	if err != nil {
+		return err
+	}
+	// A refused fix is answered 200 with its reason: a fix the server did not take is a failure here.
+	var res struct {
+		Rejected []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"rejected"`
+	}
+	if err := json.Unmarshal(answer, &res); err != nil {
+		return fmt.Errorf("positions answer: %w", err)
+	}
+	if len(res.Rejected) > 0 {
+		return fmt.Errorf("fix rejected: %s: %s", res.Rejected[0].Code, res.Rejected[0].Message)
+	}
+	return nil
 }
 
 // sendCase files a hotline case at the case's point.
@@ -147,33 +165,36 @@ func sendCase(ctx context.Context, cfg Config, c Case) error {
 	body := map[string]any{"sector": "urban_management", "title": "12345热线市民来电",
 		"description": "12345热线市民来电反映:门店占道经营,影响通行。", "lat": c.Point[1], "lon": c.Point[0],
 		"source": "hotline_12345", "reported_at": c.Time.UTC().Format(time.RFC3339)}
-	return postJSON(ctx, cfg, "/api/v1/cases", cfg.AdminToken, body)
+	_, err := postJSON(ctx, cfg, "/api/v1/cases", cfg.AdminToken, body)
+	return err
 }
 
-func postJSON(ctx context.Context, cfg Config, path, token string, body any) error {
+// postJSON posts body as JSON with a bearer token and returns the answer's body.
+func postJSON(ctx context.Context, cfg Config, path, token string, body any) ([]byte, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.BaseURL+path, bytes.NewReader(b))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	return do(cfg.Client, req)
 }
 
-// do sends req and turns an answer other than 2xx into an error carrying its body's start.
-func do(c *http.Client, req *http.Request) error {
+// do sends req and returns the answer's body (its first 64 KiB), or an error carrying
+// the body's start for an answer other than 2xx.
+func do(c *http.Client, req *http.Request) ([]byte, error) {
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	msg, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(msg))
+		return nil, fmt.Errorf("%s %s: %s: %.512s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(msg))
 	}
-	return nil
+	return msg, err
 }
