@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geo"
+	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -102,7 +102,7 @@ func (w *Walker) Leave() {
 func (w *Walker) Step(dt time.Duration) orb.Point {
 	left := WalkSpeedMS * dt.Seconds()
 	if w.leaving {
-		w.at = geo.PointAtBearingAndDistance(w.at, w.bearing, left)
+		w.at = orbgeo.PointAtBearingAndDistance(w.at, w.bearing, left)
 		return w.at
 	}
 	for left > 0 {
@@ -113,7 +113,7 @@ func (w *Walker) Step(dt time.Duration) orb.Point {
 			}
 		}
 		target := center(w.to)
-		d := geo.Distance(w.at, target)
+		d := orbgeo.Distance(w.at, target)
 		if d <= left {
 			w.at, w.from = target, w.to
 			left -= d

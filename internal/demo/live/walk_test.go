@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb/geo"
+	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -40,7 +40,7 @@ func TestWalkerStaysInItsAreaAndMoves(t *testing.T) {
 		if !inArea(cells, p[0], p[1]) {
 			t.Fatalf("step %d: %v is outside the area", i, p)
 		}
-		far = max(far, geo.Distance(start, p))
+		far = max(far, orbgeo.Distance(start, p))
 	}
 	if far < 300 {
 		t.Errorf("walker got at most %.0f m from its start, want it to patrol the area", far)
