@@ -184,3 +184,8 @@ func TestHotlineRate(t *testing.T) {
 		t.Errorf("HotlinePerHour = %v", HotlinePerHour)
 	}
 }
+
+// h3Disk returns a disk of cells of radius k at resolution 9 in the demo city.
+func h3Disk(k int) []h3.Cell {
+	return h3.LatLngToCell(h3.LatLng{Lat: 31.84, Lng: 120.25}, 9).GridDisk(k)
+}
