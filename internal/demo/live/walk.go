@@ -41,6 +41,14 @@ type Phone struct {
 // WalkSpeedMS is the walking speed of the simulated officers, metres per second.
 const WalkSpeedMS = 1.3
 
+// A wanderer leaves on an e-bike, at LeaveSpeedMS, and stops LeaveM metres from where it
+// left: far enough to be out of its squadron's other grid areas in most of the demo city,
+// near enough to stay in the city.
+const (
+	LeaveSpeedMS = 4.0
+	LeaveM       = 3000.0
+)
+
 // Walker moves one officer over the cells of their grid area: from cell centre to the
 // centre of a neighbouring cell of the area, so every point lies in one of the two cells.
 // A wanderer, once told to, leaves along a straight line away from the area's centre.
@@ -52,6 +60,7 @@ type Walker struct {
 	to      h3.Cell   // the cell being walked to
 	from    h3.Cell   // the cell last reached
 	leaving bool
+	leftM   float64 // metres ridden since leaving
 	bearing float64 // degrees clockwise from north, for leaving
 }
 
@@ -100,11 +109,15 @@ func (w *Walker) Leave() {
 
 // Step advances the walker by dt at walking speed and returns its new position.
 func (w *Walker) Step(dt time.Duration) orb.Point {
-	left := WalkSpeedMS * dt.Seconds()
 	if w.leaving {
-		w.at = orbgeo.PointAtBearingAndDistance(w.at, w.bearing, left)
+		d := min(LeaveSpeedMS*dt.Seconds(), LeaveM-w.leftM)
+		if d > 0 {
+			w.at = orbgeo.PointAtBearingAndDistance(w.at, w.bearing, d)
+			w.leftM += d
+		}
 		return w.at
 	}
+	left := WalkSpeedMS * dt.Seconds()
 	for left > 0 {
 		if w.to == w.from {
 			w.to = w.next()

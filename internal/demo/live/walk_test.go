@@ -63,12 +63,19 @@ func TestWalkerLeaves(t *testing.T) {
 	w, _ := NewWalker(cells, 3)
 	w.Step(time.Minute)
 	w.Leave()
-	var p = w.At()
-	for range 40 { // 40 × 20 s at 1.3 m/s: over a kilometre
+	from := w.At()
+	var p = from
+	for range 20 { // 20 × 20 s at 4 m/s: 1.6 km
 		p = w.Step(20 * time.Second)
 	}
 	if inArea(cells, p[0], p[1]) {
-		t.Errorf("wanderer still in its area at %v after 17 minutes of leaving", p)
+		t.Errorf("wanderer still in its area at %v after 7 minutes of leaving", p)
+	}
+	for range 100 {
+		p = w.Step(20 * time.Second)
+	}
+	if d := orbgeo.Distance(from, p); d < LeaveM-1 || d > LeaveM+1 {
+		t.Errorf("wanderer stopped %.0f m from where it left, want %.0f", d, LeaveM)
 	}
 }
 
