@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/internal/demo"
+	"github.com/gridwatch/gridwatch/internal/demo/live"
 	"github.com/gridwatch/gridwatch/patrol/roads"
 )
 
@@ -21,6 +24,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("demo", stderr)
 	addr := addrFlag(fs)
 	database := localDBFlags(fs)
+	alive := fs.Bool("live", true, "keep the demo city alive: ~300 phones sending fixes, hotline cases, an SOS, a wanderer, a silent phone")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -57,12 +61,51 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	var phones []live.Phone
+	if *alive {
+		if phones, err = live.Prepare(ctx, live.Stores{Grid: srv.Grid, Officers: srv.Officers, Tokens: srv.Tokens}); err != nil {
+			return err
+		}
+	}
 	if err := srv.Listen(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Gridwatch demo is up.\n  URL:          %s\n  DATABASE_URL: %s\n  admin token:  %s\nStop with Ctrl-C.\n",
-		baseURL(srv.Addr()), db, token)
-	return srv.Serve(ctx)
+	url := baseURL(srv.Addr())
+	fmt.Fprintf(stdout, "Gridwatch demo is up.\n  URL:          %s\n  DATABASE_URL: %s\n  admin token:  %s\n", url, db, token)
+	if *alive {
+		fmt.Fprintf(stdout, "  live:         %d phones on shift (%d OsmAnd), hotline cases; --live=false stops them\n",
+			len(phones), osmandPhones(phones))
+	}
+	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
+	simCtx, stopSim := context.WithCancel(ctx)
+	var sim sync.WaitGroup
+	if *alive {
+		sim.Add(1)
+		go func() {
+			defer sim.Done()
+			n, err := live.Run(simCtx, live.Config{BaseURL: url, AdminToken: token, Phones: phones,
+				Options: live.Options{Seed: uint64(demo.DefaultSeed)}})
+			if err != nil {
+				slog.Error("live demo", "err", err)
+			}
+			slog.Info("live demo stopped", "json_fixes", n.JSONFixes, "osmand_fixes", n.OsmAndFixes, "cases", n.Cases, "failed", n.Failed)
+		}()
+	}
+	err = srv.Serve(ctx)
+	stopSim()
+	sim.Wait()
+	return err
+}
+
+// osmandPhones counts the phones that send through the OsmAnd protocol.
+func osmandPhones(phones []live.Phone) int {
+	n := 0
+	for _, p := range phones {
+		if p.OsmAnd {
+			n++
+		}
+	}
+	return n
 }
 
 // demoToken revokes the admin tokens of earlier demo runs and creates a new one.

@@ -29,7 +29,7 @@ Usage:
                     [--trust-proxy] [--rate-ingest 50/s:200] [--rate-export 10/s:60]
                     [--rate-open311 5/s:30] [--rate-bad-tokens 10/min:20] [--cors-origins URL,…]
   gridwatch migrate [--db URL]                              apply pending migrations
-  gridwatch demo    [--addr :8080] [--db URL]               local PostGIS + demo data + server
+  gridwatch demo    [--addr :8080] [--db URL] [--live=false]  local PostGIS + demo data + server (+ live phones)
   gridwatch import townships FILE.geojson [--res 9] [--datum wgs84|gcj02|bd09]
   gridwatch import roads FILE.geojson [--datum wgs84|gcj02|bd09]   the network plans route along
   gridwatch import gpx --officer ID FILE.gpx                an officer's recorded track

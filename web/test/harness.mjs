@@ -40,8 +40,9 @@ export function withDatabase(url, name) {
  * Builds gridwatch, loads the demo into a fresh scratch database and serves it on a free
  * loopback port. Returns the base URL, the admin token, helpers for more tokens and API
  * calls, the load's duration, and stop() which ends the server and drops the database.
+ * With live, the demo's simulated phones and hotline run as they do under `make demo`.
  */
-export async function startDemo() {
+export async function startDemo({ live = false } = {}) {
   const serverURL = process.env.DATABASE_URL;
   if (!serverURL) throw new Error('DATABASE_URL is not set: run through `make test` or `scripts/web test`');
   const tmp = mkdtempSync(join(tmpdir(), 'gridwatch-web-'));
@@ -52,7 +53,9 @@ export async function startDemo() {
   const db = withDatabase(serverURL, dbName);
 
   const started = Date.now();
-  const child = spawn(bin, ['demo', '--db', db, '--addr', '127.0.0.1:0'], {
+  // Without the living demo's phones unless asked: most tests count, move and alert the
+  // officers themselves.
+  const child = spawn(bin, ['demo', '--db', db, '--addr', '127.0.0.1:0', `--live=${live}`], {
     cwd: tmp,
     env: { ...process.env, GRIDWATCH_LOG_FORMAT: 'text', GRIDWATCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
