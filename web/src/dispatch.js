@@ -157,9 +157,10 @@ export async function dispatch(main, me) {
     return out;
   }
 
-  // The case's case_overdue alert that is not resolved, if any (null also for the roles
-  // that may not read alerts).
+  // The case's case_overdue alert that is not resolved, if any (null for the roles that
+  // may not read alerts: only admins, supervisors and analysts may, GET /api/v1/alerts).
   async function caseAlert(id) {
+    if (!['admin', 'supervisor', 'analyst'].includes(me?.role)) return null;
     try {
       const { alerts } = await api('/api/v1/alerts?rule=case_overdue');
       return alerts.find((a) => a.subject === String(id) && a.status !== 'resolved') || null;
