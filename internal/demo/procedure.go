@@ -110,7 +110,8 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	}
 	// The notice of the latest round, and whether the party answered it (waived, or had
 	// the hearing it asked for held): a decision on an unanswered notice waits for the
-	// party's period to run out.
+	// party's period to run out. notify reports false when the case stops there: the
+	// notice itself is after now, or a hearing was requested and is not held yet.
 	var notice time.Time
 	answered := false
 	notify := func() bool {
@@ -133,9 +134,13 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 				answered = hearing == cases.HearingWaived
 			}
 		}
-		// A requested hearing is held some days later (听证笔录), or is still to come.
-		if hearing == cases.HearingRequested && add(importer, cases.NewEvent{Type: cases.EventNotify,
-			Note: "依法组织听证，制作听证笔录", Procedure: cases.Procedure{Hearing: cases.HearingHeld}}, days(4, 12)) {
+		// A requested hearing is held some days later (听证笔录), or is still to come: then
+		// nothing more happens to the case until it is held.
+		if hearing == cases.HearingRequested {
+			if !add(importer, cases.NewEvent{Type: cases.EventNotify,
+				Note: "依法组织听证，制作听证笔录", Procedure: cases.Procedure{Hearing: cases.HearingHeld}}, days(4, 12)) {
+				return false
+			}
 			answered = true
 		}
 		return true
