@@ -371,6 +371,29 @@ func NoticeRound(events []Event) (notice, answer *Event) {
 	return notice, answer
 }
 
+// answerDue is the last day of the party's period to state its defence and request a
+// hearing after a notice: Periods.HearingRequestWorkdays working days.
+func answerDue(notice *Event, cal calendar.Calendar, p Periods) calendar.Date {
+	due, _ := cal.AddWorkdays(calendar.DateOf(notice.At), p.withDefaults().HearingRequestWorkdays)
+	return due
+}
+
+// checkHearingRequestDay refuses a hearing request recorded on day on after the party's
+// period to ask for one ran out (行政处罚法 第六十四条: within five working days of the
+// notice). Errors: conflict naming the period's last day.
+func checkHearingRequestDay(id int64, events []Event, cal calendar.Calendar, p Periods, on calendar.Date) error {
+	notice, _ := NoticeRound(events)
+	if notice == nil {
+		return nil
+	}
+	if due := answerDue(notice, cal, p); on.After(due.Time) {
+		return apperr.Conflictf("case %d: the party could request a hearing until %s (%d working days of the notice of %s, "+
+			"行政处罚法 第六十四条): a request on %s is too late", id, due, p.withDefaults().HearingRequestWorkdays,
+			calendar.DateOf(notice.At), on)
+	}
+	return nil
+}
+
 // checkDecisionDay refuses a decision on day on while the party may still state its
 // defence or ask for a hearing (行政处罚法 第四十四条, 第四十五条, 第六十四条: the periods of
 // Periods.HearingRequestWorkdays working days from the notice), unless it waived them,
@@ -393,7 +416,7 @@ func checkDecisionDay(id int64, events []Event, cal calendar.Calendar, p Periods
 			"(行政处罚法 第六十四条); record it with a notify whose hearing is held", id, answer.Seq)
 	}
 	p = p.withDefaults()
-	due, _ := cal.AddWorkdays(calendar.DateOf(notice.At), p.HearingRequestWorkdays)
+	due := answerDue(notice, cal, p)
 	if !on.After(due.Time) {
 		return apperr.Conflictf("case %d: the party may state its defence and request a hearing until %s (%d working days of "+
 			"the notice, 行政处罚法 第四十四条, 第四十五条, 第六十四条): the earliest decision is on %s, unless the party waives "+

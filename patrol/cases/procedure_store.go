@@ -67,12 +67,28 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 			return StatusInvestigating, nil
 		}
 	case EventNotify:
-		if ne.Procedure.Hearing != HearingHeld {
+		if ne.Procedure.Hearing != HearingHeld && ne.Procedure.Hearing != HearingRequested {
 			break
 		}
 		events, err := eventsOf(ctx, tx, c.ID)
 		if err != nil {
 			return "", err
+		}
+		// A request in answer to the notice (a notify while notified or reviewed) comes
+		// within the party's period; one recorded with the notice itself is on its day.
+		if ne.Procedure.Hearing == HearingRequested {
+			if c.Status != StatusNotified && c.Status != StatusReviewed {
+				break
+			}
+			day := calendar.DateOf(s.eventTime(ne))
+			cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
+			if err != nil {
+				return "", err
+			}
+			if err := checkHearingRequestDay(c.ID, events, cal, s.periods, day); err != nil {
+				return "", err
+			}
+			break
 		}
 		// A hearing is held on the party's request: the round's latest answer asked for one
 		// (or recorded it held: a hearing of several sittings).
@@ -114,11 +130,7 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if err != nil {
 			return "", err
 		}
-		on := ne.At
-		if on.IsZero() {
-			on = s.now()
-		}
-		day := calendar.DateOf(on)
+		day := calendar.DateOf(s.eventTime(ne))
 		cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
 		if err != nil {
 			return "", err
@@ -137,6 +149,15 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		}
 	}
 	return next, nil
+}
+
+// eventTime is when an event about to be appended happened: its own time when it
+// brings one (an import, a back-dated entry), else now.
+func (s *Store) eventTime(ne NewEvent) time.Time {
+	if ne.At.IsZero() {
+		return s.now()
+	}
+	return ne.At
 }
 
 // calendarFor returns the calendar of the years from..to (weekdays only without one).

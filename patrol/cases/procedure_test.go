@@ -87,6 +87,37 @@ func (c *city) toNotified(reported string) int64 {
 	return id
 }
 
+// TestHearingRequestWithinItsPeriod: the party asks for a hearing within five working
+// days of the notice (行政处罚法 第六十四条); a request recorded later is refused, naming the
+// period's last day, and leaves the case as it was.
+func TestHearingRequestWithinItsPeriod(t *testing.T) {
+	c := newProcedureCity(t)
+	notified := func() int64 {
+		id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+		for _, ev := range []map[string]any{
+			{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+			{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+			{"type": "notify", "at": "2025-09-26T10:00:00+08:00"}, // Friday before the National Day break
+		} {
+			c.mustEvent("admin", id, ev)
+		}
+		return id
+	}
+	onTime := notified()
+	c.mustEvent("admin", onTime, map[string]any{"type": "notify", "hearing": "requested", "at": "2025-10-10T16:00:00+08:00"})
+
+	late := notified()
+	code, raw := c.event("admin", late, map[string]any{"type": "notify", "hearing": "requested", "at": "2025-10-13T09:00:00+08:00"})
+	if code != 409 || !strings.Contains(raw, "until 2025-10-10") || !strings.Contains(raw, "第六十四条") {
+		t.Errorf("a request on 10-13 of a notice of 09-26 = %d %s, want 409 naming 2025-10-10", code, raw)
+	}
+	var events []cases.Event
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", late), "admin", nil, &events)
+	if n := len(events); events[n-1].Type != cases.EventNotify || strings.Contains(string(events[n-1].Detail), "requested") {
+		t.Errorf("after the refused request the last event is %s %s, want the notice", events[n-1].Type, events[n-1].Detail)
+	}
+}
+
 func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 	c := newProcedureCity(t)
 	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
