@@ -116,6 +116,7 @@ const (
 	exclusionViolation  = "23P01"
 	invalidText         = "22P02"
 	badCharacter        = "22021" // character_not_in_repertoire: a NUL or invalid UTF-8 in text
+	badJSONEscape       = "22P05" // untranslatable_character: \u0000 in a JSON value bound for jsonb
 	numericOutOfRange   = "22003"
 	queryCanceled       = "57014"
 	adminShutdown       = "57P01"
@@ -153,7 +154,7 @@ func Translate(err error, what string) error {
 			return apperr.Wrap(err, apperr.Invalid, "%s refers to something that does not exist", what)
 		case checkViolation, notNullViolation, invalidText, numericOutOfRange:
 			return apperr.Wrap(err, apperr.Invalid, "%s breaks a rule of the data (%s)", what, pgErr.ConstraintName)
-		case badCharacter:
+		case badCharacter, badJSONEscape:
 			// PostgreSQL text holds neither NUL nor invalid UTF-8, which JSON strings,
 			// query strings and paths may carry: the client's value is unusable.
 			return apperr.Wrap(err, apperr.Invalid, "%s: a value holds a NUL character or is not valid UTF-8", what)

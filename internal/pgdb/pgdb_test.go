@@ -72,6 +72,8 @@ func TestTranslate(t *testing.T) {
 		{"no rows", pgx.ErrNoRows, apperr.NotFound},
 		{"unique violation", &pgconn.PgError{Code: "23505"}, apperr.Conflict},
 		{"check violation", &pgconn.PgError{Code: "23514"}, apperr.Invalid},
+		{"NUL in text", &pgconn.PgError{Code: "22021"}, apperr.Invalid},
+		{"\\u0000 in jsonb", &pgconn.PgError{Code: "22P05"}, apperr.Invalid},
 		{"statement timeout", &pgconn.PgError{Code: "57014"}, apperr.Unavailable},
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, apperr.Unavailable},
 		{"starting up", &pgconn.PgError{Code: "57P03"}, apperr.Unavailable},

@@ -200,4 +200,9 @@ func TestBandsThroughHTTP(t *testing.T) {
 		[]map[string]any{{"level": "一般", "min_yuan": 5000, "max_yuan": 1000}}, nil); code != http.StatusBadRequest {
 		t.Errorf("PUT bands with max below min = %d %s, want 400", code, raw)
 	}
+	if code, raw := c.Do("PUT", "/api/v1/powers/items/"+road+"/bands", "admin",
+		[]map[string]any{{"level": "一般", "min_yuan": 1000, "max_yuan": 5000, "conditions": "a\x00b"}}, nil); code != http.StatusBadRequest ||
+		!strings.Contains(string(raw), "band 0") {
+		t.Errorf("PUT bands with a NUL in the conditions = %d %s, want 400 naming band 0", code, raw)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -216,6 +218,9 @@ func ValidateBands(bands []Band) error {
 		}
 		if len(b.Conditions) > MaxBandConditions {
 			return apperr.Invalidf("band %d (%s): the conditions are longer than %d bytes", i, b.Level, MaxBandConditions)
+		}
+		if strings.ContainsRune(b.Conditions, 0) || !utf8.ValidString(b.Conditions) {
+			return apperr.Invalidf("band %d (%s): the conditions hold a NUL character or are not valid UTF-8", i, b.Level)
 		}
 	}
 	slices.SortFunc(bands, func(a, b Band) int { return cmp.Compare(levelOrder[a.Level], levelOrder[b.Level]) })
