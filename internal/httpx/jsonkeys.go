@@ -39,6 +39,9 @@ func walkKeys(dec *json.Decoder, t reflect.Type, path string) error {
 	if err != nil {
 		return apperr.Wrap(err, apperr.Invalid, "invalid JSON: %v", err)
 	}
+	if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+		return nulError(path)
+	}
 	switch tok {
 	case json.Delim('{'):
 		var fields map[string]reflect.Type
@@ -51,6 +54,9 @@ func walkKeys(dec *json.Decoder, t reflect.Type, path string) error {
 				return apperr.Wrap(err, apperr.Invalid, "invalid JSON: %v", err)
 			}
 			key, _ := keyTok.(string)
+			if strings.IndexByte(key, 0) >= 0 {
+				return nulError(path)
+			}
 			var next reflect.Type
 			switch {
 			case fields != nil:
@@ -87,6 +93,16 @@ func walkKeys(dec *json.Decoder, t reflect.Type, path string) error {
 		return apperr.Wrap(err, apperr.Invalid, "invalid JSON: %v", err)
 	}
 	return nil
+}
+
+// nulError refuses a string holding U+0000 (JSON's \u0000): PostgreSQL stores it in
+// neither text nor jsonb, so it is refused here, naming where it stands.
+func nulError(path string) error {
+	where := "a string"
+	if path != "" {
+		where = strings.TrimPrefix(path, ".")
+	}
+	return apperr.Invalidf("%s holds a NUL character (\\u0000), which cannot be stored", where)
 }
 
 func at(path string) string {

@@ -202,7 +202,7 @@ func TestBandsThroughHTTP(t *testing.T) {
 	}
 	if code, raw := c.Do("PUT", "/api/v1/powers/items/"+road+"/bands", "admin",
 		[]map[string]any{{"level": "一般", "min_yuan": 1000, "max_yuan": 5000, "conditions": "a\x00b"}}, nil); code != http.StatusBadRequest ||
-		!strings.Contains(string(raw), "band 0") {
-		t.Errorf("PUT bands with a NUL in the conditions = %d %s, want 400 naming band 0", code, raw)
+		!strings.Contains(string(raw), "[0].conditions") {
+		t.Errorf("PUT bands with a NUL in the conditions = %d %s, want 400 naming [0].conditions", code, raw)
 	}
 }

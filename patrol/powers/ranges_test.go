@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gridwatch/gridwatch/internal/apperr"
 )
 
 func TestParseRange(t *testing.T) {
@@ -105,6 +107,17 @@ func BenchmarkParseRange(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := ParseRange("处5000元以上3万元以下罚款"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestValidateBandsRefusesUnstorableText: a list's conditions with a NUL or invalid UTF-8
+// (a CSV import's cell) are refused naming the band, before PostgreSQL would.
+func TestValidateBandsRefusesUnstorableText(t *testing.T) {
+	for _, cond := range []string{"a\x00b", "a\xffb"} {
+		err := ValidateBands([]Band{{Level: Minor, MaxYuan: 500}, {Level: Ordinary, MinYuan: 500, MaxYuan: 900, Conditions: cond}})
+		if apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "band 1") {
+			t.Errorf("conditions %q: %v, want invalid naming band 1", cond, err)
 		}
 	}
 }
