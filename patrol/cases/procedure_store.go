@@ -39,10 +39,11 @@ func (s *Store) UseProcedure(cal Calendar, cfg ProcedureConfig) {
 
 // checkStage applies the procedure's rules to an event about to be appended, inside the
 // case's row lock, completes its detail and returns the status it leads to. Errors:
-// conflict (filing a case that cites no item; the investigator reviewing, 查审分离; a major
-// decision without an approving review), unprocessable (an amount outside the item's
-// band).
+// conflict (filing a case that cites no item; the investigator reviewing, 查审分离; a
+// hearing asked for late or held unasked; a second revoke; a decision too early or a major
+// one without an approving review), unprocessable (an amount outside the item's band).
 func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c Case, ne NewEvent, next Status, d *Detail) (Status, error) {
+	var err error
 	switch ne.Type {
 	case EventFile:
 		if c.Item == nil {
@@ -50,105 +51,139 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		}
 		d.Item = *c.Item
 	case EventReview:
-		var kind string
-		err := tx.QueryRow(ctx, `
-			SELECT type FROM case_events
-			WHERE case_id = $1 AND type IN ('investigate', 'evidence') AND (actor = $2 OR ($3 <> '' AND officer = $3))
-			ORDER BY seq LIMIT 1`, c.ID, who.Name, who.Officer).Scan(&kind)
-		if err == nil {
-			return "", apperr.Conflictf("查审分离: %s appended an %s event to case %d, so may not review it: the review must be independent of the investigation",
-				who.Name, kind, c.ID)
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return "", err
-		}
-		d.Qualification = who.Qualification
-		if ne.Procedure.Outcome == ReviewReject {
-			return StatusInvestigating, nil
+		if err = checkReviewer(ctx, tx, who, c); err == nil {
+			d.Qualification = who.Qualification
+			if ne.Procedure.Outcome == ReviewReject {
+				return StatusInvestigating, nil
+			}
 		}
 	case EventNotify:
-		if ne.Procedure.Hearing != HearingHeld && ne.Procedure.Hearing != HearingRequested {
-			break
-		}
-		events, err := eventsOf(ctx, tx, c.ID)
-		if err != nil {
-			return "", err
-		}
-		// A request in answer to the notice (a notify while notified or reviewed) comes
-		// within the party's period; one recorded with the notice itself is on its day.
-		if ne.Procedure.Hearing == HearingRequested {
-			if c.Status != StatusNotified && c.Status != StatusReviewed {
-				break
-			}
-			day := calendar.DateOf(s.eventTime(ne))
-			cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
-			if err != nil {
-				return "", err
-			}
-			if err := checkHearingRequestDay(c.ID, events, cal, s.periods, day); err != nil {
-				return "", err
-			}
-			break
-		}
-		// A hearing is held on the party's request: the round's latest answer asked for one
-		// (or recorded it held: a hearing of several sittings).
-		if _, answer := NoticeRound(events); answer == nil || !hearingRequested([]Event{*answer}) {
-			return "", apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
-		}
+		err = s.checkHearing(ctx, tx, c, ne)
 	case EventRevoke:
-		if strings.TrimSpace(ne.Note) == "" {
-			return "", apperr.Invalidf("a revoke needs its reasons and authority in the note")
-		}
-		events, err := eventsOf(ctx, tx, c.ID)
-		if err != nil {
-			return "", err
-		}
-		decided := false
-		for _, e := range events {
-			switch e.Type {
-			case EventDecide:
-				decided = true
-			case EventRevoke:
-				return "", apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
-			}
-		}
-		if !decided {
-			return "", apperr.Conflictf("case %d has no decision to revoke", c.ID)
-		}
+		err = checkRevoke(ctx, tx, c, ne)
 	case EventDecide:
-		if s.powers == nil || c.Item == nil {
-			return "", apperr.Conflictf("case %d cites no item of a powers catalog: no band to decide in", c.ID)
-		}
-		it, err := s.powers.Item(ctx, *c.Item)
-		if err != nil {
-			return "", err
-		}
-		if err := checkBand(it, ne.Procedure); err != nil {
-			return "", err
-		}
-		events, err := eventsOf(ctx, tx, c.ID)
-		if err != nil {
-			return "", err
-		}
-		day := calendar.DateOf(s.eventTime(ne))
-		cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
-		if err != nil {
-			return "", err
-		}
-		if err := checkDecisionDay(c.ID, events, cal, s.periods, day); err != nil {
-			return "", err
-		}
-		partyOf(events, &ne.Procedure)
-		d.Party, d.PartyName = ne.Procedure.Party, ne.Procedure.PartyName
-		if why := s.major.major(ne.Procedure, hearingRequested(events)); why != "" {
-			d.Major = why
-			if c.Status != StatusReviewed {
-				return "", apperr.Conflictf("case %d: a major decision (%s) needs an approving legal review (法制审核, 行政处罚法 第五十八条) first",
-					c.ID, why)
-			}
-		}
+		err = s.checkDecision(ctx, tx, c, ne, d)
+	}
+	if err != nil {
+		return "", err
 	}
 	return next, nil
+}
+
+// checkReviewer refuses a legal review by whoever investigated the case or gathered its
+// evidence (查审分离).
+func checkReviewer(ctx context.Context, tx pgx.Tx, who auth.Identity, c Case) error {
+	var kind string
+	err := tx.QueryRow(ctx, `
+		SELECT type FROM case_events
+		WHERE case_id = $1 AND type IN ('investigate', 'evidence') AND (actor = $2 OR ($3 <> '' AND officer = $3))
+		ORDER BY seq LIMIT 1`, c.ID, who.Name, who.Officer).Scan(&kind)
+	if err == nil {
+		return apperr.Conflictf("查审分离: %s appended an %s event to case %d, so may not review it: the review must be independent of the investigation",
+			who.Name, kind, c.ID)
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// checkHearing checks a notify that records a hearing requested or held: a request in
+// answer to the notice (a notify while notified or reviewed) comes within the party's
+// period — one recorded with the notice itself is on its day —, and a hearing is held
+// only on the party's request in the round (the round's latest answer asked for one, or
+// recorded it held: a hearing of several sittings).
+func (s *Store) checkHearing(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent) error {
+	h := ne.Procedure.Hearing
+	answering := c.Status == StatusNotified || c.Status == StatusReviewed
+	if h != HearingHeld && (h != HearingRequested || !answering) {
+		return nil
+	}
+	events, err := eventsOf(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	if h == HearingRequested {
+		cal, day, err := s.calendarOn(ctx, ne)
+		if err != nil {
+			return err
+		}
+		return checkHearingRequestDay(c.ID, events, cal, s.periods, day)
+	}
+	if _, answer := NoticeRound(events); answer == nil || !hearingRequested([]Event{*answer}) {
+		return apperr.Conflictf("case %d: the party has not requested a hearing in this round of notice: there is none to hold", c.ID)
+	}
+	return nil
+}
+
+// checkRevoke refuses a revoke without its reasons, of a case with no decision, or of one
+// revoked already.
+func checkRevoke(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent) error {
+	if strings.TrimSpace(ne.Note) == "" {
+		return apperr.Invalidf("a revoke needs its reasons and authority in the note")
+	}
+	events, err := eventsOf(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	decided := false
+	for _, e := range events {
+		switch e.Type {
+		case EventDecide:
+			decided = true
+		case EventRevoke:
+			return apperr.Conflictf("case %d: its decision was revoked already (event %d)", c.ID, e.Seq)
+		}
+	}
+	if !decided {
+		return apperr.Conflictf("case %d has no decision to revoke", c.ID)
+	}
+	return nil
+}
+
+// checkDecision checks a decision against its item's band, the party's periods and the
+// major-decision rule, and completes its detail with the notice's party and, for a major
+// decision, why it is one.
+func (s *Store) checkDecision(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent, d *Detail) error {
+	if s.powers == nil || c.Item == nil {
+		return apperr.Conflictf("case %d cites no item of a powers catalog: no band to decide in", c.ID)
+	}
+	it, err := s.powers.Item(ctx, *c.Item)
+	if err != nil {
+		return err
+	}
+	if err := checkBand(it, ne.Procedure); err != nil {
+		return err
+	}
+	events, err := eventsOf(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	cal, day, err := s.calendarOn(ctx, ne)
+	if err != nil {
+		return err
+	}
+	if err := checkDecisionDay(c.ID, events, cal, s.periods, day); err != nil {
+		return err
+	}
+	partyOf(events, &ne.Procedure)
+	d.Party, d.PartyName = ne.Procedure.Party, ne.Procedure.PartyName
+	if why := s.major.major(ne.Procedure, hearingRequested(events)); why != "" {
+		d.Major = why
+		if c.Status != StatusReviewed {
+			return apperr.Conflictf("case %d: a major decision (%s) needs an approving legal review (法制审核, 行政处罚法 第五十八条) first",
+				c.ID, why)
+		}
+	}
+	return nil
+}
+
+// calendarOn returns the day an event about to be appended happened, and the calendar of
+// that year and the one before (a period may start in it).
+func (s *Store) calendarOn(ctx context.Context, ne NewEvent) (calendar.Calendar, calendar.Date, error) {
+	day := calendar.DateOf(s.eventTime(ne))
+	cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
+	return cal, day, err
 }
 
 // eventTime is when an event about to be appended happened: its own time when it
