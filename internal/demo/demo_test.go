@@ -241,4 +241,8 @@ func checkPenaltyCases(t *testing.T, srv *app.Server, total int) {
 		SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'file')`); n == 0 {
 		t.Error("no penalty case delivered")
 	}
+	// Every decision names its party, as its notice did: the documents print it.
+	if n := count(t, db, `SELECT count(*) FROM case_events WHERE type = 'decide' AND coalesce(detail::jsonb->>'party_name', '') = ''`); n != 0 {
+		t.Errorf("%d decisions name no party", n)
+	}
 }

@@ -114,8 +114,9 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	// notice itself is after now, or a hearing was requested and is not held yet.
 	var notice time.Time
 	answered := false
+	party, partyName := p.party()
 	notify := func() bool {
-		if !add(importer, cases.NewEvent{Type: cases.EventNotify,
+		if !add(importer, cases.NewEvent{Type: cases.EventNotify, Procedure: cases.Procedure{Party: party, PartyName: partyName},
 			Note: "送达行政处罚事先告知书，告知拟作出的处罚及陈述、申辩、听证权利"}, days(2, 10)) {
 			return false
 		}
@@ -161,7 +162,7 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	if !answered && t.Before(p.earliestDecision(notice)) {
 		t = p.earliestDecision(notice)
 	}
-	if !add(importer, cases.NewEvent{Type: cases.EventDecide, Note: "作出行政处罚决定", Procedure: p.decision(item)}, days(1, 5)) ||
+	if !add(importer, cases.NewEvent{Type: cases.EventDecide, Note: "作出行政处罚决定", Procedure: p.decision(item, party)}, days(1, 5)) ||
 		reached(cases.StatusDecided) {
 		return out
 	}
@@ -181,15 +182,31 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	return out
 }
 
-// decision draws the facts of a decision: a party (organizations more often under the
-// regulators' items), a level and an amount inside the item's band for that level when
-// the item has bands, else a plausible fine for the level.
-func (p *penalties) decision(item string) cases.Procedure {
+// Made-up parties of the demo's penalty cases: a surname and a given name for a person, a
+// trade name and a business for an organization.
+var (
+	demoSurnames   = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "马", "胡"}
+	demoGivenNames = []string{"建国", "秀英", "志强", "桂兰", "海峰", "丽娟", "国平", "晓东", "春梅", "永明", "文华", "玉珍"}
+	demoTradeNames = []string{"顺发", "鑫源", "华宇", "恒泰", "永盛", "金茂", "兴隆", "宏达", "福临", "锦程"}
+	demoBusinesses = []string{"餐饮店", "建材经营部", "物流有限公司", "五金店", "农资经营部", "装饰工程有限公司", "超市", "汽车修理厂"}
+)
+
+// party draws the party of a penalty case, named in its notice: an organization about a
+// third of the time, else a person.
+func (p *penalties) party() (kind, name string) {
 	r := p.r
-	party := cases.PartyIndividual
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
 	if r.Float64() < 0.35 {
-		party = cases.PartyOrg
+		return cases.PartyOrg, "江阴市" + pick(demoTradeNames) + pick(demoBusinesses)
 	}
+	return cases.PartyIndividual, pick(demoSurnames) + pick(demoGivenNames)
+}
+
+// decision draws the facts of a decision on a party of the given kind: a level and an
+// amount inside the item's band for that level when the item has bands, else a plausible
+// fine for the level.
+func (p *penalties) decision(item, party string) cases.Procedure {
+	r := p.r
 	level, lo, hi := powers.Minor, 200.0, 1000.0
 	switch x := r.Float64(); {
 	case x < 0.55:
