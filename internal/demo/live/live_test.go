@@ -49,9 +49,10 @@ func TestRunAgainstARealServer(t *testing.T) {
 	began := time.Now()
 	n, err := live.Run(run, live.Config{BaseURL: c.URL, AdminToken: c.Tokens["admin"], Phones: phones, Client: client,
 		// Fixes at least a second apart: OsmAnd timestamps are whole seconds, and a second fix
-		// in the same second would be a duplicate, not stored (nor its alarm seen).
+		// in the same second would be a duplicate, not stored (nor its alarm seen). Cases
+		// every 0.3 s on average, so that the first is due early even on a busy machine.
 		Tick: 50 * time.Millisecond, Options: live.Options{MinEvery: 1000 * time.Millisecond, MaxEvery: 1100 * time.Millisecond,
-			SOSAfter: 1500 * time.Millisecond, WanderAfter: 2 * time.Second, SilentAfter: 2 * time.Second, CasesPerHour: 3600, Seed: 1}})
+			SOSAfter: 1500 * time.Millisecond, WanderAfter: 2 * time.Second, SilentAfter: 2 * time.Second, CasesPerHour: 12000, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
