@@ -118,14 +118,15 @@ func flush(t *testing.T, c *apptest.City) {
 }
 
 // TestCaseEventsAndDecisionDeliveredOnceSigned: every event of a case taken to a penalty
-// decision arrives once, signed, in order, and the decision arrives once with what
-// 执法公示 shows of it: the person's name masked, here and in the case events.
+// decision, then revoked, arrives once, signed, in order; the decision arrives once with
+// what 执法公示 shows of it (the person's name masked, here and in the case events), and
+// its revocation once.
 func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 	c := newCaseCity(t)
 	rc := &receiver{statuses: []int{200}}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
-	id := subscribeTo(t, c, hook.URL, "", webhook.EventCase, webhook.EventDecisionMade)
+	id := subscribeTo(t, c, hook.URL, "", webhook.EventCase, webhook.EventDecisionMade, webhook.EventDecisionRevoked)
 
 	cs := report(t, c, 120.35, 31.84)
 	steps := []map[string]any{
@@ -134,6 +135,7 @@ func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 		{"type": "notify", "party": "individual", "party_name": "张三丰", "at": "2025-09-26T10:00:00+08:00"},
 		{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"},
 		{"type": "decide", "amount_yuan": 800, "level": "一般", "at": "2025-09-30T10:00:00+08:00"},
+		{"type": "revoke", "note": "复议决定撤销", "at": "2025-10-20T11:00:00+08:00"},
 	}
 	for _, ev := range steps {
 		if st, body := c.Do("POST", fmt.Sprintf("/api/v1/cases/%d/events", cs), "admin", ev, nil); st != http.StatusCreated {
@@ -144,9 +146,9 @@ func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 
 	got := rc.requests()
 	envs := verified(t, got)
-	wantTypes := []string{"report", "file", "investigate", "notify", "notify", "decide"}
-	if len(envs) != len(wantTypes)+1 {
-		t.Fatalf("%d requests, want %d case events and a decision: %v", len(envs), len(wantTypes), envs)
+	wantTypes := []string{"report", "file", "investigate", "notify", "notify", "decide", "revoke"}
+	if len(envs) != len(wantTypes)+2 {
+		t.Fatalf("%d requests, want %d case events, a decision and its revocation: %v", len(envs), len(wantTypes), envs)
 	}
 	ids := map[string]bool{}
 	for i, r := range got {
@@ -160,6 +162,7 @@ func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 	}
 	var seqs []string
 	var decision *webhook.Decision
+	var revoked []webhook.Revocation
 	for _, env := range envs {
 		if env.Township != "B" {
 			t.Errorf("%s: township %q, want B", env.Type, env.Township)
@@ -188,6 +191,12 @@ func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 			if err := json.Unmarshal(env.Data, decision); err != nil {
 				t.Fatal(err)
 			}
+		case webhook.EventDecisionRevoked:
+			var r webhook.Revocation
+			if err := json.Unmarshal(env.Data, &r); err != nil {
+				t.Fatal(err)
+			}
+			revoked = append(revoked, r)
 		default:
 			t.Errorf("unexpected event %s", env.Type)
 		}
@@ -204,6 +213,11 @@ func TestCaseEventsAndDecisionDeliveredOnceSigned(t *testing.T) {
 		decision.PartyKind != cases.PartyIndividual || decision.Party != "张**" || decision.Level != "一般" ||
 		decision.AmountYuan != 800 || !decision.DecidedAt.Equal(decided) || len(decision.Hash) != 64 {
 		t.Errorf("decision = %+v, want case %d, U1, individual 张**, 一般, 800 yuan, decided %s", decision, cs, decided)
+	}
+	revokedAt, _ := time.Parse(time.RFC3339, "2025-10-20T11:00:00+08:00")
+	if len(revoked) != 1 || revoked[0].Case != cs || revoked[0].Number != fmt.Sprintf("B-2025-%05d", cs) ||
+		!revoked[0].RevokedAt.Equal(revokedAt) || len(revoked[0].Hash) != 64 || (decision != nil && revoked[0].Hash == decision.Hash) {
+		t.Errorf("revocations = %+v, want one of case %d at %s with the revoke event's hash", revoked, cs, revokedAt)
 	}
 
 	var res struct {
