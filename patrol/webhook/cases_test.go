@@ -19,7 +19,6 @@ import (
 	"github.com/gridwatch/gridwatch/internal/auth"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/officer"
-	"github.com/gridwatch/gridwatch/patrol/powers"
 	"github.com/gridwatch/gridwatch/patrol/webhook"
 )
 
@@ -38,19 +37,7 @@ func newCaseCity(t *testing.T) *apptest.City {
 		Officers:  []officer.Officer{{ID: "a-1", Squadron: "A1"}, {ID: "b-1", Squadron: "B1"}},
 		Tokens:    map[string]auth.TokenSpec{"admin": {Role: auth.Admin}},
 	})
-	ctx := context.Background()
-	effective, _ := powers.ParseDate("2024-03-01")
-	if _, err := c.Server.Powers.ImportList(ctx, "test", powers.ListImport{Effective: effective, Rows: []powers.ListRow{
-		{Row: 3, Code: "U1", Name: "擅自占用城市道路", Sector: "urban_management", Department: "城管局", Category: "行政处罚", Townships: "全部"},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Server.Powers.SetBands(ctx, "U1", []powers.Band{
-		{Level: powers.Minor, MinYuan: 0, MaxYuan: 500, Conditions: "首次"},
-		{Level: powers.Ordinary, MinYuan: 500, MaxYuan: 15000, Conditions: "一般"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c.PenaltyItem(t)
 	return c
 }
 
