@@ -258,6 +258,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Webhooks = webhook.NewStore(pool)
 	s.Deliverer = webhook.NewDeliverer(s.Webhooks, cfg.Webhooks)
 	s.Alerts.UseOutbox(s.Webhooks)
+	s.Cases.UseEventHook(s.Webhooks.CaseEvents())
 	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases,
 		Plans: s.Plans, Tracks: s.Positions})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,

@@ -1,14 +1,19 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridwatch/gridwatch/patrol/position"
+	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
-// registerMetrics adds the collectors of ingest and tiles to the server's registry: the
-// time of each ingest stage, the group transactions of ingest and the tile cache.
+// registerMetrics adds the collectors of ingest, tiles and webhooks to the server's
+// registry: the time of each ingest stage, the group transactions of ingest, the tile
+// cache, and the webhooks' deliveries, attempts and outbox.
 func (s *Server) registerMetrics() {
 	reg := s.metrics.Registry()
 	for st, name := range position.StageNames {
@@ -38,6 +43,52 @@ func (s *Server) registerMetrics() {
 		Name: "gridwatch_tile_analysis_computations_total",
 		Help: "Analyses computed for the analysis tile layers (concurrent tiles of one analysis share one).",
 	}, func() float64 { return float64(s.Tiles.AnalysisComputations()) }))
+
+	hooks := func(name, help string, v func(webhook.Stats) int64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridwatch_webhook_" + name, Help: help},
+			func() float64 { return float64(v(s.Webhooks.Stats())) }))
+	}
+	hooks("deliveries_queued_total", "Webhook deliveries written to the outbox by this instance, in their events' transactions.",
+		func(st webhook.Stats) int64 { return st.Queued })
+	hooks("deliveries_succeeded_total", "Webhook deliveries acknowledged by a 2xx to an attempt of this instance.",
+		func(st webhook.Stats) int64 { return st.Delivered })
+	hooks("attempts_failed_total", "Webhook attempts of this instance not answered 2xx (tried again after a backoff).",
+		func(st webhook.Stats) int64 { return st.Failed })
+	hooks("attempts_total", "Webhook attempts recorded by this instance.", func(st webhook.Stats) int64 { return st.Attempts })
+	reg.MustRegister(backlogCollector{s.Webhooks})
+}
+
+// backlogCollector reads the webhook outbox's backlog, shared by every instance, at
+// scrape time.
+type backlogCollector struct{ store *webhook.Store }
+
+var (
+	backlogPending = prometheus.NewDesc("gridwatch_webhook_outbox_depth",
+		"Webhook deliveries of active subscriptions not yet delivered (every instance's: the same on each).", nil, nil)
+	backlogOldest = prometheus.NewDesc("gridwatch_webhook_outbox_oldest_seconds",
+		"Age of the oldest webhook delivery not yet delivered (0 when none).", nil, nil)
+)
+
+// backlogTimeout bounds the scrape's query: a slow database leaves the backlog out of one
+// scrape rather than holding Prometheus.
+const backlogTimeout = 2 * time.Second
+
+func (backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- backlogPending
+	ch <- backlogOldest
+}
+
+func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	// The registry gives collectors no context: the query gets its own, bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), backlogTimeout)
+	defer cancel()
+	b, err := c.store.Backlog(ctx, time.Now())
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(backlogPending, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(backlogPending, prometheus.GaugeValue, float64(b.Pending))
+	ch <- prometheus.MustNewConstMetric(backlogOldest, prometheus.GaugeValue, b.Oldest.Seconds())
 }
 
 // groupMetrics are the statistics of ingest's group transactions.

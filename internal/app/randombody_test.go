@@ -323,7 +323,7 @@ func (fx *fixture) template(rt route) (body, contentType string, geometry bool) 
 			`"left_area":{"enabled":true,"minutes":10},"mock_location":{"enabled":false},"case_overdue":{"enabled":true},` +
 			`"off_plan":{"enabled":true,"minutes":30}}`, "application/json", false
 	case "POST /api/v1/webhooks":
-		return `{"url":"https://platform.example/hook","events":["alert.raised","alert.resolved"],"secret":"0123456789abcdef"}`,
+		return `{"url":"https://platform.example/hook","events":["alert.raised","case.event","decision.made"],"secret":"0123456789abcdef"}`,
 			"application/json", false
 	case "POST /open311/v2/requests.{format}":
 		return url.Values{"api_key": {fx.tokens[auth.Reporter]}, "service_code": {fx.sector}, "lat": {"31.805"}, "long": {"120.205"},

@@ -127,7 +127,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if err := s.fillEvent(ctx, tx, who, c, &e, ne); err != nil {
 		return Case{}, err
 	}
-	if err := appendEvent(ctx, tx, e); err != nil {
+	if err := s.appendEvent(ctx, tx, c, e); err != nil {
 		return Case{}, err
 	}
 	set := "status = $2, updated_at = now(), officer = coalesce($3, officer), department = coalesce($4, department)"

@@ -126,7 +126,7 @@ func (s *Store) appendAttachments(ctx context.Context, tx pgx.Tx, who auth.Ident
 		hash := a.SHA256
 		e := Event{CaseID: c.ID, Type: EventEvidence, Status: c.Status, Actor: who.Name, ActorRole: string(who.Role),
 			Officer: c.Officer, Note: a.Note, At: now, Lat: a.Lat, Lon: a.Lon, Evidence: &hash}
-		if err := appendEvent(ctx, tx, e); err != nil {
+		if err := s.appendEvent(ctx, tx, c, e); err != nil {
 			return nil, err
 		}
 		events = append(events, e)

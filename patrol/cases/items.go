@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -91,18 +90,18 @@ func (r routing) held() *bool {
 	return &r.isHeld
 }
 
-// apply writes, in the intake transaction, the refer event of a case routed to the
-// holding department, and the case's status and department after it.
-func (r routing) apply(ctx context.Context, tx pgx.Tx, id int64, at time.Time) error {
+// route writes, in the intake transaction of case c, the refer event of a case that r
+// routed to the holding department, and the case's status and department after it.
+func (s *Store) route(ctx context.Context, tx pgx.Tx, r routing, c Case) error {
 	if r.cited == "" || r.isHeld {
 		return nil
 	}
 	dept := r.department
-	if err := appendEvent(ctx, tx, Event{CaseID: id, Type: EventRefer, Status: StatusReferred, Actor: SystemActor,
-		ActorRole: SystemActor, Department: &dept, Note: r.note, At: at}); err != nil {
+	if err := s.appendEvent(ctx, tx, c, Event{CaseID: c.ID, Type: EventRefer, Status: StatusReferred, Actor: SystemActor,
+		ActorRole: SystemActor, Department: &dept, Note: r.note, At: c.ReportedAt}); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `UPDATE cases SET status = $2, department = $3, updated_at = now() WHERE id = $1`,
-		id, StatusReferred, dept)
+		c.ID, StatusReferred, dept)
 	return err
 }

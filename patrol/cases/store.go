@@ -62,6 +62,7 @@ type Store struct {
 	calendar  Calendar
 	periods   Periods
 	major     MajorRule
+	hook      EventHook
 
 	// sectors is the reference list, read once: only a migration changes it, and every
 	// filtered tile request checks its sector against it.
@@ -73,6 +74,18 @@ type Store struct {
 // item is refused. The catalog's store reads sectors from this one, so it is wired after
 // both exist.
 func (s *Store) UsePowers(p Powers) { s.powers = p }
+
+// EventHook is told of every event appended to a case's history, inside the transaction
+// that appends it, so that what it writes there commits or rolls back with the event
+// (package webhook's CaseEvents: the outbox of other systems). c is the case as it was
+// before the event (e.Status is its status after); an error rolls the event back.
+type EventHook interface {
+	Appended(ctx context.Context, tx pgx.Tx, c Case, e Event) error
+}
+
+// UseEventHook sets the hook told of every event appended. Call it before the Store is
+// used.
+func (s *Store) UseEventHook(h EventHook) { s.hook = h }
 
 // OnChange registers f to be called, after the commit, with the position of every case
 // created or changed (map tiles invalidate with it).
@@ -223,28 +236,31 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 	}
 	var c Case
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `
+		rows, err := tx.Query(ctx, `
 			INSERT INTO cases (sector, title, description, lon, lat, h3, township, grid_area, squadron, source, reporter, reported_at,
 				item, item_held)
 			SELECT code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM sectors WHERE code = $1
-			RETURNING id`, nc.Sector, nc.Title, nc.Description, p[0], p[1], cell, township, gridArea, squadron,
-			nc.Source, who.Name, nc.ReportedAt, route.item(), route.held()).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
+			RETURNING `+caseColumns, nc.Sector, nc.Title, nc.Description, p[0], p[1], cell, township, gridArea, squadron,
+			nc.Source, who.Name, nc.ReportedAt, route.item(), route.held())
+		if err != nil {
+			return err
+		}
+		if c, err = pgx.CollectExactlyOneRow(rows, scanCase); errors.Is(err, pgx.ErrNoRows) {
 			return apperr.Invalidf("unknown sector %q (see /api/v1/sectors)", nc.Sector)
 		}
 		if err != nil {
 			return err
 		}
+		id := c.ID
 		report := Event{CaseID: id, Type: EventReport, Status: StatusReported,
 			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}
 		if err := s.noteReceipt(ctx, tx, &report, received); err != nil {
 			return err
 		}
-		if err := appendEvent(ctx, tx, report); err != nil {
+		if err := s.appendEvent(ctx, tx, c, report); err != nil {
 			return err
 		}
-		if err := route.apply(ctx, tx, id, nc.ReportedAt); err != nil {
+		if err := s.route(ctx, tx, route, c); err != nil {
 			return err
 		}
 		for _, ne := range events {
@@ -390,9 +406,9 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-// appendEvent writes the next event of a case, chained to the last one. The caller holds
-// the case's row lock (or has just created the case).
-func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
+// appendEvent writes the next event of case c, chained to the last one, and tells the
+// hook. The caller holds the case's row lock (or has just created the case).
+func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, c Case, e Event) error {
 	var prev []byte
 	err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1), ''::bytea)
 		FROM case_events WHERE case_id = $1`, e.CaseID).Scan(&e.Seq, &prev)
@@ -417,7 +433,11 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
 		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail, received_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail, e.ReceivedAt)
-	return err
+	if err != nil || s.hook == nil {
+		return err
+	}
+	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
+	return s.hook.Appended(ctx, tx, c, e)
 }
 
 // noteReceipt gives e, about to be appended, its time of receipt when its claimed time

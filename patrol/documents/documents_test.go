@@ -1,7 +1,6 @@
 package documents_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,7 +18,6 @@ import (
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/documents"
 	"github.com/gridwatch/gridwatch/patrol/officer"
-	"github.com/gridwatch/gridwatch/patrol/powers"
 )
 
 func TestYuanZH(t *testing.T) {
@@ -79,20 +77,7 @@ func procedureCity(t *testing.T) *apptest.City {
 		// The procedure is replayed on its dates of 2025, officers' steps included.
 		Configure: func(cfg *app.Config) { cfg.ClaimWindow = 20 * 365 * 24 * time.Hour },
 	})
-	ctx := context.Background()
-	effective, _ := powers.ParseDate("2024-03-01")
-	if _, err := c.Server.Powers.ImportList(ctx, "test", powers.ListImport{Effective: effective, Rows: []powers.ListRow{
-		{Row: 3, Code: "U1", Name: "擅自占用城市道路", Sector: "urban_management", Department: "城管局", Category: "行政处罚",
-			Townships: "全部", LegalBasis: "《城市道路管理条例》第二十七条"},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Server.Powers.SetBands(ctx, "U1", []powers.Band{
-		{Level: powers.Minor, MinYuan: 0, MaxYuan: 500, Conditions: "首次"},
-		{Level: powers.Ordinary, MinYuan: 500, MaxYuan: 15000, Conditions: "一般"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c.PenaltyItem(t)
 	return c
 }
 

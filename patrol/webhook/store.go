@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,9 @@ const MaxDeliveriesListed = 200
 // Store keeps subscriptions and their outbox.
 type Store struct {
 	db *pgxpool.Pool
+
+	// This instance's counts since it started (Stats).
+	queued, attempts, delivered, failed atomic.Int64
 }
 
 // NewStore returns a Store.
@@ -83,17 +87,24 @@ type envelope struct {
 }
 
 // Enqueue writes, in tx (the event's own transaction), a delivery of the event for every
-// active subscription to its type and township (alert.Outbox).
+// active subscription to its type and township (alert.Outbox; CaseEvents).
 func (s *Store) Enqueue(ctx context.Context, tx pgx.Tx, event, township string, data any) error {
 	payload, err := json.Marshal(envelope{Type: event, Township: township, Data: data})
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO webhook_deliveries (webhook, event, payload)
-		SELECT id, $1, $3 FROM webhooks
+	// clock_timestamp, not the transaction's now(): the events of one transaction (a case
+	// created with its history, a decision and its case event) are delivered in the order
+	// they were written, as deliveries go oldest first.
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO webhook_deliveries (webhook, event, payload, created_at)
+		SELECT id, $1, $3, clock_timestamp() FROM webhooks
 		WHERE active AND $1 = ANY (events) AND (township IS NULL OR township = $2)`, event, township, payload)
-	return err
+	if err != nil {
+		return err
+	}
+	s.queued.Add(tag.RowsAffected())
+	return nil
 }
 
 // due returns the active subscriptions that have a delivery due at now.
@@ -162,7 +173,55 @@ func (s *Store) record(ctx context.Context, webhook int64, c claimed, a attempt,
 		b.Queue(`UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE webhook = $1 AND id = $2`, webhook, c.ID, retryAt)
 	}
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
-	return pgdb.Translate(err, "webhook attempt")
+	if err != nil {
+		return pgdb.Translate(err, "webhook attempt")
+	}
+	s.attempts.Add(1)
+	if ok {
+		s.delivered.Add(1)
+	} else {
+		s.failed.Add(1)
+	}
+	return nil
+}
+
+// Stats are the counts of this instance's webhook work since it started.
+type Stats struct {
+	// Queued counts the deliveries written to the outbox, in the transactions of their
+	// events: those of a transaction rolled back afterwards (rare: an error) are counted.
+	Queued int64
+	// Attempts counts the attempts recorded; Delivered those answered 2xx (a delivery is
+	// delivered once, after any number of failed attempts), Failed the others (a failed
+	// delivery is tried again: none fails for good).
+	Attempts, Delivered, Failed int64
+}
+
+// Stats returns the counts of this instance's webhook work.
+func (s *Store) Stats() Stats {
+	return Stats{Queued: s.queued.Load(), Attempts: s.attempts.Load(), Delivered: s.delivered.Load(), Failed: s.failed.Load()}
+}
+
+// Backlog is the outbox's state, over every instance: the deliveries of active
+// subscriptions not yet delivered, and the age of the oldest (0 when none).
+type Backlog struct {
+	Pending int64
+	Oldest  time.Duration
+}
+
+// Backlog reads the outbox's state at now.
+func (s *Store) Backlog(ctx context.Context, now time.Time) (Backlog, error) {
+	var b Backlog
+	var oldest *time.Time
+	err := s.db.QueryRow(ctx, `
+		SELECT count(*), min(d.created_at) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook
+		WHERE w.active AND d.delivered_at IS NULL`).Scan(&b.Pending, &oldest)
+	if err != nil {
+		return Backlog{}, pgdb.Translate(err, "webhook outbox")
+	}
+	if oldest != nil {
+		b.Oldest = max(now.Sub(*oldest), 0)
+	}
+	return b, nil
 }
 
 // Delivery is a delivery with its attempts, as listed.

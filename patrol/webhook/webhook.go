@@ -13,8 +13,9 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 )
 
-// Events are the event types a subscription may ask for.
-var Events = []string{"alert.raised", "alert.acknowledged", "alert.resolved"}
+// Events are the event types a subscription may ask for: those of alerts (package
+// alert's), of cases and of decisions (CaseEvents).
+var Events = []string{"alert.raised", "alert.acknowledged", "alert.resolved", EventCase, EventDecisionMade, EventDecisionRevoked}
 
 // Limits of a subscription.
 const (

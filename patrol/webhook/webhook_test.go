@@ -38,15 +38,11 @@ func newCity(t *testing.T) *apptest.City {
 	return c
 }
 
-// subscribe subscribes url to every alert event and returns the subscription's id.
+// subscribe subscribes url to every event of every township and returns the
+// subscription's id.
 func subscribe(t *testing.T, c *apptest.City, target string) int64 {
 	t.Helper()
-	var sub webhook.Subscription
-	if st, body := c.Do("POST", "/api/v1/webhooks", "admin", map[string]any{"url": target,
-		"events": webhook.Events, "secret": secret}, &sub); st != http.StatusCreated {
-		t.Fatalf("POST /webhooks = %d %s", st, body)
-	}
-	return sub.ID
+	return subscribeTo(t, c, target, "", webhook.Events...)
 }
 
 // sos sends an SOS through the OsmAnd endpoint and lets the rules raise its alert.
@@ -288,6 +284,8 @@ func TestSubscriptionsRefuseBadInputNamingTheField(t *testing.T) {
 		{"credentials in the URL", with("url", "https://u:p@platform.example/"), "url"},
 		{"no events", with("events", []string{}), "events"},
 		{"unknown event", with("events", []string{"alert.raised", "case.everything"}), "events"},
+		{"a case event type misspelt", with("events", []string{"case_event"}), "events"},
+		{"a decision without its verb", with("events", []string{"decision"}), "events"},
 		{"short secret", with("secret", "fifteen bytes!!"), "secret"},
 	} {
 		st, body := c.Do("POST", "/api/v1/webhooks", "admin", tc.body, nil)
@@ -307,6 +305,12 @@ func TestSubscriptionsRefuseBadInputNamingTheField(t *testing.T) {
 	}
 	if c.Do("GET", "/api/v1/webhooks", "admin", nil, &list); len(list.Webhooks) != 0 {
 		t.Errorf("refused subscriptions were stored: %+v", list.Webhooks)
+	}
+	// Every event type is offered: alerts', cases', decisions'.
+	for _, ev := range webhook.Events {
+		if st, body := c.Do("POST", "/api/v1/webhooks", "admin", with("events", []string{ev}), nil); st != http.StatusCreated {
+			t.Errorf("subscribing to %s = %d %s, want 201", ev, st, body)
+		}
 	}
 	// The secret is never given back.
 	st, body := c.Do("POST", "/api/v1/webhooks", "admin", ok, nil)
