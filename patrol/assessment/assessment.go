@@ -25,6 +25,8 @@ import (
 type Cases interface {
 	UnitCounts(ctx context.Context, level string, from, to time.Time, targets cases.UnitTargets) ([]cases.UnitCounts, error)
 	DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitDeadlines, error)
+	SectorCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitSector, error)
+	Sectors(ctx context.Context) ([]cases.Sector, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -110,7 +112,10 @@ type Report struct {
 	Window
 	Weights Weights        `json:"weights"`
 	Targets map[string]int `json:"targets_minutes"`
-	Levels  []LevelReport  `json:"levels"`
+	// Sectors are the sectors of the volume's breakdown (each volume indicator's
+	// sectors), in the order of the tables' columns.
+	Sectors []SectorName  `json:"sectors"`
+	Levels  []LevelReport `json:"levels"`
 }
 
 // Store computes assessments from the owners' stores and keeps the weights.
@@ -142,8 +147,15 @@ func (s *Store) Assess(ctx context.Context, who auth.Identity, township string, 
 	r := Report{Window: w, Weights: weights, Targets: map[string]int{
 		"arrive": int(s.targets.ArriveWithin.Minutes()), "resolve": int(s.targets.ResolveWithin.Minutes()),
 		"repeat": int(s.targets.RepeatWithin.Minutes())}}
+	sectors, err := s.src.Cases.Sectors(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("sectors: %w", err)
+	}
+	for _, sec := range sectors {
+		r.Sectors = append(r.Sectors, SectorName{Code: sec.Code, Name: sec.NameZH})
+	}
 	for _, level := range levels {
-		lr, err := s.level(ctx, level, w, weights)
+		lr, err := s.level(ctx, level, w, weights, sectors)
 		if err != nil {
 			return Report{}, err
 		}
@@ -190,7 +202,7 @@ func (s *Store) units(ctx context.Context, level string) ([]string, map[string]u
 }
 
 // level assesses every unit of one level.
-func (s *Store) level(ctx context.Context, level string, w Window, weights Weights) (LevelReport, error) {
+func (s *Store) level(ctx context.Context, level string, w Window, weights Weights, sectors []cases.Sector) (LevelReport, error) {
 	codes, info, err := s.units(ctx, level)
 	if err != nil {
 		return LevelReport{}, err
@@ -218,6 +230,10 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	planned, err := s.src.Plans.UnitCompliance(ctx, level, w.From, w.To)
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("plan compliance: %w", err)
+	}
+	bySector, err := s.sectorCounts(ctx, level, w)
+	if err != nil {
+		return LevelReport{}, err
 	}
 	byPlan := map[string]planning.UnitPlanned{}
 	for _, p := range planned {
@@ -292,12 +308,40 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			units[j].Indicators = append(units[j].Indicators, assess(d, level, c, city, ref, post))
 		}
 	}
+	volume := slices.IndexFunc(Definitions, func(d Definition) bool { return d.Key == "volume" })
+	hours := make([]float64, len(codes))
+	for j := range codes {
+		hours[j] = counts[volume][j].N
+	}
+	breakdown := sectorVolumes(sectors, bySector, codes, hours)
 	for j := range units {
+		in := &units[j].Indicators[volume]
+		in.Sectors = breakdown[j]
+		if !in.NoData {
+			in.Reason += sectorReason(in.Sectors)
+		}
 		composite(&units[j], weights)
 	}
 	rank(units)
 	lr.Units = units
 	return lr, nil
+}
+
+// sectorCounts reads the cases reported in the window by unit of level and sector:
+// sector → unit → cases.
+func (s *Store) sectorCounts(ctx context.Context, level string, w Window) (map[string]map[string]int, error) {
+	list, err := s.src.Cases.SectorCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return nil, fmt.Errorf("case counts by sector: %w", err)
+	}
+	out := map[string]map[string]int{}
+	for _, c := range list {
+		if out[c.Sector] == nil {
+			out[c.Sector] = map[string]int{}
+		}
+		out[c.Sector][c.Unit] = c.Reported
+	}
+	return out, nil
 }
 
 // positionChecks counts the evidence position checks of each unit of level: an officer's

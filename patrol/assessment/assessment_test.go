@@ -438,6 +438,50 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 			}
 		}
 	}
+	// Volume by sector: each township's first case is of market regulation, the rest of
+	// urban management; B's hotline complaint (market regulation) is its township's and
+	// squadron's, not its officer's. Expected: the city's cases of the sector per patrol
+	// hour (31 hours in all) times the unit's hours.
+	for li, prefix := range []string{"", "q", "o"} {
+		lr := rep.Levels[li]
+		units := unitsByCode(lr)
+		market := map[string]int{"A": 1, "B": 2, "C": 1, "S": 1}
+		if prefix == "o" {
+			market["B"] = 1
+		}
+		cityMarket, cityUrban := 0.0, 0.0
+		for code, p := range plans {
+			cityMarket += float64(market[code])
+			cityUrban += float64(p.dispatched + p.referred - 1)
+		}
+		for code, p := range plans {
+			in := indicator(units[prefix+code], "volume")
+			want := map[string][2]float64{
+				"market_regulation": {float64(market[code]), cityMarket / 31 * p.patrolHours},
+				"urban_management":  {float64(p.dispatched + p.referred - 1), cityUrban / 31 * p.patrolHours},
+			}
+			if len(in.Sectors) != len(want) {
+				t.Fatalf("%s %s: sectors %+v, want market regulation and urban management", lr.Level, code, in.Sectors)
+			}
+			sum := 0
+			for _, sv := range in.Sectors {
+				w := want[sv.Sector]
+				sum += sv.Cases
+				if float64(sv.Cases) != w[0] || math.Abs(sv.Expected-w[1]) > 0.006 || sv.Ratio == nil ||
+					*sv.RatioLo > *sv.Ratio || *sv.Ratio > *sv.RatioHi {
+					t.Errorf("%s %s %s: %d cases, expected %g, ratio %v–%v–%v; want %g cases, expected %.2f",
+						lr.Level, code, sv.Sector, sv.Cases, sv.Expected, *sv.RatioLo, *sv.Ratio, *sv.RatioHi, w[0], w[1])
+				}
+				below := strings.Contains(in.Reason, "低于全市:") && strings.Contains(in.Reason, sv.Name+" ")
+				if (*sv.RatioHi < 1) != below && !strings.Contains(in.Reason, "高于全市") {
+					t.Errorf("%s %s %s: interval %g–%g, reason %q", lr.Level, code, sv.Sector, *sv.RatioLo, *sv.RatioHi, in.Reason)
+				}
+			}
+			if float64(sum) != in.X {
+				t.Errorf("%s %s: sectors sum to %d cases, volume counts %g", lr.Level, code, sum, in.X)
+			}
+		}
+	}
 	// City values pooled over the townships: arrival (32+36+28+4)/(42+40+40+4).
 	if got := rep.Levels[0].City["arrival"]; math.Abs(got-round4(100.0/126)) > 1e-9 {
 		t.Errorf("city arrival %g, want %g", got, 100.0/126)
@@ -525,8 +569,18 @@ func TestExportsHoldTheNumbersOfTheJSON(t *testing.T) {
 			row := rows[j+1]
 			want := []string{u.Code, u.Name, u.Township, num(u.Score), num(u.ScoreLo), num(u.ScoreHi),
 				fmt.Sprint(u.RankBest), fmt.Sprint(u.RankWorst)}
+			ratio := map[string]*float64{}
 			for _, in := range u.Indicators {
 				want = append(want, num(in.Observed), num(in.Estimate), num(in.Score))
+				for _, sv := range in.Sectors {
+					ratio[sv.Sector] = sv.Ratio
+				}
+			}
+			for _, sec := range rep.Sectors { // the volume's breakdown, one column a sector
+				want = append(want, num(ratio[sec.Code]))
+			}
+			if len(rep.Sectors) != 12 || rows[0][8+3*len(assessment.Definitions)] != "执法体量·"+rep.Sectors[0].Name+"(与全市之比)" {
+				t.Fatalf("%s: %d sectors, header %v", sheet, len(rep.Sectors), rows[0])
 			}
 			if got := strings.Join(row[:len(want)], "|"); got != strings.Join(want, "|") {
 				t.Errorf("%s row %d:\n got %s\nwant %s", sheet, j+1, got, strings.Join(want, "|"))

@@ -86,6 +86,8 @@ type Indicator struct {
 	ScoreHi  *float64 `json:"score_hi"`
 	NoData   bool     `json:"no_data"`
 	Reason   string   `json:"reason"`
+	// Sectors breaks the volume down by sector (the volume indicator only, with data).
+	Sectors []SectorVolume `json:"sectors,omitempty"`
 }
 
 // score maps a value v of an indicator to 0–100: the logistic of the difference of v and

@@ -37,10 +37,8 @@ type UnitTargets struct {
 // over [from, to) against targets; cases without a unit of that level are left out, so
 // are units without a case counted. Errors: invalid for another level.
 func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time, targets UnitTargets) ([]UnitCounts, error) {
-	switch level {
-	case "township", "squadron", "officer":
-	default:
-		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
 	return collect[UnitCounts](ctx, s, `
 		WITH c AS (
@@ -72,6 +70,38 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`,
 		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
+}
+
+// UnitSector is the number of cases of one sector reported in a window that belong to one
+// unit: the volume of the assessment broken down by sector.
+type UnitSector struct {
+	Unit     string
+	Sector   string
+	Reported int
+}
+
+// SectorCounts counts, for each unit of level "township", "squadron" or "officer" and
+// each sector, the cases reported in [from, to) — the Reported of UnitCounts by sector.
+// Units and sectors without a case are left out. Errors: invalid for another level.
+func (s *Store) SectorCounts(ctx context.Context, level string, from, to time.Time) ([]UnitSector, error) {
+	if err := checkLevel(level); err != nil {
+		return nil, err
+	}
+	return collect[UnitSector](ctx, s, `
+		SELECT unit, sector, count(*)::int
+		FROM (SELECT CASE $1 WHEN 'squadron' THEN squadron WHEN 'officer' THEN officer ELSE township END AS unit, sector
+		      FROM cases WHERE reported_at >= $2 AND reported_at < $3) c
+		WHERE unit IS NOT NULL
+		GROUP BY unit, sector ORDER BY unit, sector`, []any{level, from, to})
+}
+
+// checkLevel refuses a level of unit other than township, squadron and officer.
+func checkLevel(level string) error {
+	switch level {
+	case "township", "squadron", "officer":
+		return nil
+	}
+	return apperr.Invalidf("level %q: must be township, squadron or officer", level)
 }
 
 // UnitDeadlines are one unit's penalty-procedure deadlines (the stages of 一般程序 that are

@@ -621,6 +621,10 @@ test('assessment: an analyst reads the ranking with intervals, a unit\'s reasons
   const indicators = (await demo.api('/api/v1/assessment/weights')).weights;
   assert.equal(await page.locator('#as-indicators tbody tr').count(), Object.keys(indicators).length, 'a row per indicator');
   assert.match(await page.textContent('#as-indicators tbody tr[data-key=arrival] td.reason'), /到场及时率/);
+  // The volume by sector, as the API breaks it down for that unit (none without patrol hours).
+  const shown = (await demo.api('/api/v1/assessment?level=township&period=month')).levels[0].units[0];
+  const sectors = shown.indicators.find((i) => i.key === 'volume').sectors || [];
+  assert.equal(await page.locator('#as-sectors tbody tr').count(), sectors.length, 'a row per sector of the volume');
   await page.waitForSelector('#as-trend table.trend');
   assert.equal(await page.locator('#as-trend table.trend th').count(), 6);
   // Squadrons, then the print view hides the controls.
