@@ -27,6 +27,7 @@ type Cases interface {
 	DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitDeadlines, error)
 	SectorCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitSector, error)
 	Sectors(ctx context.Context) ([]cases.Sector, error)
+	PublicationCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitPublished, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -231,6 +232,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("plan compliance: %w", err)
 	}
+	published, err := s.src.Cases.PublicationCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("decisions published: %w", err)
+	}
+	byPublished := map[string]cases.UnitPublished{}
+	for _, p := range published {
+		byPublished[p.Unit] = p
+	}
 	bySector, err := s.sectorCounts(ctx, level, w)
 	if err != nil {
 		return LevelReport{}, err
@@ -266,7 +275,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p, q, dl, pl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code]
+		c, p, q, dl, pl, pub := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code], byPublished[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
@@ -282,13 +291,22 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			{float64(dl.Met), float64(dl.Due)},
 			checks[code],
 			{float64(c.Reported), hours},
+			{float64(pub.OnTime), float64(pub.Decided)},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
 			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
 			unused[code],
 		}
-		for i := range Definitions {
-			counts[i] = append(counts[i], row[i])
+		// row holds the indicators with an input, in order; one without (NoInput) has no
+		// counts: no data for every unit.
+		k := 0
+		for i, d := range Definitions {
+			if d.NoInput {
+				counts[i] = append(counts[i], Count{})
+				continue
+			}
+			counts[i] = append(counts[i], row[k])
+			k++
 		}
 	}
 	lr := LevelReport{Level: level, City: map[string]float64{}}

@@ -114,9 +114,14 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		if err != nil {
 			return "", err
 		}
+		received := s.now()
 		on := ne.At
 		if on.IsZero() {
-			on = s.now()
+			on = received
+		}
+		if p := d.PublishedAt; p != nil && (p.Before(on.Truncate(time.Second)) || p.After(received)) {
+			return "", apperr.Invalidf("published_at: %s is not between the decision (%s) and now: a decision is published after it is made, and no later than it is recorded here",
+				p.Format(time.RFC3339), on.UTC().Format(time.RFC3339))
 		}
 		day := calendar.DateOf(on)
 		cal, err := s.calendarFor(ctx, day.Year()-1, day.Year())
