@@ -220,10 +220,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("penalty deadlines: %w", err)
 	}
-	byDeadlines := map[string]cases.UnitDeadlines{}
-	for _, d := range deadlines {
-		byDeadlines[d.Unit] = d
-	}
+	byDeadlines := keyed(deadlines, func(d cases.UnitDeadlines) string { return d.Unit })
 	checks, err := s.positionChecks(ctx, level, w)
 	if err != nil {
 		return LevelReport{}, err
@@ -236,26 +233,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("decisions published: %w", err)
 	}
-	byPublished := map[string]cases.UnitPublished{}
-	for _, p := range published {
-		byPublished[p.Unit] = p
-	}
+	byPublished := keyed(published, func(p cases.UnitPublished) string { return p.Unit })
 	bySector, err := s.sectorCounts(ctx, level, w)
 	if err != nil {
 		return LevelReport{}, err
 	}
-	byPlan := map[string]planning.UnitPlanned{}
-	for _, p := range planned {
-		byPlan[p.Unit] = p
-	}
-	byCases := map[string]cases.UnitCounts{}
-	for _, c := range counted {
-		byCases[c.Unit] = c
-	}
-	byPatrol := map[string]coverage.UnitPatrol{}
-	for _, p := range patrol {
-		byPatrol[p.Unit] = p
-	}
+	byPlan := keyed(planned, func(p planning.UnitPlanned) string { return p.Unit })
+	byCases := keyed(counted, func(c cases.UnitCounts) string { return c.Unit })
+	byPatrol := keyed(patrol, func(p coverage.UnitPatrol) string { return p.Unit })
 	byTownship := map[string]inspection.TownshipSummary{}
 	unused := map[string]Count{}
 	if level == Township {
@@ -343,6 +328,15 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	rank(units)
 	lr.Units = units
 	return lr, nil
+}
+
+// keyed maps the per-unit counts of list by their unit.
+func keyed[T any](list []T, unit func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, v := range list {
+		out[unit(v)] = v
+	}
+	return out
 }
 
 // sectorCounts reads the cases reported in the window by unit of level and sector:
