@@ -138,13 +138,40 @@ func betaQuantile(q, a, b float64) float64 {
 	return bisect(func(x float64) float64 { return betaCDF(x, a, b) }, q, 0, 1)
 }
 
-// gammaQuantile inverts the regularized lower incomplete gamma function (unit rate).
+// gammaQuantile inverts the regularized lower incomplete gamma function (unit rate). From
+// shape 1 on it starts at the Wilson–Hilferty approximation (the gamma as the cube of a
+// normal) and takes Newton steps, a few evaluations instead of bisection's forty or so —
+// each of which needs about √a terms, and the volume's breakdown shrinks 12 sectors for
+// every unit of a level. A step that leaves the bracket falls back to bisection.
 func gammaQuantile(q, a float64) float64 {
 	hi := a + 10*math.Sqrt(a) + 10
 	for gammaCDF(hi, a) < q {
 		hi *= 2
 	}
-	return bisect(func(x float64) float64 { return gammaCDF(x, a) }, q, 0, hi)
+	cdf := func(x float64) float64 { return gammaCDF(x, a) }
+	if a < 1 {
+		return bisect(cdf, q, 0, hi)
+	}
+	z := math.Sqrt2 * math.Erfinv(2*q-1)
+	c := 1 / (9 * a)
+	x := a * math.Pow(math.Max(1-c+z*math.Sqrt(c), 1e-3), 3)
+	lg, _ := math.Lgamma(a)
+	for range 20 {
+		pdf := math.Exp((a-1)*math.Log(x) - x - lg)
+		if pdf <= 0 || x <= 0 || x >= hi {
+			break
+		}
+		step := (cdf(x) - q) / pdf
+		next := x - step
+		if next <= 0 || next >= hi {
+			break
+		}
+		x = next
+		if math.Abs(step) < 1e-12*math.Max(1, x) {
+			return x
+		}
+	}
+	return bisect(cdf, q, 0, hi)
 }
 
 // bisect finds x in [lo, hi] with cdf(x) = q for an increasing cdf.

@@ -67,3 +67,16 @@ func TestFitGamma(t *testing.T) {
 		t.Errorf("posterior of 6 in 1 h = %+v with λ %.3f", post, prior.Lambda)
 	}
 }
+
+// gammaQuantile's Newton steps agree with bisection on the incomplete gamma function,
+// from shapes below 1 (bisection alone) to the largest a prior may have.
+func TestGammaQuantileAgreesWithBisection(t *testing.T) {
+	for _, a := range []float64{0.5, 1, 1.7, 12, 350, 5000, 1e6} {
+		for _, q := range []float64{0.05, 0.5, 0.95} {
+			exact := bisect(func(x float64) float64 { return gammaCDF(x, a) }, q, 0, 2*a+100)
+			if got := gammaQuantile(q, a); math.Abs(got-exact) > 1e-9*math.Max(1, exact) {
+				t.Errorf("a %g, q %g: %.12g, want %.12g", a, q, got, exact)
+			}
+		}
+	}
+}
