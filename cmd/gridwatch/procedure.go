@@ -26,6 +26,8 @@ func procedureFlags(fs *flag.FlagSet) *cases.ProcedureConfig {
 		"working days from the decision to its delivery when the party is absent (第六十一条, 第八十五条: 7)")
 	daysFlag(fs, &p.PayDays, "penalty-pay-days", 1, 365,
 		"days from delivery for the party to pay the fine (第六十七条: 15)")
+	daysFlag(fs, &p.PublishWorkdays, "penalty-publish-workdays", 1, 60,
+		"working days from a decision to its publication (执法公示), as the assessment counts it (国办发〔2018〕118号: 7)")
 	yuanFlag(fs, &major.FineIndividualYuan, "major-fine-individual-yuan",
 		"a fine at or above this on a person is a major decision, legally reviewed first (第五十八条 with 第六十三条 较大数额罚款: the amount is local policy; 0: no such rule)")
 	yuanFlag(fs, &major.FineOrganizationYuan, "major-fine-organization-yuan",

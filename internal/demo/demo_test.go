@@ -237,6 +237,20 @@ func checkPenaltyCases(t *testing.T, srv *app.Server, total int) {
 			t.Errorf("no notify with hearing %s", h)
 		}
 	}
+	// Decisions published (执法公示): most within the 7 working days, some after, as the
+	// assessment counts them.
+	published, err := srv.Cases.PublicationCounts(context.Background(), "township", time.Unix(0, 0), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided, onTime := 0, 0
+	for _, p := range published {
+		decided, onTime = decided+p.Decided, onTime+p.OnTime
+	}
+	t.Logf("decisions published on time: %d of %d", onTime, decided)
+	if decided == 0 || onTime == decided || onTime < decided/2 {
+		t.Errorf("%d of %d decisions published on time: want most, not all", onTime, decided)
+	}
 	if n := count(t, db, `SELECT count(*) FROM cases c WHERE status IN ('delivered', 'executed', 'closed') AND EXISTS (
 		SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'file')`); n == 0 {
 		t.Error("no penalty case delivered")

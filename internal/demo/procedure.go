@@ -35,6 +35,7 @@ type step struct {
 // penalties plans the demo's penalty cases.
 type penalties struct {
 	r     *rand.Rand
+	pub   *rand.Rand // the publications' draws, apart so that the cases stay as they were
 	now   time.Time
 	items map[string]powers.Item
 	cal   calendar.Calendar // the shipped arrangements, as the migrated database holds them
@@ -45,7 +46,8 @@ func newPenalties(items []powers.Item, seed int64, now time.Time) (*penalties, e
 	if err != nil {
 		return nil, err
 	}
-	p := &penalties{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)), now: now, items: map[string]powers.Item{},
+	p := &penalties{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)), pub: rand.New(rand.NewPCG(uint64(seed), 0x5851f42d4c957f2d)),
+		now: now, items: map[string]powers.Item{},
 		cal: calendar.New(years...)}
 	for _, it := range items {
 		p.items[it.Code] = it
@@ -162,8 +164,11 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	if !answered && t.Before(p.earliestDecision(notice)) {
 		t = p.earliestDecision(notice)
 	}
-	if !add(importer, cases.NewEvent{Type: cases.EventDecide, Note: "作出行政处罚决定", Procedure: p.decision(item, party)}, days(1, 5)) ||
-		reached(cases.StatusDecided) {
+	if !add(importer, cases.NewEvent{Type: cases.EventDecide, Note: "作出行政处罚决定", Procedure: p.decision(item, party)}, days(1, 5)) {
+		return out
+	}
+	out[len(out)-1].ev.Procedure.PublishedAt = p.publication(t)
+	if reached(cases.StatusDecided) {
 		return out
 	}
 	// Most deliveries are prompt; some miss the 7 working days (art. 61).
@@ -180,6 +185,27 @@ func (p *penalties) steps(item, township, officer string, from time.Time) []step
 	}
 	add(importer, cases.NewEvent{Type: cases.EventClose, Note: "结案：处罚决定已执行完毕，案卷归档"}, days(1, 5))
 	return out
+}
+
+// LatePublicationShare is the share of the demo's decisions published (执法公示) after the
+// 7 working days of the guidance: 8 to 15 working days after the decision.
+const LatePublicationShare = 0.15
+
+// publication draws when a decision made at was published: most within 1 to 5 working
+// days, LatePublicationShare of them 8 to 15 working days after, in office hours. It is
+// nil when that moment is not yet past: the decision is then published as it is recorded.
+func (p *penalties) publication(at time.Time) *time.Time {
+	r := p.pub
+	n := 1 + r.IntN(5)
+	if r.Float64() < LatePublicationShare {
+		n = 8 + r.IntN(8)
+	}
+	day, _ := p.cal.AddWorkdays(calendar.DateOf(at), n)
+	t := officeTime(r, time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, chinaZone).Add(time.Duration(r.Int64N(int64(8*time.Hour)))))
+	if !t.Before(p.now.Add(-time.Hour)) {
+		return nil
+	}
+	return &t
 }
 
 // Made-up parties of the demo's penalty cases: a surname and a given name for a person, a

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridwatch/gridwatch/patrol/calendar"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
@@ -42,5 +43,41 @@ func TestStepsWaitForARequestedHearing(t *testing.T) {
 	}
 	if requested == 0 {
 		t.Fatal("no plan asked for a hearing: the test checked nothing")
+	}
+}
+
+// TestPublicationsAreBetweenTheDecisionAndNow plans many penalty cases and checks every
+// decision's publication: after the decision, before now (the store refuses others), in
+// office hours; most within the 7 working days, some after.
+func TestPublicationsAreBetweenTheDecisionAndNow(t *testing.T) {
+	now := time.Date(2026, 12, 6, 13, 11, 0, 0, time.UTC)
+	p, err := newPenalties(nil, 7, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided, late := 0, 0
+	for i := 0; i < 2000; i++ {
+		from := now.Add(-time.Duration(10+i%80) * 24 * time.Hour)
+		for _, s := range p.steps("", "T1", "o1", from) {
+			pub := s.ev.Procedure.PublishedAt
+			if s.ev.Type != cases.EventDecide || pub == nil {
+				continue
+			}
+			decided++
+			if pub.Before(s.ev.At) || !pub.Before(now) {
+				t.Fatalf("decision at %s published at %s, now %s", s.ev.At, pub, now)
+			}
+			if h := pub.In(chinaZone).Hour(); h < 8 || h > 17 {
+				t.Errorf("published at %s, out of office hours", pub.In(chinaZone))
+			}
+			due, _ := p.cal.AddWorkdays(calendar.DateOf(s.ev.At), cases.DefaultPeriods().PublishWorkdays)
+			if calendar.DateOf(*pub).After(due.Time) {
+				late++
+			}
+		}
+	}
+	t.Logf("%d decisions, %d published late", decided, late)
+	if decided < 100 || late == 0 || late > decided/3 {
+		t.Errorf("%d of %d decisions published late: want some, not most", late, decided)
 	}
 }

@@ -25,6 +25,9 @@ import (
 type Cases interface {
 	UnitCounts(ctx context.Context, level string, from, to time.Time, targets cases.UnitTargets) ([]cases.UnitCounts, error)
 	DeadlineCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitDeadlines, error)
+	SectorCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitSector, error)
+	Sectors(ctx context.Context) ([]cases.Sector, error)
+	PublicationCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitPublished, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -110,7 +113,10 @@ type Report struct {
 	Window
 	Weights Weights        `json:"weights"`
 	Targets map[string]int `json:"targets_minutes"`
-	Levels  []LevelReport  `json:"levels"`
+	// Sectors are the sectors of the volume's breakdown (each volume indicator's
+	// sectors), in the order of the tables' columns.
+	Sectors []SectorName  `json:"sectors"`
+	Levels  []LevelReport `json:"levels"`
 }
 
 // Store computes assessments from the owners' stores and keeps the weights.
@@ -142,8 +148,15 @@ func (s *Store) Assess(ctx context.Context, who auth.Identity, township string, 
 	r := Report{Window: w, Weights: weights, Targets: map[string]int{
 		"arrive": int(s.targets.ArriveWithin.Minutes()), "resolve": int(s.targets.ResolveWithin.Minutes()),
 		"repeat": int(s.targets.RepeatWithin.Minutes())}}
+	sectors, err := s.src.Cases.Sectors(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("sectors: %w", err)
+	}
+	for _, sec := range sectors {
+		r.Sectors = append(r.Sectors, SectorName{Code: sec.Code, Name: sec.NameZH})
+	}
 	for _, level := range levels {
-		lr, err := s.level(ctx, level, w, weights)
+		lr, err := s.level(ctx, level, w, weights, sectors)
 		if err != nil {
 			return Report{}, err
 		}
@@ -190,7 +203,7 @@ func (s *Store) units(ctx context.Context, level string) ([]string, map[string]u
 }
 
 // level assesses every unit of one level.
-func (s *Store) level(ctx context.Context, level string, w Window, weights Weights) (LevelReport, error) {
+func (s *Store) level(ctx context.Context, level string, w Window, weights Weights, sectors []cases.Sector) (LevelReport, error) {
 	codes, info, err := s.units(ctx, level)
 	if err != nil {
 		return LevelReport{}, err
@@ -207,10 +220,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("penalty deadlines: %w", err)
 	}
-	byDeadlines := map[string]cases.UnitDeadlines{}
-	for _, d := range deadlines {
-		byDeadlines[d.Unit] = d
-	}
+	byDeadlines := keyed(deadlines, func(d cases.UnitDeadlines) string { return d.Unit })
 	checks, err := s.positionChecks(ctx, level, w)
 	if err != nil {
 		return LevelReport{}, err
@@ -219,18 +229,18 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	if err != nil {
 		return LevelReport{}, fmt.Errorf("plan compliance: %w", err)
 	}
-	byPlan := map[string]planning.UnitPlanned{}
-	for _, p := range planned {
-		byPlan[p.Unit] = p
+	published, err := s.src.Cases.PublicationCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("decisions published: %w", err)
 	}
-	byCases := map[string]cases.UnitCounts{}
-	for _, c := range counted {
-		byCases[c.Unit] = c
+	byPublished := keyed(published, func(p cases.UnitPublished) string { return p.Unit })
+	bySector, err := s.sectorCounts(ctx, level, w)
+	if err != nil {
+		return LevelReport{}, err
 	}
-	byPatrol := map[string]coverage.UnitPatrol{}
-	for _, p := range patrol {
-		byPatrol[p.Unit] = p
-	}
+	byPlan := keyed(planned, func(p planning.UnitPlanned) string { return p.Unit })
+	byCases := keyed(counted, func(c cases.UnitCounts) string { return c.Unit })
+	byPatrol := keyed(patrol, func(p coverage.UnitPatrol) string { return p.Unit })
 	byTownship := map[string]inspection.TownshipSummary{}
 	unused := map[string]Count{}
 	if level == Township {
@@ -250,7 +260,7 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	// counts[i][j]: indicator i of unit j, in the order of Definitions.
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
-		c, p, q, dl, pl := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code]
+		c, p, q, dl, pl, pub := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code], byPublished[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
@@ -266,13 +276,22 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			{float64(dl.Met), float64(dl.Due)},
 			checks[code],
 			{float64(c.Reported), hours},
+			{float64(pub.OnTime), float64(pub.Decided)},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
 			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
 			unused[code],
 		}
-		for i := range Definitions {
-			counts[i] = append(counts[i], row[i])
+		// row holds the indicators with an input, in order; one without (NoInput) has no
+		// counts: no data for every unit.
+		k := 0
+		for i, d := range Definitions {
+			if d.NoInput {
+				counts[i] = append(counts[i], Count{})
+				continue
+			}
+			counts[i] = append(counts[i], row[k])
+			k++
 		}
 	}
 	lr := LevelReport{Level: level, City: map[string]float64{}}
@@ -292,12 +311,49 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			units[j].Indicators = append(units[j].Indicators, assess(d, level, c, city, ref, post))
 		}
 	}
+	volume := slices.IndexFunc(Definitions, func(d Definition) bool { return d.Key == "volume" })
+	hours := make([]float64, len(codes))
+	for j := range codes {
+		hours[j] = counts[volume][j].N
+	}
+	breakdown := sectorVolumes(sectors, bySector, codes, hours)
 	for j := range units {
+		in := &units[j].Indicators[volume]
+		in.Sectors = breakdown[j]
+		if !in.NoData {
+			in.Reason += sectorReason(in.Sectors)
+		}
 		composite(&units[j], weights)
 	}
 	rank(units)
 	lr.Units = units
 	return lr, nil
+}
+
+// keyed maps the per-unit counts of list by their unit.
+func keyed[T any](list []T, unit func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, v := range list {
+		out[unit(v)] = v
+	}
+	return out
+}
+
+// sectorCounts reads the cases reported in the window by unit of level and sector:
+// sector → unit → cases.
+func (s *Store) sectorCounts(ctx context.Context, level string, w Window) (map[string]map[string]int, error) {
+	list, err := s.src.Cases.SectorCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return nil, fmt.Errorf("case counts by sector: %w", err)
+	}
+	out := map[string]map[string]int{}
+	for _, c := range list {
+		if out[c.Sector] == nil {
+			out[c.Sector] = map[string]int{}
+		}
+		out[c.Sector][c.Unit] = c.Reported
+	}
+	return out, nil
 }
 
 // positionChecks counts the evidence position checks of each unit of level: an officer's

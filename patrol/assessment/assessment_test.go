@@ -256,6 +256,9 @@ func ptr(s string) *string { return &s }
 // delivered 03-05 (due 03-12), paid 03-18 (due 03-20): 3 deadlines met in March; P2 filed
 // the same day, decided late on 03-10 and never delivered (due 03-19): 2 missed; P3 filed
 // 2024-02-01, its decision due in May: none in March. So 3 of 5.
+// Publication (7 working days: due 03-12 for P1, 03-19 for P2): P1 was entered on 03-20
+// and says it was published on 03-12, on time; P2 was entered on 03-25 (published here
+// then), late. So 1 of 2 decisions published on time.
 // (SQL on case_events: the test stands in for the procedure, which needs items and a
 // legal reviewer to get a case this far.)
 func penalties(t *testing.T, c *apptest.City) {
@@ -265,8 +268,8 @@ func penalties(t *testing.T, c *apptest.City) {
 	p := plans["A"]
 	dec := time.Date(2023, 12, 1, 2, 0, 0, 0, time.UTC)
 	stages := [][]string{
-		{"file 2023-12-04", "decide 2024-03-01", "deliver 2024-03-05", "execute 2024-03-18"},
-		{"file 2023-12-04", "decide 2024-03-10"},
+		{"file 2023-12-04", "decide 2024-03-01 received 2024-03-20 published 2024-03-12", "deliver 2024-03-05", "execute 2024-03-18"},
+		{"file 2023-12-04", "decide 2024-03-10 received 2024-03-25"},
 		{"file 2024-02-01"},
 	}
 	status := map[string]string{"file": "filed", "decide": "decided", "deliver": "delivered", "execute": "executed"}
@@ -278,12 +281,24 @@ func penalties(t *testing.T, c *apptest.City) {
 			t.Fatal(err)
 		}
 		for _, st := range list {
-			typ, day, _ := strings.Cut(st, " ")
+			f := strings.Fields(st)
+			typ, day := f[0], f[1]
+			var received, detail *string
+			for i := 2; i+1 < len(f); i += 2 {
+				v := f[i+1] + "T02:00:00Z" // 10:00 China time
+				switch f[i] {
+				case "received":
+					received = &v
+				case "published":
+					d := `{"published_at":"` + v + `"}`
+					detail = &d
+				}
+			}
 			if _, err := c.Server.DB.Exec(ctx, `
-				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash)
+				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, received_at, detail)
 				SELECT $1, max(seq) + 1, $2, $3, 'test', 'admin', ($4::date + time '10:00') AT TIME ZONE 'Asia/Shanghai',
-				       '\x00', decode(md5(random()::text), 'hex')
-				FROM case_events WHERE case_id = $1`, created.ID, typ, status[typ], day); err != nil {
+				       '\x00', decode(md5(random()::text), 'hex'), $5, $6
+				FROM case_events WHERE case_id = $1`, created.ID, typ, status[typ], day, received, detail); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -391,6 +406,8 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"plan":       {0, 0}, // A's and B's below
 				"position":   {0, 0}, // A's and B's below
 				"volume":     {float64(reported), p.patrolHours},
+				"decisions":  {0, 0}, // A's below
+				"referral":   {0, 0}, // no input yet, for every unit
 				// per township only; 0 of 0 is no data
 				"review":     {0, 0},
 				"fixups":     {0, 0},
@@ -404,6 +421,7 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				want["timeliness"] = [2]float64{3, 5} // see penalties
 				want["position"] = [2]float64{3, 5}   // see positionChecks
 				want["plan"] = [2]float64{2, 4}       // see plansAndFixes
+				want["decisions"] = [2]float64{1, 2}  // see penalties
 			}
 			if code == "B" {
 				want["position"] = [2]float64{1, 1}
@@ -435,6 +453,50 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				if in.Reason == "" || in.Score == nil {
 					t.Errorf("%s %s %s: no reason or score: %+v", lr.Level, u.Code, key, in)
 				}
+			}
+		}
+	}
+	// Volume by sector: each township's first case is of market regulation, the rest of
+	// urban management; B's hotline complaint (market regulation) is its township's and
+	// squadron's, not its officer's. Expected: the city's cases of the sector per patrol
+	// hour (31 hours in all) times the unit's hours.
+	for li, prefix := range []string{"", "q", "o"} {
+		lr := rep.Levels[li]
+		units := unitsByCode(lr)
+		market := map[string]int{"A": 1, "B": 2, "C": 1, "S": 1}
+		if prefix == "o" {
+			market["B"] = 1
+		}
+		cityMarket, cityUrban := 0.0, 0.0
+		for code, p := range plans {
+			cityMarket += float64(market[code])
+			cityUrban += float64(p.dispatched + p.referred - 1)
+		}
+		for code, p := range plans {
+			in := indicator(units[prefix+code], "volume")
+			want := map[string][2]float64{
+				"market_regulation": {float64(market[code]), cityMarket / 31 * p.patrolHours},
+				"urban_management":  {float64(p.dispatched + p.referred - 1), cityUrban / 31 * p.patrolHours},
+			}
+			if len(in.Sectors) != len(want) {
+				t.Fatalf("%s %s: sectors %+v, want market regulation and urban management", lr.Level, code, in.Sectors)
+			}
+			sum := 0
+			for _, sv := range in.Sectors {
+				w := want[sv.Sector]
+				sum += sv.Cases
+				if float64(sv.Cases) != w[0] || math.Abs(sv.Expected-w[1]) > 0.006 || sv.Ratio == nil ||
+					*sv.RatioLo > *sv.Ratio || *sv.Ratio > *sv.RatioHi {
+					t.Errorf("%s %s %s: %d cases, expected %g, ratio %v–%v–%v; want %g cases, expected %.2f",
+						lr.Level, code, sv.Sector, sv.Cases, sv.Expected, *sv.RatioLo, *sv.Ratio, *sv.RatioHi, w[0], w[1])
+				}
+				below := strings.Contains(in.Reason, "低于全市:") && strings.Contains(in.Reason, sv.Name+" ")
+				if (*sv.RatioHi < 1) != below && !strings.Contains(in.Reason, "高于全市") {
+					t.Errorf("%s %s %s: interval %g–%g, reason %q", lr.Level, code, sv.Sector, *sv.RatioLo, *sv.RatioHi, in.Reason)
+				}
+			}
+			if float64(sum) != in.X {
+				t.Errorf("%s %s: sectors sum to %d cases, volume counts %g", lr.Level, code, sum, in.X)
 			}
 		}
 	}
@@ -525,8 +587,18 @@ func TestExportsHoldTheNumbersOfTheJSON(t *testing.T) {
 			row := rows[j+1]
 			want := []string{u.Code, u.Name, u.Township, num(u.Score), num(u.ScoreLo), num(u.ScoreHi),
 				fmt.Sprint(u.RankBest), fmt.Sprint(u.RankWorst)}
+			ratio := map[string]*float64{}
 			for _, in := range u.Indicators {
 				want = append(want, num(in.Observed), num(in.Estimate), num(in.Score))
+				for _, sv := range in.Sectors {
+					ratio[sv.Sector] = sv.Ratio
+				}
+			}
+			for _, sec := range rep.Sectors { // the volume's breakdown, one column a sector
+				want = append(want, num(ratio[sec.Code]))
+			}
+			if len(rep.Sectors) != 12 || rows[0][8+3*len(assessment.Definitions)] != "执法体量·"+rep.Sectors[0].Name+"(与全市之比)" {
+				t.Fatalf("%s: %d sectors, header %v", sheet, len(rep.Sectors), rows[0])
 			}
 			if got := strings.Join(row[:len(want)], "|"); got != strings.Join(want, "|") {
 				t.Errorf("%s row %d:\n got %s\nwant %s", sheet, j+1, got, strings.Join(want, "|"))

@@ -116,15 +116,20 @@ func (rep Report) table(withLevel bool) ([]string, [][]any) {
 	for _, d := range Definitions {
 		header = append(header, d.NameZH+"·实际", d.NameZH+"·收缩估计", d.NameZH+"·得分")
 	}
+	for _, sec := range rep.Sectors {
+		header = append(header, "执法体量·"+sec.Name+"(与全市之比)")
+	}
 	header = append(header, "说明")
 	var rows [][]any
 	for _, lr := range rep.Levels {
-		rows = append(rows, lr.rows(withLevel)...)
+		rows = append(rows, lr.rows(withLevel, rep.Sectors)...)
 	}
 	return header, rows
 }
 
-func (lr LevelReport) rows(withLevel bool) [][]any {
+// rows are the level's rows of table; sectors are the columns of the volume's breakdown:
+// the shrunk ratio of the unit's rate to the city's.
+func (lr LevelReport) rows(withLevel bool, sectors []SectorName) [][]any {
 	var rows [][]any
 	for _, u := range lr.Units {
 		var row []any
@@ -133,9 +138,16 @@ func (lr LevelReport) rows(withLevel bool) [][]any {
 		}
 		row = append(row, u.Code, u.Name, u.Township, value(u.Score), value(u.ScoreLo), value(u.ScoreHi), rankOf(u.RankBest), rankOf(u.RankWorst))
 		var reasons string
+		ratio := map[string]*float64{}
 		for _, in := range u.Indicators {
 			row = append(row, value(in.Observed), value(in.Estimate), value(in.Score))
 			reasons += in.Reason
+			for _, s := range in.Sectors {
+				ratio[s.Sector] = s.Ratio
+			}
+		}
+		for _, sec := range sectors {
+			row = append(row, value(ratio[sec.Code]))
 		}
 		rows = append(rows, append(row, reasons))
 	}
@@ -171,7 +183,7 @@ func writeXLSX(w http.ResponseWriter, name string, rep Report) error {
 		} else if _, err := book.NewSheet(sheet); err != nil {
 			return err
 		}
-		rows := append([][]any{toAny(header)}, lr.rows(false)...)
+		rows := append([][]any{toAny(header)}, lr.rows(false, rep.Sectors)...)
 		for j, row := range rows {
 			cell, err := excelize.CoordinatesToCellName(1, j+1)
 			if err != nil {

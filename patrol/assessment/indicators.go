@@ -26,27 +26,34 @@ type Definition struct {
 	// TownshipOnly marks an indicator whose data exist per township only (inspections,
 	// reviews, delegated powers): squadrons and officers have no data for it.
 	TownshipOnly bool
+	// NoInput marks an indicator the stored data cannot compute yet for any unit: every
+	// unit has no data for it, NoData says what is missing, and it weighs 0 by default.
+	NoInput bool
 }
 
 // Definitions are the indicators, in the order of the tables.
 var Definitions = []Definition{
-	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.20, Unit: "格·周", NoData: "无负责网格"},
+	{Key: "patrol", NameZH: "巡查覆盖率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "格·周", NoData: "无负责网格"},
 	{Key: "plan", NameZH: "巡查计划按时执行率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "计划格",
 		NoData: "本期未制定巡查计划"},
-	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件", NoData: "无派遣案件"},
-	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.15, Unit: "件",
+	{Key: "arrival", NameZH: "到场及时率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "件", NoData: "无派遣案件"},
+	{Key: "resolution", NameZH: "办结及时率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "件",
 		NoData: "无本单位处置的派遣案件"},
-	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.10, Unit: "件", NoData: "无办结案件"},
+	{Key: "repeat", NameZH: "重复投诉率", Kind: Proportion, Higher: false, Weight: 0.05, Unit: "件", NoData: "无办结案件"},
 	{Key: "timeliness", NameZH: "处罚程序期限遵守率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "个期限",
 		NoData: "本期无到期的处罚程序期限"},
 	{Key: "position", NameZH: "取证位置核验通过率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "份证据",
 		NoData: "本期无经位置核验的证据"},
-	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.15, Unit: "件/小时", NoData: "无巡查时长"},
+	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.10, Unit: "件/小时", NoData: "无巡查时长"},
+	{Key: "decisions", NameZH: "处罚决定按期公示率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项决定",
+		NoData: "本期未作出处罚决定"},
+	{Key: "referral", NameZH: "移送案件受理与退回", Kind: Proportion, Higher: true, Weight: 0, Unit: "件",
+		NoData: "尚无输入:案件只记录移送(流转)本身,接收部门是否受理、是否退回未有记录", NoInput: true},
 	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
 		NoData: "本期无已评查案卷", TownshipOnly: true},
 	{Key: "fixups", NameZH: "整改未逾期率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项", NoData: "本期无整改事项",
 		TownshipOnly: true},
-	{Key: "disclosure", NameZH: "抽查结果按期公示率", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "项",
+	{Key: "disclosure", NameZH: "抽查结果按期公示率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项",
 		NoData: "本期无双随机抽查任务", TownshipOnly: true},
 	{Key: "unused", NameZH: "下放事项双空白率", Kind: Proportion, Higher: false, Weight: 0.05, Unit: "项",
 		NoData: "本期无全期持有的下放事项", TownshipOnly: true},
@@ -61,8 +68,9 @@ func DefaultWeights() Weights {
 	return w
 }
 
-// Weights are the indicators' weights by key; the composite score divides by their sum
-// over the indicators a unit has data for.
+// Weights are the indicators' weights by key. The defaults sum to 1; whatever they sum
+// to, the composite score divides by their sum over the indicators a unit has data for
+// (the weights are normalised per unit).
 type Weights map[string]float64
 
 // Indicator is one indicator of one unit: the counts, the city's value it is expected to
@@ -86,6 +94,8 @@ type Indicator struct {
 	ScoreHi  *float64 `json:"score_hi"`
 	NoData   bool     `json:"no_data"`
 	Reason   string   `json:"reason"`
+	// Sectors breaks the volume down by sector (the volume indicator only, with data).
+	Sectors []SectorVolume `json:"sectors,omitempty"`
 }
 
 // score maps a value v of an indicator to 0–100: the logistic of the difference of v and

@@ -133,34 +133,64 @@ func (p GammaPrior) Shrink(c Count) Posterior {
 	return Posterior{Mean: a / b, Lo: gammaQuantile(tail, a) / b, Hi: gammaQuantile(1-tail, a) / b}
 }
 
-// betaQuantile inverts the regularized incomplete beta function by bisection.
+// betaQuantile inverts the regularized incomplete beta function, from the normal
+// approximation of Beta(a, b) (see invert).
 func betaQuantile(q, a, b float64) float64 {
-	return bisect(func(x float64) float64 { return betaCDF(x, a, b) }, q, 0, 1)
+	z := math.Sqrt2 * math.Erfinv(2*q-1)
+	mean := a / (a + b)
+	sd := math.Sqrt(mean * (1 - mean) / (a + b + 1))
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	pdf := func(x float64) float64 { return math.Exp((a-1)*math.Log(x) + (b-1)*math.Log1p(-x) + lab - la - lb) }
+	return invert(func(x float64) float64 { return betaCDF(x, a, b) }, pdf, q, 0, 1, mean+z*sd)
 }
 
-// gammaQuantile inverts the regularized lower incomplete gamma function (unit rate).
+// gammaQuantile inverts the regularized lower incomplete gamma function (unit rate), from
+// the Wilson–Hilferty approximation (the gamma as the cube of a normal; see invert).
 func gammaQuantile(q, a float64) float64 {
 	hi := a + 10*math.Sqrt(a) + 10
 	for gammaCDF(hi, a) < q {
 		hi *= 2
 	}
-	return bisect(func(x float64) float64 { return gammaCDF(x, a) }, q, 0, hi)
+	z := math.Sqrt2 * math.Erfinv(2*q-1)
+	c := 1 / (9 * a)
+	lg, _ := math.Lgamma(a)
+	pdf := func(x float64) float64 { return math.Exp((a-1)*math.Log(x) - x - lg) }
+	return invert(func(x float64) float64 { return gammaCDF(x, a) }, pdf, q, 0, hi, a*math.Pow(math.Max(1-c+z*math.Sqrt(c), 0), 3))
 }
 
-// bisect finds x in [lo, hi] with cdf(x) = q for an increasing cdf.
-func bisect(cdf func(float64) float64, q, lo, hi float64) float64 {
-	for range 100 {
-		mid := (lo + hi) / 2
-		if cdf(mid) < q {
-			lo = mid
-		} else {
-			hi = mid
-		}
-		if hi-lo < 1e-12*math.Max(1, hi) {
-			break
-		}
+// invert finds x in [lo, hi] with cdf(x) = q for an increasing cdf with density pdf: Newton
+// steps from x0 inside a bracket that every evaluation narrows, a step that would leave it
+// taken as a bisection instead. From a good start a quantile takes a few evaluations
+// instead of bisection's forty or so, each of which costs about √(shape) terms of a series
+// or fraction — and the assessment takes two quantiles of every indicator of every unit,
+// the volume's breakdown twelve more.
+func invert(cdf, pdf func(float64) float64, q, lo, hi, x0 float64) float64 {
+	x := x0
+	if !(x > lo && x < hi) {
+		x = (lo + hi) / 2
 	}
-	return (lo + hi) / 2
+	for range 200 {
+		f := cdf(x) - q
+		if f < 0 {
+			lo = x
+		} else {
+			hi = x
+		}
+		next := math.NaN()
+		if d := pdf(x); d > 0 && !math.IsInf(d, 0) {
+			next = x - f/d
+		}
+		if !(next > lo && next < hi) {
+			next = (lo + hi) / 2
+		}
+		if math.Abs(next-x) < 1e-12*math.Max(1, math.Abs(x)) || hi-lo < 1e-12*math.Max(1, hi) {
+			return next
+		}
+		x = next
+	}
+	return x
 }
 
 // betaCDF is the regularized incomplete beta function I_x(a, b), by its continued

@@ -37,10 +37,8 @@ type UnitTargets struct {
 // over [from, to) against targets; cases without a unit of that level are left out, so
 // are units without a case counted. Errors: invalid for another level.
 func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time, targets UnitTargets) ([]UnitCounts, error) {
-	switch level {
-	case "township", "squadron", "officer":
-	default:
-		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
 	return collect[UnitCounts](ctx, s, `
 		WITH c AS (
@@ -72,6 +70,104 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`,
 		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
+}
+
+// UnitSector is the number of cases of one sector reported in a window that belong to one
+// unit: the volume of the assessment broken down by sector.
+type UnitSector struct {
+	Unit     string
+	Sector   string
+	Reported int
+}
+
+// SectorCounts counts, for each unit of level "township", "squadron" or "officer" and
+// each sector, the cases reported in [from, to) — the Reported of UnitCounts by sector.
+// Units and sectors without a case are left out. Errors: invalid for another level.
+func (s *Store) SectorCounts(ctx context.Context, level string, from, to time.Time) ([]UnitSector, error) {
+	if err := checkLevel(level); err != nil {
+		return nil, err
+	}
+	return collect[UnitSector](ctx, s, `
+		SELECT unit, sector, count(*)::int
+		FROM (SELECT CASE $1 WHEN 'squadron' THEN squadron WHEN 'officer' THEN officer ELSE township END AS unit, sector
+		      FROM cases WHERE reported_at >= $2 AND reported_at < $3) c
+		WHERE unit IS NOT NULL
+		GROUP BY unit, sector ORDER BY unit, sector`, []any{level, from, to})
+}
+
+// UnitPublished is one unit's penalty decisions made in a window and of those the ones
+// published (执法公示) on time: by the end of the Periods' PublishWorkdays working days
+// after the decision day (China time).
+type UnitPublished struct {
+	Unit    string
+	Decided int
+	OnTime  int
+}
+
+// PublicationCounts counts, for each unit of level "township", "squadron" or "officer",
+// the decisions made in [from, to) and those published on time. A decision is published
+// when it is recorded here — 执法公示 lists it from then on — or, for a decision entered
+// after the fact, when its decide event says it was published elsewhere (published_at).
+// Revoked decisions count: they were due for publication. Units without a decision are
+// left out. Errors: invalid for another level.
+func (s *Store) PublicationCounts(ctx context.Context, level string, from, to time.Time) ([]UnitPublished, error) {
+	if err := checkLevel(level); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT CASE $1 WHEN 'squadron' THEN c.squadron WHEN 'officer' THEN c.officer ELSE c.township END, e.at,
+		       coalesce((e.detail::jsonb ->> 'published_at')::timestamptz, e.received_at, e.at)
+		FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE e.type = 'decide' AND e.at >= $2 AND e.at < $3`, level, from, to)
+	if err != nil {
+		return nil, pgdb.Translate(err, "decisions published")
+	}
+	type decision struct {
+		unit               *string
+		decided, published time.Time
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (decision, error) {
+		var d decision
+		return d, row.Scan(&d.unit, &d.decided, &d.published)
+	})
+	if err != nil {
+		return nil, pgdb.Translate(err, "decisions published")
+	}
+	cal, err := s.calendarFor(ctx, from.Year(), to.Year()+1)
+	if err != nil {
+		return nil, err
+	}
+	byUnit := map[string]*UnitPublished{}
+	for _, d := range list {
+		if d.unit == nil {
+			continue
+		}
+		u := byUnit[*d.unit]
+		if u == nil {
+			u = &UnitPublished{Unit: *d.unit}
+			byUnit[*d.unit] = u
+		}
+		u.Decided++
+		due, _ := cal.AddWorkdays(calendar.DateOf(d.decided), s.periods.PublishWorkdays)
+		if !calendar.DateOf(d.published).After(due.Time) {
+			u.OnTime++
+		}
+	}
+	out := make([]UnitPublished, 0, len(byUnit))
+	for _, u := range byUnit {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b UnitPublished) int { return cmp.Compare(a.Unit, b.Unit) })
+	return out, nil
+}
+
+// checkLevel refuses a level of unit other than township, squadron and officer.
+func checkLevel(level string) error {
+	switch level {
+	case "township", "squadron", "officer":
+		return nil
+	}
+	return apperr.Invalidf("level %q: must be township, squadron or officer", level)
 }
 
 // UnitDeadlines are one unit's penalty-procedure deadlines (the stages of 一般程序 that are

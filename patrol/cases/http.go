@@ -174,6 +174,8 @@ type eventRequest struct {
 	Party          string   `json:"party"`
 	PartyName      string   `json:"party_name"`
 	LicenceRevoked bool     `json:"licence_revoked"`
+	// PublishedAt (decide): when a decision entered after the fact was published.
+	PublishedAt *time.Time `json:"published_at"`
 }
 
 // eventAnswer is what an appended event returns: the case after it and the event.
@@ -193,7 +195,7 @@ func (h *Handler) postEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	ne := NewEvent{Type: EventType(req.Type), Officer: req.Officer, Department: req.Department, Note: req.Note,
 		Procedure: Procedure{Hearing: req.Hearing, Outcome: req.Outcome, AmountYuan: req.AmountYuan, Level: req.Level,
-			Party: req.Party, PartyName: req.PartyName, LicenceRevoked: req.LicenceRevoked}}
+			Party: req.Party, PartyName: req.PartyName, LicenceRevoked: req.LicenceRevoked, PublishedAt: req.PublishedAt}}
 	if req.At != nil {
 		ne.At = *req.At
 	}

@@ -22,6 +22,9 @@ type Procedure struct {
 	Party          string   // notify, decide: "individual" or "organization" (a decision without one takes the notice's, else individual)
 	PartyName      string   // notify, decide: the party's name (a decision without one takes the notice's)
 	LicenceRevoked bool     // decide: a licence or permit is revoked (吊销许可证件)
+	// PublishedAt (decide): when a decision entered after the fact was published (执法公示)
+	// elsewhere; nil for a decision published here as it is recorded.
+	PublishedAt *time.Time
 }
 
 // The answers of a notify and the outcomes of a review.
@@ -48,6 +51,9 @@ type Detail struct {
 	PartyName      string   `json:"party_name,omitempty"` // the party's name: a person's or an organization's
 	LicenceRevoked bool     `json:"licence_revoked,omitempty"`
 	Major          string   `json:"major,omitempty"` // why a decision is major, when it is
+	// PublishedAt is when a decision entered after the fact was published, as claimed
+	// by who entered it (see Procedure).
+	PublishedAt *time.Time `json:"published_at,omitempty"`
 }
 
 func (d Detail) raw() json.RawMessage {
@@ -99,6 +105,9 @@ func yuan(v float64) string {
 // checkProcedure checks the facts an event of type t states, and returns its detail.
 // Errors: invalid.
 func checkProcedure(t EventType, p *Procedure, note string) (Detail, error) {
+	if p.PublishedAt != nil && t != EventDecide {
+		return Detail{}, apperr.Invalidf("published_at: only a decision (decide) is published, not %s", t)
+	}
 	switch t {
 	case EventNotify:
 		switch p.Hearing {
@@ -133,8 +142,13 @@ func checkProcedure(t EventType, p *Procedure, note string) (Detail, error) {
 		default:
 			return Detail{}, apperr.Invalidf("a decision needs the band level: 轻微, 一般 or 严重")
 		}
-		return Detail{AmountYuan: p.AmountYuan, Level: p.Level, Party: p.Party, PartyName: p.PartyName,
-			LicenceRevoked: p.LicenceRevoked}, nil
+		d := Detail{AmountYuan: p.AmountYuan, Level: p.Level, Party: p.Party, PartyName: p.PartyName,
+			LicenceRevoked: p.LicenceRevoked}
+		if p.PublishedAt != nil {
+			at := p.PublishedAt.UTC().Truncate(time.Second)
+			d.PublishedAt = &at
+		}
+		return d, nil
 	}
 	return Detail{}, nil
 }
@@ -210,11 +224,14 @@ type Periods struct {
 	HearingRequestWorkdays int // the party may ask for a hearing within N working days of the notice (art. 64, 85: 5)
 	DeliverWorkdays        int // the decision delivered within N working days (art. 61, 85: 7)
 	PayDays                int // the fine paid within N calendar days of delivery (art. 67: 15)
+	// PublishWorkdays: a decision published (执法公示) within N working days of it (the
+	// State Council's 2018 guidance on the three systems, 国办发〔2018〕118号: 7).
+	PublishWorkdays int
 }
 
 // DefaultPeriods returns the periods of the Administrative Penalty Law as revised in 2021.
 func DefaultPeriods() Periods {
-	return Periods{DecideDays: 90, HearingRequestWorkdays: 5, DeliverWorkdays: 7, PayDays: 15}
+	return Periods{DecideDays: 90, HearingRequestWorkdays: 5, DeliverWorkdays: 7, PayDays: 15, PublishWorkdays: 7}
 }
 
 // withDefaults fills zero periods with the defaults.
@@ -231,6 +248,9 @@ func (p Periods) withDefaults() Periods {
 	}
 	if p.PayDays <= 0 {
 		p.PayDays = d.PayDays
+	}
+	if p.PublishWorkdays <= 0 {
+		p.PublishWorkdays = d.PublishWorkdays
 	}
 	return p
 }

@@ -159,6 +159,14 @@ func (s *Store) checkDecision(ctx context.Context, tx pgx.Tx, c Case, ne NewEven
 	if err != nil {
 		return err
 	}
+	received, on := s.now(), ne.At
+	if on.IsZero() {
+		on = received
+	}
+	if p := d.PublishedAt; p != nil && (p.Before(on.Truncate(time.Second)) || p.After(received)) {
+		return apperr.Invalidf("published_at: %s is not between the decision (%s) and now: a decision is published after it is made, and no later than it is recorded here",
+			p.Format(time.RFC3339), on.UTC().Format(time.RFC3339))
+	}
 	cal, day, err := s.calendarOn(ctx, ne)
 	if err != nil {
 		return err

@@ -429,3 +429,40 @@ func (c *city) uploadEvidence(who string, id int64, content []byte) {
 		c.t.Fatalf("evidence on case %d as %s = %d %s", id, who, resp.StatusCode, raw)
 	}
 }
+
+// A decision entered after the fact may say when it was published (执法公示): kept in its
+// detail; a time before the decision, after its entry, or on another event is refused.
+func TestDecisionPublishedAt(t *testing.T) {
+	c := newProcedureCity(t)
+	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+	for _, ev := range []map[string]any{
+		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"},
+		{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"},
+	} {
+		c.mustEvent("admin", id, ev)
+	}
+	if code, raw := c.event("admin", id, map[string]any{"type": "notify", "hearing": "waived", "published_at": "2025-09-29T10:00:00+08:00"}); code != 400 ||
+		!strings.Contains(raw, "published_at") {
+		t.Errorf("published_at on a notice = %d %s, want 400 naming published_at", code, raw)
+	}
+	decide := func(published string) (int, string) {
+		return c.event("admin", id, map[string]any{"type": "decide", "amount_yuan": 800, "level": "一般",
+			"at": "2025-09-30T10:00:00+08:00", "published_at": published})
+	}
+	for _, bad := range []string{"2025-09-30T09:59:00+08:00", time.Now().Add(time.Hour).Format(time.RFC3339)} {
+		if code, raw := decide(bad); code != 400 || !strings.Contains(raw, "published_at") {
+			t.Errorf("published_at %s = %d %s, want 400 naming published_at", bad, code, raw)
+		}
+	}
+	if code, raw := decide("2025-10-14T16:00:00+08:00"); code != 201 {
+		t.Fatalf("decide published 10-14 = %d %s", code, raw)
+	}
+	var events []cases.Event
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", id), "admin", nil, &events)
+	last := events[len(events)-1]
+	if last.Type != cases.EventDecide || !strings.Contains(string(last.Detail), `"published_at":"2025-10-14T08:00:00Z"`) {
+		t.Errorf("the decision's detail %s, want its publication time", last.Detail)
+	}
+}

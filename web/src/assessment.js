@@ -30,6 +30,18 @@ function intervalBar(lo, score, hi) {
   return h('div', { class: 'interval', title: `${lo}–${hi}` }, h('span', { class: 'city' }), range, mark);
 }
 
+/** The volume broken down by sector: cases against what the city's rate expects of the unit's patrol hours. */
+function sectorTable(volume) {
+  if (!volume?.sectors?.length) return '';
+  return h('div', {},
+    h('h3', {}, '执法体量分领域 Volume by sector'),
+    h('table', { id: 'as-sectors' },
+      h('thead', {}, h('tr', {}, ['领域 Sector', '件数', '按全市应有', '与全市之比 (90 %)'].map((x) => h('th', {}, x)))),
+      h('tbody', {}, volume.sectors.map((s) => h('tr', { class: s.ratio_hi < 1 ? 'below' : '', dataset: { sector: s.sector } },
+        h('td', {}, s.name), h('td', { class: 'num' }, `${s.cases}`), h('td', { class: 'num' }, s.expected.toFixed(1)),
+        h('td', { class: 'num' }, `${s.ratio} (${s.ratio_lo}–${s.ratio_hi})`))))));
+}
+
 export async function assessment(main, me) {
   const level = h('select', { id: 'as-level' }, Object.entries(LEVELS).map(([k, v]) => h('option', { value: k }, v)));
   const period = h('select', { id: 'as-period' }, Object.entries(PERIODS).map(([k, v]) => h('option', { value: k }, v)));
@@ -93,6 +105,7 @@ export async function assessment(main, me) {
           h('td', { class: 'num' }, `${i.expected}`),
           h('td', { class: 'num' }, i.no_data ? '' : `${i.estimate} (${i.lo}–${i.hi})`),
           h('td', { class: 'num' }, pct(i.score)), h('td', { class: 'reason' }, i.reason))))),
+      sectorTable(u.indicators.find((i) => i.key === 'volume')),
       h('h3', {}, '趋势 Trend'), h('p', { class: 'muted', id: 'as-trend' }, '…'));
     const trend = await trendOf(u);
     const el = detail.querySelector('#as-trend');

@@ -623,6 +623,20 @@ test('assessment: an analyst reads the ranking with intervals, a unit\'s reasons
   assert.match(await page.textContent('#as-indicators tbody tr[data-key=arrival] td.reason'), /到场及时率/);
   await page.waitForSelector('#as-trend table.trend');
   assert.equal(await page.locator('#as-trend table.trend th').count(), 6);
+  // The year that holds the demo's patrols: the best township's volume by sector, a row a
+  // sector as the API breaks it down.
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10); // China time
+  await page.selectOption('#as-period', 'year');
+  await page.fill('#as-from', today);
+  await page.click('#as-controls button[type=submit]');
+  await page.waitForFunction((year) => (document.querySelector('#as-heading')?.textContent || '').includes(`${year}-01-01 –`),
+    today.slice(0, 4));
+  await page.waitForSelector('#as-sectors tbody tr');
+  const best = (await demo.api(`/api/v1/assessment?level=township&period=year&from=${today}`)).levels[0].units[0];
+  const sectors = best.indicators.find((i) => i.key === 'volume').sectors;
+  assert.ok(sectors.length > 0, 'the volume is broken down by sector');
+  assert.equal(await page.locator('#as-sectors tbody tr').count(), sectors.length, 'a row per sector of the volume');
+  assert.match(await page.textContent('#as-sectors tbody tr >> nth=0 >> td'), new RegExp(sectors[0].name));
   // Squadrons, then the print view hides the controls.
   await page.selectOption('#as-level', 'squadron');
   await page.click('#as-controls button[type=submit]');
