@@ -75,6 +75,10 @@ func NewRollup(v *Versions, maxBounds int) *Rollup {
 func (r *Rollup) Touch(layer string, cells []grid.Cell) {
 	seen := make(map[grid.Cell]bool, len(cells)*5)
 	for _, c := range cells {
+		// Consecutive fixes mostly share a cell: its parents are h3 calls already made.
+		if seen[c] {
+			continue
+		}
 		cityRes := c.Resolution()
 		for _, p := range RollupCells(c) {
 			if seen[p] {
