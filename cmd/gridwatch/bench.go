@@ -65,6 +65,7 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	database := localDBFlags(fs)
 	var opt bench.TilesOptions
 	fs.StringVar(&opt.Peer, "peer", "", "base URL of a pg_tileserv serving the benchmark database (printed at start)")
+	fs.IntVar(&opt.PeerPID, "peer-pid", 0, "process ID of the peer on this machine, to count its CPU time per tile (0: not counted)")
 	fs.DurationVar(&opt.PeerWait, "peer-wait", 5*time.Minute, "how long to wait for the peer to serve the benchmark tables")
 	fs.IntVar(&opt.Clients, "clients", 8, "concurrent HTTP clients")
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "bound of each cold pass, length of each warm run")

@@ -46,6 +46,10 @@ type TilesOptions struct {
 	// Peer is the base URL of a pg_tileserv serving the same database; "" measures our
 	// server alone.
 	Peer string
+	// PeerPID is the process ID of the peer, on this machine, whose CPU time is counted
+	// in its runs' CPU; 0 leaves it out (the peer's runs then count only the clients'
+	// and the database's).
+	PeerPID int
 	// PeerWait is how long to wait for the peer to serve the benchmark's tables (default
 	// 5 min): time to start it on the printed database URL.
 	PeerWait time.Duration
@@ -118,6 +122,41 @@ type TilesRun struct {
 	FirstError              string
 	// CacheHits and CacheBuilds count our tile cache's work during the run.
 	CacheHits, CacheBuilds int64
+	// CPU is the CPU time the run cost: this process (our server and the clients of
+	// either server), the database's backends and, for the peer's runs with
+	// TilesOptions.PeerPID, the peer's process. 0 when it could not be read (not Linux).
+	CPU time.Duration
+}
+
+// CPUPerTile is CPU per tile answered, in milliseconds.
+func (r TilesRun) CPUPerTile() float64 { return ms(r.CPU) / math.Max(1, float64(r.Requests)) }
+
+// cpuMeter reads the CPU time a run costs: this process's, the benchmark database's
+// backends' and, when pid is not 0, another process's (the peer).
+type cpuMeter struct {
+	database string
+	pid      int
+}
+
+// read returns the CPU time used so far by what m counts.
+func (m cpuMeter) read() time.Duration {
+	t := cpuTime()
+	for _, b := range backendCPU(m.database) {
+		t += b
+	}
+	if m.pid != 0 {
+		p, _ := processCPU(m.pid)
+		t += p
+	}
+	return t
+}
+
+// measure runs f and sets the CPU time it cost in the run it returns.
+func (m cpuMeter) measure(f func() TilesRun) TilesRun {
+	start := m.read()
+	r := f()
+	r.CPU = m.read() - start
+	return r
 }
 
 // Rate is tiles answered per second.
@@ -140,6 +179,7 @@ type TilesReport struct {
 	Gzip           bool
 	Database       string // URL, password hidden
 	Peer           string
+	PeerPID        int
 	Runs           []TilesRun
 	Sizes          []TileSizes
 }
@@ -168,7 +208,7 @@ func (r TilesReport) String() string {
 	fmt.Fprintf(&b, "tiles benchmark: %d cases, %d clients, cold = one pass over the set (at most %s), warm = %s of passes, encoding %s\n",
 		r.Cases, r.Clients, r.Duration, r.Duration, enc)
 	fmt.Fprintf(&b, "  database %s; peer: %s\n", r.Database, peer)
-	fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9s %9s %9s %9s %7s %s\n", "set", "server", "pass", "tiles", "tiles/s", "p50 ms", "p99 ms", "KB/tile", "errors", "cache hits/builds")
+	fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9s %9s %9s %9s %10s %7s %s\n", "set", "server", "pass", "tiles", "tiles/s", "p50 ms", "p99 ms", "KB/tile", "CPU ms/tile", "errors", "cache hits/builds")
 	for _, x := range r.Runs {
 		cache := ""
 		if x.Server == "ours" {
@@ -178,8 +218,8 @@ func (r TilesReport) String() string {
 		if x.Pass == "cold" && x.Requests < x.Tiles {
 			n = fmt.Sprintf("%d/%d", x.Requests, x.Tiles)
 		}
-		fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9.1f %9.2f %9.2f %9.1f %7d %s\n", x.Set, x.Server, x.Pass, n, x.Rate(),
-			ms(x.P50), ms(x.P99), float64(x.Bytes)/1024/math.Max(1, float64(x.Requests)), x.Errors, cache)
+		fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9.1f %9.2f %9.2f %9.1f %10.2f %7d %s\n", x.Set, x.Server, x.Pass, n, x.Rate(),
+			ms(x.P50), ms(x.P99), float64(x.Bytes)/1024/math.Max(1, float64(x.Requests)), x.CPUPerTile(), x.Errors, cache)
 	}
 	if r.Peer != "" {
 		b.WriteString("  ratio ours / pg_tileserv, tiles/s:")
@@ -198,6 +238,21 @@ func (r TilesReport) String() string {
 			}
 		}
 		b.WriteString("\n")
+		if r.PeerPID != 0 {
+			b.WriteString("  ratio pg_tileserv / ours, CPU per tile (process, clients and database; pg_tileserv's process counted):")
+			for i, s := range tileSets {
+				sep := ";"
+				if i == 0 {
+					sep = ""
+				}
+				ours, ok1 := r.run(s.name(), "ours", "cold")
+				peer, ok2 := r.run(s.name(), "peer", "cold")
+				if ok1 && ok2 && ours.CPU > 0 {
+					fmt.Fprintf(&b, "%s %s cold %.2f×", sep, s.name(), peer.CPUPerTile()/ours.CPUPerTile())
+				}
+			}
+			b.WriteString("\n")
+		}
 	}
 	for _, x := range r.Runs {
 		if x.FirstError != "" {
@@ -257,7 +312,12 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 			return TilesReport{}, err
 		}
 	}
-	rep := TilesReport{Cases: n, Clients: opt.Clients, Duration: opt.Duration, Gzip: opt.Gzip, Database: redactURL(dbURL), Peer: opt.Peer}
+	rep := TilesReport{Cases: n, Clients: opt.Clients, Duration: opt.Duration, Gzip: opt.Gzip, Database: redactURL(dbURL),
+		Peer: opt.Peer, PeerPID: opt.PeerPID}
+	meter := cpuMeter{}
+	if u, err := url.Parse(dbURL); err == nil {
+		meter.database = strings.TrimPrefix(u.Path, "/")
+	}
 	fmt.Fprintf(log, "benchmark database: %s\n  tables for a peer: public.cases (points), public.%s (the cells' hexagons)\n", dbURL, peerCellsView)
 	for _, s := range sets {
 		fmt.Fprintf(log, "  %s: %d tiles\n", s.name(), len(s.tiles))
@@ -271,14 +331,14 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 	stopProfile := startCPUProfile(opt.CPUProfile, log)
 	defer stopProfile()
 	for _, s := range sets {
-		runs, err := measureOurs(ctx, dbURL, token, s, opt)
+		runs, err := measureOurs(ctx, dbURL, token, s, opt, meter)
 		if err != nil {
 			return rep, fmt.Errorf("%s, ours: %w", s.name(), err)
 		}
 		rep.Runs = append(rep.Runs, runs...)
 		logRuns(log, runs)
 		if opt.Peer != "" {
-			runs := measurePeer(ctx, s, opt)
+			runs := measurePeer(ctx, s, opt, cpuMeter{database: meter.database, pid: opt.PeerPID})
 			rep.Runs = append(rep.Runs, runs...)
 			logRuns(log, runs)
 		}
@@ -455,7 +515,7 @@ func warmPool(ctx context.Context, pool *pgxpool.Pool) error {
 
 // measureOurs runs a set cold, then warm, on a fresh server (empty tile cache, open
 // connections).
-func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesOptions) ([]TilesRun, error) {
+func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesOptions, meter cpuMeter) ([]TilesRun, error) {
 	srv, stop, err := startOurs(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -468,7 +528,7 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 	var runs []TilesRun
 	for _, pass := range []string{"cold", "warm"} {
 		before := srv.Tiles.CacheStats()
-		r := load(ctx, tg, s, pass, opt)
+		r := meter.measure(func() TilesRun { return load(ctx, tg, s, pass, opt) })
 		after := srv.Tiles.CacheStats()
 		r.CacheHits, r.CacheBuilds = after.Hits-before.Hits, after.Builds-before.Builds
 		runs = append(runs, r)
@@ -478,9 +538,13 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 
 // measurePeer runs a set against the peer: a first pass, then again for the duration.
 // pg_tileserv caches nothing, so both build every tile.
-func measurePeer(ctx context.Context, s tileSet, opt TilesOptions) []TilesRun {
+func measurePeer(ctx context.Context, s tileSet, opt TilesOptions, meter cpuMeter) []TilesRun {
 	tg := peerTarget(opt.Peer, s, opt.Gzip)
-	return []TilesRun{load(ctx, tg, s, "cold", opt), load(ctx, tg, s, "warm", opt)}
+	var runs []TilesRun
+	for _, pass := range []string{"cold", "warm"} {
+		runs = append(runs, meter.measure(func() TilesRun { return load(ctx, tg, s, pass, opt) }))
+	}
+	return runs
 }
 
 // load sends the set's tiles from opt.Clients concurrent clients: for "cold" each tile

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +132,35 @@ func TestGenerateCasesStayInTheCity(t *testing.T) {
 	}
 	if again := generateCases(2000, cells, res, sectors, now, 1); !slices.Equal(again, got) {
 		t.Errorf("generateCases with the same seed gave other cases")
+	}
+}
+
+// TestTilesReportCPURatio checks the report's ratio of CPU per cold tile, the peer's
+// over ours, from the runs' CPU times.
+func TestTilesReportCPURatio(t *testing.T) {
+	cells := tileSets[1].name()
+	r := TilesReport{Peer: "http://peer", PeerPID: 1, Runs: []TilesRun{
+		{Set: cells, Server: "ours", Pass: "cold", Tiles: 100, Requests: 100, Elapsed: time.Second, CPU: 200 * time.Millisecond},
+		{Set: cells, Server: "peer", Pass: "cold", Tiles: 100, Requests: 100, Elapsed: time.Second, CPU: 900 * time.Millisecond},
+	}}
+	if got, want := r.Runs[0].CPUPerTile(), 2.0; got != want {
+		t.Errorf("CPUPerTile() = %v, want %v", got, want)
+	}
+	if want := cells + " cold 4.50×"; !strings.Contains(r.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, r)
+	}
+}
+
+// TestProcessCPU checks that this process's CPU time reads from /proc as it grows.
+func TestProcessCPU(t *testing.T) {
+	before, ok := processCPU(os.Getpid())
+	if !ok {
+		t.Fatal("processCPU cannot read this process's /proc/PID/stat")
+	}
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	after, _ := processCPU(os.Getpid())
+	if after <= before {
+		t.Errorf("processCPU after 50 ms of work = %v, before %v: want more", after, before)
 	}
 }
