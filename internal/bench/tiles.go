@@ -53,6 +53,11 @@ type TilesOptions struct {
 	// PeerWait is how long to wait for the peer to serve the benchmark's tables (default
 	// 5 min): time to start it on the printed database URL.
 	PeerWait time.Duration
+	// ColdPasses is the number of cold passes over each set (default 1), our cache made
+	// cold again before each (every tile of the layer's version changed); the cold run
+	// reports them together. A pass over the cells set lasts about a second: on a shared
+	// machine several say more.
+	ColdPasses int
 	// Gzip asks both servers for gzip-encoded tiles, as browsers and map libraries do.
 	Gzip bool
 	// CPUProfile, when set, names a file the process's CPU profile during the runs is
@@ -70,6 +75,9 @@ func (o *TilesOptions) defaults() {
 	}
 	if o.Duration == 0 {
 		o.Duration = 10 * time.Second
+	}
+	if o.ColdPasses == 0 {
+		o.ColdPasses = 1
 	}
 	if o.PeerWait == 0 {
 		o.PeerWait = 5 * time.Minute
@@ -120,6 +128,7 @@ type TilesRun struct {
 	P50, P99                time.Duration
 	Bytes                   int64 // response bodies, as sent (gzip-encoded when asked)
 	FirstError              string
+	latencies               []time.Duration // sorted
 	// CacheHits and CacheBuilds count our tile cache's work during the run.
 	CacheHits, CacheBuilds int64
 	// CPU is the CPU time the run cost: this process (our server and the clients of
@@ -180,6 +189,7 @@ type TilesReport struct {
 	Database       string // URL, password hidden
 	Peer           string
 	PeerPID        int
+	ColdPasses     int
 	Runs           []TilesRun
 	Sizes          []TileSizes
 }
@@ -205,8 +215,8 @@ func (r TilesReport) String() string {
 	if r.Peer != "" {
 		peer = "pg_tileserv at " + r.Peer
 	}
-	fmt.Fprintf(&b, "tiles benchmark: %d cases, %d clients, cold = one pass over the set (at most %s), warm = %s of passes, encoding %s\n",
-		r.Cases, r.Clients, r.Duration, r.Duration, enc)
+	fmt.Fprintf(&b, "tiles benchmark: %d cases, %d clients, cold = %d pass(es) over the set (each at most %s), warm = %s of passes, encoding %s\n",
+		r.Cases, r.Clients, r.ColdPasses, r.Duration, r.Duration, enc)
 	fmt.Fprintf(&b, "  database %s; peer: %s\n", r.Database, peer)
 	fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9s %9s %9s %9s %10s %7s %s\n", "set", "server", "pass", "tiles", "tiles/s", "p50 ms", "p99 ms", "KB/tile", "CPU ms/tile", "errors", "cache hits/builds")
 	for _, x := range r.Runs {
@@ -313,7 +323,7 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 		}
 	}
 	rep := TilesReport{Cases: n, Clients: opt.Clients, Duration: opt.Duration, Gzip: opt.Gzip, Database: redactURL(dbURL),
-		Peer: opt.Peer, PeerPID: opt.PeerPID}
+		Peer: opt.Peer, PeerPID: opt.PeerPID, ColdPasses: opt.ColdPasses}
 	meter := cpuMeter{}
 	if u, err := url.Parse(dbURL); err == nil {
 		meter.database = strings.TrimPrefix(u.Path, "/")
@@ -525,10 +535,21 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 		return nil, err
 	}
 	tg := ourTarget(srv.Addr().String(), token, s.layer, opt.Gzip)
+	world := orb.Bound{Min: orb.Point{-180, -85.06}, Max: orb.Point{180, 85.06}}
 	var runs []TilesRun
 	for _, pass := range []string{"cold", "warm"} {
 		before := srv.Tiles.CacheStats()
-		r := meter.measure(func() TilesRun { return load(ctx, tg, s, pass, opt) })
+		r := meter.measure(func() TilesRun {
+			if pass == "warm" {
+				return load(ctx, tg, s, pass, opt)
+			}
+			return coldPasses(opt.ColdPasses, func(i int) TilesRun {
+				if i > 0 {
+					srv.Tiles.Versions().TouchBound(s.layer, world) // every tile of the layer cold again
+				}
+				return load(ctx, tg, s, pass, opt)
+			})
+		})
 		after := srv.Tiles.CacheStats()
 		r.CacheHits, r.CacheBuilds = after.Hits-before.Hits, after.Builds-before.Builds
 		runs = append(runs, r)
@@ -540,11 +561,33 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 // pg_tileserv caches nothing, so both build every tile.
 func measurePeer(ctx context.Context, s tileSet, opt TilesOptions, meter cpuMeter) []TilesRun {
 	tg := peerTarget(opt.Peer, s, opt.Gzip)
-	var runs []TilesRun
-	for _, pass := range []string{"cold", "warm"} {
-		runs = append(runs, meter.measure(func() TilesRun { return load(ctx, tg, s, pass, opt) }))
+	return []TilesRun{
+		meter.measure(func() TilesRun {
+			return coldPasses(opt.ColdPasses, func(int) TilesRun { return load(ctx, tg, s, "cold", opt) })
+		}),
+		meter.measure(func() TilesRun { return load(ctx, tg, s, "warm", opt) }),
 	}
-	return runs
+}
+
+// coldPasses runs pass n times (i from 0) and reports the passes as one run: their
+// tiles, times and bytes added up, percentiles over all their answers.
+func coldPasses(n int, pass func(i int) TilesRun) TilesRun {
+	run := pass(0)
+	for i := 1; i < n; i++ {
+		r := pass(i)
+		run.Tiles += r.Tiles
+		run.Requests += r.Requests
+		run.Errors += r.Errors
+		run.Elapsed += r.Elapsed
+		run.Bytes += r.Bytes
+		if run.FirstError == "" {
+			run.FirstError = r.FirstError
+		}
+		run.latencies = append(run.latencies, r.latencies...)
+	}
+	slices.Sort(run.latencies)
+	run.P50, run.P99 = percentile(run.latencies, 50), percentile(run.latencies, 99)
+	return run
 }
 
 // load sends the set's tiles from opt.Clients concurrent clients: for "cold" each tile
@@ -601,6 +644,7 @@ func load(ctx context.Context, tg target, s tileSet, pass string, opt TilesOptio
 	slices.Sort(all)
 	run.Requests = len(all)
 	run.P50, run.P99 = percentile(all, 50), percentile(all, 99)
+	run.latencies = all
 	return run
 }
 

@@ -164,3 +164,24 @@ func TestProcessCPU(t *testing.T) {
 		t.Errorf("processCPU after 50 ms of work = %v, before %v: want more", after, before)
 	}
 }
+
+// TestColdPassesAddUp checks that several cold passes report as one run: counts, times
+// and bytes added up, percentiles over every answer.
+func TestColdPassesAddUp(t *testing.T) {
+	passes := []TilesRun{
+		{Tiles: 2, Requests: 2, Elapsed: time.Second, Bytes: 10, latencies: []time.Duration{1, 3}},
+		{Tiles: 2, Requests: 2, Elapsed: 2 * time.Second, Bytes: 20, Errors: 1, FirstError: "boom", latencies: []time.Duration{2, 4}},
+	}
+	var called []int
+	got := coldPasses(2, func(i int) TilesRun { called = append(called, i); return passes[i] })
+	want := TilesRun{Tiles: 4, Requests: 4, Elapsed: 3 * time.Second, Bytes: 30, Errors: 1, FirstError: "boom",
+		P50: 2, P99: 4, latencies: []time.Duration{1, 2, 3, 4}}
+	if !slices.Equal(called, []int{0, 1}) {
+		t.Errorf("passes run %v, want [0 1]", called)
+	}
+	if got.Tiles != want.Tiles || got.Requests != want.Requests || got.Elapsed != want.Elapsed || got.Bytes != want.Bytes ||
+		got.Errors != want.Errors || got.FirstError != want.FirstError || got.P50 != want.P50 || got.P99 != want.P99 ||
+		!slices.Equal(got.latencies, want.latencies) {
+		t.Errorf("coldPasses = %+v, want %+v", got, want)
+	}
+}
