@@ -147,15 +147,28 @@ type cpuMeter struct {
 	pid      int
 }
 
+// cpuReading is what a cpuMeter read at one moment.
+type cpuReading struct {
+	process, other time.Duration
+	backends       map[int]time.Duration
+}
+
 // read returns the CPU time used so far by what m counts.
-func (m cpuMeter) read() time.Duration {
-	t := cpuTime()
-	for _, b := range backendCPU(m.database) {
-		t += b
-	}
+func (m cpuMeter) read() cpuReading {
+	r := cpuReading{process: cpuTime(), backends: backendCPU(m.database)}
 	if m.pid != 0 {
-		p, _ := processCPU(m.pid)
-		t += p
+		r.other, _ = processCPU(m.pid)
+	}
+	return r
+}
+
+// since returns the CPU time used from start to r. Backends are counted each from its
+// own start: one that ended meanwhile (a closed pool's) takes nothing away, one that
+// began counts from zero.
+func (r cpuReading) since(start cpuReading) time.Duration {
+	t := r.process - start.process + r.other - start.other
+	for pid, b := range r.backends {
+		t += b - start.backends[pid]
 	}
 	return t
 }
@@ -164,7 +177,7 @@ func (m cpuMeter) read() time.Duration {
 func (m cpuMeter) measure(f func() TilesRun) TilesRun {
 	start := m.read()
 	r := f()
-	r.CPU = m.read() - start
+	r.CPU = m.read().since(start)
 	return r
 }
 

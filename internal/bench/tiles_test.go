@@ -185,3 +185,13 @@ func TestColdPassesAddUp(t *testing.T) {
 		t.Errorf("coldPasses = %+v, want %+v", got, want)
 	}
 }
+
+// TestCPUReadingSince checks that a backend that ended between two readings takes
+// nothing away and one that began counts whole.
+func TestCPUReadingSince(t *testing.T) {
+	start := cpuReading{process: 10, other: 5, backends: map[int]time.Duration{1: 100, 2: 50}}
+	end := cpuReading{process: 15, other: 8, backends: map[int]time.Duration{1: 130, 3: 7}} // 2 ended, 3 began
+	if got, want := end.since(start), time.Duration(5+3+30+7); got != want {
+		t.Errorf("since = %v, want %v", got, want)
+	}
+}
