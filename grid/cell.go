@@ -40,8 +40,20 @@ type CellGeometry struct {
 	Parents  []int64     // Parents[r] is the parent at resolution r, r < the cell's
 }
 
-// Geometry returns the hexagon (or pentagon), centre and parents of c.
+// Geometry returns the hexagon (or pentagon), centre and parents of c. A caller that
+// needs one of them calls Boundary or Center: the parents alone are a dozen calls into h3.
 func Geometry(c h3.Cell) CellGeometry {
+	res := c.Resolution()
+	parents := make([]int64, res)
+	for r := 0; r < res; r++ {
+		parents[r] = int64(c.Parent(r))
+	}
+	return CellGeometry{Boundary: Boundary(c), Center: Center(c), Parents: parents}
+}
+
+// Boundary returns the hexagon (or pentagon) of c, WGS-84, its exterior ring
+// counter-clockwise (RFC 7946).
+func Boundary(c h3.Cell) orb.Polygon {
 	b := h3.CellToBoundary(c)
 	ring := make(orb.Ring, 0, len(b)+1)
 	for _, ll := range b {
@@ -51,13 +63,13 @@ func Geometry(c h3.Cell) CellGeometry {
 	if ring.Orientation() != orb.CCW {
 		ring.Reverse()
 	}
-	center := h3.CellToLatLng(c)
-	res := c.Resolution()
-	parents := make([]int64, res)
-	for r := 0; r < res; r++ {
-		parents[r] = int64(c.Parent(r))
-	}
-	return CellGeometry{Boundary: orb.Polygon{ring}, Center: orb.Point{center.Lng, center.Lat}, Parents: parents}
+	return orb.Polygon{ring}
+}
+
+// Center returns the centre of c, WGS-84 [lon, lat].
+func Center(c h3.Cell) orb.Point {
+	ll := h3.CellToLatLng(c)
+	return orb.Point{ll.Lng, ll.Lat}
 }
 
 // CellAt returns the cell holding the WGS-84 point at resolution res.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 
 	"github.com/gridwatch/gridwatch/grid"
 )
@@ -80,9 +81,63 @@ func aggregateCells(t *testing.T, f *fixture, b orb.Bound, res int, township str
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[grid.RolledCell])
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (grid.RolledCell, error) {
+		var c grid.RolledCell
+		err := row.Scan(&c.H3, &c.Township, &c.GridArea, &c.Cells)
+		c.Hexagon = grid.Boundary(c.H3) // what h3 says, whether the roll-up read it stored or not
+		return c, err
+	})
 	if err != nil {
 		t.Fatal(fmt.Errorf("aggregate cells: %w", err))
 	}
 	return list
+}
+
+// TestFillRollupHexagons checks that roll-ups written without a hexagon, as before the
+// migration that added them (add_rollup_hexagons), get h3's, and that an import stores
+// them with the roll-ups.
+func TestFillRollupHexagons(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.importCity(120.28, "")
+	store := grid.NewStore(f.db, grid.DefaultResolution)
+	missing := func() int {
+		t.Helper()
+		var n int
+		if err := f.db.QueryRow(ctx, `SELECT count(*) FROM cell_rollups WHERE hexagon IS NULL`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := missing(); n != 0 {
+		t.Fatalf("after an import %d roll-ups have no hexagon, want 0", n)
+	}
+	if _, err := f.db.Exec(ctx, `UPDATE cell_rollups SET hexagon = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.FillRollupHexagons(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := missing(); n != 0 {
+		t.Fatalf("after FillRollupHexagons %d roll-ups have no hexagon, want 0", n)
+	}
+	rows, err := f.db.Query(ctx, `SELECT DISTINCT h3, ST_AsText(hexagon) FROM cell_rollups`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		H3   grid.Cell
+		Text string
+	}])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stored {
+		if want := wkt.MarshalString(grid.Boundary(s.H3)); s.Text != want {
+			t.Errorf("hexagon of %s = %s, want %s", s.H3, s.Text, want)
+		}
+	}
+	if len(stored) == 0 {
+		t.Fatal("no roll-up: the check proved nothing")
+	}
 }

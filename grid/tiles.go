@@ -69,15 +69,19 @@ type RolledCell struct {
 	Township string  // the township of its cells (the first by code when they differ)
 	GridArea *string // a lone cell's grid area; nil for a parent of several cells or a cell in none
 	Cells    int     // the cells of the city's resolution it stands for
+	// Hexagon is the cell's hexagon (or pentagon), WGS-84, exterior ring
+	// counter-clockwise: Boundary(H3), read as stored when it is.
+	Hexagon orb.Polygon
 }
 
 // CellRollup returns the cells whose centre lies in the WGS-84 bound b, in township (""
 // = every township), rolled up to their parents at resolution res (the cells themselves
-// when res is the city's resolution or finer: MaxResolution asks for them), by index. A
-// parent stands for all its cells (of township), also those outside b, so that it reads
-// the same in every tile that draws it. Parents at resolutions from minRollupRes up are
-// read from the roll-ups prepared when cells change (cell_rollups); coarser ones are
-// aggregated from the cells. Errors: the database's, translated.
+// when res is the city's resolution or finer: MaxResolution asks for them), by index,
+// each with its hexagon. A parent stands for all its cells (of township), also those
+// outside b, so that it reads the same in every tile that draws it. Parents at
+// resolutions from minRollupRes up are read from the roll-ups prepared when cells change
+// (cell_rollups), hexagons included; coarser ones are aggregated from the cells and
+// their hexagons computed. Errors: the database's, translated.
 func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township string) ([]RolledCell, error) {
 	args := append(pgdb.BoundArgs(b), res, township)
 	cellArgs := append(pgdb.BoundArgs(b), township)
@@ -97,17 +101,19 @@ func (s *Store) CellRollup(ctx context.Context, b orb.Bound, res int, township s
 }
 
 // The reads of CellRollup: $1–$4 the bound, $5 the resolution, $6 the township or ""
-// (cellsAsRolled: $5 the township).
+// (cellsAsRolled: $5 the township). The last column is the hexagon as WKB, or NULL.
 const (
+	// Every row of one parent holds the same hexagon: any of them will do.
 	preparedParents = `
-		SELECT h3, min(township), CASE WHEN sum(cells) = 1 THEN min(grid_area) END, sum(cells)::int
+		SELECT h3, min(township), CASE WHEN sum(cells) = 1 THEN min(grid_area) END, sum(cells)::int,
+		       ST_AsBinary((array_agg(hexagon))[1])
 		FROM cell_rollups
 		WHERE res = $5 AND ($6 = '' OR township = $6)
 		  AND centers && ST_MakeEnvelope($1, $2, $3, $4, 4326)
 		  AND (centers @ ST_MakeEnvelope($1, $2, $3, $4, 4326) OR ST_Intersects(centers, ST_MakeEnvelope($1, $2, $3, $4, 4326)))
 		GROUP BY h3 ORDER BY h3`
 	cellsAsRolled = `
-		SELECT h3, township, grid_area, 1
+		SELECT h3, township, grid_area, 1, ST_AsBinary(geom)
 		FROM cells
 		WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ($5 = '' OR township = $5)
 		ORDER BY h3`
@@ -117,7 +123,7 @@ const (
 		WITH c AS (
 			SELECT CASE WHEN $5 >= cardinality(parents) THEN h3 ELSE parents[$5 + 1] END AS cell, township, grid_area, center
 			FROM cells WHERE $6 = '' OR township = $6)
-		SELECT cell, min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int
+		SELECT cell, min(township), CASE WHEN count(*) = 1 THEN min(grid_area) END, count(*)::int, NULL::bytea
 		FROM c
 		WHERE cell IN (SELECT cell FROM c WHERE center && ST_MakeEnvelope($1, $2, $3, $4, 4326))
 		GROUP BY 1 ORDER BY 1`
@@ -128,8 +134,32 @@ func (s *Store) rolledCells(ctx context.Context, what, sql string, args []any) (
 	if err != nil {
 		return nil, pgdb.Translate(err, what)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RolledCell])
+	var hexagon []byte
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RolledCell, error) {
+		var c RolledCell
+		if err := row.Scan(&c.H3, &c.Township, &c.GridArea, &c.Cells, &hexagon); err != nil {
+			return c, err
+		}
+		c.Hexagon, err = hexagonOf(c.H3, hexagon)
+		return c, err
+	})
 	return list, pgdb.Translate(err, what)
+}
+
+// hexagonOf returns the hexagon stored as WKB, or computes it when none was (nil).
+func hexagonOf(c Cell, stored []byte) (orb.Polygon, error) {
+	if stored == nil {
+		return Boundary(c), nil
+	}
+	g, err := wkb.Unmarshal(stored)
+	if err != nil {
+		return nil, fmt.Errorf("hexagon of %s: %w", c, err)
+	}
+	p, ok := g.(orb.Polygon)
+	if !ok {
+		return nil, fmt.Errorf("hexagon of %s: stored a %s, not a polygon", c, g.GeoJSONType())
+	}
+	return p, nil
 }
 
 // minRollupRes is the coarsest resolution cell_rollups holds (the tile layers roll cells
@@ -152,7 +182,43 @@ func refreshRollups(ctx context.Context, tx pgx.Tx, townships []string) error {
 	if err != nil {
 		return fmt.Errorf("refresh cell roll-ups: %w", err)
 	}
+	return fillRollupHexagons(ctx, tx)
+}
+
+// fillRollupHexagons stores the hexagon of every roll-up that has none, computed with h3
+// here: the database has no h3.
+func fillRollupHexagons(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT h3 FROM cell_rollups WHERE hexagon IS NULL`)
+	if err != nil {
+		return fmt.Errorf("roll-ups without a hexagon: %w", err)
+	}
+	cells, err := pgx.CollectRows(rows, pgx.RowTo[Cell])
+	if err != nil || len(cells) == 0 {
+		return pgdb.Translate(err, "cell roll-ups")
+	}
+	ids := make([]int64, len(cells))
+	shapes := make([][]byte, len(cells))
+	for i, c := range cells {
+		ids[i] = int64(c)
+		if shapes[i], err = wkb.Marshal(Boundary(c)); err != nil {
+			return fmt.Errorf("hexagon of %s: %w", c, err)
+		}
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE cell_rollups r SET hexagon = ST_GeomFromWKB(x.shape, 4326)
+		FROM unnest($1::bigint[], $2::bytea[]) AS x (h3, shape)
+		WHERE r.h3 = x.h3 AND r.hexagon IS NULL`, ids, shapes)
+	if err != nil {
+		return fmt.Errorf("store roll-ups' hexagons: %w", err)
+	}
 	return nil
+}
+
+// FillRollupHexagons stores the hexagons of the roll-ups written before they were kept
+// (migration add_rollup_hexagons), in one transaction; a no-op when every roll-up has
+// one. Errors: the database's, translated.
+func (s *Store) FillRollupHexagons(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return fillRollupHexagons(ctx, tx) })
 }
 
 // Extent returns the WGS-84 bound of every township, or of one when township is not "";

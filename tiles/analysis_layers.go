@@ -243,11 +243,11 @@ func (l analysisLayer) Features(ctx context.Context, r Request, p analysisParams
 func hotspotFeatures(hs analytics.HotSpots, bound orb.Bound) []mvt.Feature {
 	var out []mvt.Feature
 	for i, c := range hs.Cells {
-		g := grid.Geometry(c.H3)
-		if !bound.Contains(g.Center) && !g.Boundary.Bound().Intersects(bound) {
+		hexagon := grid.Boundary(c.H3)
+		if !hexagon.Bound().Intersects(bound) {
 			continue
 		}
-		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: g.Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(len(out) + 1), Geometry: hexagon, Properties: map[string]any{
 			"h3": c.H3.String(), "township": c.Township, "count": int(hs.Counts[i]),
 			"gi_z": hs.Result.Z[i], "p_fdr": hs.Result.PFDR[i], "bin": hs.Result.Bin[i],
 		}})

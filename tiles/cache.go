@@ -252,12 +252,17 @@ func (c *Cache) newEntry(key Key, raw []byte) Entry {
 	return e
 }
 
+// gzipLevel is the compression level of cached tiles. Compressing was a third of a cold
+// cells tile's CPU at the default level (6); on a 48 KB zoom 12 cells tile level 4 took
+// a third of the time for 5 % more bytes (level 1: a fifth of the time, 17 % more).
+const gzipLevel = 4
+
 func (c *Cache) compress(raw []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(raw)/2 + 64)
 	zw, _ := c.gzips.Get().(*gzip.Writer)
 	if zw == nil {
-		zw = gzip.NewWriter(&buf)
+		zw, _ = gzip.NewWriterLevel(&buf, gzipLevel) // a valid level: no error
 	} else {
 		zw.Reset(&buf)
 	}

@@ -75,6 +75,10 @@ func NewRollup(v *Versions, maxBounds int) *Rollup {
 func (r *Rollup) Touch(layer string, cells []grid.Cell) {
 	seen := make(map[grid.Cell]bool, len(cells)*5)
 	for _, c := range cells {
+		// Consecutive fixes mostly share a cell: its parents are h3 calls already made.
+		if seen[c] {
+			continue
+		}
 		cityRes := c.Resolution()
 		for _, p := range RollupCells(c) {
 			if seen[p] {
@@ -96,7 +100,7 @@ func (r *Rollup) bound(c grid.Cell) orb.Bound {
 	if ok {
 		return b
 	}
-	b = grid.Geometry(c).Boundary.Bound()
+	b = grid.Boundary(c).Bound()
 	r.mu.Lock()
 	if len(r.bounds) < r.maxBounds {
 		r.bounds[c] = b
@@ -192,7 +196,7 @@ func (l cellLayer) Features(ctx context.Context, r Request, _ noParams) ([]mvt.F
 	}
 	out := make([]mvt.Feature, 0, len(cells))
 	for i, c := range cells {
-		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: c.Hexagon, Properties: map[string]any{
 			"h3": c.H3.String(), "township": c.Township, "grid": c.GridArea, "cells": c.Cells, "resolution": c.H3.Resolution(),
 		}})
 	}
@@ -275,7 +279,7 @@ func (l caseLayer) clusters(ctx context.Context, b orb.Bound, f cases.Filter, re
 	}
 	out := make([]mvt.Feature, 0, len(counts))
 	for c, n := range counts {
-		out = append(out, mvt.Feature{Geometry: grid.Geometry(c).Center, Properties: map[string]any{"h3": c.String(), "count": n}})
+		out = append(out, mvt.Feature{Geometry: grid.Center(c), Properties: map[string]any{"h3": c.String(), "count": n}})
 	}
 	// Map order is random: sort, so that a tile's bytes (and ETag) depend on data only.
 	slices.SortFunc(out, func(a, b mvt.Feature) int {

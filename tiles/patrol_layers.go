@@ -81,7 +81,7 @@ func (l coverageLayer) Features(ctx context.Context, r Request, w window) ([]mvt
 	}
 	out := make([]mvt.Feature, 0, len(cells))
 	for i, c := range cells {
-		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Geometry(c.H3).Boundary, Properties: map[string]any{
+		out = append(out, mvt.Feature{ID: uint64(i + 1), Geometry: grid.Boundary(c.H3), Properties: map[string]any{
 			"h3": c.H3.String(), "township": c.Township, "cells": c.Cells, "visits": c.Visits, "officers": c.Officers,
 			"dwell_s": float64(int64(c.DwellS)), "last_visit": c.LastVisit,
 		}})

@@ -65,9 +65,11 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	database := localDBFlags(fs)
 	var opt bench.TilesOptions
 	fs.StringVar(&opt.Peer, "peer", "", "base URL of a pg_tileserv serving the benchmark database (printed at start)")
+	fs.IntVar(&opt.PeerPID, "peer-pid", 0, "process ID of the peer on this machine, to count its CPU time per tile (0: not counted)")
 	fs.DurationVar(&opt.PeerWait, "peer-wait", 5*time.Minute, "how long to wait for the peer to serve the benchmark tables")
 	fs.IntVar(&opt.Clients, "clients", 8, "concurrent HTTP clients")
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "bound of each cold pass, length of each warm run")
+	fs.IntVar(&opt.ColdPasses, "cold-passes", 1, "cold passes over each set, our cache made cold before each")
 	fs.IntVar(&opt.Cases, "cases", 200_000, "synthetic cases to write")
 	fs.BoolVar(&opt.Gzip, "gzip", true, "ask for gzip-encoded tiles, as browsers do")
 	fs.StringVar(&opt.CPUProfile, "cpu-profile", "", "write the process's CPU profile during the runs to this file (go tool pprof)")
@@ -75,8 +77,8 @@ func benchTilesCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if opt.Clients < 1 || opt.Cases < 1 || opt.Duration < time.Second || opt.Duration > 10*time.Minute {
-		return errors.New("bench tiles: need clients ≥ 1, cases ≥ 1, 1s ≤ duration ≤ 10m")
+	if opt.Clients < 1 || opt.Cases < 1 || opt.ColdPasses < 1 || opt.Duration < time.Second || opt.Duration > 10*time.Minute {
+		return errors.New("bench tiles: need clients ≥ 1, cases ≥ 1, cold passes ≥ 1, 1s ≤ duration ≤ 10m")
 	}
 	if opt.Keep && !database.Given() {
 		return errors.New("bench tiles: --keep needs --db (or DATABASE_URL): the database to benchmark in")

@@ -37,7 +37,7 @@ Usage:
                                                             a published powers list (赋权清单)
   gridwatch import bands FILE.csv|FILE.xlsx                 a discretion list (自由裁量基准)
   gridwatch bench ingest [--fixes 1000000] [--officers 500] [--clients 4] [--batch 1000]
-  gridwatch bench tiles  [--peer URL] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
+  gridwatch bench tiles  [--peer URL] [--peer-pid PID] [--cold-passes 1] [--clients 8] [--duration 10s] [--cases 200000] [--keep]
   gridwatch bench soak   [--devices 2000] [--interval 5s] [--walls 20] [--analysts 5] [--duration 5m]
   gridwatch verify-draw FILE.json   recompute a draw from its public record (GET /api/v1/public/draws/{id}); exit 1 on a mismatch
   gridwatch token create --role ROLE --name NAME [--township CODE] [--officer ID] [--ttl 720h]

@@ -337,6 +337,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if from != latest {
 		slog.InfoContext(ctx, "database migrated", "from", from, "to", latest)
 	}
+	// Roll-ups written before their hexagons were stored (migration add_rollup_hexagons)
+	// get them here: the database has no h3.
+	if err := grid.NewStore(pool, 0).FillRollupHexagons(ctx); err != nil {
+		return fmt.Errorf("fill the roll-ups' hexagons: %w", err)
+	}
 	// The State Council's arrangements this build carries, for the years the database has
 	// none of: working-day deadlines need them from the first case.
 	years, err := calendar.NewStore(pool).LoadShipped(ctx)

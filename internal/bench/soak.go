@@ -493,7 +493,7 @@ func prepareSoak(ctx context.Context, srv *app.Server, opt SoakOptions, log io.W
 		town := squadronTownship[sq]
 		rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)+10))
 		cells := squadronCells[sq]
-		start := grid.Geometry(grid.Cell(cells[rng.IntN(len(cells))])).Center
+		start := grid.Center(grid.Cell(cells[rng.IntN(len(cells))]))
 		inside := func(p orb.Point) bool { return townshipOf[int64(grid.CellAt(p, res))] == town }
 		d := &soakDevice{
 			officer:  fmt.Sprintf("%s%05d", soakOfficerPrefix, i),

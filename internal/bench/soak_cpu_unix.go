@@ -41,26 +41,42 @@ func backendCPU(database string) map[int]time.Duration {
 		if len(f) < 3 || f[2] != database {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		pid, err := strconv.Atoi(filepath.Base(dir))
 		if err != nil {
 			continue
 		}
-		// The fields after the command name, which is in parentheses and may hold spaces.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
+		if t, ok := statCPU(dir); ok {
+			out[pid] = t
 		}
-		rest := strings.Fields(string(stat[i+1:]))
-		if len(rest) < 13 {
-			continue
-		}
-		utime, err1 := strconv.ParseInt(rest[11], 10, 64)
-		stime, err2 := strconv.ParseInt(rest[12], 10, 64)
-		pid, err3 := strconv.Atoi(filepath.Base(dir))
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
-		}
-		out[pid] = time.Duration(utime+stime) * clockTick
 	}
 	return out
+}
+
+// processCPU returns the CPU time used so far by process pid, when /proc shows it.
+func processCPU(pid int) (time.Duration, bool) {
+	return statCPU(filepath.Join("/proc", strconv.Itoa(pid)))
+}
+
+// statCPU reads the user and system CPU time of the process whose /proc directory is
+// dir.
+func statCPU(dir string) (time.Duration, bool) {
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, false
+	}
+	rest := strings.Fields(string(stat[i+1:]))
+	if len(rest) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(rest[11], 10, 64)
+	stime, err2 := strconv.ParseInt(rest[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * clockTick, true
 }

@@ -46,9 +46,18 @@ type TilesOptions struct {
 	// Peer is the base URL of a pg_tileserv serving the same database; "" measures our
 	// server alone.
 	Peer string
+	// PeerPID is the process ID of the peer, on this machine, whose CPU time is counted
+	// in its runs' CPU; 0 leaves it out (the peer's runs then count only the clients'
+	// and the database's).
+	PeerPID int
 	// PeerWait is how long to wait for the peer to serve the benchmark's tables (default
 	// 5 min): time to start it on the printed database URL.
 	PeerWait time.Duration
+	// ColdPasses is the number of cold passes over each set (default 1), our cache made
+	// cold again before each (every tile of the layer's version changed); the cold run
+	// reports them together. A pass over the cells set lasts about a second: on a shared
+	// machine several say more.
+	ColdPasses int
 	// Gzip asks both servers for gzip-encoded tiles, as browsers and map libraries do.
 	Gzip bool
 	// CPUProfile, when set, names a file the process's CPU profile during the runs is
@@ -66,6 +75,9 @@ func (o *TilesOptions) defaults() {
 	}
 	if o.Duration == 0 {
 		o.Duration = 10 * time.Second
+	}
+	if o.ColdPasses == 0 {
+		o.ColdPasses = 1
 	}
 	if o.PeerWait == 0 {
 		o.PeerWait = 5 * time.Minute
@@ -116,8 +128,57 @@ type TilesRun struct {
 	P50, P99                time.Duration
 	Bytes                   int64 // response bodies, as sent (gzip-encoded when asked)
 	FirstError              string
+	latencies               []time.Duration // sorted
 	// CacheHits and CacheBuilds count our tile cache's work during the run.
 	CacheHits, CacheBuilds int64
+	// CPU is the CPU time the run cost: this process (our server and the clients of
+	// either server), the database's backends and, for the peer's runs with
+	// TilesOptions.PeerPID, the peer's process. 0 when it could not be read (not Linux).
+	CPU time.Duration
+}
+
+// CPUPerTile is CPU per tile answered, in milliseconds.
+func (r TilesRun) CPUPerTile() float64 { return ms(r.CPU) / math.Max(1, float64(r.Requests)) }
+
+// cpuMeter reads the CPU time a run costs: this process's, the benchmark database's
+// backends' and, when pid is not 0, another process's (the peer).
+type cpuMeter struct {
+	database string
+	pid      int
+}
+
+// cpuReading is what a cpuMeter read at one moment.
+type cpuReading struct {
+	process, other time.Duration
+	backends       map[int]time.Duration
+}
+
+// read returns the CPU time used so far by what m counts.
+func (m cpuMeter) read() cpuReading {
+	r := cpuReading{process: cpuTime(), backends: backendCPU(m.database)}
+	if m.pid != 0 {
+		r.other, _ = processCPU(m.pid)
+	}
+	return r
+}
+
+// since returns the CPU time used from start to r. Backends are counted each from its
+// own start: one that ended meanwhile (a closed pool's) takes nothing away, one that
+// began counts from zero.
+func (r cpuReading) since(start cpuReading) time.Duration {
+	t := r.process - start.process + r.other - start.other
+	for pid, b := range r.backends {
+		t += b - start.backends[pid]
+	}
+	return t
+}
+
+// measure runs f and sets the CPU time it cost in the run it returns.
+func (m cpuMeter) measure(f func() TilesRun) TilesRun {
+	start := m.read()
+	r := f()
+	r.CPU = m.read().since(start)
+	return r
 }
 
 // Rate is tiles answered per second.
@@ -140,6 +201,8 @@ type TilesReport struct {
 	Gzip           bool
 	Database       string // URL, password hidden
 	Peer           string
+	PeerPID        int
+	ColdPasses     int
 	Runs           []TilesRun
 	Sizes          []TileSizes
 }
@@ -165,10 +228,10 @@ func (r TilesReport) String() string {
 	if r.Peer != "" {
 		peer = "pg_tileserv at " + r.Peer
 	}
-	fmt.Fprintf(&b, "tiles benchmark: %d cases, %d clients, cold = one pass over the set (at most %s), warm = %s of passes, encoding %s\n",
-		r.Cases, r.Clients, r.Duration, r.Duration, enc)
+	fmt.Fprintf(&b, "tiles benchmark: %d cases, %d clients, cold = %d pass(es) over the set (each at most %s), warm = %s of passes, encoding %s\n",
+		r.Cases, r.Clients, r.ColdPasses, r.Duration, r.Duration, enc)
 	fmt.Fprintf(&b, "  database %s; peer: %s\n", r.Database, peer)
-	fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9s %9s %9s %9s %7s %s\n", "set", "server", "pass", "tiles", "tiles/s", "p50 ms", "p99 ms", "KB/tile", "errors", "cache hits/builds")
+	fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9s %9s %9s %9s %10s %7s %s\n", "set", "server", "pass", "tiles", "tiles/s", "p50 ms", "p99 ms", "KB/tile", "CPU ms/tile", "errors", "cache hits/builds")
 	for _, x := range r.Runs {
 		cache := ""
 		if x.Server == "ours" {
@@ -178,8 +241,8 @@ func (r TilesReport) String() string {
 		if x.Pass == "cold" && x.Requests < x.Tiles {
 			n = fmt.Sprintf("%d/%d", x.Requests, x.Tiles)
 		}
-		fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9.1f %9.2f %9.2f %9.1f %7d %s\n", x.Set, x.Server, x.Pass, n, x.Rate(),
-			ms(x.P50), ms(x.P99), float64(x.Bytes)/1024/math.Max(1, float64(x.Requests)), x.Errors, cache)
+		fmt.Fprintf(&b, "  %-15s %-6s %-5s %7s %9.1f %9.2f %9.2f %9.1f %10.2f %7d %s\n", x.Set, x.Server, x.Pass, n, x.Rate(),
+			ms(x.P50), ms(x.P99), float64(x.Bytes)/1024/math.Max(1, float64(x.Requests)), x.CPUPerTile(), x.Errors, cache)
 	}
 	if r.Peer != "" {
 		b.WriteString("  ratio ours / pg_tileserv, tiles/s:")
@@ -198,6 +261,21 @@ func (r TilesReport) String() string {
 			}
 		}
 		b.WriteString("\n")
+		if r.PeerPID != 0 {
+			b.WriteString("  ratio pg_tileserv / ours, CPU per tile (process, clients and database; pg_tileserv's process counted):")
+			for i, s := range tileSets {
+				sep := ";"
+				if i == 0 {
+					sep = ""
+				}
+				ours, ok1 := r.run(s.name(), "ours", "cold")
+				peer, ok2 := r.run(s.name(), "peer", "cold")
+				if ok1 && ok2 && ours.CPU > 0 {
+					fmt.Fprintf(&b, "%s %s cold %.2f×", sep, s.name(), peer.CPUPerTile()/ours.CPUPerTile())
+				}
+			}
+			b.WriteString("\n")
+		}
 	}
 	for _, x := range r.Runs {
 		if x.FirstError != "" {
@@ -257,7 +335,12 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 			return TilesReport{}, err
 		}
 	}
-	rep := TilesReport{Cases: n, Clients: opt.Clients, Duration: opt.Duration, Gzip: opt.Gzip, Database: redactURL(dbURL), Peer: opt.Peer}
+	rep := TilesReport{Cases: n, Clients: opt.Clients, Duration: opt.Duration, Gzip: opt.Gzip, Database: redactURL(dbURL),
+		Peer: opt.Peer, PeerPID: opt.PeerPID, ColdPasses: opt.ColdPasses}
+	meter := cpuMeter{}
+	if u, err := url.Parse(dbURL); err == nil {
+		meter.database = strings.TrimPrefix(u.Path, "/")
+	}
 	fmt.Fprintf(log, "benchmark database: %s\n  tables for a peer: public.cases (points), public.%s (the cells' hexagons)\n", dbURL, peerCellsView)
 	for _, s := range sets {
 		fmt.Fprintf(log, "  %s: %d tiles\n", s.name(), len(s.tiles))
@@ -271,14 +354,14 @@ func Tiles(ctx context.Context, opt TilesOptions, log io.Writer) (TilesReport, e
 	stopProfile := startCPUProfile(opt.CPUProfile, log)
 	defer stopProfile()
 	for _, s := range sets {
-		runs, err := measureOurs(ctx, dbURL, token, s, opt)
+		runs, err := measureOurs(ctx, dbURL, token, s, opt, meter)
 		if err != nil {
 			return rep, fmt.Errorf("%s, ours: %w", s.name(), err)
 		}
 		rep.Runs = append(rep.Runs, runs...)
 		logRuns(log, runs)
 		if opt.Peer != "" {
-			runs := measurePeer(ctx, s, opt)
+			runs := measurePeer(ctx, s, opt, cpuMeter{database: meter.database, pid: opt.PeerPID})
 			rep.Runs = append(rep.Runs, runs...)
 			logRuns(log, runs)
 		}
@@ -455,7 +538,7 @@ func warmPool(ctx context.Context, pool *pgxpool.Pool) error {
 
 // measureOurs runs a set cold, then warm, on a fresh server (empty tile cache, open
 // connections).
-func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesOptions) ([]TilesRun, error) {
+func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesOptions, meter cpuMeter) ([]TilesRun, error) {
 	srv, stop, err := startOurs(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -465,10 +548,21 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 		return nil, err
 	}
 	tg := ourTarget(srv.Addr().String(), token, s.layer, opt.Gzip)
+	world := orb.Bound{Min: orb.Point{-180, -85.06}, Max: orb.Point{180, 85.06}}
 	var runs []TilesRun
 	for _, pass := range []string{"cold", "warm"} {
 		before := srv.Tiles.CacheStats()
-		r := load(ctx, tg, s, pass, opt)
+		r := meter.measure(func() TilesRun {
+			if pass == "warm" {
+				return load(ctx, tg, s, pass, opt)
+			}
+			return coldPasses(opt.ColdPasses, func(i int) TilesRun {
+				if i > 0 {
+					srv.Tiles.Versions().TouchBound(s.layer, world) // every tile of the layer cold again
+				}
+				return load(ctx, tg, s, pass, opt)
+			})
+		})
 		after := srv.Tiles.CacheStats()
 		r.CacheHits, r.CacheBuilds = after.Hits-before.Hits, after.Builds-before.Builds
 		runs = append(runs, r)
@@ -478,9 +572,35 @@ func measureOurs(ctx context.Context, dbURL, token string, s tileSet, opt TilesO
 
 // measurePeer runs a set against the peer: a first pass, then again for the duration.
 // pg_tileserv caches nothing, so both build every tile.
-func measurePeer(ctx context.Context, s tileSet, opt TilesOptions) []TilesRun {
+func measurePeer(ctx context.Context, s tileSet, opt TilesOptions, meter cpuMeter) []TilesRun {
 	tg := peerTarget(opt.Peer, s, opt.Gzip)
-	return []TilesRun{load(ctx, tg, s, "cold", opt), load(ctx, tg, s, "warm", opt)}
+	return []TilesRun{
+		meter.measure(func() TilesRun {
+			return coldPasses(opt.ColdPasses, func(int) TilesRun { return load(ctx, tg, s, "cold", opt) })
+		}),
+		meter.measure(func() TilesRun { return load(ctx, tg, s, "warm", opt) }),
+	}
+}
+
+// coldPasses runs pass n times (i from 0) and reports the passes as one run: their
+// tiles, times and bytes added up, percentiles over all their answers.
+func coldPasses(n int, pass func(i int) TilesRun) TilesRun {
+	run := pass(0)
+	for i := 1; i < n; i++ {
+		r := pass(i)
+		run.Tiles += r.Tiles
+		run.Requests += r.Requests
+		run.Errors += r.Errors
+		run.Elapsed += r.Elapsed
+		run.Bytes += r.Bytes
+		if run.FirstError == "" {
+			run.FirstError = r.FirstError
+		}
+		run.latencies = append(run.latencies, r.latencies...)
+	}
+	slices.Sort(run.latencies)
+	run.P50, run.P99 = percentile(run.latencies, 50), percentile(run.latencies, 99)
+	return run
 }
 
 // load sends the set's tiles from opt.Clients concurrent clients: for "cold" each tile
@@ -537,6 +657,7 @@ func load(ctx context.Context, tg target, s tileSet, pass string, opt TilesOptio
 	slices.Sort(all)
 	run.Requests = len(all)
 	run.P50, run.P99 = percentile(all, 50), percentile(all, 99)
+	run.latencies = all
 	return run
 }
 

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +132,66 @@ func TestGenerateCasesStayInTheCity(t *testing.T) {
 	}
 	if again := generateCases(2000, cells, res, sectors, now, 1); !slices.Equal(again, got) {
 		t.Errorf("generateCases with the same seed gave other cases")
+	}
+}
+
+// TestTilesReportCPURatio checks the report's ratio of CPU per cold tile, the peer's
+// over ours, from the runs' CPU times.
+func TestTilesReportCPURatio(t *testing.T) {
+	cells := tileSets[1].name()
+	r := TilesReport{Peer: "http://peer", PeerPID: 1, Runs: []TilesRun{
+		{Set: cells, Server: "ours", Pass: "cold", Tiles: 100, Requests: 100, Elapsed: time.Second, CPU: 200 * time.Millisecond},
+		{Set: cells, Server: "peer", Pass: "cold", Tiles: 100, Requests: 100, Elapsed: time.Second, CPU: 900 * time.Millisecond},
+	}}
+	if got, want := r.Runs[0].CPUPerTile(), 2.0; got != want {
+		t.Errorf("CPUPerTile() = %v, want %v", got, want)
+	}
+	if want := cells + " cold 4.50×"; !strings.Contains(r.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, r)
+	}
+}
+
+// TestProcessCPU checks that this process's CPU time reads from /proc as it grows.
+func TestProcessCPU(t *testing.T) {
+	before, ok := processCPU(os.Getpid())
+	if !ok {
+		t.Fatal("processCPU cannot read this process's /proc/PID/stat")
+	}
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	after, _ := processCPU(os.Getpid())
+	if after <= before {
+		t.Errorf("processCPU after 50 ms of work = %v, before %v: want more", after, before)
+	}
+}
+
+// TestColdPassesAddUp checks that several cold passes report as one run: counts, times
+// and bytes added up, percentiles over every answer.
+func TestColdPassesAddUp(t *testing.T) {
+	passes := []TilesRun{
+		{Tiles: 2, Requests: 2, Elapsed: time.Second, Bytes: 10, latencies: []time.Duration{1, 3}},
+		{Tiles: 2, Requests: 2, Elapsed: 2 * time.Second, Bytes: 20, Errors: 1, FirstError: "boom", latencies: []time.Duration{2, 4}},
+	}
+	var called []int
+	got := coldPasses(2, func(i int) TilesRun { called = append(called, i); return passes[i] })
+	want := TilesRun{Tiles: 4, Requests: 4, Elapsed: 3 * time.Second, Bytes: 30, Errors: 1, FirstError: "boom",
+		P50: 2, P99: 4, latencies: []time.Duration{1, 2, 3, 4}}
+	if !slices.Equal(called, []int{0, 1}) {
+		t.Errorf("passes run %v, want [0 1]", called)
+	}
+	if got.Tiles != want.Tiles || got.Requests != want.Requests || got.Elapsed != want.Elapsed || got.Bytes != want.Bytes ||
+		got.Errors != want.Errors || got.FirstError != want.FirstError || got.P50 != want.P50 || got.P99 != want.P99 ||
+		!slices.Equal(got.latencies, want.latencies) {
+		t.Errorf("coldPasses = %+v, want %+v", got, want)
+	}
+}
+
+// TestCPUReadingSince checks that a backend that ended between two readings takes
+// nothing away and one that began counts whole.
+func TestCPUReadingSince(t *testing.T) {
+	start := cpuReading{process: 10, other: 5, backends: map[int]time.Duration{1: 100, 2: 50}}
+	end := cpuReading{process: 15, other: 8, backends: map[int]time.Duration{1: 130, 3: 7}} // 2 ended, 3 began
+	if got, want := end.since(start), time.Duration(5+3+30+7); got != want {
+		t.Errorf("since = %v, want %v", got, want)
 	}
 }

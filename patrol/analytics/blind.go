@@ -243,7 +243,7 @@ func (s *Store) UnitShapes(ctx context.Context, level string, results []blindzon
 			if err != nil {
 				return nil, err
 			}
-			out[res.Code] = grid.Geometry(c).Boundary
+			out[res.Code] = grid.Boundary(c)
 		}
 		return out, nil
 	}

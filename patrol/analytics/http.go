@@ -351,7 +351,7 @@ func write(w http.ResponseWriter, asCSV bool, name string, header []string, n in
 	fc := geojson.NewFeatureCollection()
 	fc.ExtraMembers = extra
 	for i := range n {
-		f := geojson.NewFeature(grid.Geometry(cellOf(i)).Boundary)
+		f := geojson.NewFeature(grid.Boundary(cellOf(i)))
 		vals := row(i)
 		f.ID = vals[0]
 		for j, v := range vals {

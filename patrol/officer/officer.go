@@ -5,6 +5,7 @@ package officer
 import (
 	"context"
 	"regexp"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,12 +50,16 @@ type Squadrons interface {
 type Store struct {
 	db        *pgxpool.Pool
 	squadrons Squadrons
+	devices   *deviceCache
 }
 
 // NewStore returns a Store on db; squadrons places new officers' squadrons.
 func NewStore(db *pgxpool.Pool, squadrons Squadrons) *Store {
-	return &Store{db: db, squadrons: squadrons}
+	return &Store{db: db, squadrons: squadrons, devices: newDeviceCache(DeviceTTL, maxDevices)}
 }
+
+// SetClock replaces the clock that ages the devices remembered by ByDevice (tests).
+func (s *Store) SetClock(now func() time.Time) { s.devices.now = now }
 
 // Create stores an officer; the township is the squadron's. A non-empty scope confines
 // the squadron to that township. It returns the stored officer. Errors: invalid (bad
@@ -102,10 +107,18 @@ func (s *Store) Get(ctx context.Context, id string) (Officer, error) {
 		SELECT id, name, squadron, township, coalesce(device_id, '') FROM officers WHERE id = $1`, id)
 }
 
-// ByDevice returns the officer whose phone reports deviceID. Errors: not_found.
+// ByDevice returns the officer whose phone reports deviceID, from memory when it was
+// found within DeviceTTL (see deviceCache). Errors: not_found.
 func (s *Store) ByDevice(ctx context.Context, deviceID string) (Officer, error) {
-	return s.one(ctx, "device "+deviceID, `
+	if o, ok := s.devices.get(deviceID); ok {
+		return o, nil
+	}
+	o, err := s.one(ctx, "device "+deviceID, `
 		SELECT id, name, squadron, township, coalesce(device_id, '') FROM officers WHERE device_id = $1`, deviceID)
+	if err == nil {
+		s.devices.put(o)
+	}
+	return o, err
 }
 
 // Many returns the officers with the given ids, by id; unknown ids are left out.

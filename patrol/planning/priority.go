@@ -100,7 +100,7 @@ func (s *Store) priorities(ctx context.Context, squadron, township string, now t
 	}
 	out := make([]CellPriority, 0, len(cells))
 	for _, r := range cells {
-		p := CellPriority{H3: r.cell, Center: grid.Geometry(r.cell).Center}
+		p := CellPriority{H3: r.cell, Center: grid.Center(r.cell)}
 		add := func(weight, component float64, reason string) {
 			if weight > 0 && component > 0 {
 				p.Priority += weight * component

@@ -358,7 +358,7 @@ func (s *Store) starts(ctx context.Context, who auth.Identity, req Request, town
 			if len(cells) == 0 {
 				return nil, apperr.Invalidf("squadron %s has neither a base nor a grid area to start from", req.Squadron)
 			}
-			st.start, st.from = grid.Geometry(cells[0]).Center, "squadron_area"
+			st.start, st.from = grid.Center(cells[0]), "squadron_area"
 		}
 		out = append(out, st)
 	}

@@ -265,6 +265,40 @@ func TestOsmAndAsTraccarClientSendsIt(t *testing.T) {
 	}
 }
 
+// TestOsmAndRemembersDevices checks that an OsmAnd device's officer is answered from
+// memory for officer.DeviceTTL, then read again: a device moved to another officer
+// outside the API is still taken for its old officer until then, and refused after.
+func TestOsmAndRemembersDevices(t *testing.T) {
+	c := newCity(t)
+	clock := now
+	c.srv.Officers.SetClock(func() time.Time { return clock })
+	key := c.device["o1"]
+	send := func(offset time.Duration) int {
+		t.Helper()
+		code, body := c.do("GET", "/osmand/"+key+"?id=dev-o1&lat=31.84&lon=120.25&timestamp="+fmt.Sprint(now.Add(-10*time.Minute+offset).Unix()), "", "", nil)
+		if code != 200 && code != 404 {
+			t.Fatalf("OsmAnd fix at %s: %d %s", offset, code, body)
+		}
+		return code
+	}
+	if code := send(0); code != 200 {
+		t.Fatalf("first fix: %d, want 200", code)
+	}
+	if _, err := c.srv.DB.Exec(context.Background(), "UPDATE officers SET device_id = 'dev-new' WHERE id = 'o1'"); err != nil {
+		t.Fatal(err)
+	}
+	if code := send(5 * time.Second); code != 200 {
+		t.Errorf("within the TTL: %d, want 200 (the device answered from memory)", code)
+	}
+	clock = clock.Add(officer.DeviceTTL)
+	if code := send(10 * time.Second); code != 404 {
+		t.Errorf("after the TTL: %d, want 404 (the device read again, and gone)", code)
+	}
+	if n := c.count("SELECT count(*) FROM positions WHERE officer = 'o1'"); n != 2 {
+		t.Errorf("%d fixes stored, want 2", n)
+	}
+}
+
 func TestGPXUpload(t *testing.T) {
 	c := newCity(t)
 	c.srv.Positions.SetClock(func() time.Time { return time.Date(2014, 8, 23, 0, 0, 0, 0, time.UTC) })
