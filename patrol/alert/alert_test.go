@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -328,7 +329,13 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	c := newCity(t)
 	for _, tc := range []struct{ body, field string }{
 		{`{"panic":{"enabled":true}}`, "panic"},
-		{`{"hotspot":{"enabled":true}}`, "hotspot"},
+		{`{"hotspot":{"enabled":true,"hour":24}}`, "hotspot.hour"},
+		{`{"off_plan":{"enabled":true,"distance_m":10}}`, "off_plan.distance_m"},
+		{`{"off_plan":{"enabled":true,"distance_m":5001}}`, "off_plan.distance_m"},
+		{`{"off_plan":{"enabled":true,"away_minutes":0}}`, "off_plan.away_minutes"},
+		{`{"case_overdue":{"enabled":true,"assign_minutes":-1}}`, "case_overdue.assign_minutes"},
+		{`{"case_overdue":{"enabled":true,"resolve_minutes":10081}}`, "case_overdue.resolve_minutes"},
+		{`{"case_overdue":{"enabled":true,"sources":["fax"]}}`, "case_overdue.sources"},
 		{`{"off_plan":{"enabled":true,"minutes":241}}`, "off_plan.minutes"},
 		{`{"case_overdue":{"enabled":1}}`, "case_overdue"},
 		{`{"left_area":{"enabled":true,"minutes":999}}`, "left_area.minutes"},
@@ -355,7 +362,7 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	}
 	// Nothing was stored: the defaults still hold.
 	var set alert.Settings
-	if st, _ := c.Do("GET", "/api/v1/alert-settings/320281001", "admin", nil, &set); st != 200 || set != alert.DefaultSettings() {
+	if st, _ := c.Do("GET", "/api/v1/alert-settings/320281001", "admin", nil, &set); st != 200 || !reflect.DeepEqual(set, alert.DefaultSettings()) {
 		t.Errorf("settings after refusals = %+v, want the defaults", set)
 	}
 }
@@ -491,5 +498,62 @@ func TestOffPlanWhenAPlannedCellIsMissed(t *testing.T) {
 	}
 	if got := c.alerts("rule=off_plan"); len(got) != 1 || got[0].Status != alert.Resolved {
 		t.Errorf("after the cells were entered = %+v, want resolved", got)
+	}
+}
+
+func TestOffPlanAwayFromTheRoute(t *testing.T) {
+	c := newCity(t)
+	c.settings("320281001", `{"off_plan":{"enabled":true,"minutes":30,"distance_m":300,"away_minutes":10}}`)
+	start := now.Add(-time.Hour)
+	var plan struct {
+		ID     int64 `json:"id"`
+		Routes []struct {
+			Line struct {
+				Coordinates [][2]float64 `json:"coordinates"`
+			} `json:"line"`
+		} `json:"routes"`
+	}
+	if st, body := c.Do("POST", "/api/v1/plans", "admin", map[string]any{"squadron": "Q1", "start": start.Format(time.RFC3339),
+		"duration_min": 120, "speed_kmh": 5, "officers": []string{"o1"}}, &plan); st != http.StatusCreated {
+		t.Fatalf("POST /plans = %d %s", st, body)
+	}
+	if len(plan.Routes) != 1 || len(plan.Routes[0].Line.Coordinates) < 2 {
+		t.Fatalf("plan = %+v, want a route line", plan)
+	}
+	line := plan.Routes[0].Line.Coordinates
+	onRoute := orb.Point(line[len(line)/2])
+	// Far east in the township: kilometres from the route, which keeps to the western half.
+	away := orb.Point{120.29, 31.86}
+	t1 := start.Add(20 * time.Minute)
+	// 5 minutes to go there (ingest refuses faster than 60 m/s), then 9 minutes away.
+	c.batch("o1", fix{t1, onRoute}, fix{t1.Add(5 * time.Minute), away}, fix{t1.Add(10 * time.Minute), away},
+		fix{t1.Add(14 * time.Minute), away})
+	if got := c.alerts("rule=off_plan"); len(got) != 0 {
+		t.Fatalf("off_plan after 9 minutes away = %+v, want none", got)
+	}
+	c.batch("o1", fix{t1.Add(15 * time.Minute), away}, fix{t1.Add(16 * time.Minute), away})
+	got := c.alerts("rule=off_plan")
+	if len(got) != 1 || got[0].Subject != alert.RouteSubject("o1") || got[0].Officer != "o1" || got[0].Status != alert.Open ||
+		!got[0].ObservedAt.Equal(t1.Add(15*time.Minute)) {
+		t.Fatalf("off_plan after 10 minutes away = %+v, want o1's route alert observed at the 10th minute", got)
+	}
+	if d, _ := got[0].Detail["distance_m"].(float64); d < 3000 || got[0].Detail["plan"] != float64(plan.ID) {
+		t.Errorf("detail = %v, want plan %d and a distance of kilometres", got[0].Detail, plan.ID)
+	}
+	// The missed-cell half's check leaves the distance half's alert alone.
+	if err := c.Server.Watcher.CheckPlans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if open := c.alerts("rule=off_plan&status=open"); len(open) == 0 || open[0].ID != got[0].ID && open[len(open)-1].ID != got[0].ID {
+		t.Fatalf("after CheckPlans the open off_plan alerts are %+v, want the route alert still open", open)
+	}
+	// Back within 300 m of the route: resolved by the system.
+	c.batch("o1", fix{t1.Add(20 * time.Minute), onRoute})
+	resolved := false
+	for _, a := range c.alerts("rule=off_plan") {
+		resolved = resolved || a.ID == got[0].ID && a.Status == alert.Resolved && a.ResolvedBy != nil && *a.ResolvedBy == ""
+	}
+	if !resolved {
+		t.Errorf("after coming back = %+v, want alert %d resolved by the system", c.alerts("rule=off_plan"), got[0].ID)
 	}
 }

@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -27,12 +28,12 @@ func TestObserve(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"first fix inside clears what a previous run left", []step{{0, true, false, "", "-mock_location -left_area"}, {1, true, false, "", ""}}},
-		{"sos on every alarm", []step{{0, true, false, "sos", "+sos -mock_location -left_area"}, {1, true, false, "sos", "+sos"}}},
-		{"mock once, cleared by a real fix", []step{{0, true, true, "", "+mock_location -left_area"}, {1, true, true, "", ""}, {2, true, false, "", "-mock_location"}}},
-		{"outside for the rule's minutes", []step{{0, true, false, "", "-mock_location -left_area"}, {1, false, false, "", ""},
+		{"first fix inside clears what a previous run left", []step{{0, true, false, "", "-mock_location -off_plan -left_area"}, {1, true, false, "", ""}}},
+		{"sos on every alarm", []step{{0, true, false, "sos", "+sos -mock_location -off_plan -left_area"}, {1, true, false, "sos", "+sos"}}},
+		{"mock once, cleared by a real fix", []step{{0, true, true, "", "+mock_location -off_plan -left_area"}, {1, true, true, "", ""}, {2, true, false, "", "-mock_location"}}},
+		{"outside for the rule's minutes", []step{{0, true, false, "", "-mock_location -off_plan -left_area"}, {1, false, false, "", ""},
 			{10, false, false, "", ""}, {11, false, false, "", "+left_area"}, {12, false, false, "", ""}, {13, true, false, "", "-left_area"}}},
-		{"a late fix changes nothing", []step{{5, true, false, "", "-mock_location -left_area"}, {1, false, true, "", ""}}},
+		{"a late fix changes nothing", []step{{5, true, false, "", "-mock_location -off_plan -left_area"}, {1, false, true, "", ""}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := NewEvaluator()
@@ -160,4 +161,73 @@ func BenchmarkPublishPerFix(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
+}
+
+func TestWithin(t *testing.T) {
+	// A route east along 31.84° N, then north: 1 km legs.
+	kx := metresPerDegree * math.Cos(31.84*math.Pi/180)
+	east := 1000 / kx
+	north := 1000 / metresPerDegree
+	r := &planRoute{line: orb.LineString{{120.20, 31.84}, {120.20 + east, 31.84}, {120.20 + east, 31.84 + north}}}
+	for _, tc := range []struct {
+		name   string
+		p      orb.Point
+		limitM float64
+		wantM  float64 // when not within
+		want   bool
+	}{
+		{"on the first leg", orb.Point{120.20 + east/2, 31.84}, 300, 0, true},
+		{"200 m beside the second leg", orb.Point{120.20 + east + 200/kx, 31.84 + north/2}, 300, 0, true},
+		{"500 m beside the second leg", orb.Point{120.20 + east + 500/kx, 31.84 + north/2}, 300, 500, false},
+		{"400 m before the start", orb.Point{120.20 - 400/kx, 31.84}, 300, 400, false},
+		{"beyond the corner, diagonally", orb.Point{120.20 + east + 300/kx, 31.84 - 400/metresPerDegree}, 300, 500, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, ok := r.within(tc.p, tc.limitM)
+			if ok != tc.want || (!ok && math.Abs(d-tc.wantM) > 1) || (ok && d > tc.limitM) {
+				t.Errorf("within(%v, %v) = %.1f, %v; want %v (%.0f m)", tc.p, tc.limitM, d, ok, tc.want, tc.wantM)
+			}
+		})
+	}
+	// The search remembers the segment last found near.
+	if _, ok := r.within(orb.Point{120.20 + east, 31.84 + north*0.9}, 50); !ok || r.near != 1 {
+		t.Errorf("near = %d after a fix on the second leg, want 1", r.near)
+	}
+	if _, ok := r.within(orb.Point{120.20 + east*0.1, 31.84}, 50); !ok || r.near != 0 {
+		t.Errorf("near = %d after a fix on the first leg, want 0", r.near)
+	}
+}
+
+func TestObserveAwayFromTheRoute(t *testing.T) {
+	e := NewEvaluator()
+	set := DefaultSettings() // away_minutes 10
+	var got []string
+	for _, s := range []struct {
+		min  int
+		away bool
+	}{{0, false}, {1, true}, {10, true}, {11, true}, {12, true}, {13, false}, {14, true}} {
+		f := Fix{Officer: "o1", Township: "t", Time: t0.Add(time.Duration(s.min) * time.Minute), Inside: true,
+			Plan: 7, Away: s.away, RouteM: 450}
+		for _, c := range e.Observe(f, set, nil) {
+			if c.Rule != OffPlan {
+				continue
+			}
+			if c.Subject != "o1/route" || c.Officer != "o1" {
+				t.Errorf("change %+v, want subject o1/route of officer o1", c)
+			}
+			sign := "-"
+			if c.Raise {
+				sign = "+"
+				if c.Detail["plan"] != int64(7) || c.Detail["distance_m"] != 450.0 || !c.Detail["away_since"].(time.Time).Equal(t0.Add(time.Minute)) {
+					t.Errorf("detail = %v, want plan 7, 450 m, away since the 1st minute", c.Detail)
+				}
+			}
+			got = append(got, fmt.Sprint(sign, s.min))
+		}
+	}
+	// The first fix clears what a previous run left; raised after 10 minutes away;
+	// cleared when back; a new absence starts the count again.
+	if want := "[-0 +11 -13]"; fmt.Sprint(got) != want {
+		t.Errorf("off_plan changes = %v, want %s", got, want)
+	}
 }

@@ -99,9 +99,11 @@ type Watcher struct {
 	settings map[string]Settings
 
 	// Used by the Run goroutine alone.
-	eval  *Evaluator
-	areas map[string]*area // by officer
-	cells map[string]*cellSet
+	eval     *Evaluator
+	areas    map[string]*area // by officer
+	cells    map[string]*cellSet
+	routes   map[string][]*planRoute // by officer
+	routesAt time.Time               // when routes were read (time.Now)
 }
 
 type area struct {
@@ -117,7 +119,8 @@ type cellSet struct {
 // NewWatcher returns a Watcher over the store.
 func NewWatcher(store *Store, src Sources) *Watcher {
 	return &Watcher{store: store, src: src, now: time.Now, wake: make(chan struct{}, 1),
-		settings: map[string]Settings{}, eval: NewEvaluator(), areas: map[string]*area{}, cells: map[string]*cellSet{}}
+		settings: map[string]Settings{}, eval: NewEvaluator(), areas: map[string]*area{}, cells: map[string]*cellSet{},
+		routes: map[string][]*planRoute{}}
 }
 
 // SetClock replaces the clock of the absence rule (tests).
@@ -189,10 +192,18 @@ func (w *Watcher) Drain(ctx context.Context) {
 	if dropped > 0 {
 		slog.Warn("alert evaluation fell behind: fixes not evaluated", "dropped", dropped)
 	}
+	if len(fixes) == 0 {
+		return
+	}
+	if err := w.loadRoutes(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("planned routes for off_plan", "err", err)
+	}
 	var changes []Change
 	for _, f := range fixes {
+		set := w.settingsOf(f.Township)
 		f.Inside = w.inside(ctx, f)
-		changes = w.eval.Observe(f, w.settingsOf(f.Township), changes[:0])
+		w.judgeRoute(&f, set.OffPlan)
+		changes = w.eval.Observe(f, set, changes[:0])
 		for _, c := range changes {
 			w.apply(ctx, c)
 		}
@@ -403,7 +414,10 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 		return nil
 	}
 	now := w.now()
-	summaries, err := w.src.Plans.List(ctx, planning.ListFilter{Limit: maxPlans})
+	plans, err := w.activePlans(ctx, func(sum planning.Summary) bool {
+		set := w.settingsOf(sum.Township).OffPlan
+		return set.Enabled && !now.Before(sum.Start) && !now.After(sum.End.Add(time.Duration(set.Minutes)*time.Minute))
+	})
 	if err != nil {
 		return err
 	}
@@ -413,16 +427,8 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 		cells    []string
 	}
 	found := map[string]*missed{} // by township and officer
-	for _, sum := range summaries {
-		set := w.settingsOf(sum.Township).OffPlan
-		grace := time.Duration(set.Minutes) * time.Minute
-		if !set.Enabled || now.Before(sum.Start) || now.After(sum.End.Add(grace)) {
-			continue
-		}
-		plan, err := w.src.Plans.Get(ctx, auth.Identity{Role: auth.Admin}, sum.ID)
-		if err != nil {
-			return err
-		}
+	for _, plan := range plans {
+		grace := time.Duration(w.settingsOf(plan.Township).OffPlan.Minutes) * time.Minute
 		for _, r := range plan.Routes {
 			points, err := w.src.Tracks.Points(ctx, r.Officer, plan.Start, now)
 			if err != nil {
@@ -449,6 +455,9 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 	}
 	isOpen := map[string]bool{}
 	for _, a := range open {
+		if a.Subject != a.Officer {
+			continue // the distance half's, evaluated on fixes
+		}
 		key := a.Township + "\x00" + a.Subject
 		isOpen[key] = true
 		if found[key] == nil {
