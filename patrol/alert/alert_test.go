@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -555,5 +556,76 @@ func TestOffPlanAwayFromTheRoute(t *testing.T) {
 	}
 	if !resolved {
 		t.Errorf("after coming back = %+v, want alert %d resolved by the system", c.alerts("rule=off_plan"), got[0].ID)
+	}
+}
+
+func TestCaseOverduePastTheDispatchSLA(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	admin := auth.Identity{Name: "seed", Role: auth.Admin}
+	newCase := func(title string, src cases.Source, ago time.Duration) cases.Case {
+		t.Helper()
+		cs, err := c.Server.Cases.Create(ctx, admin, cases.NewCase{Sector: "urban_management", Title: title,
+			Lat: inside[1], Lon: inside[0], Source: src, ReportedAt: now.Add(-ago)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	// Defaults: assign 30 min, accept 60, arrive 120 after the report; hotline, citizen
+	// app and referrals.
+	late := newCase("40 分钟未派", cases.SourceHotline, 40*time.Minute)
+	young := newCase("10 分钟", cases.SourceHotline, 10*time.Minute)
+	newCase("巡查发现", cases.SourcePatrol, 3*time.Hour)
+	for range 2 {
+		if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=case_overdue")
+	if len(got) != 1 || got[0].Subject != fmt.Sprint(late.ID) || got[0].Status != alert.Open {
+		t.Fatalf("case_overdue alerts = %+v, want one open for case %d", got, late.ID)
+	}
+	dispatch, _ := got[0].Detail["dispatch"].([]any)
+	if len(dispatch) != 1 || dispatch[0].(map[string]any)["stage"] != "assign" ||
+		dispatch[0].(map[string]any)["minutes_overdue"] != float64(10) {
+		t.Errorf("detail = %v, want the assign deadline, 10 minutes overdue", got[0].Detail)
+	}
+	// Assigned: the accept deadline (60 min) has not passed yet, so the alert resolves.
+	if _, _, err := c.Server.Cases.AppendEvent(ctx, admin, late.ID, cases.NewEvent{Type: cases.EventAssign, Officer: "o1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=case_overdue"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Fatalf("after the assignment = %+v, want resolved", got)
+	}
+	// Half an hour on, the accept deadline passes: a new alert naming it.
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(30 * time.Minute) })
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := c.alerts("rule=case_overdue&status=open")
+	var stages []string
+	for _, a := range open {
+		for _, d := range a.Detail["dispatch"].([]any) {
+			stages = append(stages, fmt.Sprint(a.Subject, ":", d.(map[string]any)["stage"]))
+		}
+	}
+	// The case reported 10 minutes before now is now 40 minutes old: its assignment is late.
+	slices.Sort(stages)
+	want := []string{fmt.Sprint(late.ID, ":accept"), fmt.Sprint(young.ID, ":assign")}
+	if slices.Sort(want); fmt.Sprint(stages) != fmt.Sprint(want) {
+		t.Errorf("open alerts' dispatch stages = %v, want %v", stages, want)
+	}
+	// A stricter township setting for patrol cases too; a refused source is named.
+	c.settings("320281001", `{"case_overdue":{"enabled":true,"assign_minutes":30,"sources":["patrol"]}}`)
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open = c.alerts("rule=case_overdue&status=open")
+	if len(open) != 1 || open[0].Detail["case"] == fmt.Sprint(late.ID) {
+		t.Errorf("with only patrol cases under the SLA = %+v, want the patrol case's alert alone", open)
 	}
 }

@@ -35,10 +35,11 @@ type Latest interface {
 	Latest(ctx context.Context, township string) ([]position.Stored, error)
 }
 
-// Deadlines lists the penalty cases whose procedure deadlines have passed (package
-// cases' Store).
+// Deadlines lists the penalty cases whose procedure deadlines have passed, and the cases
+// in dispatch (package cases' Store).
 type Deadlines interface {
 	Overdue(ctx context.Context, who auth.Identity, township string) ([]cases.OverdueStage, error)
+	List(ctx context.Context, who auth.Identity, f cases.Filter) ([]cases.Case, error)
 }
 
 // Plans lists and reads patrol plans (package planning's Store).
@@ -346,15 +347,21 @@ func (w *Watcher) CheckAbsence(ctx context.Context) error {
 	return nil
 }
 
-// CheckOverdue raises case_overdue for every penalty case with a procedure deadline
-// passed (one alert per case, its stages in detail), and resolves the alerts of cases no
-// longer so. A case outside every township has no township to alert in and is left to
-// GET /api/v1/cases/overdue.
+// CheckOverdue raises case_overdue for every case with a deadline passed — a penalty
+// case's procedure deadline, or the dispatch SLA of a case in dispatch — one alert per
+// case naming the deadlines in detail ("stages" for the procedure's, "dispatch" for the
+// SLA's), and resolves the alerts of cases no longer so. A case outside every township
+// has no township to alert in and is left to GET /api/v1/cases/overdue.
 func (w *Watcher) CheckOverdue(ctx context.Context) error {
 	if w.src.Cases == nil {
 		return nil
 	}
-	stages, err := w.src.Cases.Overdue(ctx, auth.Identity{Role: auth.Admin}, "")
+	admin := auth.Identity{Role: auth.Admin}
+	stages, err := w.src.Cases.Overdue(ctx, admin, "")
+	if err != nil {
+		return err
+	}
+	dispatching, err := w.src.Cases.List(ctx, admin, cases.Filter{Statuses: dispatchStatuses, Limit: maxDispatch})
 	if err != nil {
 		return err
 	}
@@ -364,25 +371,42 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 	}
 	type overdue struct {
 		township, officer string
-		stages            []map[string]any
+		stages, dispatch  []map[string]any
 	}
 	byCase := map[string]*overdue{}
 	var order []string
+	of := func(id int64, township, officer *string) *overdue {
+		key := strconv.FormatInt(id, 10)
+		o := byCase[key]
+		if o == nil {
+			o = &overdue{township: *township}
+			if officer != nil {
+				o.officer = *officer
+			}
+			byCase[key] = o
+			order = append(order, key)
+		}
+		return o
+	}
 	for _, st := range stages {
 		if st.Township == nil || !w.settingsOf(*st.Township).CaseOverdue.Enabled {
 			continue
 		}
-		id := strconv.FormatInt(st.Case, 10)
-		o := byCase[id]
-		if o == nil {
-			o = &overdue{township: *st.Township}
-			if st.Officer != nil {
-				o.officer = *st.Officer
-			}
-			byCase[id] = o
-			order = append(order, id)
-		}
+		o := of(st.Case, st.Township, st.Officer)
 		o.stages = append(o.stages, map[string]any{"stage": st.Stage, "due": st.Due, "days_overdue": st.DaysOverdue, "basis": st.Basis})
+	}
+	now := w.now()
+	for _, c := range dispatching {
+		if c.Township == nil {
+			continue
+		}
+		set := w.settingsOf(*c.Township).CaseOverdue
+		if !set.Enabled {
+			continue
+		}
+		if late := dispatchLate(c, set, now); len(late) > 0 {
+			of(c.ID, c.Township, c.Officer).dispatch = late
+		}
 	}
 	isOpen := map[string]bool{}
 	for _, a := range open {
@@ -391,11 +415,17 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 			w.apply(ctx, Change{Rule: CaseOverdue, Subject: a.Subject, Township: a.Township})
 		}
 	}
-	now := w.now()
 	for _, id := range order {
 		if o := byCase[id]; !isOpen[id] {
+			detail := map[string]any{"case": id}
+			if len(o.stages) > 0 {
+				detail["stages"] = o.stages
+			}
+			if len(o.dispatch) > 0 {
+				detail["dispatch"] = o.dispatch
+			}
 			w.apply(ctx, Change{Raise: true, Rule: CaseOverdue, Subject: id, Officer: o.officer, Township: o.township,
-				Time: now, Detail: map[string]any{"case": id, "stages": o.stages}})
+				Time: now, Detail: detail})
 		}
 	}
 	return nil
