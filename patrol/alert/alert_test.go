@@ -629,3 +629,98 @@ func TestCaseOverduePastTheDispatchSLA(t *testing.T) {
 		t.Errorf("with only patrol cases under the SLA = %+v, want the patrol case's alert alone", open)
 	}
 }
+
+func TestHotspotForNewHotCellsOnce(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	admin := auth.Identity{Name: "seed", Role: auth.Admin}
+	report := func(p orb.Point, at time.Time) {
+		t.Helper()
+		if _, err := c.Server.Cases.Create(ctx, admin, cases.NewCase{Sector: "urban_management", Title: "占道",
+			Lat: p[1], Lon: p[0], Source: cases.SourceHotline, ReportedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The analysis ends at the clock's day, China time: now is 16:00 on 27 November there.
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// A thin background over the eleven earlier weeks, one case a place in the south.
+	for n := range 60 {
+		report(orb.Point{120.205 + float64(n%10)*0.009, 31.805 + float64(n/10)*0.009}, day.AddDate(0, 0, -7*(1+n%11)-3))
+	}
+	// Fifteen cases in one northern cell in the last week: a new hot spot there.
+	hot := orb.Point{120.275, 31.87}
+	for n := range 15 {
+		report(hot, day.AddDate(0, 0, -3).Add(time.Duration(n)*time.Minute))
+	}
+	hotCell := grid.CellAt(hot, grid.DefaultResolution).String()
+
+	// Before the township's hour (16:00 China time now) nothing runs.
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":17}}`)
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=hotspot"); len(got) != 0 {
+		t.Fatalf("hotspot alerts before the hour = %+v, want none", got)
+	}
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6}}`)
+
+	// Two instances, each running its day's analysis twice: one alert per cell.
+	other := alert.NewWatcher(c.Server.Alerts, alert.Sources{HotSpots: c.Server.Analytics, Townships: c.Server.Grid})
+	other.SetClock(func() time.Time { return now })
+	for _, w := range []*alert.Watcher{c.Server.Watcher, other, c.Server.Watcher} {
+		if err := w.CheckHotspots(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.EvaluateHotspots(ctx, "320281001"); err != nil {
+		t.Fatal(err)
+	}
+	got := c.alerts("rule=hotspot")
+	cells := map[string]int{}
+	var hotAlert alert.Alert
+	for _, a := range got {
+		cells[a.Subject]++
+		if a.Detail["category"] != "new_hot" || a.Township != "320281001" || a.Status != alert.Open || a.Lon == nil {
+			t.Errorf("alert %+v, want an open new_hot alert of 320281001 at the cell's centre", a)
+		}
+		if a.Subject == hotCell {
+			hotAlert = a
+		}
+	}
+	if hotAlert.ID == 0 {
+		t.Fatalf("hotspot alerts = %+v, want one for the cell %s", got, hotCell)
+	}
+	for cell, n := range cells {
+		if n != 1 {
+			t.Errorf("%d alerts for cell %s, want 1", n, cell)
+		}
+	}
+	if len(cells) > 7 {
+		t.Errorf("%d cells alerted, want the hot cell and at most its ring", len(cells))
+	}
+	// Resolved by a person, it is not raised again by the next day's analysis.
+	if st, body := c.Do("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", hotAlert.ID), "admin", nil, nil); st != 200 {
+		t.Fatalf("resolve = %d %s", st, body)
+	}
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(24 * time.Hour) })
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range c.alerts("rule=hotspot&status=open") {
+		if a.Subject == hotCell {
+			t.Errorf("cell %s raised again after its alert was resolved: %+v", hotCell, a)
+		}
+	}
+	// Three weeks on, the cluster is no longer in the last week: the others (its ring's)
+	// resolve by themselves.
+	if open := c.alerts("rule=hotspot&status=open"); len(open) == 0 {
+		t.Fatal("no open hotspot alert left besides the resolved one: the test needs the ring's")
+	}
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(21 * 24 * time.Hour) })
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if open := c.alerts("rule=hotspot&status=open"); len(open) != 0 {
+		t.Errorf("open hotspot alerts three weeks on = %+v, want none", open)
+	}
+}

@@ -39,6 +39,9 @@ type Change struct {
 	Time     time.Time
 	Point    orb.Point
 	Detail   map[string]any
+	// Since, when set, makes a raise store nothing if an alert of the rule and subject
+	// was observed at or after it, resolved or not (hotspot's once a week).
+	Since time.Time
 }
 
 // Evaluator keeps, per officer, what the rules over fixes need to remember, in memory.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -109,8 +110,9 @@ func collect(rows pgx.Rows, err error) ([]Alert, error) {
 	return list, pgdb.Translate(err, "alert")
 }
 
-// Raise stores the alert a change raises, unless one of its rule and officer is open in
-// its township: then it returns false and stores nothing, whoever raised the open one.
+// Raise stores the alert a change raises, unless one of its rule and subject is open in
+// its township (or, with c.Since, was observed since then): then it returns false and
+// stores nothing, whoever raised the other one.
 func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	detail, err := json.Marshal(c.Detail)
 	if err != nil {
@@ -120,12 +122,18 @@ func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	if c.Point != (orb.Point{}) {
 		lon, lat = &c.Point[0], &c.Point[1]
 	}
+	var since *time.Time
+	if !c.Since.IsZero() {
+		since = &c.Since
+	}
 	list, err := s.write(ctx, EventRaised, `
 		INSERT INTO alerts (township, rule, subject, officer, observed_at, lon, lat, detail)
-		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
+		SELECT $1::text, $2::text, $3::text, nullif($4::text, ''), $5::timestamptz, $6::float8, $7::float8, $8::jsonb
+		WHERE $9::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM alerts
+			WHERE township = $1 AND rule = $2 AND subject = $3 AND observed_at >= $9)
 		ON CONFLICT (township, rule, subject) WHERE status <> 'resolved' DO NOTHING
 		RETURNING `+alertColumns,
-		c.Township, c.Rule, c.subject(), c.Officer, c.Time, lon, lat, detail)
+		c.Township, c.Rule, c.subject(), c.Officer, c.Time, lon, lat, detail, since)
 	if err != nil || len(list) == 0 {
 		return Alert{}, false, err
 	}

@@ -61,6 +61,9 @@ type Sources struct {
 	Cases    Deadlines
 	Plans    Plans
 	Tracks   Tracks
+	// HotSpots and Townships serve the hotspot rule; without them it is not evaluated.
+	HotSpots  HotSpots
+	Townships Townships
 }
 
 // Tick is how often the Watcher evaluates the absence rule and reloads settings.
@@ -105,6 +108,7 @@ type Watcher struct {
 	cells    map[string]*cellSet
 	routes   map[string][]*planRoute // by officer
 	routesAt time.Time               // when routes were read (time.Now)
+	hotDay   map[string]string       // by township: the day (China time) hotspot last ran
 }
 
 type area struct {
@@ -121,7 +125,7 @@ type cellSet struct {
 func NewWatcher(store *Store, src Sources) *Watcher {
 	return &Watcher{store: store, src: src, now: time.Now, wake: make(chan struct{}, 1),
 		settings: map[string]Settings{}, eval: NewEvaluator(), areas: map[string]*area{}, cells: map[string]*cellSet{},
-		routes: map[string][]*planRoute{}}
+		routes: map[string][]*planRoute{}, hotDay: map[string]string{}}
 }
 
 // SetClock replaces the clock of the absence rule (tests).
@@ -177,6 +181,9 @@ func (w *Watcher) Run(ctx context.Context) {
 				}
 				if err := w.CheckPlans(ctx); err != nil && ctx.Err() == nil {
 					slog.Warn("off_plan alerts", "err", err)
+				}
+				if err := w.CheckHotspots(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("hotspot alerts", "err", err)
 				}
 			}
 		}
