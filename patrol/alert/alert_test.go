@@ -724,3 +724,37 @@ func TestHotspotForNewHotCellsOnce(t *testing.T) {
 		t.Errorf("open hotspot alerts three weeks on = %+v, want none", open)
 	}
 }
+
+func TestMetricsCountAlertsByRuleAndOutcome(t *testing.T) {
+	c := newCity(t)
+	at := now.Add(-10 * time.Minute)
+	c.osmand("o1", at, inside, url.Values{"alarm": {"sos"}, "mock": {"true"}})
+	c.osmand("o1", at.Add(time.Minute), inside, nil) // the mock alert resolves itself
+	sos := c.alerts("rule=sos")
+	if len(sos) != 1 {
+		t.Fatalf("sos alerts = %+v, want 1", sos)
+	}
+	if st, body := c.Do("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", sos[0].ID), "admin", nil, nil); st != 200 {
+		t.Fatalf("resolve = %d %s", st, body)
+	}
+	st, body := c.Do("GET", "/metrics", "admin", nil, nil)
+	if st != 200 {
+		t.Fatalf("GET /metrics = %d", st)
+	}
+	for _, want := range []string{
+		`gridwatch_alerts_total{outcome="raised",rule="sos"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_person",rule="sos"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_system",rule="sos"} 0`,
+		`gridwatch_alerts_total{outcome="raised",rule="mock_location"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_system",rule="mock_location"} 1`,
+		`gridwatch_alert_fixes_evaluated_total 2`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if !strings.Contains(string(body), `gridwatch_alert_evaluation_seconds_total{check="fixes"} `) ||
+		strings.Contains(string(body), `gridwatch_alert_evaluation_seconds_total{check="fixes"} 0`+"\n") {
+		t.Errorf("the time of the rules over fixes is not counted")
+	}
+}

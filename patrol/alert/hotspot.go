@@ -51,6 +51,7 @@ func (w *Watcher) CheckHotspots(ctx context.Context) error {
 	if w.src.HotSpots == nil || w.src.Townships == nil {
 		return nil
 	}
+	defer w.timing.add(CheckHotspot, time.Now())
 	now := w.now().In(china)
 	today := now.Format(time.DateOnly)
 	towns, err := w.src.Townships.Townships(ctx, "")

@@ -26,6 +26,7 @@ type Store struct {
 	db       *pgxpool.Pool
 	onChange func(Alert)
 	outbox   Outbox
+	counts   counts
 }
 
 // Events reported to the outbox.
@@ -66,6 +67,7 @@ func (s *Store) write(ctx context.Context, event, sql string, args ...any) ([]Al
 	if err != nil {
 		return nil, pgdb.Translate(err, "alert")
 	}
+	s.counts.add(list, event)
 	s.changed(list)
 	return list, nil
 }

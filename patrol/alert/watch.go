@@ -102,6 +102,8 @@ type Watcher struct {
 	setMu    sync.RWMutex
 	settings map[string]Settings
 
+	timing timing
+
 	// Used by the Run goroutine alone.
 	eval     *Evaluator
 	areas    map[string]*area // by officer
@@ -203,6 +205,8 @@ func (w *Watcher) Drain(ctx context.Context) {
 	if len(fixes) == 0 {
 		return
 	}
+	defer w.timing.add(CheckFixes, time.Now())
+	w.timing.fixes.Add(int64(len(fixes)))
 	if err := w.loadRoutes(ctx); err != nil && ctx.Err() == nil {
 		slog.Warn("planned routes for off_plan", "err", err)
 	}
@@ -325,6 +329,7 @@ func (w *Watcher) Reload(ctx context.Context) error {
 // offline alerts whose officer is no longer so. Every instance runs it; the unique index
 // keeps one alert.
 func (w *Watcher) CheckAbsence(ctx context.Context) error {
+	defer w.timing.add(CheckOffline, time.Now())
 	latest, err := w.src.Latest.Latest(ctx, "")
 	if err != nil {
 		return err
@@ -363,6 +368,7 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 	if w.src.Cases == nil {
 		return nil
 	}
+	defer w.timing.add(CheckCases, time.Now())
 	admin := auth.Identity{Role: auth.Admin}
 	stages, err := w.src.Cases.Overdue(ctx, admin, "")
 	if err != nil {
@@ -450,6 +456,7 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 	if w.src.Plans == nil || w.src.Tracks == nil {
 		return nil
 	}
+	defer w.timing.add(CheckPlanned, time.Now())
 	now := w.now()
 	plans, err := w.activePlans(ctx, func(sum planning.Summary) bool {
 		set := w.settingsOf(sum.Township).OffPlan
