@@ -23,56 +23,96 @@ const routeWindow = time.Hour
 type planRoute struct {
 	plan       int64
 	start, end time.Time
-	line       orb.LineString // WGS-84 [lon, lat], at least 2 points
-	near       int            // the segment last found near a fix: the next search starts there
+	kx         float64   // metres per degree of longitude at the route's latitude
+	xy         []float64 // the line's vertices in metres (lon·kx, lat·metresPerDegree), x and y in turn
+	boxes      []box     // the bounds of each chunk of segments
+	near       int       // the segment last found near a fix: the next search starts there
+}
+
+// chunk is how many segments share a bounding box.
+const chunk = 16
+
+// box is a bounding box in metres.
+type box struct{ minX, minY, maxX, maxY float64 }
+
+// dist2 is the squared distance from (x, y) to the box, 0 inside.
+func (b box) dist2(x, y float64) float64 {
+	dx := max(b.minX-x, 0, x-b.maxX)
+	dy := max(b.minY-y, 0, y-b.maxY)
+	return dx*dx + dy*dy
 }
 
 // metresPerDegree is the length of a degree of latitude (and of longitude at the
 // equator) on the WGS-84 mean sphere, in metres.
 const metresPerDegree = 6371008.8 * math.Pi / 180
 
-// within tells whether p lies within limitM metres of the route's line and, when it does
-// not, how far it is (metres; when it does, some distance within limitM). The search starts
-// at the segment last found near: an officer on their route is found in a segment or
-// two, and only a fix away from it reads the whole line. Distances are planar in a local
-// equirectangular projection around p, well within a metre over a city.
-func (r *planRoute) within(p orb.Point, limitM float64) (float64, bool) {
-	kx := metresPerDegree * math.Cos(p[1]*math.Pi/180)
-	local := func(q orb.Point) (float64, float64) { return (q[0] - p[0]) * kx, (q[1] - p[1]) * metresPerDegree }
-	segment := func(i int) float64 {
-		ax, ay := local(r.line[i])
-		bx, by := local(r.line[i+1])
-		return originToSegment(ax, ay, bx, by)
+// newPlanRoute keeps a route's line (WGS-84, at least 2 points) in a local
+// equirectangular projection at its first vertex's latitude (over a city's tens of
+// kilometres north to south its scale errs by well under 1 %), with a bounding box per
+// chunk of segments.
+func newPlanRoute(plan int64, start, end time.Time, line orb.LineString) *planRoute {
+	r := &planRoute{plan: plan, start: start, end: end, kx: metresPerDegree * math.Cos(line[0][1]*math.Pi/180)}
+	r.xy = make([]float64, 0, 2*len(line))
+	for _, p := range line {
+		r.xy = append(r.xy, p[0]*r.kx, p[1]*metresPerDegree)
 	}
-	n := len(r.line) - 1
-	best := math.Inf(1)
-	// Outwards from near: near, near+1, near-1, near+2, …
-	for k := 0; k < 2*n; k++ {
-		i := r.near - k/2
-		if k%2 == 1 {
-			i = r.near + (k+1)/2
+	for first := 0; first < len(line)-1; first += chunk {
+		b := box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for v := first; v <= min(first+chunk, len(line)-1); v++ {
+			x, y := r.xy[2*v], r.xy[2*v+1]
+			b = box{min(b.minX, x), min(b.minY, y), max(b.maxX, x), max(b.maxY, y)}
 		}
+		r.boxes = append(r.boxes, b)
+	}
+	return r
+}
+
+// within tells whether p lies within limitM metres of the route's line and, when it does
+// not, how far it is (metres; when it does, some distance within limitM). An officer on
+// their route is found at the segment last found near or a neighbour; otherwise the
+// chunks are searched, skipping those whose box is farther than the nearest segment
+// found so far.
+func (r *planRoute) within(p orb.Point, limitM float64) (float64, bool) {
+	px, py := p[0]*r.kx, p[1]*metresPerDegree
+	n := len(r.xy)/2 - 1
+	limit2, best2 := limitM*limitM, math.Inf(1)
+	for _, i := range [3]int{r.near, r.near + 1, r.near - 1} {
 		if i < 0 || i >= n {
 			continue
 		}
-		d := segment(i)
-		if d <= limitM {
+		d2 := r.segment2(i, px, py)
+		if d2 <= limit2 {
 			r.near = i
-			return d, true
+			return math.Sqrt(d2), true
 		}
-		best = min(best, d)
+		best2 = min(best2, d2)
 	}
-	return best, false
+	for c, b := range r.boxes {
+		if b.dist2(px, py) >= best2 {
+			continue
+		}
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			d2 := r.segment2(i, px, py)
+			if d2 <= limit2 {
+				r.near = i
+				return math.Sqrt(d2), true
+			}
+			best2 = min(best2, d2)
+		}
+	}
+	return math.Sqrt(best2), false
 }
 
-// originToSegment is the distance from (0, 0) to the segment from a to b.
-func originToSegment(ax, ay, bx, by float64) float64 {
+// segment2 is the squared distance in metres from (px, py) to segment i.
+func (r *planRoute) segment2(i int, px, py float64) float64 {
+	ax, ay, bx, by := r.xy[2*i]-px, r.xy[2*i+1]-py, r.xy[2*i+2]-px, r.xy[2*i+3]-py
 	dx, dy := bx-ax, by-ay
 	t := 0.0
 	if l2 := dx*dx + dy*dy; l2 > 0 {
 		t = min(max(-(ax*dx+ay*dy)/l2, 0), 1)
 	}
-	return math.Hypot(ax+t*dx, ay+t*dy)
+	x, y := ax+t*dx, ay+t*dy
+	return x*x + y*y
 }
 
 // routeAt returns the route an officer follows at t: of the kept plans whose shift holds
@@ -115,7 +155,7 @@ func (w *Watcher) loadRoutes(ctx context.Context) error {
 			if !ok || len(line) < 2 {
 				continue
 			}
-			routes[r.Officer] = append(routes[r.Officer], &planRoute{plan: p.ID, start: p.Start, end: p.End, line: line})
+			routes[r.Officer] = append(routes[r.Officer], newPlanRoute(p.ID, p.Start, p.End, line))
 		}
 	}
 	w.routes = routes
