@@ -165,7 +165,7 @@ func benchmarkEvaluate(b *testing.B, routes bool) {
 		w.Drain(ctx)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
-	b.ReportMetric(float64((cpuTime() - cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
+	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
 }
 
 // BenchmarkPublishPerFix measures what the ingest path pays per fix for alerts: Publish
@@ -187,7 +187,7 @@ func BenchmarkPublishPerFix(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
-	b.ReportMetric(float64((cpuTime() - cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
+	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
 }
 
 func TestWithin(t *testing.T) {
