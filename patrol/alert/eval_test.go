@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -143,7 +144,7 @@ func benchmarkEvaluate(b *testing.B, routes bool) {
 	batch := make([]Fix, group)
 	n := 0
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		for j := range batch {
 			cell := int64(cells[n%len(cells)])
@@ -165,7 +166,7 @@ func benchmarkEvaluate(b *testing.B, routes bool) {
 		w.Drain(ctx)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
-	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
+	b.ReportMetric(float64((cputime.Process()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
 }
 
 // BenchmarkPublishPerFix measures what the ingest path pays per fix for alerts: Publish
@@ -178,7 +179,7 @@ func BenchmarkPublishPerFix(b *testing.B) {
 	}
 	n := 0
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		w.Publish(batch)
 		n += len(batch)
@@ -187,7 +188,7 @@ func BenchmarkPublishPerFix(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/fix")
-	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
+	b.ReportMetric(float64((cputime.Process()-cpu).Nanoseconds())/float64(n), "cpu-ns/fix")
 }
 
 func TestWithin(t *testing.T) {

@@ -1,15 +1,15 @@
 //go:build unix
 
-package alert
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the user and system CPU time of this process so far: benchmarks report
-// it besides the wall time, which a busy machine inflates with waiting.
-func cpuTime() time.Duration {
+// Process returns the user and system CPU time of this process so far (getrusage), 0
+// when it cannot be read.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
