@@ -77,8 +77,8 @@ func (w *Watcher) CheckHotspots(ctx context.Context) error {
 // EvaluateHotspots runs a township's emerging hot spot analysis over the weeks before the
 // Watcher's day (China time), raises hotspot for every cell new or intensifying (unless
 // one was raised for it within hotspotOnce), and resolves the township's hotspot alerts
-// whose cell is no longer hot at the last step. A township whose cells all have the same
-// counts (no cases) has no hot spot: nothing is raised, the open alerts resolve.
+// whose cell is no longer hot at the last step. An analysis that cannot be made (no cases,
+// so zero variance; over the analysis budget) raises and resolves nothing.
 func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 	y, m, d := w.now().In(china).Date()
 	to := time.Date(y, m, d, 0, 0, 0, 0, china)
@@ -89,7 +89,13 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 	q := analytics.Query{Filter: cases.Filter{Townships: []string{township}, Sector: cases.AllSectors,
 		From: steps.Steps[0].From, To: to}, K: hotspotK}
 	em, err := w.src.HotSpots.Emerging(ctx, q, steps, hotspotTimeK)
-	if err != nil && apperr.CodeOf(err) != apperr.Unprocessable {
+	if apperr.CodeOf(err) == apperr.Unprocessable {
+		// No cases (zero variance) or over the analysis budget: nothing to judge by, so
+		// nothing is raised and nothing resolved.
+		slog.Info("hotspot alerts: no analysis", "township", township, "reason", apperr.MessageOf(err))
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("emerging hot spots of %s: %w", township, err)
 	}
 	hotNow := map[string]bool{}
@@ -98,15 +104,13 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 		i    int
 	}
 	var raises []raise
-	if err == nil {
-		last := em.Steps[len(em.Steps)-1]
-		for i, c := range em.Cells {
-			if last.Bin[i] > 0 {
-				hotNow[c.H3.String()] = true
-			}
-			if alerting[em.Patterns[i].Category] {
-				raises = append(raises, raise{c.H3, i})
-			}
+	last := em.Steps[len(em.Steps)-1]
+	for i, c := range em.Cells {
+		if last.Bin[i] > 0 {
+			hotNow[c.H3.String()] = true
+		}
+		if alerting[em.Patterns[i].Category] {
+			raises = append(raises, raise{c.H3, i})
 		}
 	}
 	open, err := w.store.Unresolved(ctx, Hotspot)
@@ -119,7 +123,7 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 		}
 	}
 	for _, r := range raises {
-		pat, last := em.Patterns[r.i], em.Steps[len(em.Steps)-1]
+		pat := em.Patterns[r.i]
 		w.apply(ctx, Change{Raise: true, Rule: Hotspot, Subject: r.cell.String(), Township: township, Time: to,
 			Since: to.Add(-hotspotOnce),
 			Point: grid.Geometry(r.cell).Center, Detail: map[string]any{
