@@ -110,10 +110,12 @@ type SLA struct {
 }
 
 // Daily is the settings of the hotspot rule: the township's emerging hot spots are
-// analysed once a day, at the first tick after Hour o'clock China time.
+// analysed once a day, at the first tick after Hour o'clock China time, and at most
+// MaxCells cells are raised that day, the hottest at the last step first.
 type Daily struct {
-	Enabled bool `json:"enabled"`
-	Hour    int  `json:"hour"`
+	Enabled  bool `json:"enabled"`
+	Hour     int  `json:"hour"`
+	MaxCells int  `json:"max_cells"`
 }
 
 // Settings are a township's rule parameters.
@@ -133,6 +135,7 @@ const (
 	MinDistanceM  = 50       // off_plan.distance_m: below it GPS noise alone alerts
 	MaxDistanceM  = 5000     // off_plan.distance_m
 	MaxSLAMinutes = 7 * 1440 // the latest a dispatch stage may be due: a week
+	MaxHotCells   = 100      // hotspot.max_cells
 )
 
 // DefaultSettings are the settings of a township that has none stored.
@@ -145,7 +148,7 @@ func DefaultSettings() Settings {
 		MockLocation: Switch{Enabled: true},
 		CaseOverdue: SLA{Enabled: true, AssignMinutes: 30, AcceptMinutes: 60, ArriveMinutes: 120,
 			Sources: []string{"hotline_12345", "citizen_app", "referral"}},
-		Hotspot: Daily{Enabled: true, Hour: 6},
+		Hotspot: Daily{Enabled: true, Hour: 6, MaxCells: 10},
 	}
 }
 
@@ -254,6 +257,9 @@ var caseSources = func() []string {
 func (d Daily) check(rule string) error {
 	if d.Hour < 0 || d.Hour > 23 {
 		return apperr.Fieldf(rule+".hour", "must be 0 to 23, not %d", d.Hour)
+	}
+	if d.MaxCells < 1 || d.MaxCells > MaxHotCells {
+		return apperr.Fieldf(rule+".max_cells", "must be 1 to %d, not %d", MaxHotCells, d.MaxCells)
 	}
 	return nil
 }

@@ -331,6 +331,7 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ body, field string }{
 		{`{"panic":{"enabled":true}}`, "panic"},
 		{`{"hotspot":{"enabled":true,"hour":24}}`, "hotspot.hour"},
+		{`{"hotspot":{"enabled":true,"max_cells":0}}`, "hotspot.max_cells"},
 		{`{"off_plan":{"enabled":true,"distance_m":10}}`, "off_plan.distance_m"},
 		{`{"off_plan":{"enabled":true,"distance_m":5001}}`, "off_plan.distance_m"},
 		{`{"off_plan":{"enabled":true,"away_minutes":0}}`, "off_plan.away_minutes"},
@@ -662,7 +663,15 @@ func TestHotspotForNewHotCellsOnce(t *testing.T) {
 	if got := c.alerts("rule=hotspot"); len(got) != 0 {
 		t.Fatalf("hotspot alerts before the hour = %+v, want none", got)
 	}
-	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6}}`)
+	// At most max_cells a day: two, then the others of the ring the next run.
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6,"max_cells":2}}`)
+	if err := c.Server.Watcher.EvaluateHotspots(ctx, "320281001"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=hotspot"); len(got) != 2 {
+		t.Fatalf("%d hotspot alerts with max_cells 2, want 2: %+v", len(got), got)
+	}
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6,"max_cells":10}}`)
 
 	// Two instances, each running its day's analysis twice: one alert per cell.
 	other := alert.NewWatcher(c.Server.Alerts, alert.Sources{HotSpots: c.Server.Analytics, Townships: c.Server.Grid})
@@ -695,8 +704,8 @@ func TestHotspotForNewHotCellsOnce(t *testing.T) {
 			t.Errorf("%d alerts for cell %s, want 1", n, cell)
 		}
 	}
-	if len(cells) > 7 {
-		t.Errorf("%d cells alerted, want the hot cell and at most its ring", len(cells))
+	if len(cells) <= 2 || len(cells) > 7 {
+		t.Errorf("%d cells alerted, want the hot cell and its ring (more than the first run's 2, at most 7)", len(cells))
 	}
 	// Resolved by a person, it is not raised again by the next day's analysis.
 	if st, body := c.Do("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", hotAlert.ID), "admin", nil, nil); st != 200 {

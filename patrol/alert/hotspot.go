@@ -1,10 +1,12 @@
 package alert
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/gridwatch/gridwatch/grid"
@@ -98,6 +100,11 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 	if err != nil {
 		return fmt.Errorf("emerging hot spots of %s: %w", township, err)
 	}
+	since := to.Add(-hotspotOnce)
+	seen, err := w.store.Observed(ctx, township, Hotspot, since)
+	if err != nil {
+		return err
+	}
 	hotNow := map[string]bool{}
 	type raise struct {
 		cell grid.Cell
@@ -109,10 +116,15 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 		if last.Bin[i] > 0 {
 			hotNow[c.H3.String()] = true
 		}
-		if alerting[em.Patterns[i].Category] {
+		if alerting[em.Patterns[i].Category] && !seen[c.H3.String()] {
 			raises = append(raises, raise{c.H3, i})
 		}
 	}
+	// The hottest first, and no more than the township's max_cells a day: a wall with a
+	// hundred new cells in its tray helps nobody. Cells alerted in the past week are left
+	// out before counting, so that they do not hold the places of new ones.
+	slices.SortStableFunc(raises, func(a, b raise) int { return cmp.Compare(last.Z[b.i], last.Z[a.i]) })
+	raises = raises[:min(len(raises), w.settingsOf(township).Hotspot.MaxCells)]
 	open, err := w.store.Unresolved(ctx, Hotspot)
 	if err != nil {
 		return err
@@ -125,7 +137,7 @@ func (w *Watcher) EvaluateHotspots(ctx context.Context, township string) error {
 	for _, r := range raises {
 		pat := em.Patterns[r.i]
 		w.apply(ctx, Change{Raise: true, Rule: Hotspot, Subject: r.cell.String(), Township: township, Time: to,
-			Since: to.Add(-hotspotOnce),
+			Since: since, // another instance may have raised it meanwhile
 			Point: grid.Geometry(r.cell).Center, Detail: map[string]any{
 				"cell": r.cell.String(), "category": pat.Category, "hot_steps": pat.Hot, "steps": len(em.Steps),
 				"step": steps.Unit, "from": steps.Steps[0].From, "to": to, "gi_z": round2(last.Z[r.i]),

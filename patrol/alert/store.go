@@ -173,6 +173,26 @@ func (s *Store) Unresolved(ctx context.Context, rule Rule) ([]Alert, error) {
 		SELECT `+alertColumns+` FROM alerts WHERE status <> 'resolved' AND rule = $1`, rule))
 }
 
+// Observed returns the subjects of the alerts of a rule in a township observed at or
+// after since, resolved or not.
+func (s *Store) Observed(ctx context.Context, township string, rule Rule, since time.Time) (map[string]bool, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT DISTINCT subject FROM alerts WHERE township = $1 AND rule = $2 AND observed_at >= $3`,
+		township, rule, since)
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	out := make(map[string]bool, len(subjects))
+	for _, sub := range subjects {
+		out[sub] = true
+	}
+	return out, nil
+}
+
 // Acknowledge marks an open alert acknowledged by who, with a note. Errors: not_found (no
 // such alert, or one of a township who may not see), conflict (not open), invalid (a note
 // too long).
