@@ -148,7 +148,7 @@ func DefaultSettings() Settings {
 		MockLocation: Switch{Enabled: true},
 		CaseOverdue: SLA{Enabled: true, AssignMinutes: 30, AcceptMinutes: 60, ArriveMinutes: 120,
 			Sources: []string{"hotline_12345", "citizen_app", "referral"}},
-		Hotspot: Daily{Enabled: true, Hour: 6, MaxCells: 10},
+		Hotspot: Daily{Enabled: true, Hour: 6, MaxCells: 3},
 	}
 }
 
