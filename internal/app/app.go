@@ -260,7 +260,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.Alerts.UseOutbox(s.Webhooks)
 	s.Cases.UseEventHook(s.Webhooks.CaseEvents())
 	s.Watcher = alert.NewWatcher(s.Alerts, alert.Sources{Officers: s.Officers, Cells: s.Grid, Latest: s.Positions, Cases: s.Cases,
-		Plans: s.Plans, Tracks: s.Positions})
+		Plans: s.Plans, Tracks: s.Positions, HotSpots: s.Analytics, Townships: s.Grid})
 	if s.Tiles, err = tiles.NewServer(tiles.Stores{Grid: s.Grid, Cases: s.Cases, Coverage: s.Coverage,
 		Tracks: s.Positions, Analyses: s.Analytics}, cfg.TileCacheBytes); err != nil {
 		pool.Close()

@@ -200,6 +200,9 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		`gridwatch_tile_cache_evictions_total 0`,
 		`gridwatch_tile_cache_bytes`,
 		`gridwatch_tile_analysis_computations_total 0`,
+		`gridwatch_alerts_total{outcome="raised",rule="hotspot"} 0`,
+		`gridwatch_alert_evaluation_seconds_total{check="fixes"}`,
+		`gridwatch_alert_fixes_evaluated_total`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)

@@ -6,14 +6,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridwatch/gridwatch/patrol/alert"
 	"github.com/gridwatch/gridwatch/patrol/position"
 	"github.com/gridwatch/gridwatch/patrol/webhook"
 	"github.com/gridwatch/gridwatch/tiles"
 )
 
-// registerMetrics adds the collectors of ingest, tiles and webhooks to the server's
-// registry: the time of each ingest stage, the group transactions of ingest, the tile
-// cache, and the webhooks' deliveries, attempts and outbox.
+// registerMetrics adds the collectors of ingest, alerts, tiles and webhooks to the
+// server's registry: the time of each ingest stage, the group transactions of ingest, the
+// alerts by rule and outcome, the alert rules' time, the tile cache, and the webhooks'
+// deliveries, attempts and outbox.
 func (s *Server) registerMetrics() {
 	reg := s.metrics.Registry()
 	for st, name := range position.StageNames {
@@ -23,6 +25,27 @@ func (s *Server) registerMetrics() {
 			ConstLabels: prometheus.Labels{"stage": name},
 		}, func() float64 { return s.Positions.StageTime(position.Stage(st)).Seconds() }))
 	}
+
+	for _, rule := range alert.Rules {
+		for _, o := range alert.Outcomes {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "gridwatch_alerts_total",
+				Help:        "Alerts raised, acknowledged and resolved (by the system or a person) through this instance, by rule.",
+				ConstLabels: prometheus.Labels{"rule": string(rule), "outcome": string(o)},
+			}, func() float64 { return float64(s.Alerts.Count(rule, o)) }))
+		}
+	}
+	for _, c := range alert.Checks {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "gridwatch_alert_evaluation_seconds_total",
+			Help:        "Time the alert rules took, by check (fixes: the rules over fixes; the others: the tickers), their alerts' writes included.",
+			ConstLabels: prometheus.Labels{"check": string(c)},
+		}, func() float64 { return s.Watcher.EvalTime(c).Seconds() }))
+	}
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "gridwatch_alert_fixes_evaluated_total",
+		Help: "Fixes the alert rules evaluated.",
+	}, func() float64 { return float64(s.Watcher.FixesEvaluated()) }))
 
 	cache := func(name, help string, kind prometheus.ValueType, v func(tiles.CacheStats) int64) {
 		opts := prometheus.Opts{Name: "gridwatch_tile_cache_" + name, Help: help}

@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/admission"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/internal/demo"
 )
 
@@ -176,7 +177,7 @@ func Burst(ctx context.Context, opt BurstOptions, log io.Writer) (BurstReport, e
 	to := time.Now().UTC().Truncate(time.Hour)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	began := time.Now()
 	for i := range opt.Requests {
 		wg.Add(1)
@@ -200,7 +201,7 @@ func Burst(ctx context.Context, opt BurstOptions, log io.Writer) (BurstReport, e
 	}
 	wg.Wait()
 	rep.Duration = time.Since(began)
-	rep.CPU = cpuTime() - cpu0
+	rep.CPU = cputime.Process() - cpu0
 	close(sampling)
 	<-sampled
 	rep.PeakRSS, rep.PeakHeap = peak.Load(), peakHeap.Load()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
 
@@ -44,7 +45,7 @@ func writeFloor(ctx context.Context, batches []position.BaselineBatch, dbName st
 	for _, b := range batches {
 		f.Fixes += b.Len()
 	}
-	cpuStart := cpuTime()
+	cpuStart := cputime.Process()
 	var pgStart map[int]time.Duration
 	if dbName != "" {
 		pgStart = backendCPU(dbName)
@@ -64,7 +65,7 @@ func writeFloor(ctx context.Context, batches []position.BaselineBatch, dbName st
 		}
 	}
 	f.Took = time.Since(start)
-	f.CPU = cpuTime() - cpuStart
+	f.CPU = cputime.Process() - cpuStart
 	if dbName != "" {
 		for pid, t := range backendCPU(dbName) {
 			f.CPU += t - pgStart[pid]

@@ -18,6 +18,7 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
 )
@@ -161,13 +162,13 @@ func Ingest(ctx context.Context, opt IngestOptions, log io.Writer) (IngestReport
 	}
 	before := stageTimes(srv)
 	stopProfile := startCPUProfile(opt.CPUProfile, log)
-	cpuStart, pgStart := cpuTime(), backendCPU(dbName)
+	cpuStart, pgStart := cputime.Process(), backendCPU(dbName)
 	rep.HTTP, err = postAll(ctx, srv, token, perOfficer, opt)
 	stopProfile()
 	if err != nil {
 		return rep, fmt.Errorf("HTTP ingest: %w", err)
 	}
-	rep.HTTPCPU = cpuTime() - cpuStart
+	rep.HTTPCPU = cputime.Process() - cpuStart
 	for pid, t := range backendCPU(dbName) {
 		rep.HTTPCPU += t - pgStart[pid]
 	}

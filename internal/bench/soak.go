@@ -26,6 +26,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/patrol/officer"
 	"github.com/gridwatch/gridwatch/patrol/position"
@@ -627,7 +628,7 @@ func (r *soakRun) run(ctx context.Context, log io.Writer) SoakReport {
 	loopCtx, stopLoops := context.WithTimeout(ctx, opt.Duration)
 	defer stopLoops()
 	stopProfile := startCPUProfile(r.opt.CPUProfile, log)
-	cpuStart := cpuTime()
+	cpuStart := cputime.Process()
 	pgStart := backendCPU(r.dbName)
 	notifyStart, _ := r.srv.Bus.Counts()
 	stagesStart := r.stageTimes()
@@ -685,7 +686,7 @@ progress:
 	sampleTick.Stop()
 	reportTick.Stop()
 	rep.Elapsed = time.Since(loadStart)
-	rep.CPU = cpuTime() - cpuStart
+	rep.CPU = cputime.Process() - cpuStart
 	stopProfile()
 	for pid, t := range backendCPU(r.dbName) {
 		rep.PostgresCPU += t - pgStart[pid] // a backend started during the load counts from 0

@@ -22,6 +22,7 @@ import (
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/app"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/internal/cputime"
 	"github.com/gridwatch/gridwatch/internal/demo"
 	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/tiles"
@@ -155,7 +156,7 @@ type cpuReading struct {
 
 // read returns the CPU time used so far by what m counts.
 func (m cpuMeter) read() cpuReading {
-	r := cpuReading{process: cpuTime(), backends: backendCPU(m.database)}
+	r := cpuReading{process: cputime.Process(), backends: backendCPU(m.database)}
 	if m.pid != 0 {
 		r.other, _ = processCPU(m.pid)
 	}

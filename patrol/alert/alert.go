@@ -9,24 +9,25 @@ import (
 	"time"
 
 	"github.com/gridwatch/gridwatch/internal/apperr"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
 // Rule names a kind of alert.
 type Rule string
 
-// The rules. Hotspot is a name the schema reserves; no evaluator raises it yet.
+// The rules.
 const (
 	SOS          Rule = "sos"           // the device raised an alarm (Traccar Client's SOS button)
 	Offline      Rule = "offline"       // an officer on duty sent no fix for Offline.Minutes
 	LeftArea     Rule = "left_area"     // an officer outside their squadron's grid areas for LeftArea.Minutes
-	OffPlan      Rule = "off_plan"      // a planned cell not entered by its planned leave plus OffPlan.Minutes
+	OffPlan      Rule = "off_plan"      // a planned cell missed, or the officer away from the planned route
 	MockLocation Rule = "mock_location" // the device reported a mocked position
-	CaseOverdue  Rule = "case_overdue"  // a penalty case's procedure deadline passed (subject: the case's id)
-	Hotspot      Rule = "hotspot"       // reserved
+	CaseOverdue  Rule = "case_overdue"  // a case's procedure or dispatch deadline passed (subject: the case's id)
+	Hotspot      Rule = "hotspot"       // a cell became a new or intensifying hot spot (subject: the cell)
 )
 
 // Rules lists the rules that are evaluated, in the order of Settings.
-var Rules = []Rule{SOS, Offline, LeftArea, OffPlan, MockLocation, CaseOverdue}
+var Rules = []Rule{SOS, Offline, LeftArea, OffPlan, MockLocation, CaseOverdue, Hotspot}
 
 // Status is where an alert is in its lifecycle.
 type Status string
@@ -84,19 +85,57 @@ type Duty struct {
 	DutyTo   string `json:"duty_to"`
 }
 
+// Adherence is the settings of the off_plan rule. A planned cell not entered by its
+// planned leave time plus Minutes alerts; so does an officer whose fixes have been more
+// than DistanceM metres from their current plan's route for AwayMinutes.
+type Adherence struct {
+	Enabled     bool `json:"enabled"`
+	Minutes     int  `json:"minutes"`
+	DistanceM   int  `json:"distance_m"`
+	AwayMinutes int  `json:"away_minutes"`
+}
+
+// SLA is the settings of the case_overdue rule. A penalty case alerts when a procedure
+// deadline passed. A case of one of Sources in dispatch (reported, assigned, accepted,
+// on site) alerts when a stage it has not reached was due: assignment AssignMinutes
+// after the report, acceptance AcceptMinutes after it, arrival ArriveMinutes,
+// resolution ResolveMinutes; 0 sets no deadline for the stage.
+type SLA struct {
+	Enabled        bool     `json:"enabled"`
+	AssignMinutes  int      `json:"assign_minutes"`
+	AcceptMinutes  int      `json:"accept_minutes"`
+	ArriveMinutes  int      `json:"arrive_minutes"`
+	ResolveMinutes int      `json:"resolve_minutes"`
+	Sources        []string `json:"sources"`
+}
+
+// Daily is the settings of the hotspot rule: the township's emerging hot spots are
+// analysed once a day, at the first tick after Hour o'clock China time, and at most
+// MaxCells cells are raised that day, the hottest at the last step first.
+type Daily struct {
+	Enabled  bool `json:"enabled"`
+	Hour     int  `json:"hour"`
+	MaxCells int  `json:"max_cells"`
+}
+
 // Settings are a township's rule parameters.
 type Settings struct {
-	SOS          Switch  `json:"sos"`
-	Offline      Duty    `json:"offline"`
-	LeftArea     Lasting `json:"left_area"`
-	OffPlan      Lasting `json:"off_plan"` // Minutes: the grace after a planned cell's leave time
-	MockLocation Switch  `json:"mock_location"`
-	CaseOverdue  Switch  `json:"case_overdue"`
+	SOS          Switch    `json:"sos"`
+	Offline      Duty      `json:"offline"`
+	LeftArea     Lasting   `json:"left_area"`
+	OffPlan      Adherence `json:"off_plan"`
+	MockLocation Switch    `json:"mock_location"`
+	CaseOverdue  SLA       `json:"case_overdue"`
+	Hotspot      Daily     `json:"hotspot"`
 }
 
 // Limits of the parameters.
 const (
-	MaxMinutes = 240 // the longest a condition may be required to last
+	MaxMinutes    = 240      // the longest a condition may be required to last
+	MinDistanceM  = 50       // off_plan.distance_m: below it GPS noise alone alerts
+	MaxDistanceM  = 5000     // off_plan.distance_m
+	MaxSLAMinutes = 7 * 1440 // the latest a dispatch stage may be due: a week
+	MaxHotCells   = 100      // hotspot.max_cells
 )
 
 // DefaultSettings are the settings of a township that has none stored.
@@ -105,9 +144,11 @@ func DefaultSettings() Settings {
 		SOS:          Switch{Enabled: true},
 		Offline:      Duty{Enabled: true, Minutes: 15, DutyFrom: "08:00", DutyTo: "20:00"},
 		LeftArea:     Lasting{Enabled: true, Minutes: 10},
-		OffPlan:      Lasting{Enabled: true, Minutes: 30},
+		OffPlan:      Adherence{Enabled: true, Minutes: 30, DistanceM: 300, AwayMinutes: 10},
 		MockLocation: Switch{Enabled: true},
-		CaseOverdue:  Switch{Enabled: true},
+		CaseOverdue: SLA{Enabled: true, AssignMinutes: 30, AcceptMinutes: 60, ArriveMinutes: 120,
+			Sources: []string{"hotline_12345", "citizen_app", "referral"}},
+		Hotspot: Daily{Enabled: true, Hour: 6, MaxCells: 3},
 	}
 }
 
@@ -124,7 +165,9 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 		case MockLocation:
 			err = strict(name, raw, &s.MockLocation)
 		case CaseOverdue:
-			err = strict(name, raw, &s.CaseOverdue)
+			if err = strict(name, raw, &s.CaseOverdue); err == nil {
+				err = s.CaseOverdue.check(name)
+			}
 		case LeftArea:
 			if err = strict(name, raw, &s.LeftArea); err == nil {
 				err = s.LeftArea.check(name)
@@ -138,9 +181,11 @@ func (s Settings) Merge(rules map[string]json.RawMessage) (Settings, error) {
 				err = s.Offline.check(name)
 			}
 		case Hotspot:
-			err = apperr.Fieldf(name, "the rule %s has no settings yet", name)
+			if err = strict(name, raw, &s.Hotspot); err == nil {
+				err = s.Hotspot.check(name)
+			}
 		default:
-			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, off_plan, mock_location, case_overdue)", truncate(name))
+			err = apperr.Fieldf(name, "unknown rule %q (rules: sos, offline, left_area, off_plan, mock_location, case_overdue, hotspot)", truncate(name))
 		}
 		if err != nil {
 			return s, err
@@ -165,6 +210,56 @@ func strict(rule string, raw json.RawMessage, dst any) error {
 func (l Lasting) check(rule string) error {
 	if l.Minutes < 0 || l.Minutes > MaxMinutes {
 		return apperr.Fieldf(rule+".minutes", "must be 0 to %d, not %d", MaxMinutes, l.Minutes)
+	}
+	return nil
+}
+
+func (a Adherence) check(rule string) error {
+	if a.Minutes < 0 || a.Minutes > MaxMinutes {
+		return apperr.Fieldf(rule+".minutes", "must be 0 to %d, not %d", MaxMinutes, a.Minutes)
+	}
+	if a.DistanceM < MinDistanceM || a.DistanceM > MaxDistanceM {
+		return apperr.Fieldf(rule+".distance_m", "must be %d to %d metres, not %d", MinDistanceM, MaxDistanceM, a.DistanceM)
+	}
+	if a.AwayMinutes < 1 || a.AwayMinutes > MaxMinutes {
+		return apperr.Fieldf(rule+".away_minutes", "must be 1 to %d, not %d", MaxMinutes, a.AwayMinutes)
+	}
+	return nil
+}
+
+func (s SLA) check(rule string) error {
+	for _, p := range []struct {
+		name    string
+		minutes int
+	}{{"assign_minutes", s.AssignMinutes}, {"accept_minutes", s.AcceptMinutes}, {"arrive_minutes", s.ArriveMinutes},
+		{"resolve_minutes", s.ResolveMinutes}} {
+		if p.minutes < 0 || p.minutes > MaxSLAMinutes {
+			return apperr.Fieldf(rule+"."+p.name, "must be 0 (no deadline) to %d, not %d", MaxSLAMinutes, p.minutes)
+		}
+	}
+	for _, src := range s.Sources {
+		if !slices.Contains(caseSources, src) {
+			return apperr.Fieldf(rule+".sources", "unknown case source %q (sources: %s)", truncate(src), strings.Join(caseSources, ", "))
+		}
+	}
+	return nil
+}
+
+// caseSources are the names of the case sources (cases.Sources).
+var caseSources = func() []string {
+	var out []string
+	for _, src := range cases.Sources {
+		out = append(out, string(src))
+	}
+	return out
+}()
+
+func (d Daily) check(rule string) error {
+	if d.Hour < 0 || d.Hour > 23 {
+		return apperr.Fieldf(rule+".hour", "must be 0 to 23, not %d", d.Hour)
+	}
+	if d.MaxCells < 1 || d.MaxCells > MaxHotCells {
+		return apperr.Fieldf(rule+".max_cells", "must be 1 to %d, not %d", MaxHotCells, d.MaxCells)
 	}
 	return nil
 }

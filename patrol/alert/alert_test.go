@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -328,7 +330,14 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	c := newCity(t)
 	for _, tc := range []struct{ body, field string }{
 		{`{"panic":{"enabled":true}}`, "panic"},
-		{`{"hotspot":{"enabled":true}}`, "hotspot"},
+		{`{"hotspot":{"enabled":true,"hour":24}}`, "hotspot.hour"},
+		{`{"hotspot":{"enabled":true,"max_cells":0}}`, "hotspot.max_cells"},
+		{`{"off_plan":{"enabled":true,"distance_m":10}}`, "off_plan.distance_m"},
+		{`{"off_plan":{"enabled":true,"distance_m":5001}}`, "off_plan.distance_m"},
+		{`{"off_plan":{"enabled":true,"away_minutes":0}}`, "off_plan.away_minutes"},
+		{`{"case_overdue":{"enabled":true,"assign_minutes":-1}}`, "case_overdue.assign_minutes"},
+		{`{"case_overdue":{"enabled":true,"resolve_minutes":10081}}`, "case_overdue.resolve_minutes"},
+		{`{"case_overdue":{"enabled":true,"sources":["fax"]}}`, "case_overdue.sources"},
 		{`{"off_plan":{"enabled":true,"minutes":241}}`, "off_plan.minutes"},
 		{`{"case_overdue":{"enabled":1}}`, "case_overdue"},
 		{`{"left_area":{"enabled":true,"minutes":999}}`, "left_area.minutes"},
@@ -355,7 +364,7 @@ func TestBadSettingsNameTheField(t *testing.T) {
 	}
 	// Nothing was stored: the defaults still hold.
 	var set alert.Settings
-	if st, _ := c.Do("GET", "/api/v1/alert-settings/320281001", "admin", nil, &set); st != 200 || set != alert.DefaultSettings() {
+	if st, _ := c.Do("GET", "/api/v1/alert-settings/320281001", "admin", nil, &set); st != 200 || !reflect.DeepEqual(set, alert.DefaultSettings()) {
 		t.Errorf("settings after refusals = %+v, want the defaults", set)
 	}
 }
@@ -491,5 +500,270 @@ func TestOffPlanWhenAPlannedCellIsMissed(t *testing.T) {
 	}
 	if got := c.alerts("rule=off_plan"); len(got) != 1 || got[0].Status != alert.Resolved {
 		t.Errorf("after the cells were entered = %+v, want resolved", got)
+	}
+}
+
+func TestOffPlanAwayFromTheRoute(t *testing.T) {
+	c := newCity(t)
+	c.settings("320281001", `{"off_plan":{"enabled":true,"minutes":30,"distance_m":300,"away_minutes":10}}`)
+	start := now.Add(-time.Hour)
+	var plan struct {
+		ID     int64 `json:"id"`
+		Routes []struct {
+			Line struct {
+				Coordinates [][2]float64 `json:"coordinates"`
+			} `json:"line"`
+		} `json:"routes"`
+	}
+	if st, body := c.Do("POST", "/api/v1/plans", "admin", map[string]any{"squadron": "Q1", "start": start.Format(time.RFC3339),
+		"duration_min": 120, "speed_kmh": 5, "officers": []string{"o1"}}, &plan); st != http.StatusCreated {
+		t.Fatalf("POST /plans = %d %s", st, body)
+	}
+	if len(plan.Routes) != 1 || len(plan.Routes[0].Line.Coordinates) < 2 {
+		t.Fatalf("plan = %+v, want a route line", plan)
+	}
+	line := plan.Routes[0].Line.Coordinates
+	onRoute := orb.Point(line[len(line)/2])
+	// Far east in the township: kilometres from the route, which keeps to the western half.
+	away := orb.Point{120.29, 31.86}
+	t1 := start.Add(20 * time.Minute)
+	// 5 minutes to go there (ingest refuses faster than 60 m/s), then 9 minutes away.
+	c.batch("o1", fix{t1, onRoute}, fix{t1.Add(5 * time.Minute), away}, fix{t1.Add(10 * time.Minute), away},
+		fix{t1.Add(14 * time.Minute), away})
+	if got := c.alerts("rule=off_plan"); len(got) != 0 {
+		t.Fatalf("off_plan after 9 minutes away = %+v, want none", got)
+	}
+	c.batch("o1", fix{t1.Add(15 * time.Minute), away}, fix{t1.Add(16 * time.Minute), away})
+	got := c.alerts("rule=off_plan")
+	if len(got) != 1 || got[0].Subject != alert.RouteSubject("o1") || got[0].Officer != "o1" || got[0].Status != alert.Open ||
+		!got[0].ObservedAt.Equal(t1.Add(15*time.Minute)) {
+		t.Fatalf("off_plan after 10 minutes away = %+v, want o1's route alert observed at the 10th minute", got)
+	}
+	if d, _ := got[0].Detail["distance_m"].(float64); d < 3000 || got[0].Detail["plan"] != float64(plan.ID) {
+		t.Errorf("detail = %v, want plan %d and a distance of kilometres", got[0].Detail, plan.ID)
+	}
+	// The missed-cell half's check leaves the distance half's alert alone.
+	if err := c.Server.Watcher.CheckPlans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if open := c.alerts("rule=off_plan&status=open"); len(open) == 0 || open[0].ID != got[0].ID && open[len(open)-1].ID != got[0].ID {
+		t.Fatalf("after CheckPlans the open off_plan alerts are %+v, want the route alert still open", open)
+	}
+	// Back within 300 m of the route: resolved by the system.
+	c.batch("o1", fix{t1.Add(20 * time.Minute), onRoute})
+	resolved := false
+	for _, a := range c.alerts("rule=off_plan") {
+		resolved = resolved || a.ID == got[0].ID && a.Status == alert.Resolved && a.ResolvedBy != nil && *a.ResolvedBy == ""
+	}
+	if !resolved {
+		t.Errorf("after coming back = %+v, want alert %d resolved by the system", c.alerts("rule=off_plan"), got[0].ID)
+	}
+}
+
+func TestCaseOverduePastTheDispatchSLA(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	admin := auth.Identity{Name: "seed", Role: auth.Admin}
+	newCase := func(title string, src cases.Source, ago time.Duration) cases.Case {
+		t.Helper()
+		cs, err := c.Server.Cases.Create(ctx, admin, cases.NewCase{Sector: "urban_management", Title: title,
+			Lat: inside[1], Lon: inside[0], Source: src, ReportedAt: now.Add(-ago)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	// Defaults: assign 30 min, accept 60, arrive 120 after the report; hotline, citizen
+	// app and referrals.
+	late := newCase("40 分钟未派", cases.SourceHotline, 40*time.Minute)
+	young := newCase("10 分钟", cases.SourceHotline, 10*time.Minute)
+	newCase("巡查发现", cases.SourcePatrol, 3*time.Hour)
+	for range 2 {
+		if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.alerts("rule=case_overdue")
+	if len(got) != 1 || got[0].Subject != fmt.Sprint(late.ID) || got[0].Status != alert.Open {
+		t.Fatalf("case_overdue alerts = %+v, want one open for case %d", got, late.ID)
+	}
+	dispatch, _ := got[0].Detail["dispatch"].([]any)
+	if len(dispatch) != 1 || dispatch[0].(map[string]any)["stage"] != "assign" ||
+		dispatch[0].(map[string]any)["minutes_overdue"] != float64(10) {
+		t.Errorf("detail = %v, want the assign deadline, 10 minutes overdue", got[0].Detail)
+	}
+	// Assigned: the accept deadline (60 min) has not passed yet, so the alert resolves.
+	if _, _, err := c.Server.Cases.AppendEvent(ctx, admin, late.ID, cases.NewEvent{Type: cases.EventAssign, Officer: "o1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=case_overdue"); len(got) != 1 || got[0].Status != alert.Resolved {
+		t.Fatalf("after the assignment = %+v, want resolved", got)
+	}
+	// Half an hour on, the accept deadline passes: a new alert naming it.
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(30 * time.Minute) })
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := c.alerts("rule=case_overdue&status=open")
+	var stages []string
+	for _, a := range open {
+		for _, d := range a.Detail["dispatch"].([]any) {
+			stages = append(stages, fmt.Sprint(a.Subject, ":", d.(map[string]any)["stage"]))
+		}
+	}
+	// The case reported 10 minutes before now is now 40 minutes old: its assignment is late.
+	slices.Sort(stages)
+	want := []string{fmt.Sprint(late.ID, ":accept"), fmt.Sprint(young.ID, ":assign")}
+	if slices.Sort(want); fmt.Sprint(stages) != fmt.Sprint(want) {
+		t.Errorf("open alerts' dispatch stages = %v, want %v", stages, want)
+	}
+	// A stricter township setting for patrol cases too; a refused source is named.
+	c.settings("320281001", `{"case_overdue":{"enabled":true,"assign_minutes":30,"sources":["patrol"]}}`)
+	if err := c.Server.Watcher.CheckOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open = c.alerts("rule=case_overdue&status=open")
+	if len(open) != 1 || open[0].Detail["case"] == fmt.Sprint(late.ID) {
+		t.Errorf("with only patrol cases under the SLA = %+v, want the patrol case's alert alone", open)
+	}
+}
+
+func TestHotspotForNewHotCellsOnce(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	admin := auth.Identity{Name: "seed", Role: auth.Admin}
+	report := func(p orb.Point, at time.Time) {
+		t.Helper()
+		if _, err := c.Server.Cases.Create(ctx, admin, cases.NewCase{Sector: "urban_management", Title: "占道",
+			Lat: p[1], Lon: p[0], Source: cases.SourceHotline, ReportedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The analysis ends at the clock's day, China time: now is 16:00 on 27 November there.
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// A thin background over the eleven earlier weeks, one case a place in the south.
+	for n := range 60 {
+		report(orb.Point{120.205 + float64(n%10)*0.009, 31.805 + float64(n/10)*0.009}, day.AddDate(0, 0, -7*(1+n%11)-3))
+	}
+	// Fifteen cases in one northern cell in the last week: a new hot spot there.
+	hot := orb.Point{120.275, 31.87}
+	for n := range 15 {
+		report(hot, day.AddDate(0, 0, -3).Add(time.Duration(n)*time.Minute))
+	}
+	hotCell := grid.CellAt(hot, grid.DefaultResolution).String()
+
+	// Before the township's hour (16:00 China time now) nothing runs.
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":17}}`)
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=hotspot"); len(got) != 0 {
+		t.Fatalf("hotspot alerts before the hour = %+v, want none", got)
+	}
+	// At most max_cells a day: two, then the others of the ring the next run.
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6,"max_cells":2}}`)
+	if err := c.Server.Watcher.EvaluateHotspots(ctx, "320281001"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.alerts("rule=hotspot"); len(got) != 2 {
+		t.Fatalf("%d hotspot alerts with max_cells 2, want 2: %+v", len(got), got)
+	}
+	c.settings("320281001", `{"hotspot":{"enabled":true,"hour":6,"max_cells":10}}`)
+
+	// Two instances, each running its day's analysis twice: one alert per cell.
+	other := alert.NewWatcher(c.Server.Alerts, alert.Sources{HotSpots: c.Server.Analytics, Townships: c.Server.Grid})
+	other.SetClock(func() time.Time { return now })
+	for _, w := range []*alert.Watcher{c.Server.Watcher, other, c.Server.Watcher} {
+		if err := w.CheckHotspots(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.EvaluateHotspots(ctx, "320281001"); err != nil {
+		t.Fatal(err)
+	}
+	got := c.alerts("rule=hotspot")
+	cells := map[string]int{}
+	var hotAlert alert.Alert
+	for _, a := range got {
+		cells[a.Subject]++
+		if a.Detail["category"] != "new_hot" || a.Township != "320281001" || a.Status != alert.Open || a.Lon == nil {
+			t.Errorf("alert %+v, want an open new_hot alert of 320281001 at the cell's centre", a)
+		}
+		if a.Subject == hotCell {
+			hotAlert = a
+		}
+	}
+	if hotAlert.ID == 0 {
+		t.Fatalf("hotspot alerts = %+v, want one for the cell %s", got, hotCell)
+	}
+	for cell, n := range cells {
+		if n != 1 {
+			t.Errorf("%d alerts for cell %s, want 1", n, cell)
+		}
+	}
+	if len(cells) <= 2 || len(cells) > 7 {
+		t.Errorf("%d cells alerted, want the hot cell and its ring (more than the first run's 2, at most 7)", len(cells))
+	}
+	// Resolved by a person, it is not raised again by the next day's analysis.
+	if st, body := c.Do("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", hotAlert.ID), "admin", nil, nil); st != 200 {
+		t.Fatalf("resolve = %d %s", st, body)
+	}
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(24 * time.Hour) })
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range c.alerts("rule=hotspot&status=open") {
+		if a.Subject == hotCell {
+			t.Errorf("cell %s raised again after its alert was resolved: %+v", hotCell, a)
+		}
+	}
+	// Three weeks on, the cluster is no longer in the last week: the others (its ring's)
+	// resolve by themselves.
+	if open := c.alerts("rule=hotspot&status=open"); len(open) == 0 {
+		t.Fatal("no open hotspot alert left besides the resolved one: the test needs the ring's")
+	}
+	c.Server.Watcher.SetClock(func() time.Time { return now.Add(21 * 24 * time.Hour) })
+	if err := c.Server.Watcher.CheckHotspots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if open := c.alerts("rule=hotspot&status=open"); len(open) != 0 {
+		t.Errorf("open hotspot alerts three weeks on = %+v, want none", open)
+	}
+}
+
+func TestMetricsCountAlertsByRuleAndOutcome(t *testing.T) {
+	c := newCity(t)
+	at := now.Add(-10 * time.Minute)
+	c.osmand("o1", at, inside, url.Values{"alarm": {"sos"}, "mock": {"true"}})
+	c.osmand("o1", at.Add(time.Minute), inside, nil) // the mock alert resolves itself
+	sos := c.alerts("rule=sos")
+	if len(sos) != 1 {
+		t.Fatalf("sos alerts = %+v, want 1", sos)
+	}
+	if st, body := c.Do("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", sos[0].ID), "admin", nil, nil); st != 200 {
+		t.Fatalf("resolve = %d %s", st, body)
+	}
+	st, body := c.Do("GET", "/metrics", "admin", nil, nil)
+	if st != 200 {
+		t.Fatalf("GET /metrics = %d", st)
+	}
+	for _, want := range []string{
+		`gridwatch_alerts_total{outcome="raised",rule="sos"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_person",rule="sos"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_system",rule="sos"} 0`,
+		`gridwatch_alerts_total{outcome="raised",rule="mock_location"} 1`,
+		`gridwatch_alerts_total{outcome="resolved_by_system",rule="mock_location"} 1`,
+		`gridwatch_alert_fixes_evaluated_total 2`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if !strings.Contains(string(body), `gridwatch_alert_evaluation_seconds_total{check="fixes"} `) ||
+		strings.Contains(string(body), `gridwatch_alert_evaluation_seconds_total{check="fixes"} 0`+"\n") {
+		t.Errorf("the time of the rules over fixes is not counted")
 	}
 }

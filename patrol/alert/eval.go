@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -17,6 +18,12 @@ type Fix struct {
 	// Inside tells whether the fix lies in the officer's area: the grid areas of their
 	// squadron, or their township when the squadron has none.
 	Inside bool
+	// Plan is the plan whose route the officer follows at the fix's time, 0 when none (or
+	// off_plan is off); Away tells whether the fix is more than the township's
+	// OffPlan.DistanceM from that route, RouteM how far it is then (metres).
+	Plan   int64
+	Away   bool
+	RouteM float64
 	cell   int64 // the fix's H3 cell, 0 when unknown
 }
 
@@ -32,6 +39,9 @@ type Change struct {
 	Time     time.Time
 	Point    orb.Point
 	Detail   map[string]any
+	// Since, when set, makes a raise store nothing if an alert of the rule and subject
+	// was observed at or after it, resolved or not (hotspot's once a week).
+	Since time.Time
 }
 
 // Evaluator keeps, per officer, what the rules over fixes need to remember, in memory.
@@ -49,6 +59,8 @@ type officerState struct {
 	outsideSince time.Time // zero when inside
 	leftRaised   bool
 	mockRaised   bool
+	awaySince    time.Time // from the planned route; zero when on it
+	awayRaised   bool
 }
 
 // NewEvaluator returns an Evaluator with no memory.
@@ -85,6 +97,8 @@ func (e *Evaluator) Observe(f Fix, s Settings, out []Change) []Change {
 		change(false, MockLocation, nil)
 	}
 
+	out = e.observeRoute(f, s, st, first, out)
+
 	if f.Inside {
 		if st.leftRaised || first {
 			change(false, LeftArea, nil)
@@ -101,6 +115,35 @@ func (e *Evaluator) Observe(f Fix, s Settings, out []Change) []Change {
 	}
 	return out
 }
+
+// observeRoute evaluates the distance half of off_plan: away from the planned route for
+// OffPlan.AwayMinutes raises, a fix on it (or with no route, or the rule off) clears.
+func (e *Evaluator) observeRoute(f Fix, s Settings, st *officerState, first bool, out []Change) []Change {
+	if !f.Away || !s.OffPlan.Enabled {
+		if st.awayRaised || first {
+			out = append(out, Change{Rule: OffPlan, Subject: RouteSubject(f.Officer), Officer: f.Officer, Township: f.Township,
+				Time: f.Time, Point: f.Point})
+		}
+		st.awaySince, st.awayRaised = time.Time{}, false
+		return out
+	}
+	if st.awaySince.IsZero() {
+		st.awaySince = f.Time
+	}
+	if !st.awayRaised && f.Time.Sub(st.awaySince) >= time.Duration(s.OffPlan.AwayMinutes)*time.Minute {
+		st.awayRaised = true
+		out = append(out, Change{Raise: true, Rule: OffPlan, Subject: RouteSubject(f.Officer), Officer: f.Officer,
+			Township: f.Township, Time: f.Time, Point: f.Point, Detail: map[string]any{"plan": f.Plan,
+				"distance_m": math.Round(f.RouteM), "limit_m": s.OffPlan.DistanceM, "away_since": st.awaySince,
+				"minutes": s.OffPlan.AwayMinutes}})
+	}
+	return out
+}
+
+// RouteSubject is the subject of an officer's off_plan alert for being away from the
+// planned route; the alert for missed cells has the officer's ID, so that each half
+// has its own alert.
+func RouteSubject(officer string) string { return officer + "/route" }
 
 // subject returns what the change is about.
 func (c Change) subject() string {

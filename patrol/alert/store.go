@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,7 @@ type Store struct {
 	db       *pgxpool.Pool
 	onChange func(Alert)
 	outbox   Outbox
+	counts   counts
 }
 
 // Events reported to the outbox.
@@ -65,6 +67,7 @@ func (s *Store) write(ctx context.Context, event, sql string, args ...any) ([]Al
 	if err != nil {
 		return nil, pgdb.Translate(err, "alert")
 	}
+	s.counts.add(list, event)
 	s.changed(list)
 	return list, nil
 }
@@ -109,8 +112,9 @@ func collect(rows pgx.Rows, err error) ([]Alert, error) {
 	return list, pgdb.Translate(err, "alert")
 }
 
-// Raise stores the alert a change raises, unless one of its rule and officer is open in
-// its township: then it returns false and stores nothing, whoever raised the open one.
+// Raise stores the alert a change raises, unless one of its rule and subject is open in
+// its township (or, with c.Since, was observed since then): then it returns false and
+// stores nothing, whoever raised the other one.
 func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	detail, err := json.Marshal(c.Detail)
 	if err != nil {
@@ -120,12 +124,18 @@ func (s *Store) Raise(ctx context.Context, c Change) (Alert, bool, error) {
 	if c.Point != (orb.Point{}) {
 		lon, lat = &c.Point[0], &c.Point[1]
 	}
+	var since *time.Time
+	if !c.Since.IsZero() {
+		since = &c.Since
+	}
 	list, err := s.write(ctx, EventRaised, `
 		INSERT INTO alerts (township, rule, subject, officer, observed_at, lon, lat, detail)
-		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
+		SELECT $1::text, $2::text, $3::text, nullif($4::text, ''), $5::timestamptz, $6::float8, $7::float8, $8::jsonb
+		WHERE $9::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM alerts
+			WHERE township = $1 AND rule = $2 AND subject = $3 AND observed_at >= $9)
 		ON CONFLICT (township, rule, subject) WHERE status <> 'resolved' DO NOTHING
 		RETURNING `+alertColumns,
-		c.Township, c.Rule, c.subject(), c.Officer, c.Time, lon, lat, detail)
+		c.Township, c.Rule, c.subject(), c.Officer, c.Time, lon, lat, detail, since)
 	if err != nil || len(list) == 0 {
 		return Alert{}, false, err
 	}
@@ -161,6 +171,26 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Alert, error) {
 func (s *Store) Unresolved(ctx context.Context, rule Rule) ([]Alert, error) {
 	return collect(s.db.Query(ctx, `
 		SELECT `+alertColumns+` FROM alerts WHERE status <> 'resolved' AND rule = $1`, rule))
+}
+
+// Observed returns the subjects of the alerts of a rule in a township observed at or
+// after since, resolved or not.
+func (s *Store) Observed(ctx context.Context, township string, rule Rule, since time.Time) (map[string]bool, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT DISTINCT subject FROM alerts WHERE township = $1 AND rule = $2 AND observed_at >= $3`,
+		township, rule, since)
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	out := make(map[string]bool, len(subjects))
+	for _, sub := range subjects {
+		out[sub] = true
+	}
+	return out, nil
 }
 
 // Acknowledge marks an open alert acknowledged by who, with a note. Errors: not_found (no

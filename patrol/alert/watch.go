@@ -35,10 +35,11 @@ type Latest interface {
 	Latest(ctx context.Context, township string) ([]position.Stored, error)
 }
 
-// Deadlines lists the penalty cases whose procedure deadlines have passed (package
-// cases' Store).
+// Deadlines lists the penalty cases whose procedure deadlines have passed, and the cases
+// in dispatch (package cases' Store).
 type Deadlines interface {
 	Overdue(ctx context.Context, who auth.Identity, township string) ([]cases.OverdueStage, error)
+	List(ctx context.Context, who auth.Identity, f cases.Filter) ([]cases.Case, error)
 }
 
 // Plans lists and reads patrol plans (package planning's Store).
@@ -60,6 +61,9 @@ type Sources struct {
 	Cases    Deadlines
 	Plans    Plans
 	Tracks   Tracks
+	// HotSpots and Townships serve the hotspot rule; without them it is not evaluated.
+	HotSpots  HotSpots
+	Townships Townships
 }
 
 // Tick is how often the Watcher evaluates the absence rule and reloads settings.
@@ -98,10 +102,15 @@ type Watcher struct {
 	setMu    sync.RWMutex
 	settings map[string]Settings
 
+	timing timing
+
 	// Used by the Run goroutine alone.
-	eval  *Evaluator
-	areas map[string]*area // by officer
-	cells map[string]*cellSet
+	eval     *Evaluator
+	areas    map[string]*area // by officer
+	cells    map[string]*cellSet
+	routes   map[string][]*planRoute // by officer
+	routesAt time.Time               // when routes were read (time.Now)
+	hotDay   map[string]string       // by township: the day (China time) hotspot last ran
 }
 
 type area struct {
@@ -117,7 +126,8 @@ type cellSet struct {
 // NewWatcher returns a Watcher over the store.
 func NewWatcher(store *Store, src Sources) *Watcher {
 	return &Watcher{store: store, src: src, now: time.Now, wake: make(chan struct{}, 1),
-		settings: map[string]Settings{}, eval: NewEvaluator(), areas: map[string]*area{}, cells: map[string]*cellSet{}}
+		settings: map[string]Settings{}, eval: NewEvaluator(), areas: map[string]*area{}, cells: map[string]*cellSet{},
+		routes: map[string][]*planRoute{}, hotDay: map[string]string{}}
 }
 
 // SetClock replaces the clock of the absence rule (tests).
@@ -174,6 +184,9 @@ func (w *Watcher) Run(ctx context.Context) {
 				if err := w.CheckPlans(ctx); err != nil && ctx.Err() == nil {
 					slog.Warn("off_plan alerts", "err", err)
 				}
+				if err := w.CheckHotspots(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("hotspot alerts", "err", err)
+				}
 			}
 		}
 	}
@@ -189,10 +202,20 @@ func (w *Watcher) Drain(ctx context.Context) {
 	if dropped > 0 {
 		slog.Warn("alert evaluation fell behind: fixes not evaluated", "dropped", dropped)
 	}
+	if len(fixes) == 0 {
+		return
+	}
+	defer w.timing.add(CheckFixes, time.Now())
+	w.timing.fixes.Add(int64(len(fixes)))
+	if err := w.loadRoutes(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("planned routes for off_plan", "err", err)
+	}
 	var changes []Change
 	for _, f := range fixes {
+		set := w.settingsOf(f.Township)
 		f.Inside = w.inside(ctx, f)
-		changes = w.eval.Observe(f, w.settingsOf(f.Township), changes[:0])
+		w.judgeRoute(&f, set.OffPlan)
+		changes = w.eval.Observe(f, set, changes[:0])
 		for _, c := range changes {
 			w.apply(ctx, c)
 		}
@@ -306,6 +329,7 @@ func (w *Watcher) Reload(ctx context.Context) error {
 // offline alerts whose officer is no longer so. Every instance runs it; the unique index
 // keeps one alert.
 func (w *Watcher) CheckAbsence(ctx context.Context) error {
+	defer w.timing.add(CheckOffline, time.Now())
 	latest, err := w.src.Latest.Latest(ctx, "")
 	if err != nil {
 		return err
@@ -335,15 +359,22 @@ func (w *Watcher) CheckAbsence(ctx context.Context) error {
 	return nil
 }
 
-// CheckOverdue raises case_overdue for every penalty case with a procedure deadline
-// passed (one alert per case, its stages in detail), and resolves the alerts of cases no
-// longer so. A case outside every township has no township to alert in and is left to
-// GET /api/v1/cases/overdue.
+// CheckOverdue raises case_overdue for every case with a deadline passed — a penalty
+// case's procedure deadline, or the dispatch SLA of a case in dispatch — one alert per
+// case naming the deadlines in detail ("stages" for the procedure's, "dispatch" for the
+// SLA's), and resolves the alerts of cases no longer so. A case outside every township
+// has no township to alert in and is left to GET /api/v1/cases/overdue.
 func (w *Watcher) CheckOverdue(ctx context.Context) error {
 	if w.src.Cases == nil {
 		return nil
 	}
-	stages, err := w.src.Cases.Overdue(ctx, auth.Identity{Role: auth.Admin}, "")
+	defer w.timing.add(CheckCases, time.Now())
+	admin := auth.Identity{Role: auth.Admin}
+	stages, err := w.src.Cases.Overdue(ctx, admin, "")
+	if err != nil {
+		return err
+	}
+	dispatching, err := w.src.Cases.List(ctx, admin, cases.Filter{Statuses: dispatchStatuses, Limit: maxDispatch})
 	if err != nil {
 		return err
 	}
@@ -353,25 +384,42 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 	}
 	type overdue struct {
 		township, officer string
-		stages            []map[string]any
+		stages, dispatch  []map[string]any
 	}
 	byCase := map[string]*overdue{}
 	var order []string
+	of := func(id int64, township, officer *string) *overdue {
+		key := strconv.FormatInt(id, 10)
+		o := byCase[key]
+		if o == nil {
+			o = &overdue{township: *township}
+			if officer != nil {
+				o.officer = *officer
+			}
+			byCase[key] = o
+			order = append(order, key)
+		}
+		return o
+	}
 	for _, st := range stages {
 		if st.Township == nil || !w.settingsOf(*st.Township).CaseOverdue.Enabled {
 			continue
 		}
-		id := strconv.FormatInt(st.Case, 10)
-		o := byCase[id]
-		if o == nil {
-			o = &overdue{township: *st.Township}
-			if st.Officer != nil {
-				o.officer = *st.Officer
-			}
-			byCase[id] = o
-			order = append(order, id)
-		}
+		o := of(st.Case, st.Township, st.Officer)
 		o.stages = append(o.stages, map[string]any{"stage": st.Stage, "due": st.Due, "days_overdue": st.DaysOverdue, "basis": st.Basis})
+	}
+	now := w.now()
+	for _, c := range dispatching {
+		if c.Township == nil {
+			continue
+		}
+		set := w.settingsOf(*c.Township).CaseOverdue
+		if !set.Enabled {
+			continue
+		}
+		if late := dispatchLate(c, set, now); len(late) > 0 {
+			of(c.ID, c.Township, c.Officer).dispatch = late
+		}
 	}
 	isOpen := map[string]bool{}
 	for _, a := range open {
@@ -380,11 +428,17 @@ func (w *Watcher) CheckOverdue(ctx context.Context) error {
 			w.apply(ctx, Change{Rule: CaseOverdue, Subject: a.Subject, Township: a.Township})
 		}
 	}
-	now := w.now()
 	for _, id := range order {
 		if o := byCase[id]; !isOpen[id] {
+			detail := map[string]any{"case": id}
+			if len(o.stages) > 0 {
+				detail["stages"] = o.stages
+			}
+			if len(o.dispatch) > 0 {
+				detail["dispatch"] = o.dispatch
+			}
 			w.apply(ctx, Change{Raise: true, Rule: CaseOverdue, Subject: id, Officer: o.officer, Township: o.township,
-				Time: now, Detail: map[string]any{"case": id, "stages": o.stages}})
+				Time: now, Detail: detail})
 		}
 	}
 	return nil
@@ -402,8 +456,12 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 	if w.src.Plans == nil || w.src.Tracks == nil {
 		return nil
 	}
+	defer w.timing.add(CheckPlanned, time.Now())
 	now := w.now()
-	summaries, err := w.src.Plans.List(ctx, planning.ListFilter{Limit: maxPlans})
+	plans, err := w.activePlans(ctx, func(sum planning.Summary) bool {
+		set := w.settingsOf(sum.Township).OffPlan
+		return set.Enabled && !now.Before(sum.Start) && !now.After(sum.End.Add(time.Duration(set.Minutes)*time.Minute))
+	})
 	if err != nil {
 		return err
 	}
@@ -413,16 +471,8 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 		cells    []string
 	}
 	found := map[string]*missed{} // by township and officer
-	for _, sum := range summaries {
-		set := w.settingsOf(sum.Township).OffPlan
-		grace := time.Duration(set.Minutes) * time.Minute
-		if !set.Enabled || now.Before(sum.Start) || now.After(sum.End.Add(grace)) {
-			continue
-		}
-		plan, err := w.src.Plans.Get(ctx, auth.Identity{Role: auth.Admin}, sum.ID)
-		if err != nil {
-			return err
-		}
+	for _, plan := range plans {
+		grace := time.Duration(w.settingsOf(plan.Township).OffPlan.Minutes) * time.Minute
 		for _, r := range plan.Routes {
 			points, err := w.src.Tracks.Points(ctx, r.Officer, plan.Start, now)
 			if err != nil {
@@ -449,6 +499,9 @@ func (w *Watcher) CheckPlans(ctx context.Context) error {
 	}
 	isOpen := map[string]bool{}
 	for _, a := range open {
+		if a.Subject != a.Officer {
+			continue // the distance half's, evaluated on fixes
+		}
 		key := a.Township + "\x00" + a.Subject
 		isOpen[key] = true
 		if found[key] == nil {

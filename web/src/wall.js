@@ -341,6 +341,19 @@ export const RULE_NAMES = {
 };
 
 /**
+ * What an alert in the tray is about: the case, the hot spot's cell, or the officer (and
+ * which half of off_plan).
+ */
+function alertWho(a, name) {
+  switch (a.rule) {
+    case 'case_overdue': return `案件 case #${a.subject}${name ? ` · ${name}` : ''}`;
+    case 'hotspot': return `单元 cell ${a.subject}${a.detail?.category ? ` · ${a.detail.category}` : ''}`;
+    case 'off_plan': return `${name} · ${a.subject.endsWith('/route') ? '偏离路线 away from the route' : '漏巡 missed cells'}`;
+    default: return name;
+  }
+}
+
+/**
  * The alert tray: the open and acknowledged alerts, newest first, kept current by the
  * live feed; a beep for each new one (muted with a click, remembered), the officer's
  * marker flashing while an alert of theirs is open, acknowledgement in one click for the
@@ -388,7 +401,7 @@ function alertTray(map, tray, me, live, officers) {
       h('h2', {}, `告警 alerts `, h('span', { id: 'alerts-open', class: open ? 'badge hot' : 'badge' }, String(open)), ' ', muteButton),
       list.length ? h('ul', { class: 'alert-list' }, list.map((a) => {
         const name = a.officer ? (officers.get(a.officer)?.name || a.officer) : '';
-        const who = a.rule === 'case_overdue' ? `案件 case #${a.subject}${name ? ` · ${name}` : ''}` : name;
+        const who = alertWho(a, name);
         return h('li', { class: `alert-item ${a.status}`, dataset: { id: a.id, rule: a.rule } },
           h('div', {}, h('strong', {}, RULE_NAMES[a.rule] || a.rule), ' · ', who),
           h('div', { class: 'muted small' }, `${fmtTime(a.observed_at)} (${ago(a.observed_at)}) · ${a.status === 'open' ? '待确认 open' : `已确认 acknowledged by ${a.acked_by}`}`),
