@@ -169,7 +169,9 @@ func referralAnswers(t *testing.T, c *apptest.City) {
 	t.Helper()
 	ctx := context.Background()
 	admin := auth.Identity{Name: "test", Role: auth.Admin}
-	day := func(d int, month time.Month) time.Time { return time.Date(2024, month, d, 10, 0, 0, 0, march.Location()) }
+	day := func(d int, month time.Month) time.Time {
+		return time.Date(2024, month, d, 10, 0, 0, 0, march.Location())
+	}
 	answer := func(id int64, evs ...cases.NewEvent) {
 		for _, ne := range evs {
 			if _, _, err := c.Server.Cases.AppendEvent(ctx, admin, id, ne); err != nil {

@@ -66,7 +66,7 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 // position. Errors: not_found; forbidden; invalid (unknown event type, a missing or
 // foreign officer, a refer without department, an answer to a referral naming another
 // department or a return without its reasons); conflict (the event is not allowed in
-// the case's status: the message names the allowed ones).
+// the case's status: the message names the allowed ones; a referral answered already).
 func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
 	var c Case
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
