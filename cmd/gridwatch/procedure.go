@@ -28,6 +28,8 @@ func procedureFlags(fs *flag.FlagSet) *cases.ProcedureConfig {
 		"days from delivery for the party to pay the fine (第六十七条: 15)")
 	daysFlag(fs, &p.PublishWorkdays, "penalty-publish-workdays", 1, 60,
 		"working days from a decision to its publication (执法公示), as the assessment counts it (国办发〔2018〕118号: 7)")
+	daysFlag(fs, &p.TakeUpWorkdays, "referral-take-up-workdays", 1, 60,
+		"working days from a referral (流转/移送) for the department to take the case up or return it, shown on the case; a setting of this city, not a period of law")
 	yuanFlag(fs, &major.FineIndividualYuan, "major-fine-individual-yuan",
 		"a fine at or above this on a person is a major decision, legally reviewed first (第五十八条 with 第六十三条 较大数额罚款: the amount is local policy; 0: no such rule)")
 	yuanFlag(fs, &major.FineOrganizationYuan, "major-fine-organization-yuan",

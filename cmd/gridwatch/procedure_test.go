@@ -18,9 +18,9 @@ func TestProcedureFlags(t *testing.T) {
 	}{
 		{"defaults: the law's", nil, cases.DefaultPeriods(), cases.DefaultMajorRule()},
 		{"every flag", []string{"--penalty-decide-days", "60", "--penalty-hearing-request-workdays", "3",
-			"--penalty-deliver-workdays", "2", "--penalty-pay-days", "30", "--penalty-publish-workdays", "5", "--major-fine-individual-yuan", "5000",
+			"--penalty-deliver-workdays", "2", "--penalty-pay-days", "30", "--penalty-publish-workdays", "5", "--referral-take-up-workdays", "10", "--major-fine-individual-yuan", "5000",
 			"--major-fine-organization-yuan", "0", "--major-licence-revoked=false", "--major-hearing=false"},
-			cases.Periods{DecideDays: 60, HearingRequestWorkdays: 3, DeliverWorkdays: 2, PayDays: 30, PublishWorkdays: 5},
+			cases.Periods{DecideDays: 60, HearingRequestWorkdays: 3, DeliverWorkdays: 2, PayDays: 30, PublishWorkdays: 5, TakeUpWorkdays: 10},
 			cases.MajorRule{FineIndividualYuan: 5000}},
 	}
 	for _, tt := range tests {

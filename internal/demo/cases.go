@@ -33,7 +33,9 @@ var importer = auth.Identity{Name: "demo-import", Role: auth.Admin}
 // (only the case's closing follows then). About PenaltyShare of the cases citing a held
 // item and visited on site are filed as penalty cases and taken through the procedure
 // (see penalties.steps) under its rules: the officer investigates and delivers, the
-// township's legal reviewer reviews. It does nothing when cases exist already. It
+// township's legal reviewer reviews. The departments answer the referrals (see
+// referralAnswers.answer): most taken up, ReturnShare returned and handled by the
+// township then. It does nothing when cases exist already. It
 // returns the hot spots' centre cells (none when it did nothing), the first being the
 // one whose rate rises over the window.
 func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, store *cases.Store, catalog *powers.Store,
@@ -75,6 +77,7 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 	if err != nil {
 		return nil, err
 	}
+	answers := newReferralAnswers(seed, now)
 	filed := 0
 	for i, gc := range res.Cases {
 		item, held := cite.item(gc.Sector, gc.Township, gc.ReportedAt, i)
@@ -94,6 +97,9 @@ func LoadCases(ctx context.Context, g *grid.Store, officers *officer.Store, stor
 				events, later = append(events, later[0].ev), later[1:]
 			}
 			filed++
+		}
+		if len(gc.Events) > 0 {
+			events = answers.answer(events, gc.ReportedAt, item != "" && !held, gc.Events[0].Officer)
 		}
 		nc := cases.NewCase{Sector: gc.Sector, Item: item, Title: gc.Title, Description: gc.Description, Lat: gc.Lat, Lon: gc.Lon,
 			Source: gc.Source, ReportedAt: gc.ReportedAt}

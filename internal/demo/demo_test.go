@@ -178,7 +178,8 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 	if c := count(t, db, "SELECT count(*) FROM cases WHERE item IS NULL"); c != 0 {
 		t.Errorf("%d cases cite no item", c)
 	}
-	routed := count(t, db, "SELECT count(*) FROM cases WHERE NOT item_held AND status IN ('referred', 'closed') AND department IS NOT NULL")
+	routed := count(t, db, `SELECT count(*) FROM cases c WHERE NOT item_held AND EXISTS (
+		SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.seq = 2 AND e.type = 'refer' AND e.actor = 'system' AND e.department IS NOT NULL)`)
 	if notHeld := count(t, db, "SELECT count(*) FROM cases WHERE NOT item_held"); notHeld == 0 || notHeld > n/5 || routed != notHeld {
 		t.Errorf("%d cases routed at intake (%d referred to a department), want some, fewer than a fifth of %d", notHeld, routed, n)
 	}
@@ -186,11 +187,36 @@ func TestLoadPatrolsSendsADayThroughIngest(t *testing.T) {
 		t.Errorf("%d of %d cases closed, want most", c, n)
 	}
 	checkPenaltyCases(t, srv, n)
+	checkReferralAnswers(t, srv)
 	if again, err := demo.LoadCases(ctx, srv.Grid, srv.Officers, srv.Cases, srv.Powers, demo.DefaultSeed, now); err != nil || again != nil {
 		t.Fatalf("second LoadCases: %v, %v", again, err)
 	}
 	if again := count(t, db, "SELECT count(*) FROM cases"); again != n {
 		t.Errorf("second case load: %d cases, want %d", again, n)
+	}
+}
+
+// checkReferralAnswers checks the departments' answers to the demo's referrals: most
+// taken up, some returned with reasons, all in office hours (China time, Monday to
+// Friday) and after the referral; a returned case back in the bureau's hands.
+func checkReferralAnswers(t *testing.T, srv *app.Server) {
+	t.Helper()
+	db := srv.DB
+	takenUp := count(t, db, "SELECT count(*) FROM case_events WHERE type = 'take_up'")
+	returned := count(t, db, "SELECT count(*) FROM case_events WHERE type = 'return' AND btrim(note) <> ''")
+	t.Logf("referrals taken up %d, returned %d", takenUp, returned)
+	if returned == 0 || takenUp < 3*returned {
+		t.Errorf("%d referrals taken up, %d returned: want most taken up, some returned", takenUp, returned)
+	}
+	if n := count(t, db, `SELECT count(*) FROM case_events e WHERE e.type IN ('take_up', 'return') AND (
+		(e.at AT TIME ZONE 'Asia/Shanghai')::time NOT BETWEEN '08:30' AND '17:30'
+		OR extract(isodow FROM e.at AT TIME ZONE 'Asia/Shanghai') > 5 OR e.at > now()
+		OR NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = e.case_id AND r.type = 'refer' AND r.seq < e.seq AND r.at <= e.at))`); n != 0 {
+		t.Errorf("%d answers outside office hours, in the future or before their referral", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM cases c WHERE EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'return')
+		AND status IN ('assigned', 'accepted', 'on_site', 'resolved', 'closed')`); n == 0 {
+		t.Error("no returned case dispatched again")
 	}
 }
 

@@ -28,6 +28,7 @@ type Cases interface {
 	SectorCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitSector, error)
 	Sectors(ctx context.Context) ([]cases.Sector, error)
 	PublicationCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitPublished, error)
+	ReferralCounts(ctx context.Context, level string, from, to time.Time) ([]cases.UnitReferrals, error)
 }
 
 // Coverage is what the assessment reads of patrol (package coverage's Store).
@@ -234,6 +235,11 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		return LevelReport{}, fmt.Errorf("decisions published: %w", err)
 	}
 	byPublished := keyed(published, func(p cases.UnitPublished) string { return p.Unit })
+	referrals, err := s.src.Cases.ReferralCounts(ctx, level, w.From, w.To)
+	if err != nil {
+		return LevelReport{}, fmt.Errorf("referrals answered: %w", err)
+	}
+	byReferrals := keyed(referrals, func(r cases.UnitReferrals) string { return r.Unit })
 	bySector, err := s.sectorCounts(ctx, level, w)
 	if err != nil {
 		return LevelReport{}, err
@@ -261,12 +267,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 	counts := make([][]Count, len(Definitions))
 	for _, code := range codes {
 		c, p, q, dl, pl, pub := byCases[code], byPatrol[code], byTownship[code], byDeadlines[code], byPlan[code], byPublished[code]
+		ref := byReferrals[code]
 		hours := p.DwellS / 3600
 		var reviewed float64 // the scores of the scored files as a share of 100 each
 		if q.MeanScore != nil {
 			reviewed = *q.MeanScore * float64(q.Scored) / 100
 		}
 		fixups := q.FixupsOpen + q.FixupsClosed
+		// counts[i] is indicator i of Definitions: this row is in their order.
 		row := []Count{
 			{float64(p.CellWeeks), float64(p.Cells) * weeks},
 			{float64(pl.OnTime), float64(pl.Planned)},
@@ -277,21 +285,14 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 			checks[code],
 			{float64(c.Reported), hours},
 			{float64(pub.OnTime), float64(pub.Decided)},
+			{float64(ref.TakenUp), float64(ref.Answered)},
 			{reviewed, float64(q.Scored)},
 			{float64(fixups - q.FixupsOverdue), float64(fixups)},
 			{float64(q.Inspections - q.InspectionsLate), float64(q.Inspections)},
 			unused[code],
 		}
-		// row holds the indicators with an input, in order; one without (NoInput) has no
-		// counts: no data for every unit.
-		k := 0
-		for i, d := range Definitions {
-			if d.NoInput {
-				counts[i] = append(counts[i], Count{})
-				continue
-			}
-			counts[i] = append(counts[i], row[k])
-			k++
+		for i := range Definitions {
+			counts[i] = append(counts[i], row[i])
 		}
 	}
 	lr := LevelReport{Level: level, City: map[string]float64{}}
@@ -317,11 +318,15 @@ func (s *Store) level(ctx context.Context, level string, w Window, weights Weigh
 		hours[j] = counts[volume][j].N
 	}
 	breakdown := sectorVolumes(sectors, bySector, codes, hours)
+	referral := slices.IndexFunc(Definitions, func(d Definition) bool { return d.Key == "referral" })
 	for j := range units {
 		in := &units[j].Indicators[volume]
 		in.Sectors = breakdown[j]
 		if !in.NoData {
 			in.Reason += sectorReason(in.Sectors)
+		}
+		if r := &units[j].Indicators[referral]; !r.NoData {
+			r.Reason += returnedReason(r.N - r.X)
 		}
 		composite(&units[j], weights)
 	}

@@ -154,7 +154,59 @@ func testCity(t *testing.T) *apptest.City {
 	penalties(t, c)
 	positionChecks(t, c)
 	plansAndFixes(t, c)
+	referralAnswers(t, c)
 	return c
+}
+
+// referralAnswers records the departments' answers to referrals: of A's two cases
+// referred in March, the first taken up on 03-20, the second returned on 03-20, referred
+// again to another department on 03-21 and taken up on 03-22 — A, qA and oA: 2 taken up
+// of 3 answered, 1 returned. In C, two cases citing M2 (held by A and B only) reported on
+// 02-20 and routed at intake, with no officer: one taken up on 03-05, one returned on
+// 03-06 — C and qC: 1 of 2. In S, one routed the same way and taken up on 04-02: outside
+// March.
+func referralAnswers(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	admin := auth.Identity{Name: "test", Role: auth.Admin}
+	day := func(d int, month time.Month) time.Time {
+		return time.Date(2024, month, d, 10, 0, 0, 0, march.Location())
+	}
+	answer := func(id int64, evs ...cases.NewEvent) {
+		for _, ne := range evs {
+			if _, _, err := c.Server.Cases.AppendEvent(ctx, admin, id, ne); err != nil {
+				t.Fatalf("case %d: %s: %v", id, ne.Type, err)
+			}
+		}
+	}
+	var referred []int64
+	rows, err := c.Server.DB.Query(ctx, `SELECT id FROM cases WHERE township = 'A' AND status = 'referred' ORDER BY id`)
+	if err == nil {
+		referred, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	}
+	if err != nil || len(referred) != plans["A"].referred {
+		t.Fatalf("A's referred cases %v: %v", referred, err)
+	}
+	answer(referred[0], cases.NewEvent{Type: cases.EventTakeUp, At: day(20, time.March)})
+	answer(referred[1], cases.NewEvent{Type: cases.EventReturn, Note: "不属本部门职责", At: day(20, time.March)},
+		cases.NewEvent{Type: cases.EventRefer, Department: "城管局", At: day(21, time.March)},
+		cases.NewEvent{Type: cases.EventTakeUp, Department: "城管局", At: day(22, time.March)})
+	for _, r := range []struct {
+		code string
+		ev   cases.NewEvent
+	}{
+		{"C", cases.NewEvent{Type: cases.EventTakeUp, At: day(5, time.March)}},
+		{"C", cases.NewEvent{Type: cases.EventReturn, Note: "非本部门事项", At: day(6, time.March)}},
+		{"S", cases.NewEvent{Type: cases.EventTakeUp, At: day(2, time.April)}},
+	} {
+		p := plans[r.code]
+		nc := cases.NewCase{Item: "M2", Title: "无照经营", Lon: p.west + side*0.6, Lat: south + side*0.6, ReportedAt: day(20, time.February)}
+		routed, err := c.Server.Cases.Create(ctx, admin, nc)
+		if err != nil || routed.Status != cases.StatusReferred {
+			t.Fatalf("routed case in %s: %+v, %v", r.code, routed, err)
+		}
+		answer(routed.ID, r.ev)
+	}
 }
 
 // plansAndFixes stores, as planning would have, a 2-hour shift on 2024-03-12 for oA with
@@ -407,7 +459,7 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				"position":   {0, 0}, // A's and B's below
 				"volume":     {float64(reported), p.patrolHours},
 				"decisions":  {0, 0}, // A's below
-				"referral":   {0, 0}, // no input yet, for every unit
+				"referral":   {0, 0}, // A's and C's below
 				// per township only; 0 of 0 is no data
 				"review":     {0, 0},
 				"fixups":     {0, 0},
@@ -422,6 +474,10 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				want["position"] = [2]float64{3, 5}   // see positionChecks
 				want["plan"] = [2]float64{2, 4}       // see plansAndFixes
 				want["decisions"] = [2]float64{1, 2}  // see penalties
+				want["referral"] = [2]float64{2, 3}   // see referralAnswers
+			}
+			if code == "C" && prefix != "o" {
+				want["referral"] = [2]float64{1, 2} // routed at intake: no officer
 			}
 			if code == "B" {
 				want["position"] = [2]float64{1, 1}
@@ -499,6 +555,11 @@ func TestIndicatorsAgainstAHandCount(t *testing.T) {
 				t.Errorf("%s %s: sectors sum to %d cases, volume counts %g", lr.Level, code, sum, in.X)
 			}
 		}
+	}
+	// A returned referral counts against the unit, and its reason says so.
+	if in := indicator(unitsByCode(rep.Levels[0])["A"], "referral"); !strings.Contains(in.Reason, "退回 1 件") ||
+		rep.Levels[0].City["referral"] != 0.6 {
+		t.Errorf("A's referral reason %q, city %g; want 1 returned, the city 3 of 5", in.Reason, rep.Levels[0].City["referral"])
 	}
 	// City values pooled over the townships: arrival (32+36+28+4)/(42+40+40+4).
 	if got := rep.Levels[0].City["arrival"]; math.Abs(got-round4(100.0/126)) > 1e-9 {

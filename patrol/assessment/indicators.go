@@ -26,9 +26,6 @@ type Definition struct {
 	// TownshipOnly marks an indicator whose data exist per township only (inspections,
 	// reviews, delegated powers): squadrons and officers have no data for it.
 	TownshipOnly bool
-	// NoInput marks an indicator the stored data cannot compute yet for any unit: every
-	// unit has no data for it, NoData says what is missing, and it weighs 0 by default.
-	NoInput bool
 }
 
 // Definitions are the indicators, in the order of the tables.
@@ -47,9 +44,9 @@ var Definitions = []Definition{
 	{Key: "volume", NameZH: "执法体量(件/巡查小时)", Kind: Rate, Higher: true, Weight: 0.10, Unit: "件/小时", NoData: "无巡查时长"},
 	{Key: "decisions", NameZH: "处罚决定按期公示率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项决定",
 		NoData: "本期未作出处罚决定"},
-	{Key: "referral", NameZH: "移送案件受理与退回", Kind: Proportion, Higher: true, Weight: 0, Unit: "件",
-		NoData: "尚无输入:案件只记录移送(流转)本身,接收部门是否受理、是否退回未有记录", NoInput: true},
-	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.10, Unit: "卷(得分/100)",
+	{Key: "referral", NameZH: "移送案件受理率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "件受理/部门已答复",
+		NoData: "本期无接收部门已答复(受理或退回)的移送案件"},
+	{Key: "review", NameZH: "案卷评查得分", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "卷(得分/100)",
 		NoData: "本期无已评查案卷", TownshipOnly: true},
 	{Key: "fixups", NameZH: "整改未逾期率", Kind: Proportion, Higher: true, Weight: 0.05, Unit: "项", NoData: "本期无整改事项",
 		TownshipOnly: true},
@@ -167,6 +164,15 @@ func assess(d Definition, level string, c Count, city, ref float64, post Posteri
 	in.Reason = fmt.Sprintf("%s:实际 %s(%s),全市 %s;按全市分布收缩后 %s,90%% 区间 %s–%s,%s。",
 		d.NameZH, format(d, obs), counts(d, c), format(d, city), format(d, post.Mean), format(d, post.Lo), format(d, post.Hi), verdict)
 	return in
+}
+
+// returnedReason completes the reason of the referral indicator: the referrals the
+// departments returned, each counted against the unit as a misrouted referral.
+func returnedReason(returned float64) string {
+	if returned == 0 {
+		return "无退回。"
+	}
+	return fmt.Sprintf("其中退回 %g 件,计为移送不当。", returned)
 }
 
 func format(d Definition, v float64) string {

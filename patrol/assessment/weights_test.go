@@ -9,8 +9,8 @@ func TestDefaultWeightsSumToOne(t *testing.T) {
 	var sum float64
 	for _, d := range Definitions {
 		sum += d.Weight
-		if d.NoInput && d.Weight != 0 {
-			t.Errorf("%s has no input and weighs %g by default", d.Key, d.Weight)
+		if d.Weight <= 0 {
+			t.Errorf("%s weighs %g by default: every indicator has an input and counts", d.Key, d.Weight)
 		}
 	}
 	if math.Abs(sum-1) > 1e-9 {

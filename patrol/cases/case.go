@@ -1,6 +1,6 @@
 // Package cases holds enforcement cases: intake located to cell, township, grid area and
 // squadron; the lifecycle reported → assigned → accepted → on_site → resolved → closed (or
-// referred to a department); the full-process record (执法全过程记录), an append-only history
+// referred to a department, which takes it up or returns it); the full-process record (执法全过程记录), an append-only history
 // the database refuses to alter, chained by hashes; dispatch to the nearest on-duty
 // officers; and SLA figures.
 package cases
@@ -105,10 +105,13 @@ type Case struct {
 	ResolvedAt *time.Time `json:"resolved_at"`
 	ClosedAt   *time.Time `json:"closed_at"`
 	// Deadlines of a penalty case's stages (GET /cases/{id} only; absent elsewhere and on
-	// cases never filed). Calendar is "weekdays only" when a working-day period crossed a
-	// year with no calendar.
+	// cases never filed). Calendar is "weekdays only" when a working-day period (of the
+	// procedure or the referral) crossed a year with no calendar.
 	Deadlines []Deadline `json:"deadlines,omitempty"`
 	Calendar  string     `json:"calendar,omitempty"`
+	// Referral is the case's latest referral and the department's answer (GET
+	// /cases/{id} only; absent on cases never referred).
+	Referral *Referral `json:"referral,omitempty"`
 }
 
 // NewCase is a case to create.
@@ -143,6 +146,12 @@ const (
 	EventResolve EventType = "resolve"
 	EventRefer   EventType = "refer"
 	EventClose   EventType = "close"
+	// The answer of the department a case was referred to, recorded by the bureau on
+	// its word (the department has no identity here): EventTakeUp (受理) keeps the case
+	// referred; EventReturn (退回, with the reasons in the note) puts it back in the
+	// bureau's queue, reported, referred to nobody.
+	EventTakeUp EventType = "take_up"
+	EventReturn EventType = "return"
 	// EventEvidence records a file (or a link) kept as evidence; it leaves the status as
 	// it is. Only AppendEvidence and CreateWithEvidence write it.
 	EventEvidence EventType = "evidence"

@@ -64,8 +64,9 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 // AppendEvent moves a case along its lifecycle and records the step in its history, in
 // one transaction under the case's row lock. Events on site carry the officer's latest
 // position. Errors: not_found; forbidden; invalid (unknown event type, a missing or
-// foreign officer, a refer without department); conflict (the event is not allowed in
-// the case's status: the message names the allowed ones).
+// foreign officer, a refer without department, an answer to a referral naming another
+// department or a return without its reasons); conflict (the event is not allowed in
+// the case's status: the message names the allowed ones; a referral answered already).
 func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
 	var c Case
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
@@ -130,7 +131,10 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if err := s.appendEvent(ctx, tx, c, e); err != nil {
 		return Case{}, err
 	}
-	set := "status = $2, updated_at = now(), officer = coalesce($3, officer), department = coalesce($4, department)"
+	// A case back in the queue (a referral returned) is referred to nobody; the history
+	// keeps the department that returned it.
+	set := `status = $2, updated_at = now(), officer = coalesce($3, officer),
+		department = CASE WHEN $2 = 'reported' THEN NULL ELSE coalesce($4, department) END`
 	args := []any{id, next, e.Officer, e.Department}
 	if col, ok := milestone[ne.Type]; ok {
 		set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
@@ -169,6 +173,13 @@ func (s *Store) fillEvent(ctx context.Context, tx pgx.Tx, who auth.Identity, c C
 		}
 		dept := ne.Department
 		e.Department = &dept
+	case EventTakeUp, EventReturn:
+		// A referred case always names its department; the answer is that one's.
+		if ne.Department != "" && (c.Department == nil || ne.Department != *c.Department) {
+			return apperr.Fieldf("department", "case %d was referred to %s: only that department answers it, not %q", c.ID,
+				deref(c.Department), ne.Department)
+		}
+		e.Department = c.Department
 	case EventInvestigate:
 		// The investigator, for the rule that keeps them from reviewing (查审分离).
 		if who.Officer != "" {

@@ -22,6 +22,11 @@ var transitions = map[EventType]struct {
 	EventResolve: {from: []Status{StatusOnSite}, to: StatusResolved},
 	EventRefer:   {from: []Status{StatusReported, StatusAssigned, StatusAccepted, StatusOnSite}, to: StatusReferred},
 	EventClose:   {from: []Status{StatusResolved, StatusReferred, StatusExecuted}, to: StatusClosed},
+	// The department's answer to a referral: taken up, the case stays referred (the
+	// bureau closes it); returned, it is back in the queue as reported, to be assigned,
+	// filed or referred again. checkAnswer allows one answer a referral.
+	EventTakeUp: {from: []Status{StatusReferred}, to: StatusReferred},
+	EventReturn: {from: []Status{StatusReferred}, to: StatusReported},
 
 	EventFile:        {from: []Status{StatusReported, StatusAssigned, StatusAccepted, StatusOnSite}, to: StatusFiled},
 	EventInvestigate: {from: []Status{StatusFiled, StatusInvestigating}, to: StatusInvestigating},
@@ -39,7 +44,7 @@ var transitions = map[EventType]struct {
 }
 
 // eventOrder lists event types in lifecycle order, for messages.
-var eventOrder = []EventType{EventAssign, EventAccept, EventArrive, EventResolve, EventRefer, EventFile, EventInvestigate,
+var eventOrder = []EventType{EventAssign, EventAccept, EventArrive, EventResolve, EventRefer, EventTakeUp, EventReturn, EventFile, EventInvestigate,
 	EventNotify, EventReview, EventDecide, EventDeliver, EventExecute, EventClose, EventRevoke}
 
 // Next returns the status an event of type t leads to from status s, and false when the

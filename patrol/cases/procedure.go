@@ -227,11 +227,15 @@ type Periods struct {
 	// PublishWorkdays: a decision published (执法公示) within N working days of it (the
 	// State Council's 2018 guidance on the three systems, 国办发〔2018〕118号: 7).
 	PublishWorkdays int
+	// TakeUpWorkdays: a referral answered (taken up or returned) by the department within
+	// N working days of it — a setting, not the law's (DefaultTakeUpWorkdays).
+	TakeUpWorkdays int
 }
 
 // DefaultPeriods returns the periods of the Administrative Penalty Law as revised in 2021.
 func DefaultPeriods() Periods {
-	return Periods{DecideDays: 90, HearingRequestWorkdays: 5, DeliverWorkdays: 7, PayDays: 15, PublishWorkdays: 7}
+	return Periods{DecideDays: 90, HearingRequestWorkdays: 5, DeliverWorkdays: 7, PayDays: 15, PublishWorkdays: 7,
+		TakeUpWorkdays: DefaultTakeUpWorkdays}
 }
 
 // withDefaults fills zero periods with the defaults.
@@ -251,6 +255,9 @@ func (p Periods) withDefaults() Periods {
 	}
 	if p.PublishWorkdays <= 0 {
 		p.PublishWorkdays = d.PublishWorkdays
+	}
+	if p.TakeUpWorkdays <= 0 {
+		p.TakeUpWorkdays = d.TakeUpWorkdays
 	}
 	return p
 }

@@ -61,6 +61,8 @@ func (s *Store) checkStage(ctx context.Context, tx pgx.Tx, who auth.Identity, c 
 		err = s.checkHearing(ctx, tx, c, ne)
 	case EventRevoke:
 		err = checkRevoke(ctx, tx, c, ne)
+	case EventTakeUp, EventReturn:
+		err = checkAnswer(ctx, tx, c, ne)
 	case EventDecide:
 		err = s.checkDecision(ctx, tx, c, ne, d)
 	}
@@ -212,7 +214,8 @@ func (s *Store) calendarFor(ctx context.Context, from, to int) (calendar.Calenda
 }
 
 // WithDeadlines returns one case with the deadlines of its penalty stages (none for a case
-// never filed). Errors: not_found, forbidden.
+// never filed) and its latest referral with the department's answer and its deadline
+// (none for a case never referred). Errors: not_found, forbidden.
 func (s *Store) WithDeadlines(ctx context.Context, who auth.Identity, id int64) (Case, error) {
 	c, err := s.Get(ctx, who, id)
 	if err != nil {
@@ -229,7 +232,9 @@ func (s *Store) WithDeadlines(ctx context.Context, who auth.Identity, id int64) 
 	}
 	dl, weekdaysOnly := Deadlines(events, cal, s.periods, today)
 	c.Deadlines = dl
-	if weekdaysOnly {
+	ref, wo := ReferralOf(events, cal, s.periods, today)
+	c.Referral = ref
+	if weekdaysOnly || wo {
 		c.Calendar = calendar.WeekdaysOnly
 	}
 	return c, nil
