@@ -106,12 +106,11 @@ func CodeOf(err error) Code {
 // ConnectionLost tells whether err is a database server's report that it, or one of its
 // nodes, could not be reached: an SQLSTATE of class 08 (connection exception), which a
 // Citus coordinator gives (08006) when a worker holding a shard the statement needs is
-// down, or Citus' internal error (XX000) for a worker lost in the middle of a
-// transaction ("failure on connection marked as essential: host:port"), when preparing
-// the two-phase commit on it ("failed to prepare transaction … on host …") or when
-// opening a connection to it ("connection establishment for node … failed"). The request
-// may succeed once the node is back, so it is a 503, not a bug. The SQLSTATE is read
-// through the method pgx's errors have, so that this package needs no database driver.
+// down, or an internal error (XX000) whose message says a worker was lost (see
+// lostNodeMessages): Citus raises those without an SQLSTATE of their own, for a worker
+// lost in the middle of a transaction or its commit. The request may succeed once the
+// node is back, so it is a 503, not a bug. The SQLSTATE is read through the method pgx's
+// errors have, so that this package needs no database driver.
 func ConnectionLost(err error) bool {
 	var s interface {
 		SQLState() string
@@ -128,7 +127,7 @@ func ConnectionLost(err error) bool {
 		return false
 	}
 	msg := s.Error()
-	for _, m := range citusNodeFailures {
+	for _, m := range lostNodeMessages {
 		if strings.Contains(msg, m) {
 			return true
 		}
@@ -136,13 +135,21 @@ func ConnectionLost(err error) bool {
 	return false
 }
 
-// citusNodeFailures are the beginnings of the messages Citus raises without an SQLSTATE
-// of their own (so XX000) when it loses a worker (its remote_transaction.c and
-// connection_management.c).
-var citusNodeFailures = []string{
+// lostNodeMessages are the messages of the XX000 errors a Citus coordinator raises when
+// it loses a worker: its own (remote_transaction.c, connection_management.c), and
+// libpq's for a broken connection, which it passes on as the error of the command it was
+// running on the worker ("while executing command on host:port"), with no SQLSTATE.
+var lostNodeMessages = []string{
 	"failure on connection marked as essential: ",
 	"failed to prepare transaction '",
 	"connection establishment for node ",
+	"server closed the connection unexpectedly",
+	"SSL SYSCALL error: ",
+	"SSL connection has been closed unexpectedly",
+	"could not receive data from server",
+	"could not send data to server",
+	"no connection to the server",
+	"connection not open",
 }
 
 // MessageOf returns the client-safe message of err: the message of the first *Error in

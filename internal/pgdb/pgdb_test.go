@@ -83,6 +83,8 @@ func TestTranslate(t *testing.T) {
 			Message: "failure on connection marked as essential: 127.0.0.1:55534"}, apperr.Unavailable},
 		{"Citus worker lost before commit", &pgconn.PgError{Code: "XX000",
 			Message: "failed to prepare transaction 'citus_0_1_2_3' on host 127.0.0.1:55534"}, apperr.Unavailable},
+		{"Citus worker's connection broken", &pgconn.PgError{Code: "XX000",
+			Message: "SSL SYSCALL error: EOF detected\ninvalid socket"}, apperr.Unavailable},
 		{"other internal error", &pgconn.PgError{Code: "XX000", Message: "cache lookup failed for relation 1"}, apperr.Internal},
 		{"other server error", &pgconn.PgError{Code: "42P01"}, apperr.Internal},
 		{"other error", errors.New("cannot scan"), apperr.Internal},
