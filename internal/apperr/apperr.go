@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -86,7 +87,7 @@ func Conflictf(format string, args ...any) *Error { return New(Conflict, format,
 func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
 
 // CodeOf returns the code of the first *Error in err's chain, Unavailable for a database
-// connection failure that no layer translated (see connectionLost), Internal for any
+// connection failure that no layer translated (see ConnectionLost), Internal for any
 // other error, and "" for a nil err.
 func CodeOf(err error) Code {
 	if err == nil {
@@ -96,25 +97,59 @@ func CodeOf(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	if connectionLost(err) {
+	if ConnectionLost(err) {
 		return Unavailable
 	}
 	return Internal
 }
 
-// connectionLost tells whether err carries an SQLSTATE of class 08, connection exception:
-// the database, or one of its nodes, could not be reached. A Citus coordinator answers so
-// (08006) when a worker holding a shard the statement needs is down, whatever the
-// statement; the request may succeed once the node is back, so it is a 503, not a bug.
-// The SQLSTATE is read through the method pgx's errors have, so that this package needs
-// no database driver.
-func connectionLost(err error) bool {
-	var s interface{ SQLState() string }
+// ConnectionLost tells whether err is a database server's report that it, or one of its
+// nodes, could not be reached: an SQLSTATE of class 08 (connection exception), which a
+// Citus coordinator gives (08006) when a worker holding a shard the statement needs is
+// down, or an internal error (XX000) whose message says a worker was lost (see
+// lostNodeMessages): Citus raises those without an SQLSTATE of their own, for a worker
+// lost in the middle of a transaction or its commit. The request may succeed once the
+// node is back, so it is a 503, not a bug. The SQLSTATE is read through the method pgx's
+// errors have, so that this package needs no database driver.
+func ConnectionLost(err error) bool {
+	var s interface {
+		SQLState() string
+		error
+	}
 	if !errors.As(err, &s) {
 		return false
 	}
 	state := s.SQLState()
-	return len(state) == 5 && state[:2] == "08"
+	if len(state) == 5 && state[:2] == "08" {
+		return true
+	}
+	if state != "XX000" {
+		return false
+	}
+	msg := s.Error()
+	for _, m := range lostNodeMessages {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// lostNodeMessages are the messages of the XX000 errors a Citus coordinator raises when
+// it loses a worker: its own (remote_transaction.c, connection_management.c), and
+// libpq's for a broken connection, which it passes on as the error of the command it was
+// running on the worker ("while executing command on host:port"), with no SQLSTATE.
+var lostNodeMessages = []string{
+	"failure on connection marked as essential: ",
+	"failed to prepare transaction '",
+	"connection establishment for node ",
+	"server closed the connection unexpectedly",
+	"SSL SYSCALL error: ",
+	"SSL connection has been closed unexpectedly",
+	"could not receive data from server",
+	"could not send data to server",
+	"no connection to the server",
+	"connection not open",
 }
 
 // MessageOf returns the client-safe message of err: the message of the first *Error in
@@ -127,7 +162,7 @@ func MessageOf(err error) string {
 	if e != nil {
 		return string(e.Code)
 	}
-	if connectionLost(err) {
+	if ConnectionLost(err) {
 		return "a database node is unavailable; try again later"
 	}
 	return "internal error"

@@ -75,10 +75,11 @@ var (
 	nodePort  = regexp.MustCompile(`Node: host=\S+ port=(\d+)`)
 )
 
-// TestTownshipRequestsReachOneShard: the reads a township-scoped request makes of
-// positions — the tracks tile layer's and ingest's chain read, as the server sends them —
-// are planned as one task on one shard; a city-wide analysis over the same table runs as
-// a task per shard, on both workers.
+// TestTownshipRequestsReachOneShard: what a township-scoped request sends to positions and
+// alerts — the tracks tile layer's read, ingest's chain read, the alerts list of one
+// township, an alert's raise — is planned as one task on one shard; a city-wide analysis
+// over positions runs as a task per shard, on both workers; a township's case list (cases
+// are distributed by id) asks every shard of cases.
 func TestTownshipRequestsReachOneShard(t *testing.T) {
 	c := twoTownships(t)
 	ctx := context.Background()
@@ -107,6 +108,15 @@ func TestTownshipRequestsReachOneShard(t *testing.T) {
 			      coalesce((SELECT max(time) FROM positions WHERE township = $1 AND officer = $2 AND time < $3), $3)
 			  AND coalesce((SELECT min(time) FROM positions WHERE township = $1 AND officer = $2 AND time > $4), $4)
 			ORDER BY time`, "A", "a-1", from, to),
+		"the alerts of township A (the wall's tray, ?township=A)": explain(t, db, `
+			SELECT id, township, rule, subject, status, raised_at FROM alerts
+			WHERE ($1 = '' OR status = $1) AND ($2 = '' OR rule = $2) AND ($3 = '' OR township = $3)
+			ORDER BY raised_at DESC, id DESC LIMIT $4`, "", "", "A", 500),
+		"an alert raised in township A": explain(t, db, `
+			INSERT INTO alerts (township, rule, subject, officer, observed_at, lon, lat, detail)
+			VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8)
+			ON CONFLICT (township, rule, subject) WHERE status <> 'resolved' DO NOTHING
+			RETURNING id`, "A", "sos", "a-1", "a-1", now, 120.25, 31.84, "{}"),
 	}
 	for what, plan := range scoped {
 		if m := taskCount.FindStringSubmatch(plan); m == nil || m[1] != "1" {
@@ -136,6 +146,15 @@ func TestTownshipRequestsReachOneShard(t *testing.T) {
 	}
 	if len(ports) < 2 {
 		t.Errorf("city-wide analysis: tasks on %d nodes, want both workers; plan\n%s", len(ports), wide)
+	}
+	// A township's case list asks every shard: cases are distributed by id (docs/scaling.md).
+	var caseShards int
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'cases'::regclass").Scan(&caseShards); err != nil {
+		t.Fatal(err)
+	}
+	caseList := explain(t, db, `SELECT id FROM cases WHERE township = ANY($1) ORDER BY reported_at DESC LIMIT 100`, []string{"A"})
+	if m := taskCount.FindStringSubmatch(caseList); m == nil || m[1] != strconv.Itoa(caseShards) {
+		t.Errorf("a township's case list: want a task per shard of cases (distributed by id, %d), got plan\n%s", caseShards, caseList)
 	}
 	t.Logf("township-scoped tracks tile:\n%s\ncity-wide analysis:\n%s", scoped["tracks tile of township A"], wide)
 }

@@ -38,12 +38,10 @@ func workerOf(t *testing.T, c *apptest.City, id int64) string {
 	return fmt.Sprintf("worker%d", rank)
 }
 
-// TestStoppedWorker stops the worker holding one case's shard while the server runs:
-// reading that case, and listing every case, answer 503 problems (code unavailable);
-// reading a case on the other worker and the townships (a reference table, on every
-// node) still answer; once the worker is back, everything answers again.
-func TestStoppedWorker(t *testing.T) {
-	c := twoTownships(t)
+// casesOnEachWorker reports cases through the API until one lies on each worker, and
+// returns a case id by worker name.
+func casesOnEachWorker(t *testing.T, c *apptest.City) map[string]int64 {
+	t.Helper()
 	onWorker := map[string]int64{}
 	for i := 0; len(onWorker) < 2 && i < 40; i++ {
 		var k cases.Case
@@ -60,6 +58,16 @@ func TestStoppedWorker(t *testing.T) {
 	if len(onWorker) != 2 {
 		t.Fatalf("cases on %v: want some on each worker", onWorker)
 	}
+	return onWorker
+}
+
+// TestStoppedWorker stops the worker holding one case's shard while the server runs:
+// reading that case, and listing every case, answer 503 problems (code unavailable);
+// reading a case on the other worker and the townships (a reference table, on every
+// node) still answer; once the worker is back, everything answers again.
+func TestStoppedWorker(t *testing.T) {
+	c := twoTownships(t)
+	onWorker := casesOnEachWorker(t, c)
 	status := func(path string) (int, string) {
 		code, raw := c.Do("GET", path, "analyst", nil, nil)
 		return code, string(raw)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -122,14 +121,12 @@ const (
 	adminShutdown       = "57P01"
 	cannotConnectNow    = "57P03"
 	tooManyConnections  = "53300"
-	// connectionException is the SQLSTATE class of connection failures.
-	connectionException = "08"
 )
 
 // Translate maps a database error to an application error, keeping it as the cause:
 // no rows → not_found; unique and exclusion violations → conflict; foreign key, check and
 // bad-value violations and text PostgreSQL cannot store (NUL, invalid UTF-8) → invalid;
-// timeouts and connection failures (SQLSTATE class 08 too: a Citus worker down) → unavailable.
+// timeouts and connection failures (a Citus worker down too: apperr.ConnectionLost) → unavailable.
 // Context cancellation passes through unchanged. Other errors are returned as they are
 // (and count as internal). what names the object for the message, e.g. "township 320281001".
 func Translate(err error, what string) error {
@@ -163,8 +160,9 @@ func Translate(err error, what string) error {
 		case adminShutdown, cannotConnectNow, tooManyConnections:
 			return apperr.Wrap(err, apperr.Unavailable, "the database is unavailable")
 		}
-		if strings.HasPrefix(pgErr.Code, connectionException) {
-			// A Citus coordinator that cannot reach the worker of a shard (08006).
+		if apperr.ConnectionLost(pgErr) {
+			// A Citus coordinator that cannot reach the worker of a shard (08006), or
+			// that lost it in the middle of a transaction (XX000, see ConnectionLost).
 			return apperr.Wrap(err, apperr.Unavailable, "a database node is unavailable; try again later")
 		}
 		return err

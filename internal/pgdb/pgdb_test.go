@@ -81,6 +81,13 @@ func TestTranslate(t *testing.T) {
 		{"server gone mid-answer", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), apperr.Unavailable},
 		{"server gone before the answer", io.EOF, apperr.Unavailable},
 		{"Citus worker down", &pgconn.PgError{Code: "08006"}, apperr.Unavailable},
+		{"Citus worker lost mid-transaction", &pgconn.PgError{Code: "XX000",
+			Message: "failure on connection marked as essential: 127.0.0.1:55534"}, apperr.Unavailable},
+		{"Citus worker lost before commit", &pgconn.PgError{Code: "XX000",
+			Message: "failed to prepare transaction 'citus_0_1_2_3' on host 127.0.0.1:55534"}, apperr.Unavailable},
+		{"Citus worker's connection broken", &pgconn.PgError{Code: "XX000",
+			Message: "SSL SYSCALL error: EOF detected\ninvalid socket"}, apperr.Unavailable},
+		{"other internal error", &pgconn.PgError{Code: "XX000", Message: "cache lookup failed for relation 1"}, apperr.Internal},
 		{"other server error", &pgconn.PgError{Code: "42P01"}, apperr.Internal},
 		{"other error", errors.New("cannot scan"), apperr.Internal},
 	}
@@ -103,6 +110,10 @@ func TestUntranslatedConnectionLossIsUnavailable(t *testing.T) {
 	lost := fmt.Errorf("read cases: %w", &pgconn.PgError{Code: "08006", Message: "connection to the remote node failed"})
 	if c, m := apperr.CodeOf(lost), apperr.MessageOf(lost); c != apperr.Unavailable || m == "internal error" {
 		t.Errorf("connection loss: code %q, message %q; want unavailable with a message", c, m)
+	}
+	midTx := fmt.Errorf("commit: %w", &pgconn.PgError{Code: "XX000", Message: "failure on connection marked as essential: 127.0.0.1:55534"})
+	if c, m := apperr.CodeOf(midTx), apperr.MessageOf(midTx); c != apperr.Unavailable || m == "internal error" {
+		t.Errorf("worker lost mid-transaction: code %q, message %q; want unavailable with a message", c, m)
 	}
 	other := fmt.Errorf("read cases: %w", &pgconn.PgError{Code: "42P01"})
 	if c, m := apperr.CodeOf(other), apperr.MessageOf(other); c != apperr.Internal || m != "internal error" {

@@ -257,7 +257,9 @@ func (s *Store) Settings(ctx context.Context) (map[string]Settings, error) {
 	return out, pgdb.Translate(err, "alert settings")
 }
 
-// PutSettings stores a township's settings. Errors: invalid (no such township).
+// PutSettings stores a township's settings. Errors: invalid (no such township). The time
+// of the change is the new row's (its default, now()): Citus refuses a function that is not
+// immutable in ON CONFLICT DO UPDATE of a reference table.
 func (s *Store) PutSettings(ctx context.Context, township string, set Settings, by string) error {
 	raw, err := json.Marshal(set)
 	if err != nil {
@@ -265,7 +267,7 @@ func (s *Store) PutSettings(ctx context.Context, township string, set Settings, 
 	}
 	_, err = s.db.Exec(ctx, `
 		INSERT INTO alert_settings (township, settings, updated_by) VALUES ($1, $2, $3)
-		ON CONFLICT (township) DO UPDATE SET settings = $2, updated_by = $3, updated_at = now()`,
+		ON CONFLICT (township) DO UPDATE SET settings = $2, updated_by = $3, updated_at = excluded.updated_at`,
 		township, raw, by)
 	return pgdb.Translate(err, "alert settings of township "+township)
 }

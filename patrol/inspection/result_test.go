@@ -71,12 +71,15 @@ func TestRecordFilesNothingHalfWritten(t *testing.T) {
 	c, _, tasks := drawnTasks(t, 2, time.Date(2025, 9, 26, 10, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	// An injected failure: the task's row refuses the result after the case is filed.
-	_, err := c.Server.DB.Exec(ctx, `
+	// One statement an Exec: Citus sends DDL on to its nodes one command at a time.
+	for _, ddl := range []string{`
 		CREATE FUNCTION refuse_result() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'injected failure' USING ERRCODE = 'check_violation'; END $$;
-		CREATE TRIGGER refuse_result BEFORE UPDATE ON inspection_tasks FOR EACH ROW EXECUTE FUNCTION refuse_result();`)
-	if err != nil {
-		t.Fatal(err)
+		BEGIN RAISE EXCEPTION 'injected failure' USING ERRCODE = 'check_violation'; END $$`,
+		`CREATE TRIGGER refuse_result BEFORE UPDATE ON inspection_tasks FOR EACH ROW EXECUTE FUNCTION refuse_result()`,
+	} {
+		if _, err := c.Server.DB.Exec(ctx, ddl); err != nil {
+			t.Fatal(err)
+		}
 	}
 	result := map[string]any{"outcome": "problem_found", "item": "U1", "note": "占道经营"}
 	path := fmt.Sprintf("/api/v1/inspection/tasks/%d/result", tasks[0].ID)

@@ -107,10 +107,13 @@ func (s *Store) Enqueue(ctx context.Context, tx pgx.Tx, event, township string, 
 	return nil
 }
 
-// due returns the active subscriptions that have a delivery due at now.
+// due returns the active subscriptions that have a delivery due at now. The deliveries
+// are asked apart from the subscriptions (IN, not a correlated EXISTS): on Citus
+// webhooks is a reference table and webhook_deliveries distributed, and Citus plans no
+// correlated subquery from a reference table (docs/scaling.md).
 func (s *Store) due(ctx context.Context, now time.Time) ([]Subscription, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+subscriptionColumns+` FROM webhooks w WHERE active AND EXISTS (
-		SELECT 1 FROM webhook_deliveries d WHERE d.webhook = w.id AND d.delivered_at IS NULL AND d.next_attempt_at <= $1)`, now)
+	rows, err := s.db.Query(ctx, `SELECT `+subscriptionColumns+` FROM webhooks WHERE active AND id IN (
+		SELECT webhook FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= $1)`, now)
 	if err != nil {
 		return nil, pgdb.Translate(err, "webhooks")
 	}
