@@ -87,26 +87,32 @@ func (c *city) toNotified(reported string) int64 {
 	return id
 }
 
+// notifiedBeforeNationalDay reports a case on 2025-09-01, files it the next day,
+// investigates it and gives notice on Friday 2025-09-26, before the National Day break:
+// the party's 5 working days are 09-28 (调休), 29, 30, 10-09 and 10-10. Then it appends
+// the events of more, in order.
+func (c *city) notifiedBeforeNationalDay(more ...map[string]any) int64 {
+	c.t.Helper()
+	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
+	for _, ev := range append([]map[string]any{
+		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
+		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
+		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"},
+	}, more...) {
+		c.mustEvent("admin", id, ev)
+	}
+	return id
+}
+
 // TestHearingRequestWithinItsPeriod: the party asks for a hearing within five working
 // days of the notice (行政处罚法 第六十四条); a request recorded later is refused, naming the
 // period's last day, and leaves the case as it was.
 func TestHearingRequestWithinItsPeriod(t *testing.T) {
 	c := newProcedureCity(t)
-	notified := func() int64 {
-		id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
-		for _, ev := range []map[string]any{
-			{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
-			{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
-			{"type": "notify", "at": "2025-09-26T10:00:00+08:00"}, // Friday before the National Day break
-		} {
-			c.mustEvent("admin", id, ev)
-		}
-		return id
-	}
-	onTime := notified()
+	onTime := c.notifiedBeforeNationalDay()
 	c.mustEvent("admin", onTime, map[string]any{"type": "notify", "hearing": "requested", "at": "2025-10-10T16:00:00+08:00"})
 
-	late := notified()
+	late := c.notifiedBeforeNationalDay()
 	code, raw := c.event("admin", late, map[string]any{"type": "notify", "hearing": "requested", "at": "2025-10-13T09:00:00+08:00"})
 	if code != 409 || !strings.Contains(raw, "until 2025-10-10") || !strings.Contains(raw, "第六十四条") {
 		t.Errorf("a request on 10-13 of a notice of 09-26 = %d %s, want 409 naming 2025-10-10", code, raw)
@@ -120,17 +126,10 @@ func TestHearingRequestWithinItsPeriod(t *testing.T) {
 
 func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 	c := newProcedureCity(t)
-	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
-	for _, ev := range []map[string]any{
-		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
-		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
-		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"},                      // Friday before the break
-		{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"}, // the adjusted Sunday
-		{"type": "decide", "amount_yuan": 800, "level": "一般", "at": "2025-09-30T10:00:00+08:00"},
-		{"type": "deliver", "at": "2025-10-16T17:00:00+08:00"},
-	} {
-		c.mustEvent("admin", id, ev)
-	}
+	id := c.notifiedBeforeNationalDay(
+		map[string]any{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"}, // the adjusted Sunday
+		map[string]any{"type": "decide", "amount_yuan": 800, "level": "一般", "at": "2025-09-30T10:00:00+08:00"},
+		map[string]any{"type": "deliver", "at": "2025-10-16T17:00:00+08:00"})
 	var got cases.Case
 	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
 	if got.Calendar != "" {
@@ -192,14 +191,7 @@ func TestProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 // API computes, and each deadline's basis says it was configured.
 func TestProcedureConfiguredPeriods(t *testing.T) {
 	c := newProcedureCityWith(t, cases.ProcedureConfig{Periods: cases.Periods{DecideDays: 60, HearingRequestWorkdays: 3}})
-	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
-	for _, ev := range []map[string]any{
-		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
-		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
-		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"}, // Friday before the National Day break
-	} {
-		c.mustEvent("admin", id, ev)
-	}
+	id := c.notifiedBeforeNationalDay()
 	var got cases.Case
 	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), "admin", nil, &got)
 	want := map[string]struct{ due, basis string }{
@@ -434,15 +426,7 @@ func (c *city) uploadEvidence(who string, id int64, content []byte) {
 // detail; a time before the decision, after its entry, or on another event is refused.
 func TestDecisionPublishedAt(t *testing.T) {
 	c := newProcedureCity(t)
-	id := c.report("admin", inB("2025-09-01T09:00:00+08:00")).ID
-	for _, ev := range []map[string]any{
-		{"type": "file", "at": "2025-09-02T10:00:00+08:00"},
-		{"type": "investigate", "at": "2025-09-10T10:00:00+08:00"},
-		{"type": "notify", "at": "2025-09-26T10:00:00+08:00"},
-		{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"},
-	} {
-		c.mustEvent("admin", id, ev)
-	}
+	id := c.notifiedBeforeNationalDay(map[string]any{"type": "notify", "hearing": "waived", "at": "2025-09-28T10:00:00+08:00"})
 	if code, raw := c.event("admin", id, map[string]any{"type": "notify", "hearing": "waived", "published_at": "2025-09-29T10:00:00+08:00"}); code != 400 ||
 		!strings.Contains(raw, "published_at") {
 		t.Errorf("published_at on a notice = %d %s, want 400 naming published_at", code, raw)
