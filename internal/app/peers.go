@@ -15,13 +15,23 @@ import (
 	"github.com/gridwatch/gridwatch/tiles/mvt"
 )
 
-// positionPublishers is where stored positions go: the live feed, the tile versions and
-// the other instances.
+// positionPublishers is where stored positions go: the live feed, the tile versions,
+// the other instances and the alert rules.
 type positionPublishers []position.Publisher
 
 func (ps positionPublishers) Publish(stored []position.Stored) {
 	for _, p := range ps {
 		p.Publish(stored)
+	}
+}
+
+// PublishAlarms hands the alarms of refused fixes to those that take them (the alert
+// rules).
+func (ps positionPublishers) PublishAlarms(alarms []position.Alarm) {
+	for _, p := range ps {
+		if ap, ok := p.(position.AlarmPublisher); ok {
+			ap.PublishAlarms(alarms)
+		}
 	}
 }
 

@@ -191,6 +191,32 @@ func TestSOSFromTheOsmAndAlarmIsOneAlertUntilResolved(t *testing.T) {
 	}
 }
 
+// TestSOSOfARefusedFixIsRaised: a phone in trouble may send a position the plausibility
+// filter refuses (here a jump of 30 km in ten seconds); the fix is not stored, but its
+// alarm raises the sos alert, at the position sent, saying the fix was refused — and
+// moves nothing else of the officer's rules.
+func TestSOSOfARefusedFixIsRaised(t *testing.T) {
+	c := newCity(t)
+	at := now.Add(-2 * time.Minute)
+	c.osmand("o1", at, inside, nil)
+	far := orb.Point{inside[0] + 0.3, inside[1]}
+	c.osmand("o1", at.Add(10*time.Second), far, url.Values{"alarm": {"sos"}})
+	var stored int
+	if err := c.Server.DB.QueryRow(context.Background(), `SELECT count(*) FROM positions WHERE officer = 'o1'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 1 {
+		t.Fatalf("%d fixes of o1 stored, want 1: the jump must be refused for this test to mean anything", stored)
+	}
+	got := c.alerts("rule=sos")
+	if len(got) != 1 || got[0].Lon == nil || *got[0].Lon != far[0] || got[0].Detail["fix_refused"] != true {
+		t.Fatalf("sos alerts after a refused alarm fix = %+v, want one at the position sent, marked fix_refused", got)
+	}
+	if left := c.alerts("rule=left_area"); len(left) != 0 {
+		t.Errorf("left_area alerts = %+v, want none: a refused fix moves no other rule", left)
+	}
+}
+
 func (c *city) alertsAs(who, query string) []alert.Alert {
 	c.t.Helper()
 	var res struct {

@@ -24,7 +24,10 @@ type Fix struct {
 	Plan   int64
 	Away   bool
 	RouteM float64
-	cell   int64 // the fix's H3 cell, 0 when unknown
+	// Refused tells that the fix was not stored (the plausibility filter refused it): only
+	// its alarm counts, and nothing of the officer's state moves.
+	Refused bool
+	cell    int64 // the fix's H3 cell, 0 when unknown
 }
 
 // Change is what evaluation decides: raise an alert, or resolve the open one of the
@@ -63,6 +66,21 @@ type officerState struct {
 	awayRaised   bool
 }
 
+// observeAlarm appends the sos raise of a fix that carries an alarm. A refused fix's
+// alarm is raised all the same — a phone in trouble may well send an odd position — and
+// its detail says the position was refused.
+func observeAlarm(f Fix, s Settings, out []Change) []Change {
+	if f.Alarm == "" || !s.SOS.Enabled {
+		return out
+	}
+	detail := map[string]any{"alarm": f.Alarm}
+	if f.Refused {
+		detail["fix_refused"] = true
+	}
+	return append(out, Change{Raise: true, Rule: SOS, Officer: f.Officer, Township: f.Township, Time: f.Time,
+		Point: f.Point, Detail: detail})
+}
+
 // NewEvaluator returns an Evaluator with no memory.
 func NewEvaluator() *Evaluator { return &Evaluator{officers: map[string]*officerState{}} }
 
@@ -79,8 +97,9 @@ func (e *Evaluator) Observe(f Fix, s Settings, out []Change) []Change {
 		out = append(out, Change{Raise: raise, Rule: rule, Officer: f.Officer, Township: f.Township,
 			Time: f.Time, Point: f.Point, Detail: detail})
 	}
-	if f.Alarm != "" && s.SOS.Enabled {
-		change(true, SOS, map[string]any{"alarm": f.Alarm})
+	out = observeAlarm(f, s, out)
+	if f.Refused {
+		return out
 	}
 	if st.known && f.Time.Before(st.last) {
 		return out

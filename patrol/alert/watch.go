@@ -149,6 +149,22 @@ func (w *Watcher) Publish(stored []position.Stored) {
 	w.signal()
 }
 
+// PublishAlarms queues the alarms of fixes the plausibility filter refused, for the sos
+// rule alone, without blocking (position.AlarmPublisher).
+func (w *Watcher) PublishAlarms(alarms []position.Alarm) {
+	w.mu.Lock()
+	for _, a := range alarms {
+		if len(w.queue) >= maxQueue {
+			w.dropped++
+			continue
+		}
+		w.queue = append(w.queue, Fix{Officer: a.Officer, Township: a.Township, Time: a.Time, Point: a.Point,
+			Alarm: a.Alarm, Refused: true})
+	}
+	w.mu.Unlock()
+	w.signal()
+}
+
 // signal wakes Run.
 func (w *Watcher) signal() {
 	select {
@@ -213,8 +229,10 @@ func (w *Watcher) Drain(ctx context.Context) {
 	var changes []Change
 	for _, f := range fixes {
 		set := w.settingsOf(f.Township)
-		f.Inside = w.inside(ctx, f)
-		w.judgeRoute(&f, set.OffPlan)
+		if !f.Refused {
+			f.Inside = w.inside(ctx, f)
+			w.judgeRoute(&f, set.OffPlan)
+		}
 		changes = w.eval.Observe(f, set, changes[:0])
 		for _, c := range changes {
 			w.apply(ctx, c)

@@ -31,6 +31,12 @@ type Publisher interface {
 	Publish(stored []Stored)
 }
 
+// AlarmPublisher is a Publisher that also receives the alarms of fixes not stored (see
+// Result.Alarms), for the alert rules. It must not block.
+type AlarmPublisher interface {
+	PublishAlarms(alarms []Alarm)
+}
+
 // Handler serves position ingest, tracks and stops.
 type Handler struct {
 	store    *Store
@@ -159,6 +165,9 @@ func (h *Handler) ingest(ctx context.Context, items []ingest.RawFix) (Result, er
 	}
 	if h.live != nil && len(res.Stored) > 0 {
 		h.live.Publish(res.Stored)
+	}
+	if ap, ok := h.live.(AlarmPublisher); ok && len(res.Alarms) > 0 {
+		ap.PublishAlarms(res.Alarms)
 	}
 	return res, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
@@ -49,6 +50,18 @@ type Result struct {
 	Rejected   []ingest.Rejection `json:"rejected"`
 	// Stored lists the fixes written, oldest first per officer.
 	Stored []Stored `json:"-"`
+	// Alarms lists the fixes of known officers that raised an alarm (an SOS) and were
+	// refused by the plausibility filter: the alarm still counts, where the phone put it.
+	Alarms []Alarm `json:"-"`
+}
+
+// Alarm is a device's alarm that came with a fix not stored.
+type Alarm struct {
+	Officer  string
+	Township string
+	Point    orb.Point // WGS-84 [lon, lat], as the phone sent it
+	Time     time.Time
+	Alarm    string
 }
 
 // Resolver reads the H3 resolution the city is split at (package grid's Store), on the
@@ -221,12 +234,30 @@ func (r *request) answer(err error) (Result, error) {
 	res := r.res
 	for _, b := range r.batches {
 		res.Rejected = append(res.Rejected, b.rejected...)
+		res.Alarms = append(res.Alarms, b.refusedAlarms()...)
 		res.Duplicates += len(b.accepted) - len(b.fresh)
 		res.Stored = append(res.Stored, b.fresh...)
 	}
 	res.Accepted = len(res.Stored)
 	slices.SortFunc(res.Rejected, func(a, b ingest.Rejection) int { return a.Index - b.Index })
 	return res, nil
+}
+
+// refusedAlarms returns the alarms of the batch's fixes that the filter refused (none
+// for an unknown officer: nobody to raise them for).
+func (b *officerBatch) refusedAlarms() []Alarm {
+	if b.unknown || len(b.rejected) == 0 {
+		return nil
+	}
+	var out []Alarm
+	for _, it := range b.items {
+		f := it.Fix
+		if f.Alarm == "" || !slices.ContainsFunc(b.rejected, func(r ingest.Rejection) bool { return r.Index == it.Index }) {
+			continue
+		}
+		out = append(out, Alarm{Officer: b.officer.ID, Township: b.officer.Township, Point: f.Point, Time: f.Time, Alarm: f.Alarm})
+	}
+	return out
 }
 
 type officerBatch struct {
