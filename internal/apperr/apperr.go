@@ -106,9 +106,9 @@ func CodeOf(err error) Code {
 // ConnectionLost tells whether err is a database server's report that it, or one of its
 // nodes, could not be reached: an SQLSTATE of class 08 (connection exception), which a
 // Citus coordinator gives (08006) when a worker holding a shard the statement needs is
-// down, or an internal error (XX000) whose message says a worker was lost (see
-// lostNodeMessages): Citus raises those without an SQLSTATE of their own, for a worker
-// lost in the middle of a transaction or its commit. The request may succeed once the
+// down, or an internal (XX000) or I/O (58030) error whose message says a worker was lost
+// (see lostNodeMessages): Citus raises those without an SQLSTATE of their own, for a
+// worker lost in the middle of a transaction, a COPY or a commit. The request may succeed once the
 // node is back, so it is a 503, not a bug. The SQLSTATE is read through the method pgx's
 // errors have, so that this package needs no database driver.
 func ConnectionLost(err error) bool {
@@ -123,7 +123,7 @@ func ConnectionLost(err error) bool {
 	if len(state) == 5 && state[:2] == "08" {
 		return true
 	}
-	if state != "XX000" {
+	if state != "XX000" && state != "58030" {
 		return false
 	}
 	msg := s.Error()
@@ -142,6 +142,7 @@ func ConnectionLost(err error) bool {
 var lostNodeMessages = []string{
 	"failure on connection marked as essential: ",
 	"failed to prepare transaction '",
+	"failed to COPY to shard ", // 58030, the worker of a shard lost during a COPY
 	"connection establishment for node ",
 	"server closed the connection unexpectedly",
 	"SSL SYSCALL error: ",

@@ -122,7 +122,10 @@ func TestDemoAnswersEqualSingleNode(t *testing.T) {
 	if single == "" {
 		t.Fatal("GRIDWATCH_SINGLE_DATABASE_URL is not set: scripts/test-citus sets it to a single-node PostGIS")
 	}
+	// The demo's loading is quiet; the tests after this one log as before.
+	previous := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { slog.SetDefault(previous) })
 	start := time.Now()
 	one := loadDemo(t, single)
 	t.Logf("demo city on one node in %s", time.Since(start).Round(time.Second))
