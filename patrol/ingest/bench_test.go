@@ -67,6 +67,21 @@ func BenchmarkParseBatch(b *testing.B) {
 	}
 }
 
+// BenchmarkParseBatchStream is the same body read by encoding/json item by
+// item, the reference ParseBatch falls back to.
+func BenchmarkParseBatchStream(b *testing.B) {
+	const n = 10000
+	body := batchBody(benchTrack(n, time.Now()))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		items, err := parseBatchStream(bytes.NewReader(body), n)
+		if err != nil || len(items) != n {
+			b.Fatalf("parseBatchStream = %d items, %v", len(items), err)
+		}
+	}
+}
+
 func BenchmarkParseGPX(b *testing.B) {
 	const n = 10000
 	doc := gpxBody(benchTrack(n, time.Now()))
