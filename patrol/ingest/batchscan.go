@@ -201,29 +201,21 @@ func (s *batchScanner) item(it *batchItem) bool {
 		var bit int
 		switch string(k) {
 		case "officer":
-			bit = keyOfficer
-			ok = s.officer(&it.Officer)
+			bit, ok = keyOfficer, s.officer(&it.Officer)
 		case "time":
-			bit = keyTime
-			ok = s.text(&it.Time)
+			bit, ok = keyTime, s.text(&it.Time)
 		case "datum":
-			bit = keyDatum
-			ok = s.text(&it.Datum)
+			bit, ok = keyDatum, s.text(&it.Datum)
 		case "lat":
-			bit = keyLat
-			ok = s.number(&it.Lat)
+			bit, ok = keyLat, s.number(&it.Lat)
 		case "lon":
-			bit = keyLon
-			ok = s.number(&it.Lon)
+			bit, ok = keyLon, s.number(&it.Lon)
 		case "accuracy":
-			bit = keyAccuracy
-			ok = s.number(&it.Accuracy)
+			bit, ok = keyAccuracy, s.number(&it.Accuracy)
 		case "speed":
-			bit = keySpeed
-			ok = s.number(&it.Speed)
+			bit, ok = keySpeed, s.number(&it.Speed)
 		case "heading":
-			bit = keyHeading
-			ok = s.number(&it.Heading)
+			bit, ok = keyHeading, s.number(&it.Heading)
 		default:
 			return false
 		}
