@@ -140,6 +140,37 @@ func (v *Versions) Touch(layer string, p orb.Point) {
 	}
 }
 
+// TouchPoints is Touch for each of pts, in one pass: a tile that consecutive points
+// share is bumped once. A batch of fixes walks a few metres a point, so at most zooms
+// its points fall in the same tiles; one new version a tile is all Touch promises.
+func (v *Versions) TouchPoints(layer string, pts []orb.Point) {
+	if len(pts) == 0 {
+		return
+	}
+	lh := layerHash(layer)
+	if v.cfg.MinZoom > 0 {
+		v.bump(lh, kindLow, 0, 0, 0)
+	}
+	var last [25]mvt.Range // the ranges bumped for the previous point, by zoom
+	have := false
+	for _, p := range pts {
+		a, ok := mvt.Project(orb.Bound{Min: p, Max: p})
+		if !ok {
+			v.bump(lh, kindEpoch, 0, 0, 0)
+			continue
+		}
+		for z := v.cfg.MinZoom; z <= v.cfg.MaxZoom; z++ {
+			r := a.Tiles(z, mvt.Margin+edgeSlack)
+			if have && r == last[z] {
+				continue
+			}
+			v.bumpRange(lh, kindOwn, r)
+			last[z] = r
+		}
+		have = true
+	}
+}
+
 // TouchBound records a change within b (WGS-84) in layer: a line, polygon or import
 // whose old or new geometry lies in b. Call it with the bound of both the old and the
 // new geometry when a feature moves. Every tile whose area or buffer meets b gets a new

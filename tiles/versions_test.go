@@ -79,6 +79,46 @@ func TestTouchPoint(t *testing.T) {
 	}
 }
 
+// TestTouchPointsAsTouch checks that touching a walk of points at once changes exactly
+// the tiles that touching them one by one changes.
+func TestTouchPointsAsTouch(t *testing.T) {
+	one := newVersions(t, tiles.DefaultVersionsConfig())
+	all := newVersions(t, tiles.DefaultVersionsConfig())
+	// A walk of 7.5 m steps with a jump, crossing zoom 16 tiles.
+	start := mvt.Covering(orb.Point{120.25, 31.84}, 16).Bound().Max
+	var pts []orb.Point
+	for i := range 200 {
+		p := orb.Point{start[0] - 0.001 + float64(i)*0.00008, start[1] - 0.0005 + float64(i%7)*0.00002}
+		if i == 120 {
+			p[0] += 0.05
+		}
+		pts = append(pts, p)
+	}
+	var ts []mvt.Tile
+	for z := uint32(0); z <= 18; z++ {
+		for _, p := range []orb.Point{pts[0], pts[119], pts[121], pts[199]} {
+			ts = append(ts, around(mvt.Covering(p, z), 3)...)
+		}
+	}
+	beforeOne, beforeAll := snapshot(one, "tracks", ts), snapshot(all, "tracks", ts)
+	for _, p := range pts {
+		one.Touch("tracks", p)
+	}
+	all.TouchPoints("tracks", pts)
+	afterOne, afterAll := snapshot(one, "tracks", ts), snapshot(all, "tracks", ts)
+	changed := 0
+	for i, tl := range ts {
+		if byOne, byAll := beforeOne[i] != afterOne[i], beforeAll[i] != afterAll[i]; byOne != byAll {
+			t.Errorf("tile %v changed = %v by Touch, %v by TouchPoints", tl, byOne, byAll)
+		} else if byOne {
+			changed++
+		}
+	}
+	if changed == 0 || changed == len(ts) {
+		t.Errorf("%d of %d tiles changed: the walk tells nothing", changed, len(ts))
+	}
+}
+
 // TestTouchNearEdge checks the buffer rule: a point within a 64th of a tile's width of
 // its east edge touches the east neighbour too, one further in does not.
 func TestTouchNearEdge(t *testing.T) {

@@ -45,12 +45,14 @@ type patrolTiles struct {
 
 func (t patrolTiles) Publish(stored []position.Stored) {
 	cells := make([]grid.Cell, 0, len(stored))
-	for _, s := range stored {
-		t.v.Touch(tiles.LayerTracks, orb.Point{s.Lon, s.Lat})
+	points := make([]orb.Point, len(stored))
+	for i, s := range stored {
+		points[i] = orb.Point{s.Lon, s.Lat}
 		if c, err := grid.ParseCell(s.H3); err == nil {
 			cells = append(cells, c)
 		}
 	}
+	t.v.TouchPoints(tiles.LayerTracks, points)
 	t.rollup.Touch(tiles.LayerCoverage, cells)
 	if len(stored) > 0 {
 		t.v.TouchLayer(tiles.LayerBlindzones) // patrol effort is the blind-zone exposure

@@ -136,9 +136,10 @@ func payloads(m Message) []string {
 	var out []string
 	buf := append([]byte(nil), prefix...)
 	n := 0
+	var b []byte
 	for _, p := range m.Positions {
-		b, err := json.Marshal(p)
-		if err != nil {
+		var ok bool
+		if b, ok = appendPosition(b[:0], p); !ok {
 			continue
 		}
 		if n > 0 && len(buf)+1+len(b)+len(suffix) > MaxPayload {

@@ -73,6 +73,14 @@ func newCity(t *testing.T) *city {
 // parameters, and evaluates the rules over what was stored.
 func (c *city) osmand(officer string, at time.Time, p orb.Point, extra url.Values) {
 	c.t.Helper()
+	c.sendOsmAnd(officer, at, p, extra)
+	c.Server.Watcher.Drain(context.Background())
+}
+
+// sendOsmAnd sends one fix of an officer's phone through the OsmAnd endpoint and leaves
+// it queued for the rules.
+func (c *city) sendOsmAnd(officer string, at time.Time, p orb.Point, extra url.Values) {
+	c.t.Helper()
 	q := url.Values{"id": {"dev-" + officer}, "lat": {fmt.Sprint(p[1])}, "lon": {fmt.Sprint(p[0])},
 		"timestamp": {fmt.Sprint(at.Unix())}}
 	for k, v := range extra {
@@ -86,7 +94,6 @@ func (c *city) osmand(officer string, at time.Time, p orb.Point, extra url.Value
 	if resp.StatusCode != http.StatusOK {
 		c.t.Fatalf("osmand fix of %s at %s: status %d", officer, at, resp.StatusCode)
 	}
-	c.Server.Watcher.Drain(context.Background())
 }
 
 // batch posts fixes of one officer through POST /positions and evaluates the rules.
@@ -262,6 +269,49 @@ func TestMockLocationRaisedAndClearedByItself(t *testing.T) {
 	c.osmand("o1", at.Add(3*time.Minute), inside, url.Values{"mock": {"true"}})
 	if open := c.alerts("rule=mock_location&status=open"); len(open) != 0 {
 		t.Errorf("open mock_location alerts with the rule off = %+v", open)
+	}
+}
+
+// An officer's first fix after a start resolves what an earlier run left open, and only
+// that officer's; a raise and a clear of one alert in one pass are both written.
+func TestFirstFixClearsWhatWasLeftOpen(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	store := alert.NewStore(c.Server.DB)
+	for _, ch := range []alert.Change{
+		{Raise: true, Rule: alert.LeftArea, Officer: "o1", Township: "320281001", Time: now.Add(-time.Hour), Point: outside},
+		{Raise: true, Rule: alert.MockLocation, Officer: "o1", Township: "320281001", Time: now.Add(-time.Hour), Point: inside},
+		{Raise: true, Rule: alert.OffPlan, Subject: alert.RouteSubject("o1"), Officer: "o1", Township: "320281001", Time: now.Add(-time.Hour)},
+		{Raise: true, Rule: alert.LeftArea, Officer: "o2", Township: "320281001", Time: now.Add(-time.Hour), Point: outside},
+	} {
+		ch.Detail = map[string]any{}
+		if _, ok, err := store.Raise(ctx, ch); err != nil || !ok {
+			t.Fatalf("Raise(%s %s) = %v, %v", ch.Rule, ch.Officer, ok, err)
+		}
+	}
+	c.batch("o1", fix{now.Add(-10 * time.Minute), inside})
+	for _, a := range c.alerts("") {
+		if want := map[string]alert.Status{"o1": alert.Resolved, "o2": alert.Open}[a.Officer]; a.Status != want {
+			t.Errorf("%s alert of %s is %s after o1's first fix, want %s", a.Rule, a.Officer, a.Status, want)
+		}
+	}
+	// o2's first fix is mocked (mock_location raised), its second is not (cleared): one
+	// pass over both.
+	c.sendOsmAnd("o2", now.Add(-5*time.Minute), inside, url.Values{"mock": {"true"}})
+	c.sendOsmAnd("o2", now.Add(-4*time.Minute), inside, nil)
+	c.Server.Watcher.Drain(ctx)
+	got := c.alerts("rule=mock_location")
+	var o2 []alert.Alert
+	for _, a := range got {
+		if a.Officer == "o2" {
+			o2 = append(o2, a)
+		}
+	}
+	if len(o2) != 1 || o2[0].Status != alert.Resolved {
+		t.Errorf("o2's mock_location alerts = %+v, want one, resolved", o2)
+	}
+	if open := c.alerts("status=open"); len(open) != 0 {
+		t.Errorf("open alerts after both officers' fixes inside = %+v, want none", open)
 	}
 }
 

@@ -152,6 +152,45 @@ func (s *Store) Clear(ctx context.Context, township string, rule Rule, subject s
 		RETURNING `+alertColumns, township, rule, subject)
 }
 
+// alertKey names the one alert of a rule and subject in a township that may be open.
+type alertKey struct {
+	township string
+	rule     Rule
+	subject  string
+}
+
+// openOf returns which of the clears among changes name an open alert, in one query; the
+// map is empty but not nil when there is no clear.
+func (s *Store) openOf(ctx context.Context, changes []Change) (map[alertKey]bool, error) {
+	var townships, rules, subjects []string
+	for _, c := range changes {
+		if !c.Raise {
+			townships, rules, subjects = append(townships, c.Township), append(rules, string(c.Rule)), append(subjects, c.subject())
+		}
+	}
+	open := make(map[alertKey]bool)
+	if len(townships) == 0 {
+		return open, nil
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT a.township, a.rule, a.subject FROM alerts a
+		JOIN unnest($1::text[], $2::text[], $3::text[]) AS c(township, rule, subject)
+			ON a.township = c.township AND a.rule = c.rule AND a.subject = c.subject
+		WHERE a.status <> 'resolved'`, townships, rules, subjects)
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	var k alertKey
+	_, err = pgx.ForEachRow(rows, []any{&k.township, &k.rule, &k.subject}, func() error {
+		open[k] = true
+		return nil
+	})
+	if err != nil {
+		return nil, pgdb.Translate(err, "alerts")
+	}
+	return open, nil
+}
+
 // Filter selects alerts; empty fields select all.
 type Filter struct {
 	Status   Status

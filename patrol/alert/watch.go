@@ -233,10 +233,26 @@ func (w *Watcher) Drain(ctx context.Context) {
 			f.Inside = w.inside(ctx, f)
 			w.judgeRoute(&f, set.OffPlan)
 		}
-		changes = w.eval.Observe(f, set, changes[:0])
-		for _, c := range changes {
-			w.apply(ctx, c)
+		changes = w.eval.Observe(f, set, changes)
+	}
+	if len(changes) == 0 {
+		return
+	}
+	// Most clears find nothing to resolve: an officer's first fix clears each rule in
+	// case an alert was left open before this process started. Which of them have an
+	// open alert is asked once for all, and only those are written; a clear after a
+	// raise of the same alert in this pass is written whatever the answer.
+	open, err := w.store.openOf(ctx, changes)
+	for _, c := range changes {
+		k := alertKey{c.Township, c.Rule, c.subject()}
+		if c.Raise {
+			if open != nil {
+				open[k] = true
+			}
+		} else if err == nil && !open[k] {
+			continue
 		}
+		w.apply(ctx, c)
 	}
 }
 

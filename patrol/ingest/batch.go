@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +46,32 @@ type batchItem struct {
 // reports an *http.MaxBytesError (CodeTooLarge), and with a
 // *[TooManyError] as soon as it holds more than maxFixes items. The fixes
 // are not checked for plausibility; that is [Filter]'s job.
+//
+// The body is read whole first (it is capped by the route's limit). A body
+// of the usual shape is read by a scanner of its own (scanBatch); any other
+// body, and any body whose reading failed, by encoding/json item by item
+// (parseBatchStream), whose answers and messages are the reference.
 func ParseBatch(body io.Reader, maxFixes int) ([]RawFix, error) {
+	buf := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(buf)
+	data, err := readAll(body, (*buf)[:0])
+	if cap(data) <= maxPooledBody {
+		*buf = data[:0]
+	}
+	if err != nil {
+		// What was read, then the same failure: the decoder meets it where
+		// it would have met it reading body itself.
+		return parseBatchStream(io.MultiReader(bytes.NewReader(data), failingReader{err}), maxFixes)
+	}
+	if out, ok := scanBatch(data, maxFixes); ok {
+		return out, nil
+	}
+	return parseBatchStream(bytes.NewReader(data), maxFixes)
+}
+
+// parseBatchStream is ParseBatch read with encoding/json: the top level
+// token by token, each item decoded on its own.
+func parseBatchStream(body io.Reader, maxFixes int) ([]RawFix, error) {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields() // in the items; the top level is read token by token
 	if err := expectDelim(dec, '{', "the body must be a JSON object"); err != nil {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -54,15 +55,21 @@ func gpxBody(fixes []Fix) []byte {
 	return b.Bytes()
 }
 
-func BenchmarkParseBatch(b *testing.B) {
+func BenchmarkParseBatch(b *testing.B) { benchmarkParseBatch(b, ParseBatch) }
+
+// BenchmarkParseBatchStream is the same body read by encoding/json item by
+// item, the reference ParseBatch falls back to.
+func BenchmarkParseBatchStream(b *testing.B) { benchmarkParseBatch(b, parseBatchStream) }
+
+func benchmarkParseBatch(b *testing.B, parse func(io.Reader, int) ([]RawFix, error)) {
 	const n = 10000
 	body := batchBody(benchTrack(n, time.Now()))
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		items, err := ParseBatch(bytes.NewReader(body), n)
+		items, err := parse(bytes.NewReader(body), n)
 		if err != nil || len(items) != n {
-			b.Fatalf("ParseBatch = %d items, %v", len(items), err)
+			b.Fatalf("parse = %d items, %v", len(items), err)
 		}
 	}
 }

@@ -1,8 +1,12 @@
 package position
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -83,18 +87,67 @@ func newFixes(b *officerBatch, res int) []Stored {
 var positionColumns = []string{"officer", "time", "township", "lon", "lat", "h3",
 	"accuracy_m", "speed_ms", "heading_deg", "altitude_m", "battery_pct"}
 
-// copyPositions writes new fixes with COPY, the fastest way into PostgreSQL.
+// copyPositions writes new fixes with binary COPY, the fastest way into PostgreSQL. The
+// rows are encoded here rather than by pgx's CopyFrom, which asks the server for the
+// columns' types first (a round trip per COPY) and encodes every value through its type
+// map (a tenth of the process's CPU in batched ingest).
 func copyPositions(ctx context.Context, conn *pgx.Conn, rows []Stored) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := conn.CopyFrom(ctx, pgx.Identifier{"positions"}, positionColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-		s := rows[i]
-		f := s.fix
-		return []any{s.Officer, s.Time, s.Township, s.Lon, s.Lat, s.cell,
-			real(f.AccuracyM), real(f.SpeedMS), real(f.HeadingDeg), real(f.AltitudeM), real(f.BatteryPct)}, nil
-	}))
+	buf := make([]byte, 0, len(copyHeader)+len(rows)*copyRowBytes+2)
+	buf = append(buf, copyHeader...)
+	for _, s := range rows {
+		buf = appendCopyRow(buf, s)
+	}
+	buf = binary.BigEndian.AppendUint16(buf, 0xffff) // the trailer: a row of -1 fields
+	_, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(buf), copyPositionsSQL)
 	return err
+}
+
+// copyPositionsSQL is the COPY statement of copyPositions, its columns positionColumns.
+var copyPositionsSQL = "COPY positions (" + strings.Join(positionColumns, ", ") + ") FROM STDIN BINARY"
+
+// copyHeader opens a binary COPY stream: the signature, no flags, no header extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
+
+// copyRowBytes is about the size of one encoded row, to size the buffer.
+const copyRowBytes = 2 + 11*4 + 24 + 8 + 12 + 8 + 8 + 8 + 5*4
+
+// y2kMicros is 2000-01-01 00:00 UTC, PostgreSQL's epoch for timestamps, in microseconds
+// since the Unix epoch.
+const y2kMicros = 946_684_800_000_000
+
+// appendCopyRow appends s in binary COPY format, its fields in the order and types of
+// positionColumns: text, timestamptz, text, float8, float8, bigint, then five real.
+func appendCopyRow(b []byte, s Stored) []byte {
+	f := s.fix
+	b = binary.BigEndian.AppendUint16(b, uint16(len(positionColumns)))
+	b = appendCopyText(b, s.Officer)
+	b = binary.BigEndian.AppendUint32(b, 8)
+	b = binary.BigEndian.AppendUint64(b, uint64(s.Time.UnixMicro()-y2kMicros))
+	b = appendCopyText(b, s.Township)
+	b = binary.BigEndian.AppendUint32(b, 8)
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(s.Lon))
+	b = binary.BigEndian.AppendUint32(b, 8)
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(s.Lat))
+	b = binary.BigEndian.AppendUint32(b, 8)
+	b = binary.BigEndian.AppendUint64(b, uint64(s.cell))
+	for _, v := range [...]*float64{f.AccuracyM, f.SpeedMS, f.HeadingDeg, f.AltitudeM, f.BatteryPct} {
+		if v == nil {
+			b = binary.BigEndian.AppendUint32(b, 0xffffffff) // NULL
+			continue
+		}
+		b = binary.BigEndian.AppendUint32(b, 4)
+		b = binary.BigEndian.AppendUint32(b, math.Float32bits(float32(*v)))
+	}
+	return b
+}
+
+// appendCopyText appends a text field: its length, then its bytes.
+func appendCopyText(b []byte, v string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
+	return append(b, v...)
 }
 
 // queueInsert queues the insert of new fixes in one statement, for a transaction with

@@ -566,3 +566,62 @@ func TestTrackAndStops(t *testing.T) {
 		t.Errorf("unknown officer track = %d, want 404", code)
 	}
 }
+
+// A large batch goes in with binary COPY, encoded by the store itself; small ones with
+// INSERT. Both must store the same rows: times to the microsecond, coordinates, cells,
+// readings and their absence.
+func TestCopyStoresWhatInsertStores(t *testing.T) {
+	c := newCity(t)
+	rng := rand.New(rand.NewPCG(18, 18))
+	const n = 600 // over copyMin
+	items := map[string][]map[string]any{}
+	p := orb.Point{120.25, 31.84}
+	tm := now.Add(-3 * time.Hour)
+	for i := range n {
+		tm = tm.Add(5*time.Second + time.Duration(rng.IntN(1_000_000))*time.Microsecond)
+		p = orb.Point{p[0] + (rng.Float64()-0.5)*0.0004, p[1] + (rng.Float64()-0.5)*0.0004}
+		acc, speed, heading := 3+rng.Float64()*20, rng.Float64()*2, rng.Float64()*359.9
+		for _, id := range []string{"o1", "o2"} {
+			it := map[string]any{"officer": id, "time": tm.Format(time.RFC3339Nano), "lat": p[1], "lon": p[0]}
+			if i%3 != 0 {
+				it["accuracy"], it["speed"], it["heading"] = acc, speed, heading
+			}
+			items[id] = append(items[id], it)
+		}
+	}
+	post := func(batch []map[string]any) {
+		body, _ := json.Marshal(map[string]any{"positions": batch})
+		if code, raw := c.do("POST", "/api/v1/positions", c.admin, "application/json", body); code != 200 || !strings.Contains(string(raw), fmt.Sprintf(`"accepted":%d`, len(batch))) {
+			t.Fatalf("POST /positions of %d fixes = %d %s", len(batch), code, raw)
+		}
+	}
+	post(items["o1"]) // one transaction: COPY
+	for lo := 0; lo < n; lo += 50 {
+		post(items["o2"][lo : lo+50]) // INSERT
+	}
+	rows := func(officer string) string {
+		var s string
+		if err := c.srv.DB.QueryRow(context.Background(), `
+			SELECT string_agg(format('%s %s %s %s %s %s %s %s %s %s %s', time, township, lon, lat, h3, accuracy_m,
+				speed_ms, heading_deg, altitude_m, battery_pct, ST_AsText(geom)), E'\n' ORDER BY time)
+			FROM positions WHERE officer = $1`, officer).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	copied, inserted := rows("o1"), rows("o2")
+	if got := strings.Count(copied, "\n") + 1; got != n {
+		t.Fatalf("%d rows copied, want %d", got, n)
+	}
+	if copied != inserted {
+		a, b := strings.Split(copied, "\n"), strings.Split(inserted, "\n")
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("row %d copied as\n%s\ninserted as\n%s", i, a[i], b[i])
+			}
+		}
+	}
+	if !strings.Contains(copied, "POINT(") {
+		t.Errorf("unexpected rows: %.300s", copied)
+	}
+}
