@@ -117,7 +117,7 @@ func (s *Store) PublicationCounts(ctx context.Context, level string, from, to ti
 	rows, err := s.db.Query(ctx, `
 		SELECT CASE $1 WHEN 'squadron' THEN c.squadron WHEN 'officer' THEN c.officer ELSE c.township END, e.at,
 		       coalesce((e.detail::jsonb ->> 'published_at')::timestamptz, e.received_at, e.at)
-		FROM case_events e JOIN cases c ON c.id = e.case_id
+		FROM case_events e JOIN cases c ON c.township_key = e.township_key AND c.id = e.case_id
 		WHERE e.type = 'decide' AND e.at >= $2 AND e.at < $3`, level, from, to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "decisions published")
@@ -198,7 +198,8 @@ func (s *Store) DeadlineCounts(ctx context.Context, level string, from, to time.
 		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE id IN (SELECT case_id FROM case_events WHERE type = 'file' AND at >= $1 AND at < $2) ORDER BY id`,
+		WHERE (township_key, id) IN (SELECT township_key, case_id FROM case_events WHERE type = 'file' AND at >= $1 AND at < $2)
+		ORDER BY id`,
 		from.Add(-deadlineLookback), to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "penalty deadlines")

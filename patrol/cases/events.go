@@ -77,7 +77,7 @@ func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne
 		return Case{}, Event{}, pgdb.Translate(err, fmt.Sprintf("case %d", id))
 	}
 	s.changed(c)
-	events, err := s.events(ctx, id)
+	events, err := s.events(ctx, c)
 	if err != nil {
 		return Case{}, Event{}, err
 	}
@@ -96,10 +96,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if len(ne.Note) > 2000 {
 		return Case{}, apperr.Invalidf("the note is longer than 2,000 bytes")
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return Case{}, err
-	}
-	c, err := getCase(ctx, tx, id)
+	c, err := lockCase(ctx, tx, id)
 	if err != nil {
 		return Case{}, err
 	}
@@ -114,7 +111,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 		return Case{}, err
 	}
 	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At,
-		Detail: detail.raw()}
+		Detail: detail.raw(), TownshipKey: c.TownshipKey()}
 	received := s.now()
 	if e.At.IsZero() {
 		e.At = received
@@ -135,15 +132,15 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	// keeps the department that returned it.
 	set := `status = $2, updated_at = now(), officer = coalesce($3, officer),
 		department = CASE WHEN $2 = 'reported' THEN NULL ELSE coalesce($4, department) END`
-	args := []any{id, next, e.Officer, e.Department}
+	args := []any{id, next, e.Officer, e.Department, c.TownshipKey()}
 	if col, ok := milestone[ne.Type]; ok {
-		set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
+		set += fmt.Sprintf(", %s = coalesce(%s, $6)", col, col)
 		args = append(args, e.At)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE id = $1`, args...); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE township_key = $5 AND id = $1`, args...); err != nil {
 		return Case{}, err
 	}
-	return getCase(ctx, tx, id)
+	return getCaseAt(ctx, tx, c.TownshipKey(), id)
 }
 
 // fillEvent completes an event by type: the officer of an assignment (of the case's

@@ -33,7 +33,7 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT p.id, p.squadron, p.township, p.shift_start, p.shift_start + make_interval(secs => p.duration_s),
 			p.created_by, p.created_at, coalesce(jsonb_array_length(p.result->'routes'), 0),
-			(SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id)::int
+			(SELECT count(*) FROM plan_stops s WHERE s.township = p.township AND s.plan_id = p.id)::int
 		FROM plans p
 		WHERE ($1 = '' OR p.squadron = $1) AND ($2 = '' OR p.township = $2)
 		ORDER BY p.shift_start DESC, p.id DESC LIMIT $3`, f.Squadron, f.Township, f.Limit)
