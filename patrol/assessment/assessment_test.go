@@ -282,7 +282,7 @@ func positionChecks(t *testing.T, c *apptest.City) {
 		if _, err := c.Server.DB.Exec(ctx, `
 			WITH e AS (
 				INSERT INTO case_events (township_key, case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, evidence)
-				SELECT township_key, id, (SELECT max(seq) + 1 FROM case_events WHERE case_id = cases.id), 'evidence', status, 'test', 'officer',
+				SELECT township_key, id, (SELECT max(seq) + 1 FROM case_events WHERE township_key = cases.township_key AND case_id = cases.id), 'evidence', status, 'test', 'officer',
 				       $1, '\x00', sha256(random()::text::bytea), sha256(random()::text::bytea)
 				FROM cases WHERE id = (SELECT min(id) FROM cases WHERE township = 'A')
 				RETURNING township_key, case_id, seq, evidence)

@@ -68,9 +68,13 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 // department or a return without its reasons); conflict (the event is not allowed in
 // the case's status: the message names the allowed ones; a referral answered already).
 func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
+	key, err := s.keyOf(ctx, id)
+	if err != nil {
+		return Case{}, Event{}, err
+	}
 	var c Case
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
-		c, err = s.appendInTx(ctx, tx, who, id, ne)
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
+		c, err = s.appendInTx(ctx, tx, who, key, id, ne)
 		return err
 	})
 	if err != nil {
@@ -84,8 +88,9 @@ func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne
 	return c, events[len(events)-1], nil
 }
 
-// appendInTx is AppendEvent inside the caller's transaction.
-func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id int64, ne NewEvent) (Case, error) {
+// appendInTx is AppendEvent inside the caller's transaction, on the case kept under
+// township key.
+func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, key string, id int64, ne NewEvent) (Case, error) {
 	if _, ok := ParseEventType(string(ne.Type)); !ok {
 		return Case{}, apperr.Invalidf("unknown event type %q (%s)", ne.Type, eventNames(eventOrder))
 	}
@@ -96,7 +101,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if len(ne.Note) > 2000 {
 		return Case{}, apperr.Invalidf("the note is longer than 2,000 bytes")
 	}
-	c, err := lockCase(ctx, tx, id)
+	c, err := lockCase(ctx, tx, key, id)
 	if err != nil {
 		return Case{}, err
 	}

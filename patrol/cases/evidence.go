@@ -67,10 +67,14 @@ func (s *Store) AppendEvidence(ctx context.Context, who auth.Identity, id int64,
 	if err := checkAttachments(list); err != nil {
 		return Case{}, nil, err
 	}
+	key, err := s.keyOf(ctx, id)
+	if err != nil {
+		return Case{}, nil, err
+	}
 	var c Case
 	var events []Event
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
-		if c, err = lockCase(ctx, tx, id); err != nil {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
+		if c, err = lockCase(ctx, tx, key, id); err != nil {
 			return err
 		}
 		if err := mayAct(who, c, EventEvidence); err != nil {

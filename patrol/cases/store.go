@@ -264,7 +264,7 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 			return err
 		}
 		for _, ne := range events {
-			if c, err = s.appendInTx(ctx, tx, who, id, ne); err != nil {
+			if c, err = s.appendInTx(ctx, tx, who, c.TownshipKey(), id, ne); err != nil {
 				return err
 			}
 		}
@@ -339,15 +339,20 @@ func getCaseAt(ctx context.Context, q queryer, key string, id int64) (Case, erro
 	return c, pgdb.Translate(err, fmt.Sprintf("case %d", id))
 }
 
-// lockCase reads a case under its row lock, for a change. The township key is looked up
-// by id first (every shard on Citus, without a lock: a case never changes township),
-// then the row is read and locked on its one shard.
-func lockCase(ctx context.Context, tx pgx.Tx, id int64) (Case, error) {
+// keyOf looks up the township key of case id, for a change to name it. On Citus it asks
+// every shard, so it runs before the change's transaction, not in it: a transaction
+// that read every shard in parallel may not then write a reference table (an
+// inspection task linked to a new case). No lock is needed: a case never changes
+// township. Errors: not_found.
+func (s *Store) keyOf(ctx context.Context, id int64) (string, error) {
 	var key string
-	err := tx.QueryRow(ctx, `SELECT township_key FROM cases WHERE id = $1`, id).Scan(&key)
-	if err != nil {
-		return Case{}, pgdb.Translate(err, fmt.Sprintf("case %d", id))
-	}
+	err := s.db.QueryRow(ctx, `SELECT township_key FROM cases WHERE id = $1`, id).Scan(&key)
+	return key, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+}
+
+// lockCase reads the case kept under township key under its row lock, for a change: one
+// shard on Citus.
+func lockCase(ctx context.Context, tx pgx.Tx, key string, id int64) (Case, error) {
 	rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE township_key = $1 AND id = $2 FOR UPDATE`, key, id)
 	if err != nil {
 		return Case{}, err
