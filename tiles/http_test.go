@@ -390,8 +390,8 @@ func TestDenseCaseTileStaysWithinBudget(t *testing.T) {
 	c := newTileCity(t)
 	p := orb.Point{120.27, 31.85}
 	_, err := c.srv.DB.Exec(context.Background(), `
-		INSERT INTO cases (sector, title, lon, lat, h3, township, source, reporter, reported_at)
-		SELECT 'urban_management', 'x', $1 + (i % 100) * 0.00001, $2 + (i / 100) * 0.00001, $3, 'A', 'patrol', 'test', now()
+		INSERT INTO cases (sector, title, lon, lat, h3, township, township_key, source, reporter, reported_at)
+		SELECT 'urban_management', 'x', $1 + (i % 100) * 0.00001, $2 + (i / 100) * 0.00001, $3, 'A', 'A', 'patrol', 'test', now()
 		FROM generate_series(1, $4) i`, p[0], p[1], int64(grid.CellAt(p, 9)), tiles.MaxCasePoints+10)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/gridwatch/gridwatch/internal/apperr"
 	"github.com/gridwatch/gridwatch/internal/httpx"
 	"github.com/gridwatch/gridwatch/internal/pgdb"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 )
 
 // TestWorkerLostMidTransaction stops a worker while a transaction holds writes on both
@@ -32,8 +33,8 @@ func TestWorkerLostMidTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	touch := func(id int64) error {
-		_, err := tx.Exec(ctx, "UPDATE cases SET description = 'half-written' WHERE id = $1", id)
+	touch := func(k cases.Case) error {
+		_, err := tx.Exec(ctx, "UPDATE cases SET description = 'half-written' WHERE township_key = $1 AND id = $2", k.TownshipKey(), k.ID)
 		return err
 	}
 	for _, w := range []string{"worker1", "worker2"} {
@@ -58,7 +59,7 @@ func TestWorkerLostMidTransaction(t *testing.T) {
 	for _, w := range []string{"worker1", "worker2"} {
 		var description string
 		waitFor(t, func() error {
-			return c.Server.DB.QueryRow(ctx, "SELECT description FROM cases WHERE id = $1", onWorker[w]).Scan(&description)
+			return c.Server.DB.QueryRow(ctx, "SELECT description FROM cases WHERE id = $1", onWorker[w].ID).Scan(&description)
 		})
 		if description == "half-written" {
 			t.Errorf("the case on %s kept the write of a transaction that failed", w)

@@ -4,20 +4,25 @@ package citustest
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridwatch/gridwatch/grid"
 	"github.com/gridwatch/gridwatch/internal/apptest"
 	"github.com/gridwatch/gridwatch/internal/auth"
+	"github.com/gridwatch/gridwatch/patrol/cases"
 	"github.com/gridwatch/gridwatch/patrol/ingest"
 	"github.com/gridwatch/gridwatch/patrol/officer"
+	"github.com/gridwatch/gridwatch/patrol/planning"
 )
 
 // twoTownships is a city of two townships side by side, an officer in each.
@@ -75,11 +80,67 @@ var (
 	nodePort  = regexp.MustCompile(`Node: host=\S+ port=(\d+)`)
 )
 
-// TestTownshipRequestsReachOneShard: what a township-scoped request sends to positions and
-// alerts — the tracks tile layer's read, ingest's chain read, the alerts list of one
-// township, an alert's raise — is planned as one task on one shard; a city-wide analysis
-// over positions runs as a task per shard, on both workers; a township's case list (cases
-// are distributed by id) asks every shard of cases.
+// sent records the statements a pool sends (a pgx tracer), for a test to EXPLAIN what a
+// store really sends.
+type sent struct {
+	mu   sync.Mutex
+	list []statement
+}
+
+type statement struct {
+	sql  string
+	args []any
+}
+
+func (s *sent) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = append(s.list, statement{sql: d.SQL, args: d.Args})
+	return ctx
+}
+
+func (s *sent) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// take returns the statements sent since the last take that contain one of words.
+func (s *sent) take(words ...string) []statement {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []statement
+	for _, st := range s.list {
+		for _, w := range words {
+			if strings.Contains(st.sql, w) {
+				out = append(out, st)
+				break
+			}
+		}
+	}
+	s.list = nil
+	return out
+}
+
+// tracedPool opens a pool on the city's database that records what it sends.
+func tracedPool(t *testing.T, c *apptest.City) (*pgxpool.Pool, *sent) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(c.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &sent{}
+	cfg.ConnConfig.Tracer = rec
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, rec
+}
+
+// TestTownshipRequestsReachOneShard: what a township-scoped request sends to positions,
+// alerts, cases and plans — the tracks tile layer's read, ingest's chain read, the alerts
+// list of one township, an alert's raise, the case list of one township and every
+// statement on one case's rows while an event is appended to it, the plans of one
+// township — is planned as one task on one shard; a city-wide analysis over positions
+// runs as a task per shard, on both workers.
 func TestTownshipRequestsReachOneShard(t *testing.T) {
 	c := twoTownships(t)
 	ctx := context.Background()
@@ -147,14 +208,70 @@ func TestTownshipRequestsReachOneShard(t *testing.T) {
 	if len(ports) < 2 {
 		t.Errorf("city-wide analysis: tasks on %d nodes, want both workers; plan\n%s", len(ports), wide)
 	}
-	// A township's case list asks every shard: cases are distributed by id (docs/scaling.md).
-	var caseShards int
-	if err := db.QueryRow(ctx, "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'cases'::regclass").Scan(&caseShards); err != nil {
+	caseAndPlanStatements(t, c)
+	t.Logf("township-scoped tracks tile:\n%s\ncity-wide analysis:\n%s", scoped["tracks tile of township A"], wide)
+}
+
+// caseAndPlanStatements checks, with the statements the stores of cases and plans send (a
+// traced pool), that a township's case list (GET /api/v1/cases?township=A), every
+// statement on one case's rows that names its township while an event is appended, and
+// a township's plans (GET /api/v1/plans?township=A) are one task each.
+func caseAndPlanStatements(t *testing.T, c *apptest.City) {
+	t.Helper()
+	ctx := context.Background()
+	pool, rec := tracedPool(t, c)
+	admin := auth.Identity{Role: auth.Admin, Name: "admin"}
+	store := cases.NewStore(pool, c.Server.Grid, c.Server.Officers, c.Server.Positions)
+	one := func(what string, list []statement) {
+		t.Helper()
+		if len(list) == 0 {
+			t.Errorf("%s: no statement sent", what)
+		}
+		for _, st := range list {
+			plan := explain(t, c.Server.DB, st.sql, st.args...)
+			if m := taskCount.FindStringSubmatch(plan); m == nil || m[1] != "1" {
+				t.Errorf("%s: want a single task, got for\n%s\nthe plan\n%s", what, st.sql, plan)
+			}
+		}
+	}
+
+	created, err := store.Create(ctx, admin, cases.NewCase{Sector: "urban_management", Title: "占道经营", Lat: 31.84, Lon: 120.25})
+	if err != nil {
 		t.Fatal(err)
 	}
-	caseList := explain(t, db, `SELECT id FROM cases WHERE township = ANY($1) ORDER BY reported_at DESC LIMIT 100`, []string{"A"})
-	if m := taskCount.FindStringSubmatch(caseList); m == nil || m[1] != strconv.Itoa(caseShards) {
-		t.Errorf("a township's case list: want a task per shard of cases (distributed by id, %d), got plan\n%s", caseShards, caseList)
+	if created.Township == nil || *created.Township != "A" {
+		t.Fatalf("the case fell in %v, want township A", created.Township)
 	}
-	t.Logf("township-scoped tracks tile:\n%s\ncity-wide analysis:\n%s", scoped["tracks tile of township A"], wide)
+	rec.take()
+	f, err := cases.ParseFilter(ctx, url.Values{"township": {"A"}}, admin, store,
+		cases.Window{Now: time.Now(), Span: 30 * 24 * time.Hour, Max: 366 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := store.List(ctx, admin, f)
+	if err != nil || len(list) != 1 || list[0].ID != created.ID {
+		t.Fatalf("township A's cases: %v, %v; want case %d", list, err, created.ID)
+	}
+	one("township A's case list", rec.take("FROM cases"))
+
+	if _, _, err := store.AppendEvent(ctx, admin, created.ID, cases.NewEvent{Type: cases.EventAssign, Officer: "a-1"}); err != nil {
+		t.Fatal(err)
+	}
+	// All but the lookup of the case's township by its id (every shard: SELECT
+	// township_key FROM cases WHERE id = $1).
+	appended := rec.take("township_key = $", "case_events")
+	one("appending an event to a case of township A", appended)
+	inserted := false
+	for _, st := range appended {
+		inserted = inserted || strings.Contains(st.sql, "INSERT INTO case_events")
+	}
+	if !inserted {
+		t.Errorf("appending an event: the INSERT INTO case_events does not name the township; sent %v", appended)
+	}
+
+	plans := planning.NewStore(pool, nil, planning.Sources{})
+	if _, err := plans.List(ctx, planning.ListFilter{Township: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	one("township A's plans", rec.take("FROM plans"))
 }

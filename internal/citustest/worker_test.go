@@ -23,26 +23,27 @@ func citus(t *testing.T, args ...string) {
 	}
 }
 
-// workerOf returns the name scripts/citus gives the worker holding case id's shard:
-// worker1 has the lower port (the script picks the ports in node order).
-func workerOf(t *testing.T, c *apptest.City, id int64) string {
+// workerOf returns the name scripts/citus gives the worker holding case k's shard (cases
+// are distributed by township_key, the township or ""): worker1 has the lower port (the
+// script picks the ports in node order).
+func workerOf(t *testing.T, c *apptest.City, k cases.Case) string {
 	t.Helper()
 	var rank int
 	err := c.Server.DB.QueryRow(context.Background(), `
 		SELECT (SELECT count(*) FROM pg_dist_node w WHERE w.groupid <> 0 AND w.nodeport <= n.nodeport)
 		FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
-		WHERE p.shardid = get_shard_id_for_distribution_column('cases', $1::bigint)`, id).Scan(&rank)
+		WHERE p.shardid = get_shard_id_for_distribution_column('cases', $1::text)`, k.TownshipKey()).Scan(&rank)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("worker%d", rank)
 }
 
-// casesOnEachWorker reports cases through the API until one lies on each worker, and
-// returns a case id by worker name.
-func casesOnEachWorker(t *testing.T, c *apptest.City) map[string]int64 {
+// casesOnEachWorker reports cases through the API, in both townships, until one lies on
+// each worker, and returns a case by worker name.
+func casesOnEachWorker(t *testing.T, c *apptest.City) map[string]cases.Case {
 	t.Helper()
-	onWorker := map[string]int64{}
+	onWorker := map[string]cases.Case{}
 	for i := 0; len(onWorker) < 2 && i < 40; i++ {
 		var k cases.Case
 		code, raw := c.Do("POST", "/api/v1/cases", "reporter", map[string]any{
@@ -50,21 +51,22 @@ func casesOnEachWorker(t *testing.T, c *apptest.City) map[string]int64 {
 		if code != 201 {
 			t.Fatalf("POST /cases = %d %s", code, raw)
 		}
-		w := workerOf(t, c, k.ID)
+		w := workerOf(t, c, k)
 		if _, ok := onWorker[w]; !ok {
-			onWorker[w] = k.ID
+			onWorker[w] = k
 		}
 	}
 	if len(onWorker) != 2 {
-		t.Fatalf("cases on %v: want some on each worker", onWorker)
+		t.Fatalf("cases on %v: want some on each worker (townships A and B on different workers)", onWorker)
 	}
 	return onWorker
 }
 
-// TestStoppedWorker stops the worker holding one case's shard while the server runs:
-// reading that case, and listing every case, answer 503 problems (code unavailable);
-// reading a case on the other worker and the townships (a reference table, on every
-// node) still answer; once the worker is back, everything answers again.
+// TestStoppedWorker stops the worker holding one township's shard while the server runs:
+// reading a case by id (which looks its township up on every shard), and listing every
+// case, answer 503 problems (code unavailable); the case list of the township on the
+// other worker and the townships (a reference table, on every node) still answer; once
+// the worker is back, everything answers again.
 func TestStoppedWorker(t *testing.T) {
 	c := twoTownships(t)
 	onWorker := casesOnEachWorker(t, c)
@@ -72,11 +74,12 @@ func TestStoppedWorker(t *testing.T) {
 		code, raw := c.Do("GET", path, "analyst", nil, nil)
 		return code, string(raw)
 	}
-	kept, lost := fmt.Sprintf("/api/v1/cases/%d", onWorker["worker1"]), fmt.Sprintf("/api/v1/cases/%d", onWorker["worker2"])
+	kept := "/api/v1/cases?township=" + onWorker["worker1"].TownshipKey()
+	lost, byID := fmt.Sprintf("/api/v1/cases/%d", onWorker["worker2"].ID), fmt.Sprintf("/api/v1/cases/%d", onWorker["worker1"].ID)
 
 	citus(t, "stop-node", "worker2")
 	t.Cleanup(func() { citus(t, "start-node", "worker2") })
-	for _, path := range []string{lost, "/api/v1/cases"} {
+	for _, path := range []string{lost, byID, "/api/v1/cases"} {
 		code, raw := status(path)
 		if code != 503 || !strings.Contains(raw, `"code":"unavailable"`) {
 			t.Errorf("GET %s with worker2 down = %d %.300s, want a 503 problem", path, code, raw)
@@ -90,7 +93,7 @@ func TestStoppedWorker(t *testing.T) {
 
 	citus(t, "start-node", "worker2")
 	deadline := time.Now().Add(20 * time.Second)
-	for _, path := range []string{lost, "/api/v1/cases", kept} {
+	for _, path := range []string{lost, byID, "/api/v1/cases", kept} {
 		for {
 			code, raw := status(path)
 			if code == 200 {

@@ -281,13 +281,13 @@ func positionChecks(t *testing.T, c *apptest.City) {
 		{ptr("oA"), ptr("ok"), apr}, {nil, ptr("far"), mar}} {
 		if _, err := c.Server.DB.Exec(ctx, `
 			WITH e AS (
-				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, evidence)
-				SELECT id, (SELECT max(seq) + 1 FROM case_events WHERE case_id = cases.id), 'evidence', status, 'test', 'officer',
+				INSERT INTO case_events (township_key, case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, evidence)
+				SELECT township_key, id, (SELECT max(seq) + 1 FROM case_events WHERE township_key = cases.township_key AND case_id = cases.id), 'evidence', status, 'test', 'officer',
 				       $1, '\x00', sha256(random()::text::bytea), sha256(random()::text::bytea)
 				FROM cases WHERE id = (SELECT min(id) FROM cases WHERE township = 'A')
-				RETURNING case_id, seq, evidence)
-			INSERT INTO evidence (case_id, seq, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
-			SELECT case_id, seq, evidence, 'photo', 1, 'image/jpeg', $2, 'test', $3, $1 FROM e`, e.at, e.check, e.officer); err != nil {
+				RETURNING township_key, case_id, seq, evidence)
+			INSERT INTO evidence (township_key, case_id, seq, sha256, kind, size_bytes, content_type, position_check, uploader, officer, uploaded_at)
+			SELECT township_key, case_id, seq, evidence, 'photo', 1, 'image/jpeg', $2, 'test', $3, $1 FROM e`, e.at, e.check, e.officer); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -347,8 +347,8 @@ func penalties(t *testing.T, c *apptest.City) {
 				}
 			}
 			if _, err := c.Server.DB.Exec(ctx, `
-				INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, received_at, detail)
-				SELECT $1, max(seq) + 1, $2, $3, 'test', 'admin', ($4::date + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+				INSERT INTO case_events (township_key, case_id, seq, type, status, actor, actor_role, at, prev_hash, hash, received_at, detail)
+				SELECT min(township_key), $1, max(seq) + 1, $2, $3, 'test', 'admin', ($4::date + time '10:00') AT TIME ZONE 'Asia/Shanghai',
 				       '\x00', decode(md5(random()::text), 'hex'), $5, $6
 				FROM case_events WHERE case_id = $1`, created.ID, typ, status[typ], day, received, detail); err != nil {
 				t.Fatal(err)

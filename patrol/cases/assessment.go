@@ -52,7 +52,7 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		), repeated AS (
 			-- the cases resolved in the window that a hotline complaint followed: a join
 			-- of the few complaints the planner can hash by cell and sector
-			SELECT DISTINCT c.id
+			SELECT DISTINCT c.township_key, c.id
 			FROM c JOIN hotline r ON r.h3 = c.h3 AND r.sector = c.sector AND r.id <> c.id
 			 AND r.reported_at > c.resolved_at AND r.reported_at <= c.resolved_at + make_interval(secs => $6)
 			WHERE c.resolved_at >= $2 AND c.resolved_at < $3
@@ -67,7 +67,7 @@ func (s *Store) UnitCounts(ctx context.Context, level string, from, to time.Time
 		                        AND resolved_at <= assigned_at + make_interval(secs => $5))::int,
 		       count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3)::int,
 		       count(repeated.id)::int
-		FROM c LEFT JOIN repeated ON repeated.id = c.id WHERE unit IS NOT NULL
+		FROM c LEFT JOIN repeated ON repeated.township_key = c.township_key AND repeated.id = c.id WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`,
 		[]any{level, from, to, targets.ArriveWithin.Seconds(), targets.ResolveWithin.Seconds(), targets.RepeatWithin.Seconds()})
 }
@@ -117,7 +117,7 @@ func (s *Store) PublicationCounts(ctx context.Context, level string, from, to ti
 	rows, err := s.db.Query(ctx, `
 		SELECT CASE $1 WHEN 'squadron' THEN c.squadron WHEN 'officer' THEN c.officer ELSE c.township END, e.at,
 		       coalesce((e.detail::jsonb ->> 'published_at')::timestamptz, e.received_at, e.at)
-		FROM case_events e JOIN cases c ON c.id = e.case_id
+		FROM case_events e JOIN cases c ON c.township_key = e.township_key AND c.id = e.case_id
 		WHERE e.type = 'decide' AND e.at >= $2 AND e.at < $3`, level, from, to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "decisions published")
@@ -198,7 +198,8 @@ func (s *Store) DeadlineCounts(ctx context.Context, level string, from, to time.
 		return nil, apperr.Invalidf("level %q: must be township, squadron or officer", level)
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE id IN (SELECT case_id FROM case_events WHERE type = 'file' AND at >= $1 AND at < $2) ORDER BY id`,
+		WHERE (township_key, id) IN (SELECT township_key, case_id FROM case_events WHERE type = 'file' AND at >= $1 AND at < $2)
+		ORDER BY id`,
 		from.Add(-deadlineLookback), to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "penalty deadlines")

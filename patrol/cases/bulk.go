@@ -28,10 +28,11 @@ type BulkCase struct {
 }
 
 // bulkColumns are the columns CopyBulk writes, in the order of bulkRow.
-var bulkColumns = []string{"sector", "title", "lon", "lat", "h3", "township", "grid_area", "squadron", "source", "status", "reporter", "reported_at"}
+var bulkColumns = []string{"sector", "title", "lon", "lat", "h3", "township", "township_key", "grid_area", "squadron", "source",
+	"status", "reporter", "reported_at"}
 
 func bulkRow(c BulkCase) []any {
-	return []any{c.Sector, c.Title, c.Lon, c.Lat, int64(c.H3), c.Township, c.GridArea, c.Squadron,
+	return []any{c.Sector, c.Title, c.Lon, c.Lat, int64(c.H3), c.Township, c.Township, c.GridArea, c.Squadron,
 		string(c.Source), string(c.Status), c.Reporter, c.ReportedAt}
 }
 

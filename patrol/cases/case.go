@@ -114,6 +114,16 @@ type Case struct {
 	Referral *Referral `json:"referral,omitempty"`
 }
 
+// TownshipKey is the township the case's rows are kept under: its township, or "" when
+// it is outside every township. Statements on one case name it, so that a Citus cluster,
+// which distributes cases, their history and evidence by it, reads one shard.
+func (c Case) TownshipKey() string {
+	if c.Township == nil {
+		return ""
+	}
+	return *c.Township
+}
+
 // NewCase is a case to create.
 type NewCase struct {
 	Sector      string // "" takes the item's sector
@@ -197,6 +207,9 @@ type Event struct {
 	// ReceivedAt is when the server received an event whose claimed time (At) differs
 	// from it by more than BackdateTolerance; nil otherwise. The hash covers it.
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
+	// TownshipKey is its case's (Case.TownshipKey): where the event is kept, not part of
+	// the record or its hash.
+	TownshipKey string `json:"-"`
 }
 
 // NewEvent is an event to append through the API.

@@ -109,6 +109,30 @@ func TestIntakeLocatesCases(t *testing.T) {
 	if !outside.Outside || outside.Township != nil {
 		t.Errorf("case outside every township = %+v, want kept and flagged", outside)
 	}
+	// Its rows are kept under no township (the routing key ""), and it moves on like any
+	// other: the change, its history and its chain read it by that key.
+	c.mustEvent("admin", outside.ID, map[string]any{"type": "refer", "department": "zrzy"})
+	var read cases.Case
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d", outside.ID), "admin", nil, &read)
+	if read.Status != cases.StatusReferred || read.Township != nil || !read.Outside {
+		t.Errorf("case outside every township after a referral = %+v, want referred, township null", read)
+	}
+	var v cases.Verification
+	c.do("GET", fmt.Sprintf("/api/v1/cases/%d/verify", outside.ID), "analyst", nil, &v)
+	if !v.OK || v.Events != 2 {
+		t.Errorf("chain of the case outside every township = %+v, want 2 events, intact", v)
+	}
+	var all []cases.Case
+	c.do("GET", "/api/v1/cases", "admin", nil, &all)
+	listed := false
+	for _, k := range all {
+		if k.ID == outside.ID {
+			listed = k.Township == nil && k.Outside
+		}
+	}
+	if !listed {
+		t.Errorf("the case list %+v: want the case outside every township (%d) with township null", all, outside.ID)
+	}
 	var events []cases.Event
 	c.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", got.ID), "admin", nil, &events)
 	if len(events) != 1 || events[0].Type != cases.EventReport || events[0].Actor != "reporter" {

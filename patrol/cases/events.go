@@ -68,24 +68,29 @@ func mayAct(who auth.Identity, c Case, t EventType) error {
 // department or a return without its reasons); conflict (the event is not allowed in
 // the case's status: the message names the allowed ones; a referral answered already).
 func (s *Store) AppendEvent(ctx context.Context, who auth.Identity, id int64, ne NewEvent) (Case, Event, error) {
+	key, err := s.keyOf(ctx, id)
+	if err != nil {
+		return Case{}, Event{}, err
+	}
 	var c Case
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
-		c, err = s.appendInTx(ctx, tx, who, id, ne)
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
+		c, err = s.appendInTx(ctx, tx, who, key, id, ne)
 		return err
 	})
 	if err != nil {
 		return Case{}, Event{}, pgdb.Translate(err, fmt.Sprintf("case %d", id))
 	}
 	s.changed(c)
-	events, err := s.events(ctx, id)
+	events, err := s.events(ctx, c)
 	if err != nil {
 		return Case{}, Event{}, err
 	}
 	return c, events[len(events)-1], nil
 }
 
-// appendInTx is AppendEvent inside the caller's transaction.
-func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id int64, ne NewEvent) (Case, error) {
+// appendInTx is AppendEvent inside the caller's transaction, on the case kept under
+// township key.
+func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, key string, id int64, ne NewEvent) (Case, error) {
 	if _, ok := ParseEventType(string(ne.Type)); !ok {
 		return Case{}, apperr.Invalidf("unknown event type %q (%s)", ne.Type, eventNames(eventOrder))
 	}
@@ -96,10 +101,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	if len(ne.Note) > 2000 {
 		return Case{}, apperr.Invalidf("the note is longer than 2,000 bytes")
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return Case{}, err
-	}
-	c, err := getCase(ctx, tx, id)
+	c, err := lockCase(ctx, tx, key, id)
 	if err != nil {
 		return Case{}, err
 	}
@@ -114,7 +116,7 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 		return Case{}, err
 	}
 	e := Event{CaseID: id, Type: ne.Type, Status: next, Actor: who.Name, ActorRole: string(who.Role), Note: ne.Note, At: ne.At,
-		Detail: detail.raw()}
+		Detail: detail.raw(), TownshipKey: c.TownshipKey()}
 	received := s.now()
 	if e.At.IsZero() {
 		e.At = received
@@ -135,15 +137,15 @@ func (s *Store) appendInTx(ctx context.Context, tx pgx.Tx, who auth.Identity, id
 	// keeps the department that returned it.
 	set := `status = $2, updated_at = now(), officer = coalesce($3, officer),
 		department = CASE WHEN $2 = 'reported' THEN NULL ELSE coalesce($4, department) END`
-	args := []any{id, next, e.Officer, e.Department}
+	args := []any{id, next, e.Officer, e.Department, c.TownshipKey()}
 	if col, ok := milestone[ne.Type]; ok {
-		set += fmt.Sprintf(", %s = coalesce(%s, $5)", col, col)
+		set += fmt.Sprintf(", %s = coalesce(%s, $6)", col, col)
 		args = append(args, e.At)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE id = $1`, args...); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+` WHERE township_key = $5 AND id = $1`, args...); err != nil {
 		return Case{}, err
 	}
-	return getCase(ctx, tx, id)
+	return getCaseAt(ctx, tx, c.TownshipKey(), id)
 }
 
 // fillEvent completes an event by type: the officer of an assignment (of the case's

@@ -67,13 +67,14 @@ func (s *Store) AppendEvidence(ctx context.Context, who auth.Identity, id int64,
 	if err := checkAttachments(list); err != nil {
 		return Case{}, nil, err
 	}
+	key, err := s.keyOf(ctx, id)
+	if err != nil {
+		return Case{}, nil, err
+	}
 	var c Case
 	var events []Event
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return err
-		}
-		if c, err = getCase(ctx, tx, id); err != nil {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) (err error) {
+		if c, err = lockCase(ctx, tx, key, id); err != nil {
 			return err
 		}
 		if err := mayAct(who, c, EventEvidence); err != nil {
@@ -125,14 +126,15 @@ func (s *Store) appendAttachments(ctx context.Context, tx pgx.Tx, who auth.Ident
 	for _, a := range list {
 		hash := a.SHA256
 		e := Event{CaseID: c.ID, Type: EventEvidence, Status: c.Status, Actor: who.Name, ActorRole: string(who.Role),
-			Officer: c.Officer, Note: a.Note, At: now, Lat: a.Lat, Lon: a.Lon, Evidence: &hash}
+			Officer: c.Officer, Note: a.Note, At: now, Lat: a.Lat, Lon: a.Lon, Evidence: &hash, TownshipKey: c.TownshipKey()}
 		if err := s.appendEvent(ctx, tx, c, e); err != nil {
 			return nil, err
 		}
 		events = append(events, e)
 	}
 	// appendEvent numbers and hashes the events: read them back as stored.
-	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT $2`, c.ID, len(list))
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE township_key = $1 AND case_id = $2
+		ORDER BY seq DESC LIMIT $3`, c.TownshipKey(), c.ID, len(list))
 	if err != nil {
 		return nil, err
 	}

@@ -127,8 +127,10 @@ func validStatus(s Status) bool {
 }
 
 // filterWhere is the condition that applies a Filter, on the columns of cases; its
-// arguments are filterArgs, $1 to $7, so that a query adds its own from $8.
-const filterWhere = `(coalesce(cardinality($1::text[]), 0) = 0 OR township = ANY($1))
+// arguments are filterArgs, $1 to $7, so that a query adds its own from $8. Townships are
+// matched on township_key too (the same value for a case in a township), the
+// distribution column on Citus, so that a township's cases are read on its shard alone.
+const filterWhere = `(coalesce(cardinality($1::text[]), 0) = 0 OR (township_key = ANY($1) AND township = ANY($1)))
 	AND ($2 = '' OR sector = $2 OR ($2 = 'non_core' AND sector IN (SELECT code FROM sectors WHERE NOT core)))
 	AND (coalesce(cardinality($3::text[]), 0) = 0 OR status = ANY($3))
 	AND ($4 = -1 OR (status NOT IN ('resolved', 'referred', 'closed')) = ($4 = 1))

@@ -101,7 +101,7 @@ func (s *Store) route(ctx context.Context, tx pgx.Tx, r routing, c Case) error {
 		ActorRole: SystemActor, Department: &dept, Note: r.note, At: c.ReportedAt}); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `UPDATE cases SET status = $2, department = $3, updated_at = now() WHERE id = $1`,
-		c.ID, StatusReferred, dept)
+	_, err := tx.Exec(ctx, `UPDATE cases SET status = $2, department = $3, updated_at = now() WHERE township_key = $4 AND id = $1`,
+		c.ID, StatusReferred, dept, c.TownshipKey())
 	return err
 }

@@ -78,8 +78,8 @@ func checkReviewer(ctx context.Context, tx pgx.Tx, who auth.Identity, c Case) er
 	var kind string
 	err := tx.QueryRow(ctx, `
 		SELECT type FROM case_events
-		WHERE case_id = $1 AND type IN ('investigate', 'evidence') AND (actor = $2 OR ($3 <> '' AND officer = $3))
-		ORDER BY seq LIMIT 1`, c.ID, who.Name, who.Officer).Scan(&kind)
+		WHERE township_key = $4 AND case_id = $1 AND type IN ('investigate', 'evidence') AND (actor = $2 OR ($3 <> '' AND officer = $3))
+		ORDER BY seq LIMIT 1`, c.ID, who.Name, who.Officer, c.TownshipKey()).Scan(&kind)
 	if err == nil {
 		return apperr.Conflictf("查审分离: %s appended an %s event to case %d, so may not review it: the review must be independent of the investigation",
 			who.Name, kind, c.ID)
@@ -101,7 +101,7 @@ func (s *Store) checkHearing(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent
 	if h != HearingHeld && (h != HearingRequested || !answering) {
 		return nil
 	}
-	events, err := eventsOf(ctx, tx, c.ID)
+	events, err := eventsOf(ctx, tx, c)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func checkRevoke(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent) error {
 	if strings.TrimSpace(ne.Note) == "" {
 		return apperr.Invalidf("a revoke needs its reasons and authority in the note")
 	}
-	events, err := eventsOf(ctx, tx, c.ID)
+	events, err := eventsOf(ctx, tx, c)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *Store) checkDecision(ctx context.Context, tx pgx.Tx, c Case, ne NewEven
 	if err := checkBand(it, ne.Procedure); err != nil {
 		return err
 	}
-	events, err := eventsOf(ctx, tx, c.ID)
+	events, err := eventsOf(ctx, tx, c)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (s *Store) WithDeadlines(ctx context.Context, who auth.Identity, id int64) 
 	if err != nil {
 		return Case{}, err
 	}
-	events, err := s.events(ctx, id)
+	events, err := s.events(ctx, c)
 	if err != nil {
 		return Case{}, err
 	}
@@ -263,7 +263,8 @@ func (s *Store) Overdue(ctx context.Context, who auth.Identity, township string)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE status = ANY($1) AND ($2 = '' OR township = $2) ORDER BY id`,
+	rows, err := s.db.Query(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE status = ANY($1) AND ($2 = '' OR township_key = $2 AND township = $2) ORDER BY id`,
 		ProcedureStatuses, township)
 	if err != nil {
 		return nil, pgdb.Translate(err, "overdue cases")

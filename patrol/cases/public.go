@@ -28,9 +28,9 @@ type Decided struct {
 func (s *Store) Decisions(ctx context.Context, since time.Time, limit int) ([]Decided, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT c.id, c.township, c.item, c.reported_at, e.at, coalesce(e.detail, ''), e.hash
-		FROM case_events e JOIN cases c ON c.id = e.case_id
+		FROM case_events e JOIN cases c ON c.township_key = e.township_key AND c.id = e.case_id
 		WHERE e.type = 'decide' AND e.at >= $1
-		  AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = e.case_id AND r.type = 'revoke')
+		  AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.township_key = e.township_key AND r.case_id = e.case_id AND r.type = 'revoke')
 		ORDER BY e.at DESC, c.id DESC LIMIT $2`, since, limit)
 	if err != nil {
 		return nil, pgdb.Translate(err, "decisions")

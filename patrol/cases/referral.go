@@ -72,7 +72,7 @@ func checkAnswer(ctx context.Context, tx pgx.Tx, c Case, ne NewEvent) error {
 	if ne.Type == EventReturn && strings.TrimSpace(ne.Note) == "" {
 		return apperr.Fieldf("note", "a return (退回) needs the department's reasons")
 	}
-	events, err := eventsOf(ctx, tx, c.ID)
+	events, err := eventsOf(ctx, tx, c)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (s *Store) ReferralCounts(ctx context.Context, level string, from, to time.
 	return collect[UnitReferrals](ctx, s, `
 		SELECT unit, count(*)::int, count(*) FILTER (WHERE type = 'take_up')::int
 		FROM (SELECT CASE $1 WHEN 'squadron' THEN c.squadron WHEN 'officer' THEN c.officer ELSE c.township END AS unit, e.type
-		      FROM case_events e JOIN cases c ON c.id = e.case_id
+		      FROM case_events e JOIN cases c ON c.township_key = e.township_key AND c.id = e.case_id
 		      WHERE e.type IN ('take_up', 'return') AND e.at >= $2 AND e.at < $3) a
 		WHERE unit IS NOT NULL
 		GROUP BY unit ORDER BY unit`, []any{level, from, to})

@@ -55,7 +55,7 @@ func (s *Store) SLAs(ctx context.Context, who auth.Identity, township string, fr
 		       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - reported_at)),
 		       round(100.0 * count(*) FILTER (WHERE department IS NOT NULL) / count(*), 1)::float8
 		FROM cases
-		WHERE reported_at >= $2 AND reported_at < $3 AND ($1 = '' OR township = $1)
+		WHERE reported_at >= $2 AND reported_at < $3 AND ($1 = '' OR township_key = $1 AND township = $1)
 		GROUP BY township, sector ORDER BY township NULLS LAST, sector`, township, from, to)
 	if err != nil {
 		return nil, pgdb.Translate(err, "SLA")

@@ -237,9 +237,9 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 	var c Case
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			INSERT INTO cases (sector, title, description, lon, lat, h3, township, grid_area, squadron, source, reporter, reported_at,
-				item, item_held)
-			SELECT code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM sectors WHERE code = $1
+			INSERT INTO cases (sector, title, description, lon, lat, h3, township, township_key, grid_area, squadron, source,
+				reporter, reported_at, item, item_held)
+			SELECT code, $2, $3, $4, $5, $6, $7, coalesce($7, ''), $8, $9, $10, $11, $12, $13, $14 FROM sectors WHERE code = $1
 			RETURNING `+caseColumns, nc.Sector, nc.Title, nc.Description, p[0], p[1], cell, township, gridArea, squadron,
 			nc.Source, who.Name, nc.ReportedAt, route.item(), route.held())
 		if err != nil {
@@ -253,7 +253,7 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 		}
 		id := c.ID
 		report := Event{CaseID: id, Type: EventReport, Status: StatusReported,
-			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt}
+			Actor: who.Name, ActorRole: string(who.Role), Note: nc.Title, At: nc.ReportedAt, TownshipKey: c.TownshipKey()}
 		if err := s.noteReceipt(ctx, tx, &report, received); err != nil {
 			return err
 		}
@@ -264,11 +264,11 @@ func (s *Store) create(ctx context.Context, who auth.Identity, nc NewCase, event
 			return err
 		}
 		for _, ne := range events {
-			if c, err = s.appendInTx(ctx, tx, who, id, ne); err != nil {
+			if c, err = s.appendInTx(ctx, tx, who, c.TownshipKey(), id, ne); err != nil {
 				return err
 			}
 		}
-		if c, err = getCase(ctx, tx, id); err != nil {
+		if c, err = getCaseAt(ctx, tx, c.TownshipKey(), id); err != nil {
 			return err
 		}
 		if after != nil {
@@ -318,8 +318,42 @@ type queryer interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// getCase reads a case by id alone. Its township is not known yet, so on Citus this asks
+// every shard of cases (an index lookup each); what follows names the township.
 func getCase(ctx context.Context, q queryer, id int64) (Case, error) {
 	rows, err := q.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, id)
+	if err != nil {
+		return Case{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCase)
+	return c, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+}
+
+// getCaseAt reads a case kept under township key (Case.TownshipKey): one shard on Citus.
+func getCaseAt(ctx context.Context, q queryer, key string, id int64) (Case, error) {
+	rows, err := q.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE township_key = $1 AND id = $2`, key, id)
+	if err != nil {
+		return Case{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCase)
+	return c, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+}
+
+// keyOf looks up the township key of case id, for a change to name it. On Citus it asks
+// every shard, so it runs before the change's transaction, not in it: a transaction
+// that read every shard in parallel may not then write a reference table (an
+// inspection task linked to a new case). No lock is needed: a case never changes
+// township. Errors: not_found.
+func (s *Store) keyOf(ctx context.Context, id int64) (string, error) {
+	var key string
+	err := s.db.QueryRow(ctx, `SELECT township_key FROM cases WHERE id = $1`, id).Scan(&key)
+	return key, pgdb.Translate(err, fmt.Sprintf("case %d", id))
+}
+
+// lockCase reads the case kept under township key under its row lock, for a change: one
+// shard on Citus.
+func lockCase(ctx context.Context, tx pgx.Tx, key string, id int64) (Case, error) {
+	rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE township_key = $1 AND id = $2 FOR UPDATE`, key, id)
 	if err != nil {
 		return Case{}, err
 	}
@@ -410,8 +444,10 @@ func nullTime(t time.Time) *time.Time {
 // hook. The caller holds the case's row lock (or has just created the case).
 func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, c Case, e Event) error {
 	var prev []byte
-	err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1), ''::bytea)
-		FROM case_events WHERE case_id = $1`, e.CaseID).Scan(&e.Seq, &prev)
+	e.TownshipKey = c.TownshipKey()
+	err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0),
+			coalesce((SELECT hash FROM case_events WHERE township_key = $2 AND case_id = $1 ORDER BY seq DESC LIMIT 1), ''::bytea)
+		FROM case_events WHERE township_key = $2 AND case_id = $1`, e.CaseID, e.TownshipKey).Scan(&e.Seq, &prev)
 	if err != nil {
 		return err
 	}
@@ -430,9 +466,11 @@ func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, c Case, e Event) err
 		detail = &d
 	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat, prev_hash, hash, evidence, detail, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat, prev, hash, evidence, detail, e.ReceivedAt)
+		INSERT INTO case_events (township_key, case_id, seq, type, status, actor, actor_role, officer, department, note, at, lon, lat,
+			prev_hash, hash, evidence, detail, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		e.TownshipKey, e.CaseID, e.Seq, e.Type, e.Status, e.Actor, e.ActorRole, e.Officer, e.Department, e.Note, e.At, e.Lon, e.Lat,
+		prev, hash, evidence, detail, e.ReceivedAt)
 	if err != nil || s.hook == nil {
 		return err
 	}
@@ -441,31 +479,34 @@ func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, c Case, e Event) err
 }
 
 // noteReceipt gives e, about to be appended, its time of receipt when its claimed time
-// is back-dating, and marks its case back-dated.
+// is back-dating, and marks its case (kept under e.TownshipKey) back-dated.
 func (s *Store) noteReceipt(ctx context.Context, tx pgx.Tx, e *Event, received time.Time) error {
 	if !backdated(e.At, received) {
 		return nil
 	}
 	r := received.UTC().Truncate(time.Microsecond)
 	e.ReceivedAt = &r
-	_, err := tx.Exec(ctx, `UPDATE cases SET backdated = true WHERE id = $1 AND NOT backdated`, e.CaseID)
+	_, err := tx.Exec(ctx, `UPDATE cases SET backdated = true WHERE township_key = $1 AND id = $2 AND NOT backdated`,
+		e.TownshipKey, e.CaseID)
 	return err
 }
 
 // Events returns the full history of a case in order. Errors: not_found, forbidden.
 func (s *Store) Events(ctx context.Context, who auth.Identity, id int64) ([]Event, error) {
-	if _, err := s.Get(ctx, who, id); err != nil {
+	c, err := s.Get(ctx, who, id)
+	if err != nil {
 		return nil, err
 	}
-	return s.events(ctx, id)
+	return s.events(ctx, c)
 }
 
-func (s *Store) events(ctx context.Context, id int64) ([]Event, error) {
-	return eventsOf(ctx, s.db, id)
+func (s *Store) events(ctx context.Context, c Case) ([]Event, error) {
+	return eventsOf(ctx, s.db, c)
 }
 
 // eventColumns is the select list that scanEvent reads.
-const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail, received_at`
+const eventColumns = `case_id, seq, type, status, actor, actor_role, officer, department, note, at, lat, lon, prev_hash, hash, evidence, detail,
+	received_at, township_key`
 
 // scanEvent reads a row of case_events in the order of eventColumns.
 func scanEvent(row pgx.CollectableRow) (Event, error) {
@@ -473,7 +514,7 @@ func scanEvent(row pgx.CollectableRow) (Event, error) {
 	var prev, hash, evidence []byte
 	var detail *string
 	err := row.Scan(&e.CaseID, &e.Seq, &e.Type, &e.Status, &e.Actor, &e.ActorRole, &e.Officer, &e.Department,
-		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail, &e.ReceivedAt)
+		&e.Note, &e.At, &e.Lat, &e.Lon, &prev, &hash, &evidence, &detail, &e.ReceivedAt, &e.TownshipKey)
 	e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
 	if evidence != nil {
 		h := hex.EncodeToString(evidence)
@@ -485,9 +526,10 @@ func scanEvent(row pgx.CollectableRow) (Event, error) {
 	return e, err
 }
 
-// eventsOf reads a case's history in order, on a pool or inside a transaction.
-func eventsOf(ctx context.Context, q queryer, id int64) ([]Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
+// eventsOf reads case c's history in order, on a pool or inside a transaction.
+func eventsOf(ctx context.Context, q queryer, c Case) ([]Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE township_key = $1 AND case_id = $2 ORDER BY seq`,
+		c.TownshipKey(), c.ID)
 	if err != nil {
 		return nil, pgdb.Translate(err, "case history")
 	}

@@ -200,10 +200,10 @@ func insert(ctx context.Context, tx pgx.Tx, recs []Record, events []cases.Event)
 		sum, _ := hex.DecodeString(r.SHA256)
 		_, err := tx.Exec(ctx, `
 			INSERT INTO evidence (case_id, seq, sha256, kind, size_bytes, content_type, filename, url, captured_at, lon, lat,
-				mock_location, position_check, distance_m, uploader, officer, uploaded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+				mock_location, position_check, distance_m, uploader, officer, uploaded_at, township_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			events[i].CaseID, events[i].Seq, sum, r.Kind, r.SizeBytes, r.ContentType, r.Filename, r.URL, r.CapturedAt,
-			r.Lon, r.Lat, r.MockLocation, r.PositionCheck, r.DistanceM, r.Uploader, r.Officer, r.UploadedAt)
+			r.Lon, r.Lat, r.MockLocation, r.PositionCheck, r.DistanceM, r.Uploader, r.Officer, r.UploadedAt, events[i].TownshipKey)
 		if err != nil {
 			return err
 		}
@@ -232,10 +232,12 @@ func scanRecord(row pgx.CollectableRow) (Record, error) {
 // List returns the evidence of a case in the order of its history. Errors: not_found,
 // forbidden (as reading the case).
 func (s *Store) List(ctx context.Context, who auth.Identity, caseID int64) ([]Record, error) {
-	if _, err := s.cases.Get(ctx, who, caseID); err != nil {
+	c, err := s.cases.Get(ctx, who, caseID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+recordColumns+` FROM evidence WHERE case_id = $1 ORDER BY seq`, caseID)
+	rows, err := s.db.Query(ctx, `SELECT `+recordColumns+` FROM evidence WHERE township_key = $1 AND case_id = $2 ORDER BY seq`,
+		c.TownshipKey(), caseID)
 	if err != nil {
 		return nil, pgdb.Translate(err, "evidence")
 	}
@@ -295,7 +297,8 @@ func (s *Store) Check(ctx context.Context, e cases.Event) (string, error) {
 		return "", nil
 	}
 	sum := *e.Evidence
-	rows, err := s.db.Query(ctx, `SELECT `+recordColumns+` FROM evidence WHERE case_id = $1 AND seq = $2`, e.CaseID, e.Seq)
+	rows, err := s.db.Query(ctx, `SELECT `+recordColumns+` FROM evidence WHERE township_key = $1 AND case_id = $2 AND seq = $3`,
+		e.TownshipKey, e.CaseID, e.Seq)
 	if err != nil {
 		return "", pgdb.Translate(err, "evidence")
 	}

@@ -33,9 +33,10 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT p.id, p.squadron, p.township, p.shift_start, p.shift_start + make_interval(secs => p.duration_s),
 			p.created_by, p.created_at, coalesce(jsonb_array_length(p.result->'routes'), 0),
-			(SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id)::int
-		FROM plans p
+			count(s.plan_id)::int
+		FROM plans p LEFT JOIN plan_stops s ON s.township = p.township AND s.plan_id = p.id
 		WHERE ($1 = '' OR p.squadron = $1) AND ($2 = '' OR p.township = $2)
+		GROUP BY p.township, p.id
 		ORDER BY p.shift_start DESC, p.id DESC LIMIT $3`, f.Squadron, f.Township, f.Limit)
 	if err != nil {
 		return nil, pgdb.Translate(err, "plans")

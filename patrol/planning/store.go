@@ -379,7 +379,7 @@ func (s *Store) save(ctx context.Context, req Request, p Plan) (Plan, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE plans SET result = $2 WHERE id = $1`, p.ID, result); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE plans SET result = $2 WHERE township = $3 AND id = $1`, p.ID, result, p.Township); err != nil {
 			return err
 		}
 		for _, r := range p.Routes {
@@ -389,8 +389,9 @@ func (s *Store) save(ctx context.Context, req Request, p Plan) (Plan, error) {
 					return err
 				}
 				if _, err := tx.Exec(ctx, `
-					INSERT INTO plan_stops (plan_id, officer, seq, h3, eta, leave_at, priority) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-					p.ID, r.Officer, i+1, int64(c), w.ETA, w.Leave, w.Priority); err != nil {
+					INSERT INTO plan_stops (township, plan_id, officer, seq, h3, eta, leave_at, priority)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+					p.Township, p.ID, r.Officer, i+1, int64(c), w.ETA, w.Leave, w.Priority); err != nil {
 					return err
 				}
 			}
@@ -400,7 +401,8 @@ func (s *Store) save(ctx context.Context, req Request, p Plan) (Plan, error) {
 	return p, pgdb.Translate(err, "plan")
 }
 
-// Get returns a stored plan. Errors: not_found, forbidden.
+// Get returns a stored plan. A plan is addressed by id alone, so on Citus this asks every
+// shard of plans (an index lookup each). Errors: not_found, forbidden.
 func (s *Store) Get(ctx context.Context, who auth.Identity, id int64) (Plan, error) {
 	var raw []byte
 	err := s.db.QueryRow(ctx, `SELECT result FROM plans WHERE id = $1`, id).Scan(&raw)
