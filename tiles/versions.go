@@ -125,19 +125,7 @@ func (v *Versions) Config() VersionsConfig { return v.cfg }
 // moved from or to p, changed or removed. Every tile whose area or buffer holds p gets
 // a new version. Call it after the change is committed (see [Versions.Version]).
 func (v *Versions) Touch(layer string, p orb.Point) {
-	lh := layerHash(layer)
-	if v.cfg.MinZoom > 0 {
-		v.bump(lh, kindLow, 0, 0, 0)
-	}
-	a, ok := mvt.Project(orb.Bound{Min: p, Max: p})
-	if !ok {
-		// Nowhere in particular: be safe.
-		v.bump(lh, kindEpoch, 0, 0, 0)
-		return
-	}
-	for z := v.cfg.MinZoom; z <= v.cfg.MaxZoom; z++ {
-		v.bumpRange(lh, kindOwn, a.Tiles(z, mvt.Margin+edgeSlack))
-	}
+	v.TouchPoints(layer, []orb.Point{p})
 }
 
 // TouchPoints is Touch for each of pts, in one pass: a tile that consecutive points
@@ -156,6 +144,7 @@ func (v *Versions) TouchPoints(layer string, pts []orb.Point) {
 	for _, p := range pts {
 		a, ok := mvt.Project(orb.Bound{Min: p, Max: p})
 		if !ok {
+			// Nowhere in particular: be safe.
 			v.bump(lh, kindEpoch, 0, 0, 0)
 			continue
 		}

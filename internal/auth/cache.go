@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gridwatch/gridwatch/internal/ttlmap"
 )
 
 // Defaults of a Cache.
@@ -52,6 +54,8 @@ type cacheEntry struct {
 	id    Identity
 	until time.Time // the entry is not used from then on
 }
+
+func (e cacheEntry) validUntil() time.Time { return e.until }
 
 // NewCache returns a Cache in front of store keeping identities for ttl (0:
 // DefaultCacheTTL), at most maxEntries of them (0: DefaultCacheEntries).
@@ -105,29 +109,12 @@ func (c *Cache) Authenticate(ctx context.Context, token string) (Identity, error
 	// A revocation announced while the lookup ran may have been read before it: keep
 	// nothing then, the next request looks again.
 	if c.gen == gen {
-		if _, present := c.entries[key]; !present && len(c.entries) >= c.max {
-			c.evict(now)
+		if _, present := c.entries[key]; !present {
+			ttlmap.MakeRoom(c.entries, c.max, now, cacheEntry.validUntil)
 		}
 		c.entries[key] = cacheEntry{id: id, until: until}
 	}
 	return id, nil
-}
-
-// evict makes room for one entry: the expired ones go, or else one at random (map
-// order). c.mu must be held.
-func (c *Cache) evict(now time.Time) {
-	for k, e := range c.entries {
-		if !now.Before(e.until) {
-			delete(c.entries, k)
-		}
-	}
-	if len(c.entries) < c.max {
-		return
-	}
-	for k := range c.entries {
-		delete(c.entries, k)
-		return
-	}
 }
 
 // Forget drops the identity of the token with this ID: it was revoked or changed.

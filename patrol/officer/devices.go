@@ -3,6 +3,8 @@ package officer
 import (
 	"sync"
 	"time"
+
+	"github.com/gridwatch/gridwatch/internal/ttlmap"
 )
 
 // Defaults of the device cache.
@@ -34,6 +36,8 @@ type deviceEntry struct {
 	until   time.Time
 }
 
+func (e deviceEntry) validUntil() time.Time { return e.until }
+
 func newDeviceCache(ttl time.Duration, maxEntries int) *deviceCache {
 	return &deviceCache{ttl: ttl, max: maxEntries, now: time.Now, entries: map[string]deviceEntry{}}
 }
@@ -56,18 +60,8 @@ func (c *deviceCache) put(o Officer) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, present := c.entries[o.DeviceID]; !present && len(c.entries) >= c.max {
-		for k, e := range c.entries {
-			if !now.Before(e.until) {
-				delete(c.entries, k)
-			}
-		}
-		for k := range c.entries {
-			if len(c.entries) < c.max {
-				break
-			}
-			delete(c.entries, k)
-		}
+	if _, present := c.entries[o.DeviceID]; !present {
+		ttlmap.MakeRoom(c.entries, c.max, now, deviceEntry.validUntil)
 	}
 	c.entries[o.DeviceID] = deviceEntry{officer: o, until: now.Add(c.ttl)}
 }
